@@ -1,0 +1,71 @@
+import type { Attributes } from '../spec.js'
+import type { Scope } from '../scopes.js'
+
+export type ToolName = 'buildx' | 'envd'
+
+/** What a backend needs to place a scope: everything is resolved and validated before. */
+export interface BackendSettings {
+  tool: ToolName
+  /** The namespace that keeps images or targets of one repository apart, e.g. `octo-org/app`. */
+  namespace: string
+  /** Whether the namespace was given as `scope-prefix` (rather than derived from the image). */
+  explicitNamespace: boolean
+  mode: 'min' | 'max'
+  /** User attributes from `cache-options`, already checked against the backend's keys. */
+  options: Record<string, string>
+  /** Registry repository for cache manifests (registry, inline), e.g. `ghcr.io/org/app`. */
+  cacheRepository?: string
+  /** The repository came from `cache-ref` (possibly shared by several images), not from the first tag. */
+  cacheRepositoryGiven: boolean
+  /** Directory the local cache is restored to and exported from. */
+  cacheDir: string
+  /** The GitHub Actions cache service, for tools that do not read it from the environment. */
+  actionsCache?: { url?: string; urlV2?: string; token: string }
+  sha: string
+}
+
+/** A place to look for cache: its spec attributes and how the action can tell whether it exists. */
+export interface CacheImport {
+  label: string
+  attributes: Attributes
+  /** How to tell before the build whether there is anything there (used where only one import is allowed). */
+  probe?: { kind: 'directory'; path: string } | { kind: 'registry'; ref: string }
+}
+
+export interface Backend {
+  name: string
+  /** `cache-options` keys that go to both import and export specs, and to exports only. */
+  sharedOptions: readonly string[]
+  exportOptions: readonly string[]
+  /** Options whose values are credentials: masked in the log. */
+  secretOptions?: readonly string[]
+  /** Options the backend cannot work without. */
+  requiredOptions?: readonly string[]
+  /** BuildKit's `docker` driver lacks this exporter: it needs a docker-container or remote builder. */
+  needsBuildKitDriver?: boolean
+  /** Carried by the GitHub Actions cache service, so GitHub's cache rules apply to it. */
+  usesActionsCache?: boolean
+  /** `min` only (inline): the reason, said as an input error when `max` is asked for. */
+  minOnly?: string
+  /** A setting error (one line), or undefined. */
+  check?(settings: BackendSettings): string | undefined
+  imports(chain: readonly Scope[], settings: BackendSettings): CacheImport[]
+  exportTo(own: Scope, settings: BackendSettings): Attributes
+  /** Extra image tags the build must carry for the export to be found again (inline). */
+  exportTags?(own: Scope, settings: BackendSettings): string[]
+}
+
+/** `<namespace>/<scope>`: the id of a scope in backends whose names may hold slashes. */
+export function scopeId(scope: Scope, settings: BackendSettings): string {
+  return settings.namespace ? `${settings.namespace}/${scope.name}` : scope.name
+}
+
+export function pick(options: Record<string, string>, keys: readonly string[]): Array<[string, string]> {
+  return keys.filter(key => key in options).map(key => [key, options[key]])
+}
+
+/** mode, then the backend's export options, with ignore-error on unless the user chose. */
+export function exportAttributes(backend: Backend, settings: BackendSettings): Array<[string, string]> {
+  const options = { 'ignore-error': 'true', ...settings.options }
+  return [['mode', settings.mode], ...pick(options, [...backend.sharedOptions, ...backend.exportOptions])]
+}

@@ -1,0 +1,27 @@
+import { join } from 'node:path'
+import { type Backend, exportAttributes } from './backend.js'
+
+/**
+ * A directory carried between runs by @actions/cache: one directory is restored through the
+ * chain's restore keys, and the export goes to a fresh directory that replaces it, so dead
+ * blobs never accumulate. envd imports only with the manifest digest and an export to the
+ * same directory, so for envd both point at the restored one (compacted after the build).
+ */
+export const LOCAL_IMPORT_DIR = 'cache'
+export const LOCAL_EXPORT_DIR = 'cache-new'
+
+export const local: Backend = {
+  name: 'local',
+  sharedOptions: [],
+  exportOptions: ['compression', 'compression-level', 'force-compression', 'oci-mediatypes', 'image-manifest', 'ignore-error'],
+  usesActionsCache: true,
+  imports: (chain, settings) => {
+    const src = join(settings.cacheDir, LOCAL_IMPORT_DIR)
+    return [{ label: chain.map(scope => scope.name).join(' → ') || src, attributes: [['type', 'local'], ['src', src]], probe: { kind: 'directory', path: src } }]
+  },
+  exportTo: (_own, settings) => [
+    ['type', 'local'],
+    ['dest', join(settings.cacheDir, settings.tool === 'envd' ? LOCAL_IMPORT_DIR : LOCAL_EXPORT_DIR)],
+    ...exportAttributes(local, settings)
+  ]
+}

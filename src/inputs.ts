@@ -1,0 +1,154 @@
+import { parse as parseYaml } from 'yaml'
+import { BACKENDS } from './backends/index.js'
+import { TOOLS } from './tools/index.js'
+
+/** Every input, read and checked in one place. Errors are one line naming the input. */
+export interface Inputs {
+  buildTool: 'buildx' | 'envd'
+  builder?: string
+  context: string
+  file?: string
+  tags: string[]
+  push: boolean
+  load: boolean
+  platforms: string[]
+  buildArgs: string[]
+  labels: string[]
+  target?: string
+  outputs: string[]
+  cacheBackend: string
+  /** Undefined: the backend's default (max, or min for inline). */
+  cacheMode?: 'min' | 'max'
+  cacheOptions: Record<string, string>
+  cacheRef?: string
+  cacheDir?: string
+  scopePrefix?: string
+  fallbackBranches: string[]
+  cacheExport: 'auto' | 'true' | 'false'
+  cacheFrom: string[]
+  cacheTo: string[]
+  githubToken?: string
+  dryRun: boolean
+  cleanup: boolean
+}
+
+export class InputError extends Error {}
+
+export type InputReader = (name: string) => string
+
+// Attributes the action itself sets per scope, and the input that controls each instead.
+const SET_BY_ACTION: Record<string, string> = {
+  type: 'cache-backend',
+  mode: 'cache-mode',
+  scope: 'scope-prefix',
+  name: 'scope-prefix',
+  ref: 'cache-ref',
+  src: 'cache-dir',
+  dest: 'cache-dir',
+  url: 'the runner environment (ACTIONS_CACHE_URL)',
+  url_v2: 'the runner environment (ACTIONS_RESULTS_URL)',
+  token: 'the runner environment (ACTIONS_RUNTIME_TOKEN)',
+  version: 'the runner environment (ACTIONS_CACHE_SERVICE_V2)'
+}
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T
+  throw new InputError(`Input "${name}": "${value}" is not allowed; use one of: ${allowed.join(', ')}.`)
+}
+
+function bool(name: string, value: string, fallback: boolean): boolean {
+  if (value === '') return fallback
+  if (/^(true|True|TRUE)$/.test(value)) return true
+  if (/^(false|False|FALSE)$/.test(value)) return false
+  throw new InputError(`Input "${name}": "${value}" is not a boolean; use true or false.`)
+}
+
+/** Newline-separated values; with `commas`, commas separate values too. Blank lines and `#` comments drop out. */
+export function list(value: string, commas: boolean): string[] {
+  return value
+    .split(commas ? /[\n,]/ : /\n/)
+    .map(item => item.trim())
+    .filter(item => item !== '' && !item.startsWith('#'))
+}
+
+function cacheOptions(value: string): Record<string, string> {
+  if (value.trim() === '') return {}
+  let parsed: unknown
+  try {
+    parsed = parseYaml(value)
+  } catch (error) {
+    throw new InputError(`Input "cache-options": not valid YAML (${(error as Error).message.split('\n')[0]}).`)
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new InputError('Input "cache-options": must be a YAML mapping of attribute: value, e.g. "region: us-east-1".')
+  }
+  return Object.fromEntries(
+    Object.entries(parsed).map(([key, v]) => {
+      if (v === null || typeof v === 'object') throw new InputError(`Input "cache-options": "${key}" must have a plain value.`)
+      return [key, String(v)]
+    })
+  )
+}
+
+function checkCacheOptions(backendName: string, options: Record<string, string>): void {
+  const backend = BACKENDS[backendName]
+  const known = new Set([...backend.sharedOptions, ...backend.exportOptions])
+  for (const key of Object.keys(options)) {
+    if (known.has(key)) continue
+    const instead = SET_BY_ACTION[key]
+    const allowed = [...known].join(', ') || 'none'
+    throw new InputError(
+      instead
+        ? `Input "cache-options": "${key}" is set by the action for each scope; use ${instead} instead.`
+        : `Input "cache-options": "${key}" is not an attribute of the ${backendName} backend; allowed: ${allowed}.`
+    )
+  }
+  const missing = (backend.requiredOptions ?? []).filter(key => !options[key])
+  if (missing.length) {
+    throw new InputError(`Input "cache-options": the ${backendName} backend needs ${missing.join(' and ')}, e.g. "${missing[0]}: ...".`)
+  }
+}
+
+export function readInputs(get: InputReader): Inputs {
+  const text = (name: string) => get(name).trim()
+  const optional = (name: string) => text(name) || undefined
+  const buildTool = oneOf('build-tool', text('build-tool') || 'buildx', Object.keys(TOOLS) as Array<'buildx' | 'envd'>)
+  const cacheBackend = oneOf('cache-backend', text('cache-backend') || 'gha', [...Object.keys(BACKENDS), 'none'])
+  const modeText = text('cache-mode')
+  const cacheMode = modeText === '' ? undefined : oneOf('cache-mode', modeText, ['min', 'max'] as const)
+  const minOnly = BACKENDS[cacheBackend]?.minOnly
+  if (cacheMode === 'max' && minOnly) {
+    throw new InputError(`Input "cache-mode": "max" is not supported by the ${cacheBackend} backend (${minOnly}); use min, or the registry backend for max.`)
+  }
+  const options = cacheOptions(get('cache-options'))
+  if (cacheBackend !== 'none') checkCacheOptions(cacheBackend, options)
+  else if (Object.keys(options).length) throw new InputError('Input "cache-options": given, but cache-backend is none.')
+
+  return {
+    buildTool,
+    builder: optional('builder'),
+    context: text('context') || '.',
+    file: optional('file'),
+    tags: list(get('tags'), true),
+    push: bool('push', text('push'), false),
+    load: bool('load', text('load'), false),
+    platforms: list(get('platforms'), true),
+    buildArgs: list(get('build-args'), false),
+    labels: list(get('labels'), false),
+    target: optional('target'),
+    outputs: list(get('outputs'), false),
+    cacheBackend,
+    cacheMode,
+    cacheOptions: options,
+    cacheRef: optional('cache-ref'),
+    cacheDir: optional('cache-dir'),
+    scopePrefix: optional('scope-prefix'),
+    fallbackBranches: list(get('fallback-branches'), true),
+    cacheExport: oneOf('cache-export', text('cache-export') || 'auto', ['auto', 'true', 'false'] as const),
+    cacheFrom: list(get('cache-from'), false),
+    cacheTo: list(get('cache-to'), false),
+    githubToken: optional('github-token'),
+    dryRun: bool('dry-run', text('dry-run'), false),
+    cleanup: bool('cleanup', text('cleanup'), false)
+  }
+}

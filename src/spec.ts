@@ -1,0 +1,39 @@
+/**
+ * A cache spec as BuildKit reads it: comma-separated `key=value` fields, parsed as CSV.
+ * This is the only place that quotes, so no ref name can add, change or drop an attribute.
+ */
+export type Attributes = ReadonlyArray<readonly [string, string]>
+
+function csvField(field: string): string {
+  return /[",\r\n]/.test(field) || field !== field.trim() ? `"${field.replace(/"/g, '""')}"` : field
+}
+
+export function encodeSpec(attributes: Attributes): string {
+  return attributes.map(([key, value]) => csvField(`${key}=${value}`)).join(',')
+}
+
+/** Reads a spec the way BuildKit's CSV reader does; used for user-given raw specs and in tests. */
+export function decodeSpec(spec: string): Array<[string, string]> {
+  const fields: string[] = []
+  let field = ''
+  let quoted = false
+  for (let i = 0; i < spec.length; i++) {
+    const c = spec[i]
+    if (quoted) {
+      if (c === '"' && spec[i + 1] === '"') {
+        field += '"'
+        i++
+      } else if (c === '"') quoted = false
+      else field += c
+    } else if (c === '"') quoted = true
+    else if (c === ',') {
+      fields.push(field)
+      field = ''
+    } else field += c
+  }
+  fields.push(field)
+  return fields.map(f => {
+    const eq = f.indexOf('=')
+    return eq < 0 ? [f, ''] : [f.slice(0, eq), f.slice(eq + 1)]
+  })
+}

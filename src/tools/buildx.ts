@@ -1,0 +1,35 @@
+import { encodeSpec } from '../spec.js'
+import { type Tool, repeated } from './tool.js'
+
+/**
+ * `docker buildx build`. The cache service's URL and token stay in the environment, where
+ * buildx reads them, so they never appear on the command line.
+ */
+export const buildx: Tool = {
+  name: 'buildx',
+  singleImport: false,
+  invocation(request, cache, env) {
+    const args = [
+      'buildx', 'build',
+      ...(request.builder ? ['--builder', request.builder] : []),
+      ...(request.file ? ['--file', request.file] : []),
+      ...repeated('--tag', [...request.tags, ...cache.extraTags]),
+      ...(request.platforms.length ? ['--platform', request.platforms.join(',')] : []),
+      ...repeated('--build-arg', request.buildArgs),
+      ...repeated('--label', request.labels),
+      ...(request.target ? ['--target', request.target] : []),
+      ...repeated('--output', request.outputs),
+      ...(request.push ? ['--push'] : []),
+      ...(request.load ? ['--load'] : []),
+      ...repeated('--cache-from', cache.imports.map(encodeSpec)),
+      ...repeated('--cache-to', cache.exports.map(encodeSpec)),
+      '--metadata-file', request.metadataFile,
+      '--progress', 'rawjson',
+      request.context
+    ]
+    // Without it, buildx reads ACTIONS_RESULTS_URL as a v1 URL when ACTIONS_CACHE_URL is absent.
+    const useV2 = !env.ACTIONS_CACHE_SERVICE_V2 && !env.ACTIONS_CACHE_URL && env.ACTIONS_RESULTS_URL
+    const childEnv: Record<string, string> = useV2 ? { ACTIONS_CACHE_SERVICE_V2: 'true' } : {}
+    return { file: 'docker', args, env: childEnv }
+  }
+}

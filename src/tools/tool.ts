@@ -1,0 +1,44 @@
+import type { Attributes } from '../spec.js'
+
+/** The build as the user asked for it, independent of caching. */
+export interface BuildRequest {
+  context: string
+  file?: string
+  tags: string[]
+  push: boolean
+  load: boolean
+  platforms: string[]
+  buildArgs: string[]
+  labels: string[]
+  target?: string
+  outputs: string[]
+  builder?: string
+  /** Where buildx writes the build's metadata (digest): a path in the runner's temp dir. */
+  metadataFile: string
+}
+
+export interface CacheFlags {
+  imports: Attributes[]
+  exports: Attributes[]
+  /** Image tags the cache needs on top of the user's (inline cache). */
+  extraTags: string[]
+}
+
+export interface Invocation {
+  file: string
+  args: string[]
+  /** Variables set for the child on top of the action's own environment. */
+  env: Record<string, string>
+}
+
+export interface Tool {
+  name: 'buildx' | 'envd'
+  /** envd takes one --import-cache: the action picks the first chain entry that exists. */
+  singleImport: boolean
+  invocation(request: BuildRequest, cache: CacheFlags, env: Readonly<Record<string, string | undefined>>): Invocation
+}
+
+/** `--flag value` for each value. */
+export function repeated(flag: string, values: readonly string[]): string[] {
+  return values.flatMap(value => [flag, value])
+}
