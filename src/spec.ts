@@ -23,6 +23,10 @@ export function decodeSpec(spec: string): Array<[string, string]> {
       if (c === '"' && spec[i + 1] === '"') {
         field += '"'
         i++
+      } else if (c === '\r' && spec[i + 1] === '\n') {
+        // Go's encoding/csv reads a quoted CRLF as LF: no quoting can carry one through.
+        field += '\n'
+        i++
       } else if (c === '"') quoted = false
       else field += c
     } else if (c === '"') quoted = true

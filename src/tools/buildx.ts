@@ -1,3 +1,4 @@
+import { RawJsonReader } from '../progress.js'
 import { encodeSpec } from '../spec.js'
 import { type Tool, repeated } from './tool.js'
 
@@ -8,6 +9,7 @@ import { type Tool, repeated } from './tool.js'
 export const buildx: Tool = {
   name: 'buildx',
   singleImport: false,
+  progress: () => new RawJsonReader(),
   invocation(request, cache, env) {
     const args = [
       'buildx', 'build',

@@ -1,3 +1,4 @@
+import { PlainProgressReader } from '../progress.js'
 import { encodeSpec } from '../spec.js'
 import { type Tool, repeated } from './tool.js'
 
@@ -8,6 +9,7 @@ import { type Tool, repeated } from './tool.js'
 export const envd: Tool = {
   name: 'envd',
   singleImport: true,
+  progress: () => new PlainProgressReader(),
   invocation(request, cache, env) {
     const args = [
       'build',

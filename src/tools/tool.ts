@@ -1,3 +1,4 @@
+import type { ProgressReader } from '../progress.js'
 import type { Attributes } from '../spec.js'
 
 /** The build as the user asked for it, independent of caching. */
@@ -36,6 +37,8 @@ export interface Tool {
   /** envd takes one --import-cache: the action picks the first chain entry that exists. */
   singleImport: boolean
   invocation(request: BuildRequest, cache: CacheFlags, env: Readonly<Record<string, string | undefined>>): Invocation
+  /** A reader for the progress the tool prints. */
+  progress(): ProgressReader
 }
 
 /** `--flag value` for each value. */

@@ -1,0 +1,61 @@
+import * as core from '@actions/core'
+import type { RunContext } from './context.js'
+import { deleteActionsCachesOfRef } from './github-api.js'
+import type { Inputs } from './inputs.js'
+import { type Env, plan } from './plan.js'
+import { deleteRegistryTag } from './registry-client.js'
+import { formatBytes } from './summary.js'
+
+/**
+ * `cleanup: true` on a closed pull request: delete that pull request's caches, which no run
+ * can read any more. Caches of branches are left alone.
+ */
+export async function cleanUpClosedPullRequest(inputs: Inputs, context: RunContext, env: Env): Promise<void> {
+  if (context.kind !== 'pull-request' || context.pullRequest === undefined || !/^pull_request/.test(context.event)) {
+    core.notice('cleanup: true deletes the caches of a closed pull request; this run is not a pull_request event, so there is nothing to delete.')
+    return
+  }
+  const ref = `refs/pull/${context.pullRequest}/merge`
+  const p = plan({ ...inputs, cacheExport: 'true' }, context, env)
+  let lines: string[]
+  let freed = 0
+  if (inputs.cacheBackend === 'gha' || inputs.cacheBackend === 'local') {
+    if (!inputs.githubToken) throw new Error('cleanup needs github-token with the actions: write permission.')
+    let deleted
+    try {
+      deleted = await deleteActionsCachesOfRef(inputs.githubToken, env, context, ref)
+    } catch (error) {
+      const status = (error as { status?: number }).status
+      if (status === 403) {
+        throw new Error(`cleanup: github-token may not delete caches (${(error as Error).message}); give the job "permissions: actions: write".`)
+      }
+      throw error
+    }
+    freed = deleted.reduce((sum, d) => sum + d.bytes, 0)
+    lines = deleted.map(d => `deleted cache ${d.key} (${formatBytes(d.bytes)})`)
+    if (!lines.length) lines = [`no GitHub Actions caches under ${ref}`]
+  } else if (inputs.cacheBackend === 'registry' || inputs.cacheBackend === 'inline') {
+    const own = p.exports[0]?.find(([key]) => key === 'ref')?.[1]
+    const tagRef = inputs.cacheBackend === 'inline' ? p.extraTags[0] : own
+    const result = tagRef ? await deleteRegistryTag(tagRef) : 'missing'
+    lines = [
+      result === 'deleted'
+        ? `deleted cache tag ${tagRef}`
+        : result === 'missing'
+          ? `no cache tag ${tagRef ?? ''} to delete`
+          : `the registry does not allow deleting ${tagRef} through its API: delete that tag by hand or with the registry's own tools`
+    ]
+    if (result === 'unsupported') core.notice(lines[0])
+  } else {
+    lines = [`the ${inputs.cacheBackend} backend keeps ${p.scope} under its own name; delete that object yourself (the action does not manage bucket or container contents)`]
+    core.notice(lines[0])
+  }
+  for (const line of lines) core.info(line)
+  core.setOutput('scope', p.scope)
+  core.setOutput('cleaned-bytes', String(freed))
+  await core.summary
+    .addHeading(`Cache clean-up for pull request #${context.pullRequest}`, 3)
+    .addList(lines)
+    .addRaw(`Freed: ${formatBytes(freed)}`, true)
+    .write()
+}

@@ -1,0 +1,56 @@
+import * as core from '@actions/core'
+import { getOctokit } from '@actions/github'
+import type { RunContext } from './context.js'
+import type { Env } from './plan.js'
+
+type Octokit = ReturnType<typeof getOctokit>
+
+function client(token: string, env: Env): Octokit {
+  return getOctokit(token, { baseUrl: env.GITHUB_API_URL || 'https://api.github.com' })
+}
+
+function ownerRepo(context: RunContext): { owner: string; repo: string } {
+  const [owner, repo] = context.repository.split('/')
+  return { owner, repo }
+}
+
+/**
+ * Fills in what the event payload did not carry: the default branch (from the repository)
+ * and a commented pull request's base branch. Without a token, or when the API fails, the
+ * chain is just shorter: a warning, never a failure.
+ */
+export async function lookUpMissingBranches(context: RunContext, token: string | undefined, env: Env): Promise<RunContext> {
+  const needsBase = context.kind === 'pull-request' && !context.baseBranch && context.pullRequest !== undefined
+  if ((context.defaultBranch && !needsBase) || !context.repository) return context
+  if (!token) {
+    core.warning('The event does not name the default branch and no github-token is set: the chain leaves it out.')
+    return context
+  }
+  const octokit = client(token, env)
+  const filled = { ...context }
+  try {
+    if (!filled.defaultBranch) filled.defaultBranch = (await octokit.rest.repos.get(ownerRepo(context))).data.default_branch
+    if (needsBase) filled.baseBranch = (await octokit.rest.pulls.get({ ...ownerRepo(context), pull_number: context.pullRequest! })).data.base.ref
+  } catch (error) {
+    core.warning(`Could not look up the ${filled.defaultBranch ? 'base' : 'default'} branch with github-token: ${(error as Error).message}`)
+  }
+  return filled
+}
+
+export interface DeletedCache {
+  key: string
+  bytes: number
+}
+
+/** Deletes every GitHub Actions cache of one ref (listing by ref, deleting by id, as the API requires). */
+export async function deleteActionsCachesOfRef(token: string, env: Env, context: RunContext, ref: string): Promise<DeletedCache[]> {
+  const octokit = client(token, env)
+  const { owner, repo } = ownerRepo(context)
+  const caches = await octokit.paginate(octokit.rest.actions.getActionsCacheList, { owner, repo, ref, per_page: 100 })
+  const deleted: DeletedCache[] = []
+  for (const entry of caches) {
+    await octokit.rest.actions.deleteActionsCacheById({ owner, repo, cache_id: entry.id! })
+    deleted.push({ key: entry.key ?? '', bytes: entry.size_in_bytes ?? 0 })
+  }
+  return deleted
+}

@@ -1,0 +1,53 @@
+import * as cache from '@actions/cache'
+import * as core from '@actions/core'
+import { directorySize } from './oci-layout.js'
+import type { Plan } from './plan.js'
+
+export const LOCAL_STATE = 'local-cache'
+
+export interface Restored {
+  key?: string
+  bytes: number
+}
+
+/** The saved local cache state the post step reads. */
+export interface LocalCacheState {
+  path: string
+  key: string
+  canSave: boolean
+  restoredKey?: string
+  bytes: number
+}
+
+/** Restores the local backend's directory through the chain's restore keys; never fails the build. */
+export async function restoreLocalCache(p: Plan): Promise<Restored> {
+  const local = p.local!
+  if (!local.canRestore) return { bytes: 0 }
+  try {
+    const key = await core.group('Restore local cache', () => cache.restoreCache([local.importDir], local.key, local.restoreKeys))
+    const bytes = key ? await directorySize(local.importDir) : 0
+    core.info(key ? `local cache restored from ${key} (${bytes} bytes)` : `no local cache under ${local.restoreKeys.join(', ')}`)
+    return { key, bytes }
+  } catch (error) {
+    core.warning(`Local cache not restored, the build goes on uncached: ${(error as Error).message}`)
+    return { bytes: 0 }
+  }
+}
+
+/** Saves the exported directory (post step). A denied or failed save is a warning. */
+export async function saveLocalCache(state: LocalCacheState): Promise<number | undefined> {
+  if (!state.canSave) return undefined
+  if (state.restoredKey === state.key) {
+    core.info(`local cache: ${state.key} is already saved`)
+    return undefined
+  }
+  try {
+    const id = await cache.saveCache([state.path], state.key)
+    if (id === -1) return undefined
+    core.info(`local cache saved as ${state.key} (${state.bytes} bytes)`)
+    return state.bytes
+  } catch (error) {
+    core.warning(`Local cache not saved: ${(error as Error).message}`)
+    return undefined
+  }
+}

@@ -1,0 +1,243 @@
+import { join } from 'node:path'
+import { type CacheAccess, UNRESTRICTED, actionsCacheAccess } from './access.js'
+import type { Backend, BackendSettings, CacheImport } from './backends/backend.js'
+import { scopeId } from './backends/backend.js'
+import { LOCAL_EXPORT_DIR, LOCAL_IMPORT_DIR } from './backends/local.js'
+import { BACKENDS } from './backends/index.js'
+import type { RunContext } from './context.js'
+import { InputError, type Inputs } from './inputs.js'
+import { imagePath, imageRepository, safeName } from './names.js'
+import { type Scope, scopeChain } from './scopes.js'
+import { type Attributes, decodeSpec, encodeSpec } from './spec.js'
+import type { BuildRequest, Invocation } from './tools/tool.js'
+import { TOOLS } from './tools/index.js'
+
+export type Env = Readonly<Record<string, string | undefined>>
+
+/** The local backend's directory, carried between runs by @actions/cache. */
+export interface LocalCachePlan {
+  dir: string
+  importDir: string
+  exportDir: string
+  /** Saved under this key; restored by `key`, then by each restore key (a prefix) in order. */
+  key: string
+  restoreKeys: string[]
+  canRestore: boolean
+  canSave: boolean
+}
+
+export interface Plan {
+  tool: Inputs['buildTool']
+  backend: string
+  context: RunContext
+  /** This run's own scope id, e.g. `pr-7` or `org/app/main`; empty when it has none. */
+  scope: string
+  /** The chain of scopes to import from, in order, with their ids and where the backend looks for each. */
+  chain: Array<Scope & { id: string; location?: string }>
+  /** Candidate imports, chain order, then the user's raw `cache-from`. */
+  imports: CacheImport[]
+  exports: Attributes[]
+  /** Image tags the cache needs (inline). */
+  extraTags: string[]
+  cacheExport: boolean
+  /** Why the cache is (not) exported, for the log, the output and the summary. */
+  exportReason: string
+  importReason?: string
+  needsBuildKitDriver: boolean
+  local?: LocalCachePlan
+  request: BuildRequest
+  /** Values to mask in every log line and in the `command` output. */
+  secrets: string[]
+  warnings: string[]
+  notices: string[]
+}
+
+/** Keeps images or targets built in one repository from sharing (and overwriting) a scope. */
+export function namespaceOf(inputs: Inputs): string {
+  if (inputs.scopePrefix) return inputs.scopePrefix
+  const raw = inputs.tags.length ? imagePath(inputs.tags[0]) : inputs.target ?? inputs.file ?? ''
+  return raw.split('/').filter(Boolean).map(part => safeName(part)).join('/')
+}
+
+function actionsCacheService(env: Env): BackendSettings['actionsCache'] {
+  const token = env.ACTIONS_RUNTIME_TOKEN
+  const useV2 = /^(true|1)$/i.test(env.ACTIONS_CACHE_SERVICE_V2 ?? '') || (!env.ACTIONS_CACHE_URL && !!env.ACTIONS_RESULTS_URL)
+  const url = useV2 ? env.ACTIONS_RESULTS_URL : env.ACTIONS_CACHE_URL
+  if (!token || !url) return undefined
+  return useV2 ? { urlV2: url, token } : { url, token }
+}
+
+function settingsFor(inputs: Inputs, env: Env, backend: Backend, context: RunContext): BackendSettings {
+  const namespace = namespaceOf(inputs)
+  const cacheRepository = inputs.cacheRef
+    ? imageRepository(inputs.cacheRef)
+    : inputs.tags.length ? imageRepository(inputs.tags[0]) : undefined
+  return {
+    tool: inputs.buildTool,
+    namespace,
+    explicitNamespace: !!inputs.scopePrefix,
+    mode: inputs.cacheMode ?? (backend.minOnly ? 'min' : 'max'),
+    options: inputs.cacheOptions,
+    cacheRepository,
+    cacheRepositoryGiven: !!inputs.cacheRef,
+    cacheDir: inputs.cacheDir ?? join(env.RUNNER_TEMP ?? '.', 'buildkit-cache', namespace.replace(/\//g, '-') || 'default'),
+    actionsCache: actionsCacheService(env),
+    sha: context.sha
+  }
+}
+
+function buildRequest(inputs: Inputs, env: Env): BuildRequest {
+  return {
+    context: inputs.context,
+    file: inputs.file,
+    tags: inputs.tags,
+    push: inputs.push,
+    load: inputs.load,
+    platforms: inputs.platforms,
+    buildArgs: inputs.buildArgs,
+    labels: inputs.labels,
+    target: inputs.target,
+    outputs: inputs.outputs,
+    builder: inputs.builder,
+    metadataFile: join(env.RUNNER_TEMP ?? '.', 'branch-cache-build-metadata.json')
+  }
+}
+
+interface ExportDecision {
+  cacheExport: boolean
+  reason: string
+  warning?: string
+}
+
+/** The export rule: the user's choice, then the event, then what GitHub's cache rules allow. */
+export function exportDecision(inputs: Inputs, chain: ReturnType<typeof scopeChain>, access: CacheAccess): ExportDecision {
+  if (inputs.cacheBackend === 'none') return { cacheExport: false, reason: 'cache-backend: none' }
+  if (inputs.cacheExport === 'false') return { cacheExport: false, reason: 'cache-export: false' }
+  if (!chain.own) return { cacheExport: false, reason: chain.eventReason }
+  if (!access.canExport) {
+    const reason = access.exportDenied ?? 'the cache service does not allow writes'
+    return inputs.cacheExport === 'true'
+      ? { cacheExport: false, reason, warning: `cache-export: true cannot override ${reason}: export skipped.` }
+      : { cacheExport: false, reason }
+  }
+  if (!chain.eventExports && inputs.cacheExport === 'auto') return { cacheExport: false, reason: chain.eventReason }
+  return { cacheExport: true, reason: inputs.cacheExport === 'true' ? 'cache-export: true' : chain.eventReason }
+}
+
+function rawImports(specs: readonly string[]): CacheImport[] {
+  return specs.map(spec => ({ label: spec, attributes: decodeSpec(spec) }))
+}
+
+function localCachePlan(settings: BackendSettings, own: Scope | undefined, chain: readonly Scope[], access: CacheAccess, hasService: boolean, sha: string): LocalCachePlan {
+  const keyOf = (scope: Scope) => `buildkit-${scopeId(scope, settings)}-`
+  return {
+    dir: settings.cacheDir,
+    importDir: join(settings.cacheDir, LOCAL_IMPORT_DIR),
+    exportDir: join(settings.cacheDir, settings.tool === 'envd' ? LOCAL_IMPORT_DIR : LOCAL_EXPORT_DIR),
+    key: own ? `${keyOf(own)}${sha}` : `${keyOf(chain[0] ?? { name: 'none', ref: '', role: 'own' })}${sha}`,
+    restoreKeys: chain.map(keyOf),
+    canRestore: hasService && access.canImport,
+    canSave: hasService && access.canExport && !!own
+  }
+}
+
+/**
+ * Everything the action decides, from inputs, the run's context and the environment.
+ * Throws InputError for a setting that cannot work, before anything runs.
+ */
+export function plan(inputs: Inputs, context: RunContext, env: Env): Plan {
+  const backend = BACKENDS[inputs.cacheBackend]
+  const chain = scopeChain(context, inputs.fallbackBranches)
+  const request = buildRequest(inputs, env)
+  const warnings: string[] = []
+  const notices: string[] = []
+  const secrets = [env.ACTIONS_RUNTIME_TOKEN, inputs.githubToken].filter((s): s is string => !!s)
+  const common = { tool: inputs.buildTool, backend: inputs.cacheBackend, context, request, secrets, warnings, notices }
+
+  if (!backend) {
+    return {
+      ...common,
+      scope: '',
+      chain: [],
+      imports: rawImports(inputs.cacheFrom),
+      exports: inputs.cacheTo.map(decodeSpec),
+      extraTags: [],
+      cacheExport: inputs.cacheTo.length > 0,
+      exportReason: 'cache-backend: none',
+      needsBuildKitDriver: false
+    }
+  }
+
+  const settings = settingsFor(inputs, env, backend, context)
+  const settingError = backend.check?.(settings)
+  if (settingError) throw new InputError(`Input "${settingError.split(':')[0]}":${settingError.slice(settingError.indexOf(':') + 1)}`)
+  const access = backend.usesActionsCache ? actionsCacheAccess(env.ACTIONS_RUNTIME_TOKEN, env.ACTIONS_CACHE_MODE) : UNRESTRICTED
+  if (backend.name === 'gha' && !settings.actionsCache && (access.canImport || access.canExport)) {
+    throw new InputError(
+      'Input "cache-backend": gha needs ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL (or ACTIONS_CACHE_URL), which GitHub sets in every job of a GitHub-hosted or self-hosted runner; outside one, pass them as env: or choose another cache-backend.'
+    )
+  }
+  for (const key of backend.secretOptions ?? []) if (inputs.cacheOptions[key]) secrets.push(inputs.cacheOptions[key])
+
+  let importScopes = chain.imports
+  if (access.readableRefs) {
+    const readable = new Set(access.readableRefs)
+    for (const scope of importScopes.filter(s => !readable.has(s.ref))) {
+      warnings.push(
+        `Cache scope "${scope.name}" (${scope.ref}) is not readable by this job's runtime token: GitHub lets a run read only its own ref, its base branch and the default branch. Skipping it.`
+      )
+    }
+    importScopes = importScopes.filter(s => readable.has(s.ref))
+  }
+  if (!access.canImport) {
+    notices.push(`Cache import skipped: ${access.importDenied}.`)
+    importScopes = []
+  }
+
+  const decision = exportDecision(inputs, chain, access)
+  if (decision.warning) warnings.push(decision.warning)
+  if (!access.canImport && !access.canExport) notices.push(`No ${backend.name} cache for this build (${access.importDenied}): it runs uncached.`)
+
+  const local = backend.name === 'local'
+    ? localCachePlan(settings, chain.own, chain.imports, access, !!settings.actionsCache, context.sha)
+    : undefined
+  if (local && !settings.actionsCache) {
+    warnings.push('The local cache directory is not carried between runs: ACTIONS_RUNTIME_TOKEN or the cache service URL is missing.')
+  }
+
+  const own = decision.cacheExport ? chain.own : undefined
+  const chainImports = importScopes.length ? backend.imports(importScopes, settings) : []
+  const oneEach = chainImports.length === importScopes.length
+  return {
+    ...common,
+    scope: chain.own ? scopeId(chain.own, settings) : '',
+    chain: importScopes.map((scope, i) => ({ ...scope, id: scopeId(scope, settings), ...(oneEach && { location: chainImports[i].label }) })),
+    imports: [...chainImports, ...rawImports(inputs.cacheFrom)],
+    exports: [...(own ? [backend.exportTo(own, settings)] : []), ...inputs.cacheTo.map(decodeSpec)],
+    extraTags: own ? backend.exportTags?.(own, settings) ?? [] : [],
+    cacheExport: decision.cacheExport,
+    exportReason: decision.reason,
+    importReason: access.importDenied,
+    needsBuildKitDriver: inputs.buildTool === 'buildx' && !!backend.needsBuildKitDriver,
+    local
+  }
+}
+
+/** The tool's command line for the imports that will really be used (envd: the one chosen). */
+export function invocationOf(plan: Plan, imports: readonly CacheImport[], env: Env): Invocation {
+  return TOOLS[plan.tool].invocation(
+    plan.request,
+    { imports: imports.map(i => i.attributes), exports: plan.exports, extraTags: plan.extraTags },
+    env
+  )
+}
+
+export function specsOf(attributes: readonly Attributes[]): string[] {
+  return attributes.map(encodeSpec)
+}
+
+/** A command line for people: shell-quoted where needed, secrets replaced by ***. */
+export function displayCommand(invocation: Invocation, secrets: readonly string[]): string {
+  const quoted = [invocation.file, ...invocation.args].map(arg => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`))
+  return secrets.reduce((line, secret) => line.split(secret).join('***'), quoted.join(' '))
+}

@@ -1,0 +1,165 @@
+import { readFile, rename, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import * as core from '@actions/core'
+import * as exec from '@actions/exec'
+import type { CacheImport } from './backends/backend.js'
+import { type RunContext, runContext } from './context.js'
+import { InputError, type Inputs, readInputs } from './inputs.js'
+import { compactLayout, directorySize } from './oci-layout.js'
+import { type Env, type Plan, displayCommand, invocationOf, plan, specsOf } from './plan.js'
+import { type BuildReport, hitRatio } from './progress.js'
+import { TOOLS } from './tools/index.js'
+import { chooseImport } from './import-choice.js'
+import { LOCAL_STATE, restoreLocalCache } from './local-cache.js'
+import { lookUpMissingBranches } from './github-api.js'
+import { type BuildOutcome, sourceOf, writeSummary } from './summary.js'
+import type { Invocation } from './tools/tool.js'
+import { cleanUpClosedPullRequest } from './cleanup.js'
+
+async function readPayload(path: string | undefined): Promise<Record<string, any>> {
+  if (!path) return {}
+  try {
+    return JSON.parse(await readFile(path, 'utf8'))
+  } catch (error) {
+    core.warning(`Could not read the event payload (${(error as Error).message}); resolving the scope from GITHUB_REF alone.`)
+    return {}
+  }
+}
+
+function logPlan(p: Plan): void {
+  const c = p.context
+  core.info(`event: ${c.event} (${c.kind}${c.pullRequest ? ` #${c.pullRequest}` : ''}), ref ${c.ref || 'unset'}`)
+  core.info(`base branch: ${c.baseBranch ?? '-'}, default branch: ${c.defaultBranch ?? '-'}`)
+  core.info(`backend: ${p.backend}, builder: ${p.tool}, own scope: ${p.scope || '(none)'}`)
+  core.info(`import chain: ${p.chain.map(s => s.id).join(' → ') || '(none)'}${p.importReason ? ` (import skipped: ${p.importReason})` : ''}`)
+  core.info(`export: ${p.cacheExport ? 'yes' : 'no'} (${p.exportReason})`)
+}
+
+/** Where the driver cannot serve the backend, fail with the fix instead of BuildKit's "unknown cache exporter". */
+async function requireBuildKitDriver(p: Plan, env: Env): Promise<void> {
+  const args = ['buildx', 'inspect', ...(p.request.builder ? [p.request.builder] : [])]
+  const { stdout, exitCode } = await exec.getExecOutput('docker', args, { silent: true, ignoreReturnCode: true, env: env as Record<string, string> })
+  const driver = /^Driver:\s*(\S+)/m.exec(stdout)?.[1]
+  if (exitCode === 0 && driver === 'docker') {
+    throw new InputError(
+      `Input "cache-backend": ${p.backend} needs a builder with the docker-container or remote driver, but builder "${p.request.builder ?? 'default'}" uses the docker driver; add docker/setup-buildx-action before this step, or set builder: to a remote builder.`
+    )
+  }
+}
+
+async function runBuild(invocation: Invocation, p: Plan, env: Env): Promise<{ exitCode: number; report: BuildReport; denied: boolean }> {
+  const reader = TOOLS[p.tool].progress()
+  let denied = false
+  let pending = ''
+  const take = (chunk: Buffer) => {
+    pending += chunk.toString('utf8')
+    const lines = pending.split('\n')
+    pending = lines.pop() ?? ''
+    for (const line of lines) {
+      if (/cache write denied/i.test(line)) denied = true
+      for (const out of reader.line(line)) core.info(out)
+    }
+  }
+  const exitCode = await core.group(`Build: ${displayCommand(invocation, p.secrets)}`, () =>
+    exec.exec(invocation.file, invocation.args, {
+      env: { ...(env as Record<string, string>), ...invocation.env },
+      ignoreReturnCode: true,
+      silent: true,
+      listeners: { stdout: take, stderr: take }
+    })
+  )
+  if (pending) for (const out of reader.line(pending)) core.info(out)
+  return { exitCode, report: reader.report(), denied }
+}
+
+async function readMetadata(path: string): Promise<{ text: string; digest?: string }> {
+  try {
+    const text = await readFile(path, 'utf8')
+    return { text, digest: JSON.parse(text)['containerimage.digest'] }
+  } catch {
+    return { text: '' }
+  }
+}
+
+/** Which scope the cached steps came from: the first chain entry BuildKit found a manifest in. */
+function cacheSource(p: Plan, report: BuildReport, chosen: readonly CacheImport[]): string {
+  if (report.cachedSteps === 0) return 'none'
+  const found = p.chain.find(scope => report.imports.some(i => i.found && sourceOf(i.source, scope)))
+  if (found) return found.id
+  const single = chosen.length === 1 ? p.chain.find(scope => scope.location === chosen[0].label) : undefined
+  return single?.id ?? 'unknown'
+}
+
+export async function runMain(): Promise<void> {
+  try {
+    const inputs = readInputs(name => core.getInput(name))
+    const env: Env = { ...process.env, RUNNER_TEMP: process.env.RUNNER_TEMP || tmpdir() }
+    const payload = await readPayload(env.GITHUB_EVENT_PATH)
+    const context = await lookUpMissingBranches(runContext(env, payload), inputs.githubToken, env)
+    if (inputs.cleanup) return await cleanUpClosedPullRequest(inputs, context, env)
+    await build(inputs, context, env)
+  } catch (error) {
+    core.setFailed(error instanceof InputError ? error.message : `${(error as Error).message}`)
+  }
+}
+
+async function build(inputs: Inputs, context: RunContext, env: Env): Promise<void> {
+  const p = plan(inputs, context, env)
+  for (const secret of p.secrets) core.setSecret(secret)
+  await core.group('Cache plan', async () => logPlan(p))
+  for (const warning of p.warnings) core.warning(warning)
+  for (const notice of p.notices) core.notice(notice)
+
+  const chosen = TOOLS[p.tool].singleImport ? await chooseImport(p) : p.imports
+  const invocation = invocationOf(p, chosen, env)
+  const command = displayCommand(invocation, p.secrets)
+  core.setOutput('scope', p.scope)
+  core.setOutput('cache-from', specsOf(chosen.map(i => i.attributes)).join('\n'))
+  core.setOutput('cache-to', specsOf(p.exports).join('\n'))
+  core.setOutput('cache-export', String(p.cacheExport))
+  core.setOutput('command', command)
+  if (inputs.dryRun) {
+    core.info(`dry-run: ${command}`)
+    await writeSummary(p, { dryRun: true, chosen })
+    return
+  }
+  if (p.needsBuildKitDriver) await requireBuildKitDriver(p, env)
+
+  const restored = p.local ? await restoreLocalCache(p) : undefined
+  const started = Date.now()
+  const { exitCode, report, denied } = await runBuild(invocation, p, env)
+  const buildSeconds = (Date.now() - started) / 1000
+  const metadata = await readMetadata(p.request.metadataFile)
+
+  core.setOutput('digest', metadata.digest ?? '')
+  core.setOutput('metadata', metadata.text)
+  core.setOutput('cached-steps', String(report.cachedSteps))
+  core.setOutput('total-steps', String(report.totalSteps))
+  core.setOutput('cache-hit-ratio', hitRatio(report))
+  core.setOutput('cache-source', cacheSource(p, report, chosen))
+  for (const error of report.exportErrors) core.warning(`Cache export failed, the build went on: ${error}`)
+  if (denied) core.warning('The cache service denied the cache write (cache write denied): this run could not save its cache; the build went on.')
+
+  const outcome: BuildOutcome = { chosen, report, buildSeconds, exitCode, restored, cacheSource: cacheSource(p, report, chosen) }
+  if (exitCode === 0 && p.local && p.cacheExport) outcome.localExport = await settleLocalExport(p, restored?.key)
+  await writeSummary(p, outcome)
+  if (exitCode !== 0) core.setFailed(`${invocation.file} ${invocation.args[0]} failed with exit code ${exitCode}.`)
+}
+
+/**
+ * buildx exported into a fresh directory: it replaces the restored one, so dead blobs never
+ * pile up. envd exported into the restored directory: compact it. The post step saves it.
+ */
+async function settleLocalExport(p: Plan, restoredKey: string | undefined): Promise<{ bytes: number; freed: number }> {
+  const local = p.local!
+  let freed = 0
+  if (local.exportDir !== local.importDir) {
+    await rm(local.importDir, { recursive: true, force: true })
+    await rename(local.exportDir, local.importDir)
+  } else {
+    freed = await compactLayout(local.importDir).catch(() => 0)
+  }
+  const bytes = await directorySize(local.importDir)
+  core.saveState(LOCAL_STATE, JSON.stringify({ path: local.importDir, key: local.key, canSave: local.canSave, restoredKey, bytes }))
+  return { bytes, freed }
+}

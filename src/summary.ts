@@ -1,0 +1,76 @@
+import * as core from '@actions/core'
+import type { CacheImport } from './backends/backend.js'
+import type { Plan } from './plan.js'
+import type { BuildReport } from './progress.js'
+import { hitRatio } from './progress.js'
+import type { Restored } from './local-cache.js'
+
+export interface BuildOutcome {
+  dryRun?: boolean
+  chosen: readonly CacheImport[]
+  report?: BuildReport
+  buildSeconds?: number
+  exitCode?: number
+  restored?: Restored
+  cacheSource?: string
+  localExport?: { bytes: number; freed: number }
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`
+  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`
+  return `${(bytes / 1e3).toFixed(1)} kB`
+}
+
+/** Whether BuildKit's "importing cache manifest from X" names this scope. */
+export function sourceOf(source: string, scope: Plan['chain'][number]): boolean {
+  return scope.location ? source.includes(scope.location) : source.includes(scope.id)
+}
+
+/** ✓ where BuildKit found the scope's cache, ✗ where it looked and found nothing, ? where the log does not say. */
+export function chainMarks(p: Plan, outcome: BuildOutcome): string {
+  const imports = outcome.report?.imports ?? []
+  return p.chain
+    .map(scope => {
+      const seen = imports.filter(i => sourceOf(i.source, scope))
+      const chosen = outcome.chosen.some(c => c.label.includes(scope.id))
+      if (seen.some(i => i.found) || (chosen && p.tool === 'envd' && (outcome.report?.cachedSteps ?? 0) > 0)) return `${scope.id} ✓`
+      if (seen.length || (p.tool === 'envd' && !chosen)) return `${scope.id} ✗`
+      return `${scope.id} ?`
+    })
+    .join(' → ')
+}
+
+/** The rows of one build's table, as [label, value]. Pure, for the summary and for tests. */
+export function summaryRows(p: Plan, outcome: BuildOutcome): Array<[string, string]> {
+  const report = outcome.report
+  const rows: Array<[string, string]> = [
+    ['Builder', p.tool],
+    ['Backend', p.backend],
+    ['Own scope', p.scope || '(none)'],
+    ['Import chain', p.chain.length ? chainMarks(p, outcome) : `(none)${p.importReason ? `: ${p.importReason}` : ''}`]
+  ]
+  if (report) {
+    rows.push(
+      ['Cached steps', `${report.cachedSteps} / ${report.totalSteps} (${hitRatio(report)})`],
+      ['Cache source', outcome.cacheSource ?? 'unknown'],
+      ['Build time', `${(outcome.buildSeconds ?? 0).toFixed(1)} s (steps that ran: ${report.runSeconds.toFixed(1)} s, cache import: ${report.importSeconds.toFixed(1)} s, export: ${report.exportSeconds.toFixed(1)} s)`]
+    )
+  }
+  const where = p.exports.map(e => e.filter(([k]) => ['type', 'scope', 'ref', 'name', 'dest'].includes(k)).map(([k, v]) => `${k}=${v}`).join(',')).join('; ')
+  rows.push(['Cache export', p.cacheExport ? `yes: ${where}` : `no: ${p.exportReason}`])
+  if (outcome.restored) rows.push(['Local cache restored', outcome.restored.key ? `${outcome.restored.key} (${formatBytes(outcome.restored.bytes)})` : 'nothing'])
+  if (outcome.localExport) rows.push(['Local cache exported', `${formatBytes(outcome.localExport.bytes)}${outcome.localExport.freed ? `, ${formatBytes(outcome.localExport.freed)} of dead blobs removed` : ''}; saved in the post step`])
+  if (p.tool === 'envd') rows.push(['Note', 'envd prints BuildKit\'s plain progress: cache import and export times and the scope a hit came from are not in it'])
+  if (outcome.dryRun) rows.push(['Dry run', 'nothing was built'])
+  return rows
+}
+
+export async function writeSummary(p: Plan, outcome: BuildOutcome): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return
+  const rows = summaryRows(p, outcome)
+  await core.summary
+    .addHeading(`Build cache: ${p.scope || p.context.ref || 'build'}`, 3)
+    .addTable([[{ data: 'What', header: true }, { data: 'Result', header: true }], ...rows])
+    .write()
+}
