@@ -18,7 +18,7 @@ export function safeName(raw: string, maxLength = MAX_NAME): string {
   let name = raw
     .replace(/[^A-Za-z0-9_.-]+/g, '-')
     .replace(/^[.-]+/, '')
-  if (name === raw && name.length <= maxLength) return name
+  if (name === raw && name !== '' && name.length <= maxLength) return name
   const suffix = `-${shortHash(raw)}`
   name = name.replace(/-+$/, '').slice(0, maxLength - suffix.length).replace(/-+$/, '')
   return name === '' ? `h${shortHash(raw)}` : `${name}${suffix}`
