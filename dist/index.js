@@ -37337,7 +37337,7 @@ function shortHash(value) {
 }
 function safeName(raw, maxLength = MAX_NAME) {
   let name = raw.replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/^[.-]+/, "");
-  if (name === raw && name.length <= maxLength) return name;
+  if (name === raw && name !== "" && name.length <= maxLength) return name;
   const suffix = `-${shortHash(raw)}`;
   name = name.replace(/-+$/, "").slice(0, maxLength - suffix.length).replace(/-+$/, "");
   return name === "" ? `h${shortHash(raw)}` : `${name}${suffix}`;
@@ -37426,10 +37426,14 @@ var BACKENDS = Object.fromEntries(
 );
 
 // src/progress.ts
-var STEP = /^\[[^\]]*?\d+\/\d+\]/;
+var DOCKERFILE_STEP = /^\[[^\]]*?\d+\/\d+\]/;
 var IMPORT = /^importing cache manifest from (.*)$/;
 var EXPORT = /^(exporting cache|exporting to GitHub Actions Cache|preparing build cache for export|writing cache)/i;
 var Vertices = class {
+  constructor(step) {
+    this.step = step;
+  }
+  step;
   byId = /* @__PURE__ */ new Map();
   update(id, change) {
     const previous = this.byId.get(id);
@@ -37444,7 +37448,7 @@ var Vertices = class {
   }
   report() {
     const all = [...this.byId.values()];
-    const steps = all.filter((v) => STEP.test(v.name));
+    const steps = all.filter((v) => this.step.test(v.name));
     const importing = all.filter((v) => IMPORT.test(v.name));
     const exporting = all.filter((v) => EXPORT.test(v.name));
     const sum = (vs) => Math.round(vs.reduce((t, v) => t + v.seconds, 0) * 100) / 100;
@@ -37465,7 +37469,10 @@ function describe(vertex) {
   return `${vertex.name} DONE ${vertex.seconds.toFixed(1)}s`;
 }
 var RawJsonReader = class {
-  vertices = new Vertices();
+  vertices;
+  constructor(step) {
+    this.vertices = new Vertices(step);
+  }
   line(text) {
     let status;
     try {
@@ -37500,7 +37507,10 @@ var RawJsonReader = class {
   }
 };
 var PlainProgressReader = class {
-  vertices = new Vertices();
+  vertices;
+  constructor(step) {
+    this.vertices = new Vertices(step);
+  }
   line(text) {
     const match3 = /^#(\d+) (.*)$/.exec(text.trimEnd());
     if (!match3) return text.trim() ? [text] : [];
@@ -37565,7 +37575,7 @@ function repeated(flag, values) {
 var buildx = {
   name: "buildx",
   singleImport: false,
-  progress: () => new RawJsonReader(),
+  progress: () => new RawJsonReader(DOCKERFILE_STEP),
   invocation(request2, cache, env) {
     const args = [
       "buildx",
@@ -37595,10 +37605,25 @@ var buildx = {
 };
 
 // src/tools/envd.ts
+var ENVD_STEP = /^bash -c /;
+function envdBuilderAddress(address) {
+  const match3 = /^([a-z-]+):\/\/(.*)$/.exec(address);
+  return match3 ? { kind: match3[1], address: match3[2] } : { kind: "unix", address };
+}
 var envd = {
   name: "envd",
   singleImport: true,
-  progress: () => new PlainProgressReader(),
+  progress: () => new PlainProgressReader(ENVD_STEP),
+  prepare(request2) {
+    if (!request2.builder) return [];
+    const { kind, address } = envdBuilderAddress(request2.builder);
+    const name = `bcb-${shortHash(request2.builder)}`;
+    const env = { ENVD_ANALYTICS: "false" };
+    return [
+      { file: "envd", args: ["context", "create", "--name", name, "--builder", kind, "--builder-address", address, "--use"], env },
+      { file: "envd", args: ["context", "use", "--name", name], env }
+    ];
+  },
   invocation(request2, cache, env) {
     const args = [
       "build",
@@ -80988,9 +81013,9 @@ async function writeSummary(p, outcome) {
 }
 
 // src/cleanup.ts
-async function cleanUpClosedPullRequest(inputs, context5, env) {
-  if (context5.kind !== "pull-request" || context5.pullRequest === void 0 || !/^pull_request/.test(context5.event)) {
-    notice("cleanup: true deletes the caches of a closed pull request; this run is not a pull_request event, so there is nothing to delete.");
+async function cleanUpClosedPullRequest(inputs, context5, env, action5) {
+  if (context5.kind !== "pull-request" || context5.pullRequest === void 0 || !/^pull_request/.test(context5.event) || action5 !== "closed") {
+    notice("cleanup: true deletes the caches of a closed pull request; this run is not a closed pull_request event, so nothing is deleted.");
     return;
   }
   const ref = `refs/pull/${context5.pullRequest}/merge`;
@@ -81058,6 +81083,22 @@ async function requireBuildKitDriver(p, env) {
     );
   }
 }
+async function requireDockerEngine(env) {
+  const probe = await getExecOutput("docker", ["version", "--format", "{{.Server.Version}}"], { silent: true, ignoreReturnCode: true, env }).catch(() => void 0);
+  if (probe?.exitCode !== 0) {
+    throw new InputError('Input "outputs": envd needs an output when no Docker engine answers, e.g. "type=image,name=<ref>,push=true" or "type=oci,dest=<file>".');
+  }
+}
+async function prepareTool(p, env) {
+  const alternatives = TOOLS[p.tool].prepare?.(p.request) ?? [];
+  let lastError = "";
+  for (const step of alternatives) {
+    const result = await getExecOutput(step.file, step.args, { silent: true, ignoreReturnCode: true, env: { ...env, ...step.env } });
+    if (result.exitCode === 0) return info(`builder: ${[step.file, ...step.args].join(" ")}`);
+    lastError = (result.stderr || result.stdout).trim().split("\n").pop() ?? "";
+  }
+  if (alternatives.length) throw new InputError(`Input "builder": could not use "${p.request.builder}" (${lastError}).`);
+}
 async function runBuild(invocation, p, env) {
   const reader = TOOLS[p.tool].progress();
   let denied = false;
@@ -81104,7 +81145,7 @@ async function runMain() {
     const env = { ...process.env, RUNNER_TEMP: process.env.RUNNER_TEMP || tmpdir() };
     const payload = await readPayload(env.GITHUB_EVENT_PATH);
     const context5 = await lookUpMissingBranches(runContext(env, payload), inputs.githubToken, env);
-    if (inputs.cleanup) return await cleanUpClosedPullRequest(inputs, context5, env);
+    if (inputs.cleanup) return await cleanUpClosedPullRequest(inputs, context5, env, payload.action);
     await build(inputs, context5, env);
   } catch (error2) {
     setFailed(error2 instanceof InputError ? error2.message : `${error2.message}`);
@@ -81130,6 +81171,8 @@ async function build(inputs, context5, env) {
     return;
   }
   if (p.needsBuildKitDriver) await requireBuildKitDriver(p, env);
+  await prepareTool(p, env);
+  if (p.tool === "envd" && p.request.outputs.length === 0) await requireDockerEngine(env);
   const restored = p.local ? await restoreLocalCache(p) : void 0;
   const started = Date.now();
   const { exitCode, report, denied } = await runBuild(invocation, p, env);

@@ -10,9 +10,9 @@ import { formatBytes } from './summary.js'
  * `cleanup: true` on a closed pull request: delete that pull request's caches, which no run
  * can read any more. Caches of branches are left alone.
  */
-export async function cleanUpClosedPullRequest(inputs: Inputs, context: RunContext, env: Env): Promise<void> {
-  if (context.kind !== 'pull-request' || context.pullRequest === undefined || !/^pull_request/.test(context.event)) {
-    core.notice('cleanup: true deletes the caches of a closed pull request; this run is not a pull_request event, so there is nothing to delete.')
+export async function cleanUpClosedPullRequest(inputs: Inputs, context: RunContext, env: Env, action: string | undefined): Promise<void> {
+  if (context.kind !== 'pull-request' || context.pullRequest === undefined || !/^pull_request/.test(context.event) || action !== 'closed') {
+    core.notice('cleanup: true deletes the caches of a closed pull request; this run is not a closed pull_request event, so nothing is deleted.')
     return
   }
   const ref = `refs/pull/${context.pullRequest}/merge`

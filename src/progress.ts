@@ -31,13 +31,16 @@ export interface ProgressReader {
   report(): BuildReport
 }
 
-const STEP = /^\[[^\]]*?\d+\/\d+\]/
+/** A Dockerfile step as buildx names it: `[stage 2/5] RUN …`. */
+export const DOCKERFILE_STEP = /^\[[^\]]*?\d+\/\d+\]/
 const IMPORT = /^importing cache manifest from (.*)$/
 const EXPORT = /^(exporting cache|exporting to GitHub Actions Cache|preparing build cache for export|writing cache)/i
 
 /** The vertices seen so far, keyed by the stream's id for them. */
 class Vertices {
   readonly byId = new Map<string, Vertex>()
+
+  constructor(private readonly step: RegExp) {}
 
   update(id: string, change: Partial<Vertex>): { vertex: Vertex; finished: boolean } {
     const previous = this.byId.get(id)
@@ -53,7 +56,7 @@ class Vertices {
 
   report(): BuildReport {
     const all = [...this.byId.values()]
-    const steps = all.filter(v => STEP.test(v.name))
+    const steps = all.filter(v => this.step.test(v.name))
     const importing = all.filter(v => IMPORT.test(v.name))
     const exporting = all.filter(v => EXPORT.test(v.name))
     const sum = (vs: Vertex[]) => Math.round(vs.reduce((t, v) => t + v.seconds, 0) * 100) / 100
@@ -76,7 +79,11 @@ function describe(vertex: Vertex): string {
 }
 
 export class RawJsonReader implements ProgressReader {
-  private readonly vertices = new Vertices()
+  private readonly vertices: Vertices
+
+  constructor(step: RegExp) {
+    this.vertices = new Vertices(step)
+  }
 
   line(text: string): string[] {
     let status: { vertexes?: any[]; logs?: any[]; warnings?: any[] }
@@ -114,7 +121,11 @@ export class RawJsonReader implements ProgressReader {
 }
 
 export class PlainProgressReader implements ProgressReader {
-  private readonly vertices = new Vertices()
+  private readonly vertices: Vertices
+
+  constructor(step: RegExp) {
+    this.vertices = new Vertices(step)
+  }
 
   line(text: string): string[] {
     const match = /^#(\d+) (.*)$/.exec(text.trimEnd())

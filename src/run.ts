@@ -47,6 +47,25 @@ async function requireBuildKitDriver(p: Plan, env: Env): Promise<void> {
   }
 }
 
+/** envd without --output loads the image into Docker: say what to do before it fails after building. */
+async function requireDockerEngine(env: Env): Promise<void> {
+  const probe = await exec.getExecOutput('docker', ['version', '--format', '{{.Server.Version}}'], { silent: true, ignoreReturnCode: true, env: env as Record<string, string> }).catch(() => undefined)
+  if (probe?.exitCode !== 0) {
+    throw new InputError('Input "outputs": envd needs an output when no Docker engine answers, e.g. "type=image,name=<ref>,push=true" or "type=oci,dest=<file>".')
+  }
+}
+
+async function prepareTool(p: Plan, env: Env): Promise<void> {
+  const alternatives = TOOLS[p.tool].prepare?.(p.request) ?? []
+  let lastError = ''
+  for (const step of alternatives) {
+    const result = await exec.getExecOutput(step.file, step.args, { silent: true, ignoreReturnCode: true, env: { ...(env as Record<string, string>), ...step.env } })
+    if (result.exitCode === 0) return core.info(`builder: ${[step.file, ...step.args].join(' ')}`)
+    lastError = (result.stderr || result.stdout).trim().split('\n').pop() ?? ''
+  }
+  if (alternatives.length) throw new InputError(`Input "builder": could not use "${p.request.builder}" (${lastError}).`)
+}
+
 async function runBuild(invocation: Invocation, p: Plan, env: Env): Promise<{ exitCode: number; report: BuildReport; denied: boolean }> {
   const reader = TOOLS[p.tool].progress()
   let denied = false
@@ -96,7 +115,7 @@ export async function runMain(): Promise<void> {
     const env: Env = { ...process.env, RUNNER_TEMP: process.env.RUNNER_TEMP || tmpdir() }
     const payload = await readPayload(env.GITHUB_EVENT_PATH)
     const context = await lookUpMissingBranches(runContext(env, payload), inputs.githubToken, env)
-    if (inputs.cleanup) return await cleanUpClosedPullRequest(inputs, context, env)
+    if (inputs.cleanup) return await cleanUpClosedPullRequest(inputs, context, env, payload.action)
     await build(inputs, context, env)
   } catch (error) {
     core.setFailed(error instanceof InputError ? error.message : `${(error as Error).message}`)
@@ -124,6 +143,8 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
     return
   }
   if (p.needsBuildKitDriver) await requireBuildKitDriver(p, env)
+  await prepareTool(p, env)
+  if (p.tool === 'envd' && p.request.outputs.length === 0) await requireDockerEngine(env)
 
   const restored = p.local ? await restoreLocalCache(p) : undefined
   const started = Date.now()

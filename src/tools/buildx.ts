@@ -1,4 +1,4 @@
-import { RawJsonReader } from '../progress.js'
+import { DOCKERFILE_STEP, RawJsonReader } from '../progress.js'
 import { encodeSpec } from '../spec.js'
 import { type Tool, repeated } from './tool.js'
 
@@ -9,7 +9,7 @@ import { type Tool, repeated } from './tool.js'
 export const buildx: Tool = {
   name: 'buildx',
   singleImport: false,
-  progress: () => new RawJsonReader(),
+  progress: () => new RawJsonReader(DOCKERFILE_STEP),
   invocation(request, cache, env) {
     const args = [
       'buildx', 'build',

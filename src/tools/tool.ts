@@ -37,6 +37,11 @@ export interface Tool {
   /** envd takes one --import-cache: the action picks the first chain entry that exists. */
   singleImport: boolean
   invocation(request: BuildRequest, cache: CacheFlags, env: Readonly<Record<string, string | undefined>>): Invocation
+  /**
+   * Commands that point the tool at `request.builder` before the build: tried in order
+   * until one succeeds (e.g. create a context, else use the one that exists).
+   */
+  prepare?(request: BuildRequest): Invocation[]
   /** A reader for the progress the tool prints. */
   progress(): ProgressReader
 }
