@@ -1,0 +1,321 @@
+import { join } from 'node:path'
+import { describe, expect, it } from '@jest/globals'
+import type { Attributes } from '../../src/spec.js'
+import { decodeSpec, encodeSpec } from '../../src/spec.js'
+import type { Scope } from '../../src/scopes.js'
+import type { BackendSettings } from '../../src/backends/backend.js'
+import { BACKENDS } from '../../src/backends/index.js'
+import { TOOLS } from '../../src/tools/index.js'
+import type { BuildRequest, CacheFlags } from '../../src/tools/tool.js'
+
+const SHA = '6113728f27ae82c7b1a177c8d03f9e96e0adf246'
+const IMAGE_REPO = 'registry.example.com/octo-org/app'
+const CACHE_REPO = 'registry.example.com/octo-org/build-cache'
+const CACHE_DIR = join('runner-temp', 'buildkit-cache', 'octo-org-app')
+
+/** The chain of a pull request #7 into main. */
+const PR: Scope = { name: 'pr-7', ref: 'refs/pull/7/merge', role: 'own' }
+const MAIN: Scope = { name: 'main', ref: 'refs/heads/main', role: 'base' }
+const CHAIN = [PR, MAIN]
+
+/** Settings as the action derives them from the first tag `registry.example.com/octo-org/app:1.0`. */
+function settings(overrides: Partial<BackendSettings> = {}): BackendSettings {
+  return {
+    tool: 'buildx',
+    namespace: 'octo-org/app',
+    explicitNamespace: false,
+    mode: 'max',
+    options: {},
+    cacheRepository: IMAGE_REPO,
+    cacheRepositoryGiven: false,
+    cacheDir: CACHE_DIR,
+    sha: SHA,
+    ...overrides
+  }
+}
+/** scope-prefix: team-a */
+const withPrefix = (o: Partial<BackendSettings> = {}) => settings({ namespace: 'team-a', explicitNamespace: true, ...o })
+/** cache-ref: registry.example.com/octo-org/build-cache */
+const withCacheRef = (o: Partial<BackendSettings> = {}) => settings({ cacheRepository: CACHE_REPO, cacheRepositoryGiven: true, ...o })
+
+const importsOf = (backend: string, s: BackendSettings) => BACKENDS[backend].imports(CHAIN, s).map(i => i.attributes)
+const exportOf = (backend: string, s: BackendSettings) => BACKENDS[backend].exportTo(PR, s)
+
+describe('backend registry', () => {
+  it('has every backend the cache-backend input names', () => {
+    expect(Object.keys(BACKENDS).sort()).toEqual(['azblob', 'gha', 'inline', 'local', 'registry', 's3'])
+  })
+})
+
+describe.each<[string, () => BackendSettings, Attributes[], Attributes]>([
+  // backend, settings, imports for (pr-7, main), export for pr-7
+  ['gha', () => settings(), [
+    [['type', 'gha'], ['scope', 'octo-org/app/pr-7']],
+    [['type', 'gha'], ['scope', 'octo-org/app/main']]
+  ], [['type', 'gha'], ['scope', 'octo-org/app/pr-7'], ['mode', 'max'], ['ignore-error', 'true']]],
+  ['gha, scope-prefix', () => withPrefix(), [
+    [['type', 'gha'], ['scope', 'team-a/pr-7']],
+    [['type', 'gha'], ['scope', 'team-a/main']]
+  ], [['type', 'gha'], ['scope', 'team-a/pr-7'], ['mode', 'max'], ['ignore-error', 'true']]],
+  ['gha, no namespace', () => settings({ namespace: '' }), [
+    [['type', 'gha'], ['scope', 'pr-7']],
+    [['type', 'gha'], ['scope', 'main']]
+  ], [['type', 'gha'], ['scope', 'pr-7'], ['mode', 'max'], ['ignore-error', 'true']]],
+  ['gha, options and min', () => settings({ mode: 'min', options: { timeout: '10m', 'ignore-error': 'false' } }), [
+    [['type', 'gha'], ['scope', 'octo-org/app/pr-7'], ['timeout', '10m']],
+    [['type', 'gha'], ['scope', 'octo-org/app/main'], ['timeout', '10m']]
+  ], [['type', 'gha'], ['scope', 'octo-org/app/pr-7'], ['mode', 'min'], ['timeout', '10m'], ['ignore-error', 'false']]],
+
+  ['registry', () => settings(), [
+    [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-pr-7`]],
+    [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-main`]]
+  ], [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-pr-7`], ['mode', 'max'], ['ignore-error', 'true']]],
+  ['registry, scope-prefix', () => withPrefix(), [
+    [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-team-a-pr-7`]],
+    [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-team-a-main`]]
+  ], [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-team-a-pr-7`], ['mode', 'max'], ['ignore-error', 'true']]],
+  ['registry, cache-ref', () => withCacheRef(), [
+    [['type', 'registry'], ['ref', `${CACHE_REPO}:octo-org-app-pr-7`]],
+    [['type', 'registry'], ['ref', `${CACHE_REPO}:octo-org-app-main`]]
+  ], [['type', 'registry'], ['ref', `${CACHE_REPO}:octo-org-app-pr-7`], ['mode', 'max'], ['ignore-error', 'true']]],
+  ['registry, export options', () => settings({ options: { 'image-manifest': 'true', compression: 'zstd', 'oci-mediatypes': 'true' } }), [
+    [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-pr-7`]],
+    [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-main`]]
+  ], [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-pr-7`], ['mode', 'max'], ['compression', 'zstd'], ['oci-mediatypes', 'true'], ['image-manifest', 'true'], ['ignore-error', 'true']]],
+
+  ['inline', () => settings({ mode: 'min' }), [
+    [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-pr-7`]],
+    [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-main`]]
+  ], [['type', 'inline']]],
+  ['inline, cache-ref', () => withCacheRef({ mode: 'min' }), [
+    [['type', 'registry'], ['ref', `${CACHE_REPO}:octo-org-app-pr-7`]],
+    [['type', 'registry'], ['ref', `${CACHE_REPO}:octo-org-app-main`]]
+  ], [['type', 'inline']]],
+
+  ['local', () => settings(), [
+    [['type', 'local'], ['src', join(CACHE_DIR, 'cache')]]
+  ], [['type', 'local'], ['dest', join(CACHE_DIR, 'cache-new')], ['mode', 'max'], ['ignore-error', 'true']]],
+  ['local, envd', () => settings({ tool: 'envd' }), [
+    [['type', 'local'], ['src', join(CACHE_DIR, 'cache')]]
+  ], [['type', 'local'], ['dest', join(CACHE_DIR, 'cache')], ['mode', 'max'], ['ignore-error', 'true']]],
+
+  ['s3', () => settings({ options: { bucket: 'ci-cache', region: 'eu-west-1', upload_parallelism: '8' } }), [
+    [['type', 's3'], ['name', 'octo-org/app/pr-7'], ['bucket', 'ci-cache'], ['region', 'eu-west-1']],
+    [['type', 's3'], ['name', 'octo-org/app/main'], ['bucket', 'ci-cache'], ['region', 'eu-west-1']]
+  ], [['type', 's3'], ['name', 'octo-org/app/pr-7'], ['mode', 'max'], ['bucket', 'ci-cache'], ['region', 'eu-west-1'], ['ignore-error', 'true'], ['upload_parallelism', '8']]],
+  ['s3, scope-prefix', () => withPrefix({ options: { bucket: 'ci-cache', region: 'eu-west-1' } }), [
+    [['type', 's3'], ['name', 'team-a/pr-7'], ['bucket', 'ci-cache'], ['region', 'eu-west-1']],
+    [['type', 's3'], ['name', 'team-a/main'], ['bucket', 'ci-cache'], ['region', 'eu-west-1']]
+  ], [['type', 's3'], ['name', 'team-a/pr-7'], ['mode', 'max'], ['bucket', 'ci-cache'], ['region', 'eu-west-1'], ['ignore-error', 'true']]],
+
+  ['azblob', () => settings({ options: { account_url: 'https://ci.blob.example.net/', secret_access_key: 's3cr3t' } }), [
+    [['type', 'azblob'], ['name', 'octo-org/app/pr-7'], ['account_url', 'https://ci.blob.example.net/'], ['secret_access_key', 's3cr3t']],
+    [['type', 'azblob'], ['name', 'octo-org/app/main'], ['account_url', 'https://ci.blob.example.net/'], ['secret_access_key', 's3cr3t']]
+  ], [['type', 'azblob'], ['name', 'octo-org/app/pr-7'], ['mode', 'max'], ['account_url', 'https://ci.blob.example.net/'], ['secret_access_key', 's3cr3t'], ['ignore-error', 'true']]]
+])('%s', (title, make, imports, exported) => {
+  const backend = title.split(',')[0]
+
+  it('imports the chain (pr-7, main) in order', () => {
+    expect(importsOf(backend, make())).toEqual(imports)
+  })
+
+  it('exports to pr-7', () => {
+    expect(exportOf(backend, make())).toEqual(exported)
+  })
+
+  it('every spec reads back with the same attributes', () => {
+    for (const attributes of [...imports, exported]) expect(decodeSpec(encodeSpec(attributes))).toEqual(attributes)
+  })
+})
+
+describe('backend details', () => {
+  it('gha for envd: one import under the namespace, the cache service as attributes; buildx never carries it', () => {
+    const service = { urlV2: 'https://results-receiver.actions.example.com/', token: 'runtime-token' }
+    const envd = settings({ tool: 'envd', actionsCache: service })
+    expect(exportOf('gha', envd)).toEqual([
+      ['type', 'gha'], ['scope', 'octo-org/app'],
+      ['url_v2', service.urlV2], ['version', '2'], ['token', 'runtime-token'],
+      ['mode', 'max'], ['ignore-error', 'true']
+    ])
+    expect(BACKENDS.gha.imports(CHAIN, envd)).toEqual([{
+      label: 'octo-org/app (read under refs/pull/7/merge, refs/heads/main)',
+      attributes: [['type', 'gha'], ['scope', 'octo-org/app'], ['url_v2', service.urlV2], ['version', '2'], ['token', 'runtime-token']]
+    }])
+    expect(exportOf('gha', settings({ tool: 'buildx', actionsCache: service })).map(([k]) => k)).toEqual(['type', 'scope', 'mode', 'ignore-error'])
+  })
+
+  it('gha for envd with the v1 service, and without a namespace', () => {
+    const service = { url: 'https://artifactcache.actions.example.com/abc/', token: 'runtime-token' }
+    expect(importsOf('gha', settings({ tool: 'envd', namespace: '', actionsCache: service }))).toEqual([
+      [['type', 'gha'], ['scope', 'buildkit'], ['url', service.url], ['token', 'runtime-token']]
+    ])
+  })
+
+  it('labels: the scope id, the registry ref, or the local chain', () => {
+    expect(BACKENDS.gha.imports(CHAIN, settings()).map(i => i.label)).toEqual(['octo-org/app/pr-7', 'octo-org/app/main'])
+    expect(BACKENDS.registry.imports(CHAIN, settings()).map(i => i.label)).toEqual([`${IMAGE_REPO}:buildcache-pr-7`, `${IMAGE_REPO}:buildcache-main`])
+    expect(BACKENDS.local.imports(CHAIN, settings()).map(i => i.label)).toEqual(['pr-7 → main'])
+  })
+
+  it('probes: registry refs for registry and inline, the restored directory for local', () => {
+    expect(BACKENDS.registry.imports(CHAIN, settings())[0].probe).toEqual({ kind: 'registry', ref: `${IMAGE_REPO}:buildcache-pr-7` })
+    expect(BACKENDS.inline.imports(CHAIN, settings())[1].probe).toEqual({ kind: 'registry', ref: `${IMAGE_REPO}:buildcache-main` })
+    expect(BACKENDS.local.imports(CHAIN, settings())[0].probe).toEqual({ kind: 'directory', path: join(CACHE_DIR, 'cache') })
+    expect(BACKENDS.gha.imports(CHAIN, settings())[0].probe).toBeUndefined()
+  })
+
+  it('inline tags the image with its own scope’s cache tag', () => {
+    expect(BACKENDS.inline.exportTags?.(PR, settings({ mode: 'min' }))).toEqual([`${IMAGE_REPO}:buildcache-pr-7`])
+    expect(BACKENDS.inline.exportTags?.(PR, withCacheRef({ mode: 'min' }))).toEqual([`${CACHE_REPO}:octo-org-app-pr-7`])
+  })
+
+  it('registry cache tags are of the tag grammar, even for long or odd scope names', () => {
+    const odd: Scope = { name: 'release-2.x-1a2b3c4d', ref: 'refs/heads/release/2.x', role: 'base' }
+    const long: Scope = { name: 'a'.repeat(128), ref: `refs/heads/${'a'.repeat(128)}`, role: 'own' }
+    for (const s of [settings(), withPrefix(), withCacheRef(), withCacheRef({ namespace: '' })]) {
+      for (const imp of BACKENDS.registry.imports([odd, long], s)) {
+        const tag = imp.label.slice(imp.label.lastIndexOf(':') + 1)
+        expect(tag).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/)
+      }
+    }
+  })
+
+  it('registry and inline need a cache repository', () => {
+    const missing = settings({ cacheRepository: undefined })
+    expect(BACKENDS.registry.check?.(missing)).toBe('cache-ref: required for this backend when no tags are given (the cache repository is derived from the first tag)')
+    expect(BACKENDS.inline.check?.(missing)).toBe(BACKENDS.registry.check?.(missing))
+    expect(BACKENDS.registry.check?.(settings())).toBeUndefined()
+  })
+
+  it('backend properties: driver needs, Actions cache, min only, secrets', () => {
+    expect(Object.values(BACKENDS).filter(b => b.needsBuildKitDriver).map(b => b.name).sort()).toEqual(['azblob', 's3'])
+    expect(Object.values(BACKENDS).filter(b => b.usesActionsCache).map(b => b.name).sort()).toEqual(['gha', 'local'])
+    expect(Object.values(BACKENDS).filter(b => b.minOnly).map(b => b.name)).toEqual(['inline'])
+    expect(BACKENDS.s3.secretOptions).toEqual(['access_key_id', 'secret_access_key', 'session_token'])
+    expect(BACKENDS.azblob.secretOptions).toEqual(['secret_access_key'])
+  })
+
+  it('every exporting backend except inline defaults to ignore-error=true', () => {
+    for (const name of ['gha', 'registry', 'local', 's3', 'azblob']) {
+      expect(exportOf(name, settings())).toContainEqual(['ignore-error', 'true'])
+      expect(exportOf(name, settings({ options: { 'ignore-error': 'false' } }))).toContainEqual(['ignore-error', 'false'])
+    }
+  })
+})
+
+describe('tool invocations', () => {
+  const request: BuildRequest = {
+    context: '.',
+    tags: [`${IMAGE_REPO}:1.0`, `${IMAGE_REPO}:latest`],
+    push: true,
+    load: false,
+    platforms: ['linux/amd64', 'linux/arm64'],
+    buildArgs: ['VERSION=1.0', 'LIST=a,b'],
+    labels: ['org.opencontainers.image.revision=' + SHA],
+    outputs: [],
+    metadataFile: join('runner-temp', 'branch-cache-build-metadata.json')
+  }
+  const cache: CacheFlags = {
+    imports: BACKENDS.gha.imports(CHAIN, settings()).map(i => i.attributes),
+    exports: [BACKENDS.gha.exportTo(PR, settings())],
+    extraTags: []
+  }
+
+  it('buildx build', () => {
+    expect(TOOLS.buildx.invocation(request, cache, { ACTIONS_CACHE_URL: 'https://artifactcache.actions.example.com/abc/' })).toEqual({
+      file: 'docker',
+      args: [
+        'buildx', 'build',
+        '--tag', `${IMAGE_REPO}:1.0`,
+        '--tag', `${IMAGE_REPO}:latest`,
+        '--platform', 'linux/amd64,linux/arm64',
+        '--build-arg', 'VERSION=1.0',
+        '--build-arg', 'LIST=a,b',
+        '--label', `org.opencontainers.image.revision=${SHA}`,
+        '--push',
+        '--cache-from', 'type=gha,scope=octo-org/app/pr-7',
+        '--cache-from', 'type=gha,scope=octo-org/app/main',
+        '--cache-to', 'type=gha,scope=octo-org/app/pr-7,mode=max,ignore-error=true',
+        '--metadata-file', join('runner-temp', 'branch-cache-build-metadata.json'),
+        '--progress', 'rawjson',
+        '.'
+      ],
+      env: {}
+    })
+  })
+
+  it('buildx with builder, file, target, outputs, load and inline cache tags', () => {
+    const inv = TOOLS.buildx.invocation(
+      { ...request, builder: 'ci-builder', file: 'docker/Dockerfile', target: 'prod', outputs: ['type=docker'], push: false, load: true, platforms: [], buildArgs: [], labels: [], tags: [`${IMAGE_REPO}:1.0`] },
+      { imports: BACKENDS.inline.imports([MAIN], settings({ mode: 'min' })).map(i => i.attributes), exports: [[['type', 'inline']]], extraTags: [`${IMAGE_REPO}:buildcache-pr-7`] },
+      {}
+    )
+    expect(inv.args).toEqual([
+      'buildx', 'build',
+      '--builder', 'ci-builder',
+      '--file', 'docker/Dockerfile',
+      '--tag', `${IMAGE_REPO}:1.0`,
+      '--tag', `${IMAGE_REPO}:buildcache-pr-7`,
+      '--target', 'prod',
+      '--output', 'type=docker',
+      '--load',
+      '--cache-from', `type=registry,ref=${IMAGE_REPO}:buildcache-main`,
+      '--cache-to', 'type=inline',
+      '--metadata-file', join('runner-temp', 'branch-cache-build-metadata.json'),
+      '--progress', 'rawjson',
+      '.'
+    ])
+  })
+
+  it.each<[string, Record<string, string>, Record<string, string>]>([
+    ['v2 service only: tell buildx it is v2', { ACTIONS_RESULTS_URL: 'https://results-receiver.actions.example.com/' }, { ACTIONS_CACHE_SERVICE_V2: 'true' }],
+    ['v1 service URL present', { ACTIONS_CACHE_URL: 'https://artifactcache.actions.example.com/abc/', ACTIONS_RESULTS_URL: 'https://results-receiver.actions.example.com/' }, {}],
+    ['already told', { ACTIONS_CACHE_SERVICE_V2: 'true', ACTIONS_RESULTS_URL: 'https://results-receiver.actions.example.com/' }, {}],
+    ['no service', {}, {}]
+  ])('buildx environment: %s', (_title, env, childEnv) => {
+    expect(TOOLS.buildx.invocation(request, cache, env).env).toEqual(childEnv)
+  })
+
+  it('the runtime token never appears on the buildx command line', () => {
+    const env = { ACTIONS_RUNTIME_TOKEN: 'runtime-token', ACTIONS_RESULTS_URL: 'https://results-receiver.actions.example.com/' }
+    expect(TOOLS.buildx.invocation(request, cache, env).args.join(' ')).not.toContain('runtime-token')
+  })
+
+  it('a scope with a comma stays one attribute on the command line', () => {
+    const odd: Attributes = [['type', 'gha'], ['scope', 'team,mode=min/pr-7']]
+    const inv = TOOLS.buildx.invocation(request, { imports: [odd], exports: [], extraTags: [] }, {})
+    expect(inv.args).toContain('type=gha,"scope=team,mode=min/pr-7"')
+  })
+
+  it('envd build: one import, one export, the first tag (only the first import is passed)', () => {
+    const envdCache: CacheFlags = {
+      imports: [...BACKENDS.gha.imports(CHAIN, settings({ tool: 'envd' })).map(i => i.attributes), [['type', 'gha'], ['scope', 'other']]],
+      exports: [BACKENDS.gha.exportTo(PR, settings({ tool: 'envd' }))],
+      extraTags: []
+    }
+    expect(TOOLS.envd.singleImport).toBe(true)
+    expect(TOOLS.buildx.singleImport).toBe(false)
+    expect(TOOLS.envd.invocation({ ...request, file: 'build.envd:build' }, envdCache, {})).toEqual({
+      file: 'envd',
+      args: [
+        'build',
+        '--path', '.',
+        '--from', 'build.envd:build',
+        '--tag', `${IMAGE_REPO}:1.0`,
+        '--platform', 'linux/amd64,linux/arm64',
+        '--import-cache', 'type=gha,scope=octo-org/app',
+        '--export-cache', 'type=gha,scope=octo-org/app,mode=max,ignore-error=true'
+      ],
+      env: { ENVD_ANALYTICS: 'false' }
+    })
+  })
+
+  it('envd: outputs, no tags, no cache; the user’s ENVD_ANALYTICS is left alone', () => {
+    const inv = TOOLS.envd.invocation(
+      { ...request, tags: [], platforms: [], outputs: ['type=oci,dest=image.tar'] },
+      { imports: [], exports: [], extraTags: [] },
+      { ENVD_ANALYTICS: 'true' }
+    )
+    expect(inv).toEqual({ file: 'envd', args: ['build', '--path', '.', '--output', 'type=oci,dest=image.tar'], env: {} })
+  })
+})
