@@ -1,5 +1,5 @@
 import type { RunContext } from './context.js'
-import { safeName } from './names.js'
+import { safeName, shortHash } from './names.js'
 
 /**
  * The scope chain: the scope this run exports to, and the scopes it imports from, in order.
@@ -23,8 +23,16 @@ export interface ScopeChain {
   eventReason: string
 }
 
+/**
+ * A branch's scope name. `pr-<N>` names a pull request's scope, so a branch called that gets a
+ * hash appended, as a sanitised name does: it never shares (or, on clean-up, loses) PR N's cache.
+ */
+function branchScopeName(branch: string): string {
+  return /^pr-\d+$/.test(branch) ? `${branch}-${shortHash(branch)}` : safeName(branch)
+}
+
 function branchScope(branch: string, role: ScopeRole): Scope {
-  return { name: safeName(branch), ref: `refs/heads/${branch}`, role }
+  return { name: branchScopeName(branch), ref: `refs/heads/${branch}`, role }
 }
 
 function ownScope(context: RunContext): Scope | undefined {

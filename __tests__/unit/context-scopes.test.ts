@@ -348,6 +348,22 @@ describe('scope chain', () => {
     expect(scopeChain(context, []).imports.map(scope => scope.role)).toEqual(['own', 'base'])
   })
 
+  it('a branch named like a pull request scope never shares PR N’s scope', () => {
+    const push = scopeChain(runContext(env('push', 'refs/heads/pr-7'), event('push.json')), [])
+    expect(push.own?.name).toMatch(/^pr-7-[0-9a-f]{8}$/)
+    const context = runContext(env('pull_request', 'refs/pull/7/merge', 'feature/login', 'pr-7'), {
+      number: 7,
+      pull_request: { number: 7, base: { ref: 'pr-7' }, head: { ref: 'feature/login' } },
+      repository: { default_branch: 'main' }
+    })
+    expect(scopeChain(context, []).imports.map(scope => [scope.name, scope.ref])).toEqual([
+      ['pr-7', 'refs/pull/7/merge'],
+      [push.own?.name, 'refs/heads/pr-7'],
+      ['main', 'refs/heads/main']
+    ])
+    expect(scopeChain(runContext(env('push', 'refs/heads/pr-7x'), event('push.json')), []).own?.name).toBe('pr-7x')
+  })
+
   it('the export reason names the own ref', () => {
     expect(scopeChain(pr, []).eventReason).toBe('pull_request on refs/pull/12/merge')
   })
