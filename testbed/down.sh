@@ -17,6 +17,29 @@ RUN="$STATE/run"
 
 log() { printf '[down] %s\n' "$*" >&2; }
 
+# One up.sh or down.sh at a time per state dir.
+exec 9>"$STATE/.lock"
+flock 9
+
+# TESTBED_IF_UNUSED=1 (what the jest teardown sets): leave the bed running while another
+# test run still holds a lease on it (<state>/leases/<pid of that run>).
+if [ "${TESTBED_IF_UNUSED:-}" = 1 ] && [ -d "$STATE/leases" ]; then
+  users=""
+  for f in "$STATE/leases"/*; do
+    [ -e "$f" ] || continue
+    p="${f##*/}"
+    if [ "$p" != "${TESTBED_LEASE:-}" ] && kill -0 "$p" 2>/dev/null; then
+      users="$users $p"
+    else
+      rm -f "$f"
+    fi
+  done
+  if [ -n "$users" ]; then
+    log "still in use by test run(s) with pid$users: left running"
+    exit 0
+  fi
+fi
+
 # alive_group PGID: some process of that process group is still running. Zombies do not
 # count: the parts are children of pid 1, which may reap them only after a while.
 alive_group() { ps -eo pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ {f = 1} END {exit !f}'; }
@@ -48,14 +71,18 @@ stop() {
   rm -f "$RUN/$name.pid"
 }
 
-# Processes of this bed that live outside the groups above: their command line names the
-# state dir (containerd started by dockerd, containerd shims, a buildkitd or dockerd whose
-# pidfile was lost).
+# Processes of this bed that live outside the groups above: those whose environment has
+# TESTBED_OWNER=<state> (set by up.sh, inherited by what they spawn) and daemons whose
+# command line names the state dir (containerd started by dockerd, containerd shims).
 strays() {
   local d pid comm
   for d in /proc/[0-9]*; do
     pid="${d#/proc/}"
     [ "$pid" = "$$" ] && continue
+    if tr '\0' '\n' <"$d/environ" 2>/dev/null | grep -qxF "TESTBED_OWNER=$STATE"; then
+      echo "$pid"
+      continue
+    fi
     comm="$(cat "$d/comm" 2>/dev/null)" || continue
     case "$comm" in
       containerd|containerd-shim*|dockerd|buildkitd|docker-registry|runc|docker-proxy) ;;

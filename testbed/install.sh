@@ -353,7 +353,7 @@ part_azurite() {
   dir="$(mktemp -d)"
   port="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
   "$az" --blobHost 127.0.0.1 --blobPort "$port" --location "$dir" --skipApiVersionCheck \
-    --loose --disableTelemetry --silent >"$dir/out.log" 2>&1 &
+    --loose --disableTelemetry --silent >"$dir/out.log" 2>&1 8>&- &
   pid=$!
   for i in $(seq 1 100); do
     if node -e '
@@ -382,6 +382,9 @@ main() {
   [ "${#parts[@]}" -gt 0 ] || parts=("${ALL[@]}")
   local t0 p
   t0="$(now)"
+  # One install at a time per TESTBED_HOME (concurrent test runs both call this script).
+  exec 8>"$TESTBED_HOME/.install.lock"
+  flock 8
   for p in "${parts[@]}"; do
     case "$p" in
       apt|docker|buildkit|envd|moto|azurite) "part_$p" ;;

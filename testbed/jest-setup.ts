@@ -2,7 +2,7 @@
 // part the tests build against. Output goes to <state>/logs/jest-setup.log; one short line
 // per step is printed. On failure the tail of the log is printed and setup throws.
 import { spawn } from 'node:child_process'
-import { createWriteStream, mkdirSync, readFileSync } from 'node:fs'
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -23,6 +23,9 @@ function tail(file: string, lines: number): string {
 export default async function setup(): Promise<void> {
   const state = stateDir()
   mkdirSync(path.join(state, 'logs'), { recursive: true })
+  // A lease: while this jest run lives, another run's teardown leaves the bed up.
+  mkdirSync(path.join(state, 'leases'), { recursive: true })
+  writeFileSync(path.join(state, 'leases', String(process.pid)), new Date().toISOString() + '\n')
   const logFile = path.join(state, 'logs', 'jest-setup.log')
   const log = createWriteStream(logFile, { flags: 'w' })
   const started = Date.now()

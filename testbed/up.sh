@@ -28,6 +28,10 @@ RUN="$STATE/run"
 BIN="$STATE/bin"
 mkdir -p "$LOGS" "$RUN" "$BIN"
 
+# One up.sh or down.sh at a time per state dir (several test runs may share one bed).
+exec 9>"$STATE/.lock"
+flock 9
+
 REGISTRY="127.0.0.1:5000"
 BUILDKITD_TCP="tcp://127.0.0.1:1234"
 S3_PORT=9000
@@ -105,7 +109,8 @@ start() {
     printf '\n===== %s start %s\n' "$(date -u +%FT%TZ)" "$name"
     printf '%q ' "$@"; printf '\n'
   } >>"$LOGS/$name.log"
-  setsid "$@" </dev/null >>"$LOGS/$name.log" 2>&1 &
+  # TESTBED_OWNER marks the part and every process it spawns (down.sh finds strays by it).
+  TESTBED_OWNER="$STATE" setsid "$@" </dev/null >>"$LOGS/$name.log" 2>&1 9>&- &
   echo $! >"$RUN/$name.pid"
 }
 
