@@ -37357,7 +37357,7 @@ function imagePath(image) {
 
 // src/backends/registry.ts
 function cacheTag(scope, settings) {
-  const namespace = settings.namespace.replace(/\//g, "-");
+  const namespace = settings.namespace ? safeName(settings.namespace) : "";
   const lead = settings.cacheRepositoryGiven ? namespace : settings.explicitNamespace ? `buildcache-${namespace}` : "buildcache";
   return safeName(`${lead}-${scope.name}`);
 }
@@ -37430,10 +37430,13 @@ var DOCKERFILE_STEP = /^\[[^\]]*?\d+\/\d+\]/;
 var IMPORT = /^importing cache manifest from (.*)$/;
 var EXPORT = /^(exporting cache|exporting to GitHub Actions Cache|preparing build cache for export|writing cache)/i;
 var Vertices = class {
-  constructor(step) {
+  /** sameNameSameStep: buildx names every step uniquely (`[2/5] RUN …`), envd does not. */
+  constructor(step, sameNameSameStep) {
     this.step = step;
+    this.sameNameSameStep = sameNameSameStep;
   }
   step;
+  sameNameSameStep;
   byId = /* @__PURE__ */ new Map();
   update(id, change) {
     const previous = this.byId.get(id);
@@ -37448,7 +37451,14 @@ var Vertices = class {
   }
   report() {
     const all = [...this.byId.values()];
-    const steps = all.filter((v) => this.step.test(v.name));
+    const byName = /* @__PURE__ */ new Map();
+    for (const [id, v] of this.byId) {
+      if (!this.step.test(v.name)) continue;
+      const key = this.sameNameSameStep ? v.name : id;
+      const seen = byName.get(key);
+      byName.set(key, seen ? { ...seen, cached: seen.cached || v.cached, seconds: Math.max(seen.seconds, v.seconds) } : v);
+    }
+    const steps = [...byName.values()];
     const importing = all.filter((v) => IMPORT.test(v.name));
     const exporting = all.filter((v) => EXPORT.test(v.name));
     const sum = (vs) => Math.round(vs.reduce((t, v) => t + v.seconds, 0) * 100) / 100;
@@ -37471,7 +37481,7 @@ function describe(vertex) {
 var RawJsonReader = class {
   vertices;
   constructor(step) {
-    this.vertices = new Vertices(step);
+    this.vertices = new Vertices(step, true);
   }
   line(text) {
     let status;
@@ -37509,7 +37519,7 @@ var RawJsonReader = class {
 var PlainProgressReader = class {
   vertices;
   constructor(step) {
-    this.vertices = new Vertices(step);
+    this.vertices = new Vertices(step, false);
   }
   line(text) {
     const match3 = /^#(\d+) (.*)$/.exec(text.trimEnd());
@@ -37662,13 +37672,13 @@ var SET_BY_ACTION = {
 };
 function oneOf(name, value, allowed) {
   if (allowed.includes(value)) return value;
-  throw new InputError(`Input "${name}": "${value}" is not allowed; use one of: ${allowed.join(", ")}.`);
+  throw new InputError(`Input "${name}": ${JSON.stringify(value)} is not allowed; use one of: ${allowed.join(", ")}.`);
 }
 function bool(name, value, fallback) {
   if (value === "") return fallback;
   if (/^(true|True|TRUE)$/.test(value)) return true;
   if (/^(false|False|FALSE)$/.test(value)) return false;
-  throw new InputError(`Input "${name}": "${value}" is not a boolean; use true or false.`);
+  throw new InputError(`Input "${name}": ${JSON.stringify(value)} is not a boolean; use true or false.`);
 }
 function list(value, commas) {
   return value.split(commas ? /[\n,]/ : /\n/).map((item) => item.trim()).filter((item) => item !== "" && !item.startsWith("#"));
@@ -37677,7 +37687,7 @@ function cacheOptions(value) {
   if (value.trim() === "") return {};
   let parsed;
   try {
-    parsed = (0, import_yaml.parse)(value);
+    parsed = (0, import_yaml.parse)(value, { schema: "failsafe" });
   } catch (error2) {
     throw new InputError(`Input "cache-options": not valid YAML (${error2.message.split("\n")[0]}).`);
   }
@@ -37686,7 +37696,7 @@ function cacheOptions(value) {
   }
   return Object.fromEntries(
     Object.entries(parsed).map(([key, v]) => {
-      if (v === null || typeof v === "object") throw new InputError(`Input "cache-options": "${key}" must have a plain value.`);
+      if (v === null || typeof v === "object") throw new InputError(`Input "cache-options": ${JSON.stringify(key)} must have a plain value.`);
       return [key, String(v)];
     })
   );
@@ -37699,13 +37709,15 @@ function checkCacheOptions(backendName, options) {
     const instead = SET_BY_ACTION[key];
     const allowed = [...known].join(", ") || "none";
     throw new InputError(
-      instead ? `Input "cache-options": "${key}" is set by the action for each scope; use ${instead} instead.` : `Input "cache-options": "${key}" is not an attribute of the ${backendName} backend; allowed: ${allowed}.`
+      instead ? `Input "cache-options": ${JSON.stringify(key)} is set by the action for each scope; use ${instead} instead.` : `Input "cache-options": ${JSON.stringify(key)} is not an attribute of the ${backendName} backend; allowed: ${allowed}.`
     );
   }
   const missing = (backend.requiredOptions ?? []).filter((key) => !options[key]);
   if (missing.length) {
     throw new InputError(`Input "cache-options": the ${backendName} backend needs ${missing.join(" and ")}, e.g. "${missing[0]}: ...".`);
   }
+  const empty = Object.keys(options).find((key) => options[key] === "");
+  if (empty) throw new InputError(`Input "cache-options": ${JSON.stringify(empty)} is empty; give it a value or leave it out.`);
 }
 function readInputs(get) {
   const text = (name) => get(name).trim();
@@ -37855,8 +37867,11 @@ function actionsCacheAccess(token, cacheModeValue) {
 var UNRESTRICTED = { canImport: true, canExport: true };
 
 // src/scopes.ts
+function branchScopeName(branch) {
+  return /^pr-\d+$/.test(branch) ? `${branch}-${shortHash(branch)}` : safeName(branch);
+}
 function branchScope(branch, role) {
-  return { name: safeName(branch), ref: `refs/heads/${branch}`, role };
+  return { name: branchScopeName(branch), ref: `refs/heads/${branch}`, role };
 }
 function ownScope(context5) {
   if (context5.kind === "pull-request" && context5.pullRequest !== void 0) {
@@ -37946,7 +37961,7 @@ function rawImports(specs) {
   return specs.map((spec) => ({ label: spec, attributes: decodeSpec(spec) }));
 }
 function localCachePlan(settings, own, chain, access3, hasService, sha) {
-  const keyOf = (scope) => `buildkit-${scopeId(scope, settings)}-`;
+  const keyOf = (scope) => `buildkit-${scopeId(scope, settings)}#`;
   return {
     dir: settings.cacheDir,
     importDir: join5(settings.cacheDir, LOCAL_IMPORT_DIR),
@@ -81136,7 +81151,7 @@ function cacheSource(p, report, chosen) {
   if (report.cachedSteps === 0) return "none";
   const found = p.chain.find((scope) => report.imports.some((i) => i.found && sourceOf(i.source, scope)));
   if (found) return found.id;
-  const single = chosen.length === 1 ? p.chain.find((scope) => scope.location === chosen[0].label) : void 0;
+  const single = TOOLS[p.tool].singleImport && chosen.length === 1 ? p.chain.find((scope) => scope.location === chosen[0].label) : void 0;
   return single?.id ?? "unknown";
 }
 async function runMain() {

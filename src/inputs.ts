@@ -53,14 +53,14 @@ const SET_BY_ACTION: Record<string, string> = {
 
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T
-  throw new InputError(`Input "${name}": "${value}" is not allowed; use one of: ${allowed.join(', ')}.`)
+  throw new InputError(`Input "${name}": ${JSON.stringify(value)} is not allowed; use one of: ${allowed.join(', ')}.`)
 }
 
 function bool(name: string, value: string, fallback: boolean): boolean {
   if (value === '') return fallback
   if (/^(true|True|TRUE)$/.test(value)) return true
   if (/^(false|False|FALSE)$/.test(value)) return false
-  throw new InputError(`Input "${name}": "${value}" is not a boolean; use true or false.`)
+  throw new InputError(`Input "${name}": ${JSON.stringify(value)} is not a boolean; use true or false.`)
 }
 
 /** Newline-separated values; with `commas`, commas separate values too. Blank lines and `#` comments drop out. */
@@ -75,7 +75,8 @@ function cacheOptions(value: string): Record<string, string> {
   if (value.trim() === '') return {}
   let parsed: unknown
   try {
-    parsed = parseYaml(value)
+    // failsafe: every value stays the string it was written as (`prefix: 1.10` is not 1.1).
+    parsed = parseYaml(value, { schema: 'failsafe' })
   } catch (error) {
     throw new InputError(`Input "cache-options": not valid YAML (${(error as Error).message.split('\n')[0]}).`)
   }
@@ -84,7 +85,7 @@ function cacheOptions(value: string): Record<string, string> {
   }
   return Object.fromEntries(
     Object.entries(parsed).map(([key, v]) => {
-      if (v === null || typeof v === 'object') throw new InputError(`Input "cache-options": "${key}" must have a plain value.`)
+      if (v === null || typeof v === 'object') throw new InputError(`Input "cache-options": ${JSON.stringify(key)} must have a plain value.`)
       return [key, String(v)]
     })
   )
@@ -99,14 +100,16 @@ function checkCacheOptions(backendName: string, options: Record<string, string>)
     const allowed = [...known].join(', ') || 'none'
     throw new InputError(
       instead
-        ? `Input "cache-options": "${key}" is set by the action for each scope; use ${instead} instead.`
-        : `Input "cache-options": "${key}" is not an attribute of the ${backendName} backend; allowed: ${allowed}.`
+        ? `Input "cache-options": ${JSON.stringify(key)} is set by the action for each scope; use ${instead} instead.`
+        : `Input "cache-options": ${JSON.stringify(key)} is not an attribute of the ${backendName} backend; allowed: ${allowed}.`
     )
   }
   const missing = (backend.requiredOptions ?? []).filter(key => !options[key])
   if (missing.length) {
     throw new InputError(`Input "cache-options": the ${backendName} backend needs ${missing.join(' and ')}, e.g. "${missing[0]}: ...".`)
   }
+  const empty = Object.keys(options).find(key => options[key] === '')
+  if (empty) throw new InputError(`Input "cache-options": ${JSON.stringify(empty)} is empty; give it a value or leave it out.`)
 }
 
 export function readInputs(get: InputReader): Inputs {

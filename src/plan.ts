@@ -129,7 +129,8 @@ function rawImports(specs: readonly string[]): CacheImport[] {
 }
 
 function localCachePlan(settings: BackendSettings, own: Scope | undefined, chain: readonly Scope[], access: CacheAccess, hasService: boolean, sha: string): LocalCachePlan {
-  const keyOf = (scope: Scope) => `buildkit-${scopeId(scope, settings)}-`
+  // `#` ends the scope: no scope name holds one, so `main#` never matches `main-hotfix#…`.
+  const keyOf = (scope: Scope) => `buildkit-${scopeId(scope, settings)}#`
   return {
     dir: settings.cacheDir,
     importDir: join(settings.cacheDir, LOCAL_IMPORT_DIR),

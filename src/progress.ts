@@ -40,7 +40,11 @@ const EXPORT = /^(exporting cache|exporting to GitHub Actions Cache|preparing bu
 class Vertices {
   readonly byId = new Map<string, Vertex>()
 
-  constructor(private readonly step: RegExp) {}
+  /** sameNameSameStep: buildx names every step uniquely (`[2/5] RUN …`), envd does not. */
+  constructor(
+    private readonly step: RegExp,
+    private readonly sameNameSameStep: boolean
+  ) {}
 
   update(id: string, change: Partial<Vertex>): { vertex: Vertex; finished: boolean } {
     const previous = this.byId.get(id)
@@ -56,7 +60,15 @@ class Vertices {
 
   report(): BuildReport {
     const all = [...this.byId.values()]
-    const steps = all.filter(v => this.step.test(v.name))
+    // A step can show up under more than one digest (e.g. once resolved from cache); count it once.
+    const byName = new Map<string, Vertex>()
+    for (const [id, v] of this.byId) {
+      if (!this.step.test(v.name)) continue
+      const key = this.sameNameSameStep ? v.name : id
+      const seen = byName.get(key)
+      byName.set(key, seen ? { ...seen, cached: seen.cached || v.cached, seconds: Math.max(seen.seconds, v.seconds) } : v)
+    }
+    const steps = [...byName.values()]
     const importing = all.filter(v => IMPORT.test(v.name))
     const exporting = all.filter(v => EXPORT.test(v.name))
     const sum = (vs: Vertex[]) => Math.round(vs.reduce((t, v) => t + v.seconds, 0) * 100) / 100
@@ -82,7 +94,7 @@ export class RawJsonReader implements ProgressReader {
   private readonly vertices: Vertices
 
   constructor(step: RegExp) {
-    this.vertices = new Vertices(step)
+    this.vertices = new Vertices(step, true)
   }
 
   line(text: string): string[] {
@@ -124,7 +136,7 @@ export class PlainProgressReader implements ProgressReader {
   private readonly vertices: Vertices
 
   constructor(step: RegExp) {
-    this.vertices = new Vertices(step)
+    this.vertices = new Vertices(step, false)
   }
 
   line(text: string): string[] {

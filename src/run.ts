@@ -105,7 +105,8 @@ function cacheSource(p: Plan, report: BuildReport, chosen: readonly CacheImport[
   if (report.cachedSteps === 0) return 'none'
   const found = p.chain.find(scope => report.imports.some(i => i.found && sourceOf(i.source, scope)))
   if (found) return found.id
-  const single = chosen.length === 1 ? p.chain.find(scope => scope.location === chosen[0].label) : undefined
+  // A tool that imports one candidate (envd) does not log the import: the chosen one is the source.
+  const single = TOOLS[p.tool].singleImport && chosen.length === 1 ? p.chain.find(scope => scope.location === chosen[0].label) : undefined
   return single?.id ?? 'unknown'
 }
 

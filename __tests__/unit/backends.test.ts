@@ -1,3 +1,4 @@
+import { safeName } from '../../src/names.js'
 import { join } from 'node:path'
 import { describe, expect, it } from '@jest/globals'
 import type { Attributes } from '../../src/spec.js'
@@ -75,9 +76,9 @@ describe.each<[string, () => BackendSettings, Attributes[], Attributes]>([
     [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-team-a-main`]]
   ], [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-team-a-pr-7`], ['mode', 'max'], ['ignore-error', 'true']]],
   ['registry, cache-ref', () => withCacheRef(), [
-    [['type', 'registry'], ['ref', `${CACHE_REPO}:octo-org-app-pr-7`]],
-    [['type', 'registry'], ['ref', `${CACHE_REPO}:octo-org-app-main`]]
-  ], [['type', 'registry'], ['ref', `${CACHE_REPO}:octo-org-app-pr-7`], ['mode', 'max'], ['ignore-error', 'true']]],
+    [['type', 'registry'], ['ref', `${CACHE_REPO}:${safeName('octo-org/app')}-pr-7`]],
+    [['type', 'registry'], ['ref', `${CACHE_REPO}:${safeName('octo-org/app')}-main`]]
+  ], [['type', 'registry'], ['ref', `${CACHE_REPO}:${safeName('octo-org/app')}-pr-7`], ['mode', 'max'], ['ignore-error', 'true']]],
   ['registry, export options', () => settings({ options: { 'image-manifest': 'true', compression: 'zstd', 'oci-mediatypes': 'true' } }), [
     [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-pr-7`]],
     [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-main`]]
@@ -88,8 +89,8 @@ describe.each<[string, () => BackendSettings, Attributes[], Attributes]>([
     [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-main`]]
   ], [['type', 'inline']]],
   ['inline, cache-ref', () => withCacheRef({ mode: 'min' }), [
-    [['type', 'registry'], ['ref', `${CACHE_REPO}:octo-org-app-pr-7`]],
-    [['type', 'registry'], ['ref', `${CACHE_REPO}:octo-org-app-main`]]
+    [['type', 'registry'], ['ref', `${CACHE_REPO}:${safeName('octo-org/app')}-pr-7`]],
+    [['type', 'registry'], ['ref', `${CACHE_REPO}:${safeName('octo-org/app')}-main`]]
   ], [['type', 'inline']]],
 
   ['local', () => settings(), [
@@ -166,7 +167,7 @@ describe('backend details', () => {
 
   it('inline tags the image with its own scope’s cache tag', () => {
     expect(BACKENDS.inline.exportTags?.(PR, settings({ mode: 'min' }))).toEqual([`${IMAGE_REPO}:buildcache-pr-7`])
-    expect(BACKENDS.inline.exportTags?.(PR, withCacheRef({ mode: 'min' }))).toEqual([`${CACHE_REPO}:octo-org-app-pr-7`])
+    expect(BACKENDS.inline.exportTags?.(PR, withCacheRef({ mode: 'min' }))).toEqual([`${CACHE_REPO}:${safeName('octo-org/app')}-pr-7`])
   })
 
   it('registry cache tags are of the tag grammar, even for long or odd scope names', () => {

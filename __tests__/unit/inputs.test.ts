@@ -75,7 +75,7 @@ describe('validation: one line naming the input, the value and what is allowed',
     ['cache-options is a list', { 'cache-options': '- timeout: 10m' }, 'Input "cache-options": must be a YAML mapping of attribute: value, e.g. "region: us-east-1".'],
     ['cache-options is a string', { 'cache-options': 'timeout=10m' }, 'Input "cache-options": must be a YAML mapping of attribute: value, e.g. "region: us-east-1".'],
     ['cache-options value is a mapping', { 'cache-options': 'timeout:\n  minutes: 10' }, 'Input "cache-options": "timeout" must have a plain value.'],
-    ['cache-options value is empty', { 'cache-options': 'timeout:' }, 'Input "cache-options": "timeout" must have a plain value.']
+    ['cache-options value is empty', { 'cache-options': 'timeout:' }, 'Input "cache-options": "timeout" is empty; give it a value or leave it out.']
   ])('%s', (_title, inputs, message) => {
     const error = failure(inputs)
     expect(error.message).toBe(message)

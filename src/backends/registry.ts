@@ -8,7 +8,8 @@ import { safeName } from '../names.js'
  * several images may share, the namespace leads instead.
  */
 export function cacheTag(scope: Scope, settings: BackendSettings): string {
-  const namespace = settings.namespace.replace(/\//g, '-')
+  // safeName, not a plain `/` → `-`, so that `org/app` and `org-app` never share a tag.
+  const namespace = settings.namespace ? safeName(settings.namespace) : ''
   const lead = settings.cacheRepositoryGiven
     ? namespace
     : settings.explicitNamespace ? `buildcache-${namespace}` : 'buildcache'

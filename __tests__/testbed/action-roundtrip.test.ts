@@ -1,0 +1,125 @@
+// The action's promise, run as GitHub's runner runs it (node dist/index.js + post) against real
+// BuildKit: main exports its cache; after BuildKit's local state is wiped, pull request 7's
+// first build takes every step from main's cache; a second commit on the pull request takes
+// the unchanged steps from pr-7's own cache; a dead cache never fails the build.
+import { describe, expect, it, beforeAll } from '@jest/globals'
+import { randomBytes } from 'node:crypto'
+import { type TestbedEnv, fixtureContext, testbedEnv } from '../../testbed/env.js'
+import type { RunResult } from '../../testbed/runner.js'
+import { type Protocol, cacheFigures, pruneBuildKit, pullRequestBuild, pushBuild, tempDir } from '../../testbed/scenario.js'
+
+interface BackendCase {
+  name: string
+  protocol?: Protocol
+  builder?: (bed: TestbedEnv) => string
+  options?: (bed: TestbedEnv) => string
+  push?: boolean
+  /** The backend's log names the scope a hit came from (gha's does not). */
+  namesSource: boolean
+  /** Inputs that point the cache at something that does not answer. */
+  dead?: (bed: TestbedEnv) => Record<string, string>
+}
+
+const CASES: BackendCase[] = [
+  { name: 'gha', protocol: 'v2', namesSource: false },
+  { name: 'gha', protocol: 'v1', namesSource: false },
+  { name: 'registry', namesSource: true, dead: () => ({ 'cache-ref': '127.0.0.1:1/dead/cache' }) },
+  { name: 'inline', push: true, namesSource: true },
+  { name: 'local', namesSource: false },
+  {
+    name: 's3',
+    builder: bed => bed.remoteBuilder,
+    namesSource: false,
+    options: bed =>
+      [
+        `bucket: ${bed.s3.bucket}`,
+        `region: ${bed.s3.region}`,
+        `endpoint_url: ${bed.s3.endpoint}`,
+        'use_path_style: true',
+        `access_key_id: ${bed.s3.accessKeyId}`,
+        `secret_access_key: ${bed.s3.secretAccessKey}`
+      ].join('\n')
+  },
+  {
+    name: 'azblob',
+    builder: bed => bed.remoteBuilder,
+    namesSource: false,
+    options: bed =>
+      [`account_url: ${bed.azblob.accountUrl}`, `account_name: ${bed.azblob.accountName}`, `secret_access_key: ${bed.azblob.accountKey}`].join('\n')
+  }
+]
+
+function steps(nonce: string, last: string): string[] {
+  return [`echo deps-${nonce} > /deps && sleep 1`, `echo compile-${nonce} > /app && sleep 1`, `echo ${last} > /last && sleep 1`]
+}
+
+describe.each(CASES)('$name backend ($protocol)', backendCase => {
+  let bed: TestbedEnv
+  const nonce = randomBytes(4).toString('hex')
+  let inputs: Record<string, string>
+  let runnerTemp: string
+  const options = () => ({ protocol: backendCase.protocol, runnerTemp })
+  const prune = () => pruneBuildKit(backendCase.builder?.(bed), bed)
+  let main: RunResult
+
+  beforeAll(async () => {
+    bed = testbedEnv()
+    runnerTemp = tempDir('runner-temp-')
+    inputs = {
+      context: fixtureContext(steps(nonce, 'one'), bed),
+      'cache-backend': backendCase.name,
+      tags: `${bed.registry}/rt-${nonce}/app:latest`,
+      ...(backendCase.push && { push: 'true' }),
+      ...(backendCase.builder && { builder: backendCase.builder(bed) }),
+      ...(backendCase.options && { 'cache-options': backendCase.options(bed) })
+    }
+    main = await pushBuild('main', inputs, options())
+  })
+
+  const scope = (name: string) => `rt-${nonce}/app/${name}`
+
+  it('1. a push to main builds cold and exports to main', () => {
+    expect(main.main.exitCode).toBe(0)
+    expect(main.outputs.scope).toBe(scope('main'))
+    expect(main.outputs['cache-export']).toBe('true')
+    expect(Number(main.outputs['total-steps'])).toBe(5)
+    expect(main.summary).toContain('Cache export')
+  })
+
+  it("2. after BuildKit's state is wiped, pull request 7's first build takes every step from main", async () => {
+    await prune()
+    const pr = await pullRequestBuild(7, 'main', inputs, options())
+    expect(cacheFigures(pr)).toMatchObject({ exitCode: 0, cached: 5, total: 5, exported: 'true' })
+    expect(pr.outputs.scope).toBe(scope('pr-7'))
+    expect(pr.outputs['cache-from'].split('\n')[0]).toContain('pr-7')
+    expect(pr.outputs['cache-hit-ratio']).toBe('1.00')
+    if (backendCase.namesSource) expect(pr.outputs['cache-source']).toBe(scope('main'))
+    expect(pr.summary).toMatch(/Cached steps<\/td><td>5 \/ 5/)
+    expect(pr.annotations.filter(a => a.level === 'warning' || a.level === 'error')).toEqual([])
+  })
+
+  it('4. a second commit on pull request 7 that changes the last step takes the others from pr-7', async () => {
+    await prune()
+    const changed = { ...inputs, context: fixtureContext(steps(nonce, 'two'), bed) }
+    const pr = await pullRequestBuild(7, 'main', changed, { ...options(), sha: 'e'.repeat(40) })
+    expect(cacheFigures(pr)).toMatchObject({ exitCode: 0, cached: 4, total: 5 })
+    if (backendCase.namesSource) expect(pr.outputs['cache-source']).toBe(scope('pr-7'))
+  })
+
+  it("3. a sibling branch's chain reads main, never pr-7", async () => {
+    await prune()
+    const sibling = await pushBuild('feature-b', inputs, { ...options(), sha: 'f'.repeat(40) })
+    expect(sibling.outputs['cache-from']).not.toContain('pr-7')
+    expect(cacheFigures(sibling)).toMatchObject({ exitCode: 0, cached: 5, total: 5 })
+  })
+
+  if (backendCase.dead) {
+    it('5. a cache that does not answer never fails the build; a warning says so', async () => {
+      await prune()
+      const result = await pushBuild('main', { ...inputs, ...backendCase.dead!(bed) }, options())
+      if (result.main.exitCode !== 0) console.log(result.log, result.main.stderr)
+      expect(result.main.exitCode).toBe(0)
+      expect(result.annotations.some(a => a.level === 'warning' && /cache/i.test(a.message))).toBe(true)
+    })
+  }
+})

@@ -1,0 +1,127 @@
+// Runs the action (dist/, as the runner runs it) on the test bed for the events of a
+// branch's life: a push to a branch, a pull request's build. Each call names the event; the
+// runtime token is minted as GitHub would for that event (own ref read+write, base and
+// default branch readable), and the cache service is the bed's stand-in.
+import { execFile } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { pullRequestToken, pushToken } from './cache-service/token.js'
+import { type TestbedEnv, envdEnv, testbedEnv, toolEnv } from './env.js'
+import { type RunResult, runAction } from './runner.js'
+
+const run = promisify(execFile)
+const REPOSITORY = 'octo-org/octo-repo'
+
+export type Protocol = 'v1' | 'v2'
+
+export interface ScenarioOptions {
+  bed?: TestbedEnv
+  protocol?: Protocol
+  /** RUNNER_TEMP kept across runs, as on a runner whose temp path never changes (local backend). */
+  runnerTemp?: string
+  /** Extra environment for the action, e.g. ACTIONS_CACHE_MODE; undefined deletes a variable. */
+  env?: Record<string, string | undefined>
+  /** A runtime token other than the event's own. */
+  token?: string
+  /** Run the action with envd's private HOME (envd contexts live there). */
+  envd?: boolean
+  sha?: string
+}
+
+function repositoryPayload() {
+  return { full_name: REPOSITORY, name: 'octo-repo', owner: { login: 'octo-org' }, default_branch: 'main', id: 123456 }
+}
+
+function baseEnv(o: ScenarioOptions, token: string): Record<string, string | undefined> {
+  const bed = o.bed ?? testbedEnv()
+  const tools = o.envd ? envdEnv(bed) : toolEnv(bed)
+  const service = bed.cacheService?.url ?? ''
+  const protocolEnv =
+    (o.protocol ?? 'v2') === 'v2'
+      ? { ACTIONS_RESULTS_URL: service, ACTIONS_CACHE_SERVICE_V2: 'true' }
+      : { ACTIONS_CACHE_URL: service }
+  return {
+    PATH: tools.PATH,
+    HOME: tools.HOME,
+    DOCKER_HOST: tools.DOCKER_HOST,
+    DOCKER_CONFIG: tools.DOCKER_CONFIG,
+    ENVD_ANALYTICS: 'false',
+    ACTIONS_RUNTIME_TOKEN: token,
+    GITHUB_API_URL: service.replace(/\/$/, ''),
+    ...protocolEnv,
+    ...(o.runnerTemp && { RUNNER_TEMP: o.runnerTemp }),
+    ...o.env
+  }
+}
+
+/** A push of `branch`: the build the default branch (or any branch) runs. */
+export function pushBuild(branch: string, inputs: Record<string, string>, o: ScenarioOptions = {}): Promise<RunResult> {
+  const sha = o.sha ?? 'a'.repeat(40)
+  return runAction({
+    inputs,
+    eventName: 'push',
+    ref: `refs/heads/${branch}`,
+    sha,
+    repository: REPOSITORY,
+    payload: { ref: `refs/heads/${branch}`, after: sha, repository: repositoryPayload(), head_commit: { id: sha } },
+    env: baseEnv(o, o.token ?? pushToken(branch, 'main'))
+  })
+}
+
+/** A pull_request (synchronize) build of pull request `n` into `base`. */
+export function pullRequestBuild(n: number, base: string, inputs: Record<string, string>, o: ScenarioOptions = {}): Promise<RunResult> {
+  const sha = o.sha ?? 'b'.repeat(40)
+  const head = `feature/pr-${n}`
+  return runAction({
+    inputs,
+    eventName: 'pull_request',
+    ref: `refs/pull/${n}/merge`,
+    sha,
+    headRef: head,
+    baseRef: base,
+    repository: REPOSITORY,
+    payload: {
+      action: 'synchronize',
+      number: n,
+      pull_request: {
+        number: n,
+        state: 'open',
+        head: { ref: head, sha: 'c'.repeat(40), repo: { full_name: REPOSITORY } },
+        base: { ref: base, sha: 'd'.repeat(40), repo: { full_name: REPOSITORY } }
+      },
+      repository: repositoryPayload()
+    },
+    env: baseEnv(o, o.token ?? pullRequestToken(n, base, 'main'))
+  })
+}
+
+/** Drops BuildKit's local state, so the next build has only the remote cache. */
+export async function pruneBuildKit(builder?: string, bed: TestbedEnv = testbedEnv()): Promise<void> {
+  const env = toolEnv(bed)
+  await run('docker', ['buildx', 'prune', ...(builder ? ['--builder', builder] : []), '-af'], { env })
+  if (!builder) await run('docker', ['image', 'prune', '-af'], { env })
+}
+
+/** Drops the standalone buildkitd's state (envd builds there). */
+export async function pruneStandalone(bed: TestbedEnv = testbedEnv()): Promise<void> {
+  await run('buildctl', ['--addr', bed.buildkitdAddr, 'prune', '--all'], { env: toolEnv(bed) })
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(path.join(os.tmpdir(), prefix))
+}
+
+/** What a user reads from a run: the outputs that tell whether the cache worked. */
+export function cacheFigures(result: RunResult) {
+  // A failed step's log belongs in the test output, not in a diff of numbers.
+  if (result.main.exitCode !== 0) console.log(`action failed:\n${result.log}\n${result.main.stderr}`)
+  return {
+    exitCode: result.main.exitCode,
+    cached: Number(result.outputs['cached-steps']),
+    total: Number(result.outputs['total-steps']),
+    source: result.outputs['cache-source'],
+    exported: result.outputs['cache-export']
+  }
+}
