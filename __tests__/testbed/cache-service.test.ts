@@ -2,6 +2,7 @@
 // Octokit for the REST API, BuildKit's gha backend through buildx) work against it, and it
 // enforces GitHub's ref isolation and injects faults.
 import { jest } from '@jest/globals'
+import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -11,15 +12,15 @@ import { getOctokit } from '@actions/github'
 import { startCacheService, type CacheService } from '../../testbed/cache-service/server.js'
 import { mintRuntimeToken, pullRequestToken, pushToken, readOnlyToken } from '../../testbed/cache-service/token.js'
 import type { LogRecord } from '../../testbed/cache-service/http.js'
-
-const BLOB_URL = process.env.TESTBED_BLOB_URL ?? 'http://127.0.0.1:10000/devstoreaccount1'
+import { countCachedSteps, fixtureContext, testbedEnv, toolEnv } from '../../testbed/env.js'
 
 let svc: CacheService
 let work: string
 const nonce = randomBytes(3).toString('hex')
 
 beforeAll(async () => {
-  svc = await startCacheService({ blobUrl: BLOB_URL, container: 'actions-cache-trust', quiet: true })
+  // Its own instance (not the bed's on 8055), so entries and faults stay private to this file.
+  svc = await startCacheService({ blobUrl: testbedEnv().azblob.accountUrl, container: 'actions-cache-trust', quiet: true })
   work = await mkdtemp(path.join(tmpdir(), 'cache-service-test-'))
 })
 
@@ -314,5 +315,84 @@ describe('REST cache management through Octokit', () => {
     expect((await octokit.rest.actions.deleteActionsCacheById({ owner, repo, cache_id: b.id! })).status).toBe(204)
     const left = (await entries()).filter(e => e.key.startsWith(`rest-${nonce}-`))
     expect(left.map(e => e.ref)).toEqual(['refs/heads/main'])
+  })
+})
+
+describe.each<Protocol>(['v2', 'v1'])("BuildKit's gha backend over %s (buildx on the Docker Engine)", protocol => {
+  let env: NodeJS.ProcessEnv
+  let context: string
+
+  beforeAll(() => {
+    const bed = testbedEnv()
+    env = toolEnv(bed)
+    for (const k of Object.keys(env)) if (k.startsWith('ACTIONS_')) delete env[k]
+    // Fresh step contents per run, so nothing can come from an earlier run's cache.
+    context = fixtureContext([`echo ${protocol}-${nonce} > /a`, 'cat /a /a > /b', 'cat /a /b > /c'], bed)
+  })
+  afterAll(() => rm(context, { recursive: true, force: true }))
+
+  /** Runs docker with buildx's view of a runner step: the runtime token and the protocol's URL. */
+  function docker(args: string[], token?: string): Promise<{ code: number; out: string }> {
+    const vars: NodeJS.ProcessEnv = { ...env }
+    if (token) {
+      vars.ACTIONS_RUNTIME_TOKEN = token
+      if (protocol === 'v2') Object.assign(vars, { ACTIONS_RESULTS_URL: svc.url, ACTIONS_CACHE_SERVICE_V2: 'true' })
+      else vars.ACTIONS_CACHE_URL = svc.url
+    }
+    return new Promise((resolve, reject) => {
+      const child = spawn('docker', args, { env: vars, stdio: ['ignore', 'pipe', 'pipe'] })
+      const out: Buffer[] = []
+      child.stdout.on('data', (b: Buffer) => out.push(b))
+      child.stderr.on('data', (b: Buffer) => out.push(b))
+      child.on('error', reject)
+      child.on('close', code => resolve({ code: code ?? -1, out: Buffer.concat(out).toString('utf8') }))
+    })
+  }
+  const build = (token: string, ...cacheArgs: string[]) =>
+    docker(['buildx', 'build', '--progress', 'rawjson', ...cacheArgs, context], token)
+  const prune = async () => expect((await docker(['buildx', 'prune', '-af'])).code).toBe(0)
+  const indexLookups = async (since: number) =>
+    (await requestsSince(since)).filter(r => r.result && r.key?.startsWith('index-')).map(r => `${r.result} ${r.ref ?? ''}`.trim())
+
+  test("main exports scope=main; after a prune, pull request 7 imports it: every step cached", async () => {
+    const exported = await build(pushToken('main'), '--cache-to', 'type=gha,scope=main,mode=max')
+    expect(exported.code).toBe(0)
+    const mine = (await entries()).filter(e => e.storage === protocol && e.ref === 'refs/heads/main')
+    expect(mine.filter(e => e.key.startsWith('index-main-1-'))).not.toHaveLength(0)
+    expect(mine.filter(e => e.key.startsWith('buildkit-blob-1-sha256:')).length).toBeGreaterThanOrEqual(3)
+    expect(mine.every(e => e.committed)).toBe(true)
+
+    await prune()
+    const before = await lastRequestNo()
+    const imported = await build(pullRequestToken(7, 'main'), '--cache-from', 'type=gha,scope=main')
+    expect(imported.code).toBe(0)
+    const steps = countCachedSteps(imported.out)
+    expect(steps.total).toBeGreaterThanOrEqual(4)
+    expect(steps.cached).toBe(steps.total)
+    // BuildKit asks for the scope's index under each readable ref (in parallel): the PR's own, main's.
+    expect((await indexLookups(before)).sort()).toEqual(['hit refs/heads/main', 'miss'])
+  })
+
+  test('a branch whose token cannot read main: nothing cached, and the build still succeeds', async () => {
+    await prune()
+    const before = await lastRequestNo()
+    const feature = mintRuntimeToken({ scopes: [{ ref: 'refs/heads/feature', permission: 3 }] })
+    const r = await build(feature, '--cache-from', 'type=gha,scope=main')
+    expect(r.code).toBe(0)
+    const steps = countCachedSteps(r.out)
+    expect(steps.total).toBeGreaterThanOrEqual(4)
+    expect(steps.cached).toBe(0)
+    expect(await indexLookups(before)).toEqual(['miss'])
+  })
+
+  test('a read-only token cannot export: the build fails, unless ignore-error=true', async () => {
+    const before = (await entries()).length
+    const failed = await build(readOnlyToken('main'), '--cache-to', `type=gha,scope=ro-${protocol},mode=max`)
+    expect(failed.code).not.toBe(0)
+    // v2 refuses with ok=false and BuildKit reports only that; v1 carries the service's message.
+    expect(failed.out).toMatch(protocol === 'v2' ? /failed to reserve cache/ : /cache write denied:/)
+    const ignored = await build(readOnlyToken('main'), '--cache-to', `type=gha,scope=ro-${protocol},mode=max,ignore-error=true`)
+    expect(ignored.code).toBe(0)
+    expect((await entries()).length).toBe(before)
   })
 })
