@@ -79,7 +79,7 @@ strays() {
   for d in /proc/[0-9]*; do
     pid="${d#/proc/}"
     [ "$pid" = "$$" ] && continue
-    if tr '\0' '\n' <"$d/environ" 2>/dev/null | grep -qxF "TESTBED_OWNER=$STATE"; then
+    if tr '\0' '\n' 2>/dev/null <"$d/environ" | grep -qxF "TESTBED_OWNER=$STATE"; then
       echo "$pid"
       continue
     fi
@@ -88,7 +88,7 @@ strays() {
       containerd|containerd-shim*|dockerd|buildkitd|docker-registry|runc|docker-proxy) ;;
       *) continue ;;
     esac
-    if tr '\0' ' ' <"$d/cmdline" 2>/dev/null | grep -qF "$STATE/"; then echo "$pid"; fi
+    if tr '\0' ' ' 2>/dev/null <"$d/cmdline" | grep -qF "$STATE/"; then echo "$pid"; fi
   done
 }
 

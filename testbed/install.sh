@@ -81,8 +81,9 @@ part_apt() {
   # iptables: dockerd's bridge network needs it. docker-registry: the distribution registry.
   # busybox-static / bash-static: the only binaries the FROM-scratch fixtures contain.
   # ca-certificates + python3-venv: for the PyPI installs below. xz-utils/zstd: dpkg -x.
+  # procps, curl: ps and HTTP checks in up.sh / down.sh.
   apt_install runc iptables docker-registry busybox-static bash-static ca-certificates \
-    xz-utils zstd
+    xz-utils zstd procps curl
   [ -x /usr/sbin/runc ] || die "runc not found at /usr/sbin/runc"
   [ -x /bin/busybox ] || die "busybox-static did not install /bin/busybox"
   [ -x /bin/bash-static ] || die "bash-static did not install /bin/bash-static"
@@ -285,14 +286,11 @@ part_buildkit() {
 }
 
 # ---- Python virtualenvs (envd, moto) ------------------------------------------------------
+# The host release's python3 (not whatever python3 comes first on PATH): venvs then do not
+# depend on a Python installed by hand.
 find_python() {
-  local p
-  for p in python3 /usr/bin/python3; do
-    if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import venv, ensurepip' >/dev/null 2>&1; then
-      command -v "$p"; return
-    fi
-  done
   apt_install python3 python3-venv
+  /usr/bin/python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || die "/usr/bin/python3 cannot create venvs"
   echo /usr/bin/python3
 }
 
@@ -315,7 +313,8 @@ part_envd() {
 
 part_moto() {
   local t; t="$(now)"
-  if [ -x "$MOTO_VENV/bin/moto_server" ] && [ -f "$MOTO_VENV/.installed" ]; then
+  if [ -x "$MOTO_VENV/bin/moto_server" ] && [ -f "$MOTO_VENV/.installed" ] &&
+    "$MOTO_VENV/bin/python" -c 'import sys' >/dev/null 2>&1; then
     log "moto ok: $MOTO_VERSION"
     return
   fi

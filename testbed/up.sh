@@ -79,7 +79,8 @@ http_status() {
   local -a h=()
   local x
   for x in "$@"; do h+=(-H "$x"); done
-  curl -s -o /dev/null -m 5 -X "$m" "${h[@]}" -w '%{http_code}' "$u" 2>/dev/null || true
+  if [ "$m" = HEAD ]; then h+=(-I); else h+=(-X "$m"); fi # -X HEAD would wait for a body
+  curl -s -o /dev/null -m 5 "${h[@]}" -w '%{http_code}' "$u" 2>/dev/null || true
 }
 if ! command -v curl >/dev/null 2>&1; then
   http_status() { # the same with Node (always present: the project runs on it)
