@@ -118,6 +118,9 @@ interface RawVertex {
  * Counts the Dockerfile RUN steps in a buildx `--progress rawjson` stream (one JSON object
  * per line, each with `vertexes[]`): vertices are merged by digest; a vertex whose name
  * starts with `[` and contains `RUN ` is a RUN step; it is cached if any record said so.
+ * Vertices with the same name are then counted once (cached if any of them is): when
+ * another build of the same steps runs on the builder at the same time, BuildKit may
+ * report a shared step under two digests.
  */
 export function countCachedSteps(rawjson: string): { cached: number; total: number; names: string[] } {
   const byDigest = new Map<string, { name: string; cached: boolean }>()
@@ -136,16 +139,18 @@ export function countCachedSteps(rawjson: string): { cached: number; total: numb
       byDigest.set(v.digest, { name: v.name || prev.name, cached: prev.cached || v.cached === true })
     }
   }
-  let cached = 0
-  let total = 0
-  const names: string[] = []
+  const byName = new Map<string, boolean>()
   for (const v of byDigest.values()) {
     if (!v.name.startsWith('[') || !v.name.includes('RUN ')) continue
-    total++
-    if (v.cached) cached++
-    names.push(`${v.cached ? 'CACHED ' : ''}${v.name}`)
+    byName.set(v.name, (byName.get(v.name) ?? false) || v.cached)
   }
-  return { cached, total, names }
+  let cached = 0
+  const names: string[] = []
+  for (const [name, hit] of byName) {
+    if (hit) cached++
+    names.push(`${hit ? 'CACHED ' : ''}${name}`)
+  }
+  return { cached, total: byName.size, names }
 }
 
 /**

@@ -20,8 +20,22 @@ function tail(file: string, lines: number): string {
   }
 }
 
+/** The bed was already running (started by hand or by another run) before this run. */
+function bedRunning(state: string): boolean {
+  for (const name of ['dockerd', 'buildkitd']) {
+    try {
+      process.kill(Number(readFileSync(path.join(state, 'run', `${name}.pid`), 'utf8').trim()), 0)
+    } catch {
+      return false
+    }
+  }
+  return true
+}
+
 export default async function setup(): Promise<void> {
   const state = stateDir()
+  // A bed that was already up is left up by the teardown (jest-teardown.ts reads this).
+  if (bedRunning(state)) process.env.TESTBED_WAS_UP = '1'
   mkdirSync(path.join(state, 'logs'), { recursive: true })
   // A lease: while this jest run lives, another run's teardown leaves the bed up.
   mkdirSync(path.join(state, 'leases'), { recursive: true })

@@ -1,6 +1,7 @@
 // Jest globalTeardown for the test-bed project: stops everything testbed/up.sh started,
-// unless TESTBED_KEEP=1 (then the bed stays up for the next run or for inspection) or another
-// jest run still uses it (see the leases written by jest-setup.ts).
+// unless TESTBED_KEEP=1 (then the bed stays up for the next run or for inspection), the bed
+// was already up when this run started, or another jest run still uses it (see the leases
+// written by jest-setup.ts).
 import { spawnSync } from 'node:child_process'
 import { rmSync } from 'node:fs'
 import path from 'node:path'
@@ -13,6 +14,10 @@ export default async function teardown(): Promise<void> {
   rmSync(path.join(state, 'leases', String(process.pid)), { force: true })
   if (process.env.TESTBED_KEEP === '1') {
     process.stdout.write('[testbed] TESTBED_KEEP=1: leaving the bed running (bash testbed/down.sh stops it)\n')
+    return
+  }
+  if (process.env.TESTBED_WAS_UP === '1') {
+    process.stdout.write('[testbed] the bed was up before this run: leaving it running\n')
     return
   }
   // Stops the bed unless another jest run still holds a lease on it.

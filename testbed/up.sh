@@ -66,6 +66,7 @@ export PATH="$TB_PATH:$PATH"
 export DOCKER_HOST="unix://$DOCKER_SOCK" DOCKER_CONFIG="$DOCKER_CONFIG_DIR"
 unset DOCKER_CONTEXT BUILDX_BUILDER || true
 
+[ "$(id -u)" = 0 ] || die "run as root (dockerd and buildkitd run rootful)"
 for f in "$DOCKER_PREFIX/usr/sbin/dockerd" "$BUILDKIT_DIR/bin/buildkitd" "$ENVD_BIN" \
   "$MOTO_VENV/bin/moto_server" "$REPO/node_modules/.bin/azurite-blob" /usr/bin/docker-registry \
   /usr/sbin/runc "$BUSYBOX" "$BASH_STATIC"; do

@@ -69,13 +69,13 @@ async function roundTrip(builder: string, tag: string, cacheTo: string, cacheFro
 
   const first = countCachedSteps((await build(['--cache-to', cacheTo])).stderr)
   // busybox --install + the three steps; the three nonce steps are new.
-  expect(first).toMatchObject({ total: 4 })
+  expect(first.names).toHaveLength(4)
   expect(first.names.filter((n) => n.startsWith('CACHED') && n.includes(nonce))).toEqual([])
 
   await ok('docker', ['buildx', 'prune', '--builder', builder, '-af'], env)
 
   const second = countCachedSteps((await build(['--cache-from', cacheFrom])).stderr)
-  expect(second).toMatchObject({ total: 4 })
+  expect(second.names).toHaveLength(4)
   // Lists the steps that were not cached, if any.
   expect(second.names.filter((n) => !n.startsWith('CACHED'))).toEqual([])
 }
@@ -134,6 +134,6 @@ test('envd: registry cache round trip on the standalone buildkitd', async () => 
   await ok('buildctl', ['--addr', bed.buildkitdAddr, 'prune', '--all'], env)
 
   const second = await build(['--import-cache', `type=registry,ref=${ref}`])
-  expect(second).toMatchObject({ total: 3 })
+  expect(second.names).toHaveLength(3)
   expect(second.names.filter((n) => !n.startsWith('CACHED'))).toEqual([])
 })
