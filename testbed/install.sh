@@ -11,6 +11,8 @@
 #
 # Usage: bash testbed/install.sh [part...]   parts: apt docker buildkit envd moto azurite
 #        (no argument = all parts)
+# Env:   TESTBED_HOME (install root), TESTBED_GO (a go binary to build BuildKit with, or
+#        "bootstrap" to fetch the toolchain even when a go is installed).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
