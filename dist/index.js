@@ -38020,7 +38020,7 @@ function plan(inputs, context5, env) {
   const decision = exportDecision(inputs, chain, access3);
   if (decision.warning) warnings.push(decision.warning);
   if (!access3.canImport && !access3.canExport) notices.push(`No ${backend.name} cache for this build (${access3.importDenied}): it runs uncached.`);
-  const local2 = backend.name === "local" ? localCachePlan(settings, chain.own, chain.imports, access3, !!settings.actionsCache, context5.sha) : void 0;
+  const local2 = backend.name === "local" ? localCachePlan(settings, chain.own, importScopes, access3, !!settings.actionsCache, context5.sha) : void 0;
   if (local2 && !settings.actionsCache) {
     warnings.push("The local cache directory is not carried between runs: ACTIONS_RUNTIME_TOKEN or the cache service URL is missing.");
   }
@@ -81147,8 +81147,10 @@ async function readMetadata(path8) {
     return { text: "" };
   }
 }
-function cacheSource(p, report, chosen) {
+function cacheSource(p, report, chosen, restoredKey) {
   if (report.cachedSteps === 0) return "none";
+  const restoredFrom = restoredKey && p.local?.restoreKeys.findIndex((prefix2) => restoredKey.startsWith(prefix2));
+  if (typeof restoredFrom === "number" && restoredFrom >= 0) return p.chain[restoredFrom]?.id ?? "unknown";
   const found = p.chain.find((scope) => report.imports.some((i) => i.found && sourceOf(i.source, scope)));
   if (found) return found.id;
   const single = TOOLS[p.tool].singleImport && chosen.length === 1 ? p.chain.find((scope) => scope.location === chosen[0].label) : void 0;
@@ -81198,10 +81200,11 @@ async function build(inputs, context5, env) {
   setOutput("cached-steps", String(report.cachedSteps));
   setOutput("total-steps", String(report.totalSteps));
   setOutput("cache-hit-ratio", hitRatio(report));
-  setOutput("cache-source", cacheSource(p, report, chosen));
   for (const error2 of report.exportErrors) warning(`Cache export failed, the build went on: ${error2}`);
   if (denied) warning("The cache service denied the cache write (cache write denied): this run could not save its cache; the build went on.");
-  const outcome = { chosen, report, buildSeconds, exitCode, restored, cacheSource: cacheSource(p, report, chosen) };
+  const source = cacheSource(p, report, chosen, restored?.key);
+  setOutput("cache-source", source);
+  const outcome = { chosen, report, buildSeconds, exitCode, restored, cacheSource: source };
   if (exitCode === 0 && p.local && p.cacheExport) outcome.localExport = await settleLocalExport(p, restored?.key);
   await writeSummary(p, outcome);
   if (exitCode !== 0) setFailed(`${invocation.file} ${invocation.args[0]} failed with exit code ${exitCode}.`);

@@ -200,7 +200,7 @@ export function plan(inputs: Inputs, context: RunContext, env: Env): Plan {
   if (!access.canImport && !access.canExport) notices.push(`No ${backend.name} cache for this build (${access.importDenied}): it runs uncached.`)
 
   const local = backend.name === 'local'
-    ? localCachePlan(settings, chain.own, chain.imports, access, !!settings.actionsCache, context.sha)
+    ? localCachePlan(settings, chain.own, importScopes, access, !!settings.actionsCache, context.sha)
     : undefined
   if (local && !settings.actionsCache) {
     warnings.push('The local cache directory is not carried between runs: ACTIONS_RUNTIME_TOKEN or the cache service URL is missing.')

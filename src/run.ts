@@ -101,8 +101,11 @@ async function readMetadata(path: string): Promise<{ text: string; digest?: stri
 }
 
 /** Which scope the cached steps came from: the first chain entry BuildKit found a manifest in. */
-function cacheSource(p: Plan, report: BuildReport, chosen: readonly CacheImport[]): string {
+function cacheSource(p: Plan, report: BuildReport, chosen: readonly CacheImport[], restoredKey?: string): string {
   if (report.cachedSteps === 0) return 'none'
+  // The local directory came from one scope's saved cache: its restore key says which.
+  const restoredFrom = restoredKey && p.local?.restoreKeys.findIndex(prefix => restoredKey.startsWith(prefix))
+  if (typeof restoredFrom === 'number' && restoredFrom >= 0) return p.chain[restoredFrom]?.id ?? 'unknown'
   const found = p.chain.find(scope => report.imports.some(i => i.found && sourceOf(i.source, scope)))
   if (found) return found.id
   // A tool that imports one candidate (envd) does not log the import: the chosen one is the source.
@@ -158,11 +161,12 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
   core.setOutput('cached-steps', String(report.cachedSteps))
   core.setOutput('total-steps', String(report.totalSteps))
   core.setOutput('cache-hit-ratio', hitRatio(report))
-  core.setOutput('cache-source', cacheSource(p, report, chosen))
-  for (const error of report.exportErrors) core.warning(`Cache export failed, the build went on: ${error}`)
+    for (const error of report.exportErrors) core.warning(`Cache export failed, the build went on: ${error}`)
   if (denied) core.warning('The cache service denied the cache write (cache write denied): this run could not save its cache; the build went on.')
 
-  const outcome: BuildOutcome = { chosen, report, buildSeconds, exitCode, restored, cacheSource: cacheSource(p, report, chosen) }
+  const source = cacheSource(p, report, chosen, restored?.key)
+  core.setOutput('cache-source', source)
+  const outcome: BuildOutcome = { chosen, report, buildSeconds, exitCode, restored, cacheSource: source }
   if (exitCode === 0 && p.local && p.cacheExport) outcome.localExport = await settleLocalExport(p, restored?.key)
   await writeSummary(p, outcome)
   if (exitCode !== 0) core.setFailed(`${invocation.file} ${invocation.args[0]} failed with exit code ${exitCode}.`)

@@ -114,7 +114,9 @@ export async function runAction(opts: RunOptions): Promise<RunResult> {
     Object.assign(env, {
       GITHUB_EVENT_PATH: eventPath,
       GITHUB_WORKSPACE: workspace,
-      RUNNER_TEMP: runnerTemp,
+      // A runner's temp path is the same on every job (what @actions/cache versions paths by):
+      // a caller may pin it, and empties it between jobs itself.
+      RUNNER_TEMP: opts.env?.RUNNER_TEMP ?? runnerTemp,
       RUNNER_TOOL_CACHE: toolCache
     })
     Object.assign(env, inputEnv(manifest.inputs ?? {}, opts.inputs, env.GITHUB_TOKEN ?? ''))

@@ -3,7 +3,7 @@
 // runtime token is minted as GitHub would for that event (own ref read+write, base and
 // default branch readable), and the cache service is the bed's stand-in.
 import { execFile } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -34,7 +34,15 @@ function repositoryPayload() {
   return { full_name: REPOSITORY, name: 'octo-repo', owner: { login: 'octo-org' }, default_branch: 'main', id: 123456 }
 }
 
+/** A fresh job on a runner whose temp path never changes: same path, nothing left in it. */
+function freshRunnerTemp(o: ScenarioOptions): void {
+  if (!o.runnerTemp) return
+  rmSync(o.runnerTemp, { recursive: true, force: true })
+  mkdirSync(o.runnerTemp, { recursive: true })
+}
+
 function baseEnv(o: ScenarioOptions, token: string): Record<string, string | undefined> {
+  freshRunnerTemp(o)
   const bed = o.bed ?? testbedEnv()
   const tools = o.envd ? envdEnv(bed) : toolEnv(bed)
   const service = bed.cacheService?.url ?? ''

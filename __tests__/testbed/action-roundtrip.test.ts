@@ -25,7 +25,7 @@ const CASES: BackendCase[] = [
   { name: 'gha', protocol: 'v1', namesSource: false },
   { name: 'registry', namesSource: true, dead: () => ({ 'cache-ref': '127.0.0.1:1/dead/cache' }) },
   { name: 'inline', push: true, namesSource: true },
-  { name: 'local', namesSource: false },
+  { name: 'local', namesSource: true },
   {
     name: 's3',
     builder: bed => bed.remoteBuilder,
