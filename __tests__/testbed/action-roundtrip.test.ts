@@ -91,7 +91,8 @@ describe.each(CASES)('$name backend ($protocol)', backendCase => {
     const pr = await pullRequestBuild(7, 'main', inputs, options())
     expect(cacheFigures(pr)).toMatchObject({ exitCode: 0, cached: 5, total: 5, exported: 'true' })
     expect(pr.outputs.scope).toBe(scope('pr-7'))
-    expect(pr.outputs['cache-from'].split('\n')[0]).toContain('pr-7')
+    // local imports one directory, restored through the chain's keys; the others name each scope.
+    if (backendCase.name !== 'local') expect(pr.outputs['cache-from'].split('\n')[0]).toContain('pr-7')
     expect(pr.outputs['cache-hit-ratio']).toBe('1.00')
     if (backendCase.namesSource) expect(pr.outputs['cache-source']).toBe(scope('main'))
     expect(pr.summary).toMatch(/Cached steps<\/td><td>5 \/ 5/)
