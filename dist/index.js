@@ -37348,11 +37348,13 @@ function imageRepository(image) {
   const lastColon = withoutDigest.lastIndexOf(":");
   return lastColon > lastSlash ? withoutDigest.slice(0, lastColon) : withoutDigest;
 }
-function imagePath(image) {
-  const repository = imageRepository(image);
+function splitRegistryHost(repository) {
   const [first, ...rest] = repository.split("/");
   const isHost = rest.length > 0 && (first.includes(".") || first.includes(":") || first === "localhost");
-  return isHost ? rest.join("/") : repository;
+  return isHost ? { host: first, path: rest.join("/") } : { path: repository };
+}
+function imagePath(image) {
+  return splitRegistryHost(imageRepository(image)).path;
 }
 
 // src/backends/registry.ts
@@ -37541,6 +37543,51 @@ function hitRatio(report) {
   return report.totalSteps ? (report.cachedSteps / report.totalSteps).toFixed(2) : "0.00";
 }
 
+// src/access.ts
+var CACHE_MODES = ["read", "write", "write-only", "none"];
+function base64UrlDecode(part) {
+  return Buffer.from(part.replace(/-/g, "+").replace(/_/g, "/"), "base64").toString("utf8");
+}
+function decodeTokenScopes(token) {
+  const payload = token?.split(".")[1];
+  if (!payload) return void 0;
+  try {
+    const claims = JSON.parse(base64UrlDecode(payload));
+    const entries = typeof claims.ac === "string" ? JSON.parse(claims.ac) : claims.ac;
+    if (!Array.isArray(entries)) return void 0;
+    return {
+      readable: entries.filter((e) => (e.Permission & 1) !== 0).map((e) => e.Scope),
+      writable: entries.filter((e) => (e.Permission & 2) !== 0).map((e) => e.Scope)
+    };
+  } catch {
+    return void 0;
+  }
+}
+function parseCacheMode(value) {
+  const mode = value?.trim().toLowerCase();
+  if (!mode) return void 0;
+  return CACHE_MODES.includes(mode) ? mode : void 0;
+}
+function actionsCacheAccess(token, cacheModeValue) {
+  const mode = parseCacheMode(cacheModeValue);
+  const scopes = decodeTokenScopes(token);
+  const modeSays = `ACTIONS_CACHE_MODE=${cacheModeValue?.trim()}`;
+  const access3 = { canImport: true, canExport: true, readableRefs: scopes?.readable };
+  if (mode === "none") {
+    return { ...access3, canImport: false, canExport: false, importDenied: modeSays, exportDenied: modeSays };
+  }
+  if (mode === "write-only") Object.assign(access3, { canImport: false, importDenied: modeSays });
+  if (mode === "read") Object.assign(access3, { canExport: false, exportDenied: modeSays });
+  if (access3.canExport && scopes && scopes.writable.length === 0) {
+    Object.assign(access3, { canExport: false, exportDenied: "the runtime token is read-only" });
+  }
+  return access3;
+}
+function usesCacheServiceV2(env) {
+  return /^(true|1)$/i.test(env.ACTIONS_CACHE_SERVICE_V2 ?? "") || !env.ACTIONS_CACHE_URL && !!env.ACTIONS_RESULTS_URL;
+}
+var UNRESTRICTED = { canImport: true, canExport: true };
+
 // src/spec.ts
 function csvField(field) {
   return /[",\r\n]/.test(field) || field !== field.trim() ? `"${field.replace(/"/g, '""')}"` : field;
@@ -37608,8 +37655,8 @@ var buildx = {
       "rawjson",
       request2.context
     ];
-    const useV2 = !env.ACTIONS_CACHE_SERVICE_V2 && !env.ACTIONS_CACHE_URL && env.ACTIONS_RESULTS_URL;
-    const childEnv = useV2 ? { ACTIONS_CACHE_SERVICE_V2: "true" } : {};
+    const toldV2 = /^(true|1)$/i.test(env.ACTIONS_CACHE_SERVICE_V2 ?? "");
+    const childEnv = usesCacheServiceV2(env) && !toldV2 ? { ACTIONS_CACHE_SERVICE_V2: "true" } : {};
     return { file: "docker", args, env: childEnv };
   }
 };
@@ -37824,48 +37871,6 @@ async function directorySize(dir) {
 // src/plan.ts
 import { join as join5 } from "node:path";
 
-// src/access.ts
-var CACHE_MODES = ["read", "write", "write-only", "none"];
-function base64UrlDecode(part) {
-  return Buffer.from(part.replace(/-/g, "+").replace(/_/g, "/"), "base64").toString("utf8");
-}
-function decodeTokenScopes(token) {
-  const payload = token?.split(".")[1];
-  if (!payload) return void 0;
-  try {
-    const claims = JSON.parse(base64UrlDecode(payload));
-    const entries = typeof claims.ac === "string" ? JSON.parse(claims.ac) : claims.ac;
-    if (!Array.isArray(entries)) return void 0;
-    return {
-      readable: entries.filter((e) => (e.Permission & 1) !== 0).map((e) => e.Scope),
-      writable: entries.filter((e) => (e.Permission & 2) !== 0).map((e) => e.Scope)
-    };
-  } catch {
-    return void 0;
-  }
-}
-function parseCacheMode(value) {
-  const mode = value?.trim().toLowerCase();
-  if (!mode) return void 0;
-  return CACHE_MODES.includes(mode) ? mode : void 0;
-}
-function actionsCacheAccess(token, cacheModeValue) {
-  const mode = parseCacheMode(cacheModeValue);
-  const scopes = decodeTokenScopes(token);
-  const modeSays = `ACTIONS_CACHE_MODE=${cacheModeValue?.trim()}`;
-  const access3 = { canImport: true, canExport: true, readableRefs: scopes?.readable };
-  if (mode === "none") {
-    return { ...access3, canImport: false, canExport: false, importDenied: modeSays, exportDenied: modeSays };
-  }
-  if (mode === "write-only") Object.assign(access3, { canImport: false, importDenied: modeSays });
-  if (mode === "read") Object.assign(access3, { canExport: false, exportDenied: modeSays });
-  if (access3.canExport && scopes && scopes.writable.length === 0) {
-    Object.assign(access3, { canExport: false, exportDenied: "the runtime token is read-only" });
-  }
-  return access3;
-}
-var UNRESTRICTED = { canImport: true, canExport: true };
-
 // src/scopes.ts
 function branchScopeName(branch) {
   return /^pr-\d+$/.test(branch) ? `${branch}-${shortHash(branch)}` : safeName(branch);
@@ -37909,7 +37914,7 @@ function namespaceOf(inputs) {
 }
 function actionsCacheService(env) {
   const token = env.ACTIONS_RUNTIME_TOKEN;
-  const useV2 = /^(true|1)$/i.test(env.ACTIONS_CACHE_SERVICE_V2 ?? "") || !env.ACTIONS_CACHE_URL && !!env.ACTIONS_RESULTS_URL;
+  const useV2 = usesCacheServiceV2(env);
   const url2 = useV2 ? env.ACTIONS_RESULTS_URL : env.ACTIONS_CACHE_URL;
   if (!token || !url2) return void 0;
   return useV2 ? { urlV2: url2, token } : { url: url2, token };
@@ -38067,13 +38072,9 @@ var ACCEPT = [
   "application/vnd.docker.distribution.manifest.v2+json"
 ].join(", ");
 function splitImageRef(ref) {
-  const slash = ref.indexOf("/");
-  const first = slash < 0 ? "" : ref.slice(0, slash);
-  const isHost = first.includes(".") || first.includes(":") || first === "localhost";
-  const rest = isHost ? ref.slice(slash + 1) : ref;
-  const colon = rest.lastIndexOf(":");
-  const hasTag = colon > rest.lastIndexOf("/");
-  return { host: isHost ? first : void 0, path: hasTag ? rest.slice(0, colon) : rest, tag: hasTag ? rest.slice(colon + 1) : "latest" };
+  const repository = imageRepository(ref);
+  const rest = ref.slice(repository.length);
+  return { ...splitRegistryHost(repository), tag: rest.startsWith(":") ? rest.slice(1).split("@")[0] : "latest" };
 }
 async function dockerLogin(host) {
   try {
@@ -81211,13 +81212,12 @@ async function build(inputs, context5, env) {
 }
 async function settleLocalExport(p, restoredKey) {
   const local2 = p.local;
-  let freed = 0;
-  if (local2.exportDir !== local2.importDir) {
+  const rotates = local2.exportDir !== local2.importDir;
+  if (rotates) {
     await rm3(local2.importDir, { recursive: true, force: true });
     await rename2(local2.exportDir, local2.importDir);
-  } else {
-    freed = await compactLayout(local2.importDir).catch(() => 0);
   }
+  const freed = rotates ? 0 : await compactLayout(local2.importDir).catch(() => 0);
   const bytes = await directorySize(local2.importDir);
   saveState(LOCAL_STATE, JSON.stringify({ path: local2.importDir, key: local2.key, canSave: local2.canSave, restoredKey, bytes }));
   return { bytes, freed };

@@ -66,5 +66,10 @@ export function actionsCacheAccess(token: string | undefined, cacheModeValue: st
   return access
 }
 
+/** Whether the runner offers the v2 cache service: said so, or only ACTIONS_RESULTS_URL is there. */
+export function usesCacheServiceV2(env: Readonly<Record<string, string | undefined>>): boolean {
+  return /^(true|1)$/i.test(env.ACTIONS_CACHE_SERVICE_V2 ?? '') || (!env.ACTIONS_CACHE_URL && !!env.ACTIONS_RESULTS_URL)
+}
+
 /** Access for backends that GitHub's cache rules do not govern. */
 export const UNRESTRICTED: CacheAccess = { canImport: true, canExport: true }

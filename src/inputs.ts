@@ -1,21 +1,11 @@
 import { parse as parseYaml } from 'yaml'
 import { BACKENDS } from './backends/index.js'
 import { TOOLS } from './tools/index.js'
+import type { BuildOptions } from './tools/tool.js'
 
 /** Every input, read and checked in one place. Errors are one line naming the input. */
-export interface Inputs {
+export interface Inputs extends BuildOptions {
   buildTool: 'buildx' | 'envd'
-  builder?: string
-  context: string
-  file?: string
-  tags: string[]
-  push: boolean
-  load: boolean
-  platforms: string[]
-  buildArgs: string[]
-  labels: string[]
-  target?: string
-  outputs: string[]
   cacheBackend: string
   /** Undefined: the backend's default (max, or min for inline). */
   cacheMode?: 'min' | 'max'

@@ -32,10 +32,14 @@ export function imageRepository(image: string): string {
   return lastColon > lastSlash ? withoutDigest.slice(0, lastColon) : withoutDigest
 }
 
-/** `ghcr.io/org/app:1.0` → `org/app`: the repository path without its registry host. */
-export function imagePath(image: string): string {
-  const repository = imageRepository(image)
+/** `ghcr.io/org/app` → { host: 'ghcr.io', path: 'org/app' }; no host in Docker Hub's short form. */
+export function splitRegistryHost(repository: string): { host?: string; path: string } {
   const [first, ...rest] = repository.split('/')
   const isHost = rest.length > 0 && (first.includes('.') || first.includes(':') || first === 'localhost')
-  return isHost ? rest.join('/') : repository
+  return isHost ? { host: first, path: rest.join('/') } : { path: repository }
+}
+
+/** `ghcr.io/org/app:1.0` → `org/app`: the repository path without its registry host. */
+export function imagePath(image: string): string {
+  return splitRegistryHost(imageRepository(image)).path
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { type CacheAccess, UNRESTRICTED, actionsCacheAccess } from './access.js'
+import { type CacheAccess, UNRESTRICTED, actionsCacheAccess, usesCacheServiceV2 } from './access.js'
 import type { Backend, BackendSettings, CacheImport } from './backends/backend.js'
 import { scopeId } from './backends/backend.js'
 import { LOCAL_EXPORT_DIR, LOCAL_IMPORT_DIR } from './backends/local.js'
@@ -61,7 +61,7 @@ export function namespaceOf(inputs: Inputs): string {
 
 function actionsCacheService(env: Env): BackendSettings['actionsCache'] {
   const token = env.ACTIONS_RUNTIME_TOKEN
-  const useV2 = /^(true|1)$/i.test(env.ACTIONS_CACHE_SERVICE_V2 ?? '') || (!env.ACTIONS_CACHE_URL && !!env.ACTIONS_RESULTS_URL)
+  const useV2 = usesCacheServiceV2(env)
   const url = useV2 ? env.ACTIONS_RESULTS_URL : env.ACTIONS_CACHE_URL
   if (!token || !url) return undefined
   return useV2 ? { urlV2: url, token } : { url, token }

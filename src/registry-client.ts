@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
+import { imageRepository, splitRegistryHost } from './names.js'
 
 /**
  * The few calls of the distribution API the action makes on cache tags: does a tag exist
@@ -19,13 +20,9 @@ const ACCEPT = [
 
 /** `host/path:tag`; no host for a reference without one (Docker Hub's short form). */
 export function splitImageRef(ref: string): { host?: string; path: string; tag: string } {
-  const slash = ref.indexOf('/')
-  const first = slash < 0 ? '' : ref.slice(0, slash)
-  const isHost = first.includes('.') || first.includes(':') || first === 'localhost'
-  const rest = isHost ? ref.slice(slash + 1) : ref
-  const colon = rest.lastIndexOf(':')
-  const hasTag = colon > rest.lastIndexOf('/')
-  return { host: isHost ? first : undefined, path: hasTag ? rest.slice(0, colon) : rest, tag: hasTag ? rest.slice(colon + 1) : 'latest' }
+  const repository = imageRepository(ref)
+  const rest = ref.slice(repository.length)
+  return { ...splitRegistryHost(repository), tag: rest.startsWith(':') ? rest.slice(1).split('@')[0] : 'latest' }
 }
 
 async function dockerLogin(host: string): Promise<string | undefined> {

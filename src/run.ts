@@ -178,13 +178,12 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
  */
 async function settleLocalExport(p: Plan, restoredKey: string | undefined): Promise<{ bytes: number; freed: number }> {
   const local = p.local!
-  let freed = 0
-  if (local.exportDir !== local.importDir) {
+  const rotates = local.exportDir !== local.importDir
+  if (rotates) {
     await rm(local.importDir, { recursive: true, force: true })
     await rename(local.exportDir, local.importDir)
-  } else {
-    freed = await compactLayout(local.importDir).catch(() => 0)
   }
+  const freed = rotates ? 0 : await compactLayout(local.importDir).catch(() => 0)
   const bytes = await directorySize(local.importDir)
   core.saveState(LOCAL_STATE, JSON.stringify({ path: local.importDir, key: local.key, canSave: local.canSave, restoredKey, bytes }))
   return { bytes, freed }

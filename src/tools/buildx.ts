@@ -1,4 +1,5 @@
 import { DOCKERFILE_STEP, RawJsonReader } from '../progress.js'
+import { usesCacheServiceV2 } from '../access.js'
 import { encodeSpec } from '../spec.js'
 import { type Tool, repeated } from './tool.js'
 
@@ -30,8 +31,8 @@ export const buildx: Tool = {
       request.context
     ]
     // Without it, buildx reads ACTIONS_RESULTS_URL as a v1 URL when ACTIONS_CACHE_URL is absent.
-    const useV2 = !env.ACTIONS_CACHE_SERVICE_V2 && !env.ACTIONS_CACHE_URL && env.ACTIONS_RESULTS_URL
-    const childEnv: Record<string, string> = useV2 ? { ACTIONS_CACHE_SERVICE_V2: 'true' } : {}
+    const toldV2 = /^(true|1)$/i.test(env.ACTIONS_CACHE_SERVICE_V2 ?? '')
+    const childEnv: Record<string, string> = usesCacheServiceV2(env) && !toldV2 ? { ACTIONS_CACHE_SERVICE_V2: 'true' } : {}
     return { file: 'docker', args, env: childEnv }
   }
 }

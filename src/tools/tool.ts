@@ -1,8 +1,8 @@
 import type { ProgressReader } from '../progress.js'
 import type { Attributes } from '../spec.js'
 
-/** The build as the user asked for it, independent of caching. */
-export interface BuildRequest {
+/** The build as the user asked for it (the tool's own flags), independent of caching. */
+export interface BuildOptions {
   context: string
   file?: string
   tags: string[]
@@ -14,6 +14,9 @@ export interface BuildRequest {
   target?: string
   outputs: string[]
   builder?: string
+}
+
+export interface BuildRequest extends BuildOptions {
   /** Where buildx writes the build's metadata (digest): a path in the runner's temp dir. */
   metadataFile: string
 }
