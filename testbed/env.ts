@@ -38,6 +38,8 @@ export interface TestbedEnv {
   /** busybox-static and bash-static binaries on the host (for fixtures). */
   busybox: string
   bash: string
+  /** Node 24, the runtime of `runs.using: node24` on GitHub's runners. */
+  node24: string
 }
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')

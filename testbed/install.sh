@@ -5,11 +5,13 @@
 #   - runc + iptables (the host's own release), docker-registry, busybox-static, bash-static,
 #   - buildkitd + buildctl built from the Go module,
 #   - envd (PyPI) and moto (PyPI) in their own virtualenvs,
-#   - a check that Azurite from the project's devDependencies runs.
+#   - a check that Azurite from the project's devDependencies runs,
+#   - Node 24 (the runtime GitHub's runners give `runs.using: node24`) from the npm registry,
+#     to run the bundle under it as well as under the Node that runs the tests.
 # Everything that is not a system package goes under $TESTBED_HOME, keyed by version, so a
 # second run is fast and a version bump reinstalls.
 #
-# Usage: bash testbed/install.sh [part...]   parts: apt docker buildkit envd moto azurite
+# Usage: bash testbed/install.sh [part...]   parts: apt docker buildkit envd moto azurite node24
 #        (no argument = all parts)
 # Env:   TESTBED_HOME (install root), TESTBED_GO (a go binary to build BuildKit with, or
 #        "bootstrap" to fetch the toolchain even when a go is installed).
@@ -28,11 +30,13 @@ ENVD_VERSION="1.3.6"
 MOTO_VERSION="5.2.5"
 FLASK_VERSION="3.1.3"
 FLASK_CORS_VERSION="6.0.5"
+NODE24_VERSION="24.21.0"
 
 DOCKER_PREFIX="$TESTBED_HOME/docker-$DOCKER_SERIES-buildx-$BUILDX_SERIES"
 BUILDKIT_DIR="$TESTBED_HOME/buildkit-$BUILDKIT_VERSION"
 ENVD_VENV="$TESTBED_HOME/envd-$ENVD_VERSION"
 MOTO_VENV="$TESTBED_HOME/moto-$MOTO_VERSION"
+NODE24_DIR="$TESTBED_HOME/node-$NODE24_VERSION"
 
 # Sourced by up.sh: only the versions and install paths above are wanted.
 if [ "${BASH_SOURCE[0]}" != "$0" ]; then return 0; fi
@@ -376,8 +380,33 @@ part_azurite() {
   log "azurite ok: $ver, answers without install scripts ($(elapsed "$t"))"
 }
 
+# ---- Node 24 (npm's node-linux-<arch> package ships the official binary) ---------------
+part_node24() {
+  local t v arch; t="$(now)"
+  if [ -x "$NODE24_DIR/bin/node" ] && [ "$("$NODE24_DIR/bin/node" --version 2>/dev/null)" = "v$NODE24_VERSION" ]; then
+    log "node ok: v$NODE24_VERSION"
+    return
+  fi
+  case "$(uname -m)" in
+    x86_64) arch=x64 ;;
+    aarch64|arm64) arch=arm64 ;;
+    *) die "no Node $NODE24_VERSION package for $(uname -m)" ;;
+  esac
+  rm -rf "$NODE24_DIR.tmp"
+  mkdir -p "$NODE24_DIR.tmp"
+  npm install --prefix "$NODE24_DIR.tmp" --no-save --no-audit --no-fund --no-package-lock \
+    "node-linux-$arch@$NODE24_VERSION" >&2
+  mkdir -p "$NODE24_DIR.tmp/bin"
+  ln -sf "../node_modules/node-linux-$arch/bin/node" "$NODE24_DIR.tmp/bin/node"
+  v="$("$NODE24_DIR.tmp/bin/node" --version)"
+  [ "$v" = "v$NODE24_VERSION" ] || die "node version check failed: '$v'"
+  rm -rf "$NODE24_DIR"
+  mv "$NODE24_DIR.tmp" "$NODE24_DIR"
+  log "node installed: $v ($(elapsed "$t"))"
+}
+
 # ---------------------------------------------------------------------------------------
-ALL=(apt docker buildkit envd moto azurite)
+ALL=(apt docker buildkit envd moto azurite node24)
 main() {
   local -a parts=("$@")
   [ "${#parts[@]}" -gt 0 ] || parts=("${ALL[@]}")
@@ -388,7 +417,7 @@ main() {
   flock 8
   for p in "${parts[@]}"; do
     case "$p" in
-      apt|docker|buildkit|envd|moto|azurite) "part_$p" ;;
+      apt|docker|buildkit|envd|moto|azurite|node24) "part_$p" ;;
       *) die "unknown part '$p' (known: ${ALL[*]})" ;;
     esac
   done

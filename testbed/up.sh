@@ -327,6 +327,7 @@ TB_REGISTRY="$REGISTRY" TB_BK_SOCK="$BUILDKITD_SOCK" TB_BK_TCP="$BUILDKITD_TCP" 
 TB_S3_PORT="$S3_PORT" TB_S3_BUCKET="$S3_BUCKET" TB_AZ_PORT="$AZURITE_PORT" TB_AZ_ACCOUNT="$AZURE_ACCOUNT" \
 TB_AZ_KEY="$AZURE_KEY" TB_CS_URL="$CACHE_SERVICE_URL" TB_ENVD="$ENVD_BIN" TB_ENVD_HOME="$ENVD_HOME" \
 TB_ENVD_CONTEXT="$ENVD_CONTEXT" TB_BASE="$BASE_IMAGE" TB_BUSYBOX="$BUSYBOX" TB_BASH="$BASH_STATIC" \
+TB_NODE24="$NODE24_DIR/bin/node" \
 node -e '
   const e = process.env, fs = require("fs"), path = require("path")
   const env = {
@@ -339,7 +340,7 @@ node -e '
               accountName: e.TB_AZ_ACCOUNT, accountKey: e.TB_AZ_KEY },
     cacheService: e.TB_CS_URL ? { url: e.TB_CS_URL } : null,
     envd: e.TB_ENVD, envdHome: e.TB_ENVD_HOME, envdContext: e.TB_ENVD_CONTEXT,
-    baseImage: e.TB_BASE, busybox: e.TB_BUSYBOX, bash: e.TB_BASH
+    baseImage: e.TB_BASE, busybox: e.TB_BUSYBOX, bash: e.TB_BASH, node24: e.TB_NODE24
   }
   const q = (s) => "\x27" + String(s).replace(/\x27/g, "\x27\\\x27\x27") + "\x27"
   const sh = [
@@ -369,6 +370,7 @@ node -e '
     "export TESTBED_BASE_IMAGE=" + q(env.baseImage),
     "export TESTBED_BUSYBOX=" + q(env.busybox),
     "export TESTBED_BASH=" + q(env.bash),
+    "export TESTBED_NODE24=" + q(env.node24),
     ""
   ].join("\n")
   for (const [f, body] of [["env.json", JSON.stringify(env, null, 2) + "\n"], ["env.sh", sh]]) {
