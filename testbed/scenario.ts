@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
-import { pullRequestToken, pushToken } from './cache-service/token.js'
+import { mintRuntimeToken, pullRequestToken, pushToken } from './cache-service/token.js'
 import { type TestbedEnv, envdEnv, testbedEnv, toolEnv } from './env.js'
 import { type RunResult, runAction } from './runner.js'
 
@@ -28,6 +28,8 @@ export interface ScenarioOptions {
   /** Run the action with envd's private HOME (envd contexts live there). */
   envd?: boolean
   sha?: string
+  /** The node binary that runs the action (default: the one running the tests). */
+  node?: string
 }
 
 function repositoryPayload() {
@@ -69,6 +71,7 @@ export function pushBuild(branch: string, inputs: Record<string, string>, o: Sce
   const sha = o.sha ?? 'a'.repeat(40)
   return runAction({
     inputs,
+    node: o.node,
     eventName: 'push',
     ref: `refs/heads/${branch}`,
     sha,
@@ -84,6 +87,7 @@ export function pullRequestBuild(n: number, base: string, inputs: Record<string,
   const head = `feature/pr-${n}`
   return runAction({
     inputs,
+    node: o.node,
     eventName: 'pull_request',
     ref: `refs/pull/${n}/merge`,
     sha,
@@ -132,4 +136,48 @@ export function cacheFigures(result: RunResult) {
     source: result.outputs['cache-source'],
     exported: result.outputs['cache-export']
   }
+}
+
+/** A push of tag `tag` on commit `sha` (default: the commit pushBuild uses). */
+export function tagBuild(tag: string, inputs: Record<string, string>, o: ScenarioOptions = {}): Promise<RunResult> {
+  const sha = o.sha ?? 'a'.repeat(40)
+  const ref = `refs/tags/${tag}`
+  return runAction({
+    inputs,
+    node: o.node,
+    eventName: 'push',
+    ref,
+    sha,
+    repository: REPOSITORY,
+    payload: { ref, after: sha, repository: repositoryPayload(), head_commit: { id: sha } },
+    env: baseEnv(o, o.token ?? mintRuntimeToken({ scopes: [{ ref, permission: 3 }, { ref: 'refs/heads/main', permission: 1 }] }))
+  })
+}
+
+/** A pull_request event with action `closed` for pull request `n` into `base` (merged unless told). */
+export function closedPullRequestRun(n: number, base: string, inputs: Record<string, string>, o: ScenarioOptions & { merged?: boolean } = {}): Promise<RunResult> {
+  const sha = o.sha ?? 'b'.repeat(40)
+  const head = `feature/pr-${n}`
+  return runAction({
+    inputs,
+    eventName: 'pull_request',
+    ref: `refs/pull/${n}/merge`,
+    sha,
+    headRef: head,
+    baseRef: base,
+    repository: REPOSITORY,
+    payload: {
+      action: 'closed',
+      number: n,
+      pull_request: {
+        number: n,
+        state: 'closed',
+        merged: o.merged ?? true,
+        head: { ref: head, sha: 'c'.repeat(40), repo: { full_name: REPOSITORY } },
+        base: { ref: base, sha: 'd'.repeat(40), repo: { full_name: REPOSITORY } }
+      },
+      repository: repositoryPayload()
+    },
+    env: baseEnv(o, o.token ?? pullRequestToken(n, base, 'main'))
+  })
 }
