@@ -3,7 +3,7 @@ import type { RunContext } from './context.js'
 import { deleteActionsCachesOfRef } from './github-api.js'
 import type { Inputs } from './inputs.js'
 import { type Env, plan } from './plan.js'
-import { deleteRegistryTag } from './registry-client.js'
+import { type TagDeletion, deleteRegistryTag } from './registry-client.js'
 import { formatBytes } from './summary.js'
 
 /**
@@ -37,15 +37,17 @@ export async function cleanUpClosedPullRequest(inputs: Inputs, context: RunConte
   } else if (inputs.cacheBackend === 'registry' || inputs.cacheBackend === 'inline') {
     const own = p.exports[0]?.find(([key]) => key === 'ref')?.[1]
     const tagRef = inputs.cacheBackend === 'inline' ? p.extraTags[0] : own
-    const result = tagRef ? await deleteRegistryTag(tagRef) : 'missing'
+    const deletion: TagDeletion = tagRef ? await deleteRegistryTag(tagRef) : { result: 'missing' }
     lines = [
-      result === 'deleted'
+      deletion.result === 'deleted'
         ? `deleted cache tag ${tagRef}`
-        : result === 'missing'
+        : deletion.result === 'missing'
           ? `no cache tag ${tagRef ?? ''} to delete`
-          : `the registry does not allow deleting ${tagRef} through its API: delete that tag by hand or with the registry's own tools`
+          : deletion.result === 'kept'
+            ? `cache tag ${tagRef} left in place: ${deletion.reason}`
+            : `the registry does not allow deleting ${tagRef} through its API: delete that tag by hand or with the registry's own tools`
     ]
-    if (result === 'unsupported') core.notice(lines[0])
+    if (deletion.result === 'unsupported' || deletion.result === 'kept') core.notice(lines[0])
   } else {
     lines = [`the ${inputs.cacheBackend} backend keeps ${p.scope} under its own name; delete that object yourself (the action does not manage bucket or container contents)`]
     core.notice(lines[0])

@@ -49,7 +49,13 @@ export async function deleteActionsCachesOfRef(token: string, env: Env, context:
   const caches = await octokit.paginate(octokit.rest.actions.getActionsCacheList, { owner, repo, ref, per_page: 100 })
   const deleted: DeletedCache[] = []
   for (const entry of caches) {
-    await octokit.rest.actions.deleteActionsCacheById({ owner, repo, cache_id: entry.id! })
+    try {
+      await octokit.rest.actions.deleteActionsCacheById({ owner, repo, cache_id: entry.id! })
+    } catch (error) {
+      // Gone since the listing (another clean-up job, or GitHub's eviction): not freed by this run.
+      if ((error as { status?: number }).status === 404) continue
+      throw error
+    }
     deleted.push({ key: entry.key ?? '', bytes: entry.size_in_bytes ?? 0 })
   }
   return deleted

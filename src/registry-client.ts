@@ -47,12 +47,14 @@ async function bearerToken(challenge: string, basic: string | undefined): Promis
   return body.token ?? body.access_token
 }
 
-/** One manifest request on `ref`'s repository (reference: its tag, or a digest). */
-async function manifestRequest(ref: string, method: 'HEAD' | 'DELETE', reference?: string): Promise<Response | undefined> {
-  const { host, path, tag } = splitImageRef(ref)
-  if (!host) return undefined
-  const scheme = /^(localhost|127\.|\[::1\])/.test(host) ? 'http' : 'https'
-  const url = `${scheme}://${host}/v2/${path}/manifests/${encodeURIComponent(reference ?? tag)}`
+/** The scheme a registry host answers on: plain HTTP only on the loopback host. */
+function baseUrl(host: string): string {
+  return `${/^(localhost|127\.|\[::1\])/.test(host) ? 'http' : 'https'}://${host}`
+}
+
+/** One request to a registry (path: `/v2/…`), anonymously first, then as the 401 challenge asks. */
+async function registryRequest(host: string, path: string, method: 'GET' | 'HEAD' | 'DELETE'): Promise<Response> {
+  const url = `${baseUrl(host)}${path}`
   const send = (authorization?: string) =>
     fetch(url, { method, headers: { Accept: ACCEPT, ...(authorization && { Authorization: authorization }) }, signal: AbortSignal.timeout(10000) })
   let response = await send()
@@ -66,6 +68,13 @@ async function manifestRequest(ref: string, method: 'HEAD' | 'DELETE', reference
   return response
 }
 
+/** One manifest request on `ref`'s repository (reference: its tag, or a digest). */
+async function manifestRequest(ref: string, method: 'HEAD' | 'DELETE', reference?: string): Promise<Response | undefined> {
+  const { host, path, tag } = splitImageRef(ref)
+  if (!host) return undefined
+  return registryRequest(host, `/v2/${path}/manifests/${encodeURIComponent(reference ?? tag)}`, method)
+}
+
 export async function probeRegistryTag(ref: string): Promise<ProbeResult> {
   try {
     const response = await manifestRequest(ref, 'HEAD')
@@ -76,12 +85,64 @@ export async function probeRegistryTag(ref: string): Promise<ProbeResult> {
   }
 }
 
-/** Deletes a tag's manifest (the registry removes the tag with it). */
-export async function deleteRegistryTag(ref: string): Promise<'deleted' | 'missing' | 'unsupported'> {
+/** The `next` page of a `Link` header (RFC 5988), as the distribution API paginates tag lists. */
+export function nextPage(link: string | null): string | undefined {
+  return link?.split(',').map(part => /<([^>]+)>\s*;\s*rel="?next"?/.exec(part)?.[1]).find(Boolean)
+}
+
+const MAX_TAG_PAGES = 20
+
+/** Every tag of `ref`'s repository; undefined when the registry does not list them (or lists too many). */
+async function listTags(host: string, path: string): Promise<string[] | undefined> {
+  const tags: string[] = []
+  let page: string | undefined = `/v2/${path}/tags/list?n=1000`
+  for (let i = 0; page && i < MAX_TAG_PAGES; i++) {
+    const response = await registryRequest(host, page, 'GET')
+    if (!response.ok) return undefined
+    tags.push(...(((await response.json()) as { tags?: string[] | null }).tags ?? []))
+    const next = nextPage(response.headers.get('link'))
+    page = next ? (next.startsWith('/') ? next : next.replace(/^https?:\/\/[^/]+/, '')) : undefined
+  }
+  return page ? undefined : tags
+}
+
+/** The first other tag of the repository whose manifest is `digest` ('unknown' when that cannot be told). */
+async function otherTagOf(ref: string, digest: string): Promise<string | undefined | 'unknown'> {
+  const { host, path, tag } = splitImageRef(ref)
+  const tags = host ? await listTags(host, path).catch(() => undefined) : undefined
+  if (!host || !tags) return 'unknown'
+  const others = tags.filter(t => t !== tag)
+  for (let i = 0; i < others.length; i += 8) {
+    const batch = others.slice(i, i + 8)
+    const digests = await Promise.all(
+      batch.map(t => registryRequest(host, `/v2/${path}/manifests/${encodeURIComponent(t)}`, 'HEAD').then(r => (r.ok ? r.headers.get('docker-content-digest') : null), () => 'unknown'))
+    )
+    const shared = batch.find((_, j) => digests[j] === digest)
+    if (shared) return shared
+    if (digests.includes('unknown')) return 'unknown'
+  }
+  return undefined
+}
+
+export type TagDeletion =
+  | { result: 'deleted' | 'missing' | 'unsupported' }
+  /** Left in place: deleting its manifest would delete another tag with it (or that could not be ruled out). */
+  | { result: 'kept'; reason: string }
+
+/**
+ * Deletes a tag. The distribution API deletes manifests, not tags: deleting the tag's manifest
+ * removes every tag that points at it. A pull request whose build changed nothing exports the
+ * very manifest its base branch did, so the manifest is deleted only when no other tag of the
+ * repository points at it.
+ */
+export async function deleteRegistryTag(ref: string): Promise<TagDeletion> {
   const head = await manifestRequest(ref, 'HEAD').catch(() => undefined)
-  if (head?.status === 404) return 'missing'
+  if (head?.status === 404) return { result: 'missing' }
   const digest = head?.headers.get('docker-content-digest')
-  if (!head?.ok || !digest) return 'unsupported'
+  if (!head?.ok || !digest) return { result: 'unsupported' }
+  const other = await otherTagOf(ref, digest)
+  if (other === 'unknown') return { result: 'kept', reason: 'the registry does not list the repository\'s tags, so it cannot be ruled out that another tag shares its manifest (which a delete would remove too)' }
+  if (other) return { result: 'kept', reason: `tag ${other} points at the same manifest, and deleting the manifest would delete that tag too (the cache tag takes no space of its own)` }
   const response = await manifestRequest(ref, 'DELETE', digest).catch(() => undefined)
-  return response?.ok ? 'deleted' : response?.status === 404 ? 'missing' : 'unsupported'
+  return { result: response?.ok ? 'deleted' : response?.status === 404 ? 'missing' : 'unsupported' }
 }
