@@ -8,6 +8,8 @@ export const LOCAL_STATE = 'local-cache'
 export interface Restored {
   key?: string
   bytes: number
+  /** The cache service answered the lookup (with a hit or with nothing); false when it was not asked or failed. */
+  looked?: boolean
 }
 
 /** The saved local cache state the post step reads. */
@@ -27,7 +29,7 @@ export async function restoreLocalCache(p: Plan): Promise<Restored> {
     const key = await core.group('Restore local cache', () => cache.restoreCache([local.importDir], local.key, local.restoreKeys))
     const bytes = key ? await directorySize(local.importDir) : 0
     core.info(key ? `local cache restored from ${key} (${bytes} bytes)` : `no local cache under ${local.restoreKeys.join(', ')}`)
-    return { key, bytes }
+    return { key, bytes, looked: true }
   } catch (error) {
     core.warning(`Local cache not restored, the build goes on uncached: ${(error as Error).message}`)
     return { bytes: 0 }

@@ -27,8 +27,22 @@ export function sourceOf(source: string, scope: Plan['chain'][number]): boolean 
   return scope.location ? source.includes(scope.location) : source.includes(scope.id)
 }
 
+/**
+ * The local backend's marks come from the restore, not from BuildKit (whose log names no scope):
+ * the cache service tries the chain's restore keys in order, so the scopes before the one it
+ * restored had nothing, and the ones after it were not needed. Undefined when the restore says nothing.
+ */
+function restoreMarks(p: Plan, restored: BuildOutcome['restored']): string[] | undefined {
+  if (!p.local || !restored?.looked) return undefined
+  const hit = restored.key ? p.local.restoreKeys.findIndex(prefix => restored.key!.startsWith(prefix)) : -1
+  if (restored.key && hit < 0) return undefined
+  return p.chain.map((_, i) => (hit < 0 || i < hit ? '✗' : i === hit ? '✓' : '?'))
+}
+
 /** ✓ where BuildKit found the scope's cache, ✗ where it looked and found nothing, ? where the log does not say. */
 export function chainMarks(p: Plan, outcome: BuildOutcome): string {
+  const restored = restoreMarks(p, outcome.restored)
+  if (restored) return p.chain.map((scope, i) => `${scope.id} ${restored[i]}`).join(' → ')
   const imports = outcome.report?.imports ?? []
   return p.chain
     .map(scope => {
