@@ -6,7 +6,7 @@ import { describe, expect, it, beforeAll } from '@jest/globals'
 import { randomBytes } from 'node:crypto'
 import { type TestbedEnv, fixtureContext, testbedEnv } from '../../testbed/env.js'
 import type { RunResult } from '../../testbed/runner.js'
-import { type Protocol, cacheFigures, pruneBuildKit, pullRequestBuild, pushBuild, tempDir } from '../../testbed/scenario.js'
+import { type Protocol, cacheFigures, pruneBuildKit, pullRequestBuild, pushBuild, tagBuild, tempDir } from '../../testbed/scenario.js'
 
 interface BackendCase {
   name: string
@@ -16,13 +16,19 @@ interface BackendCase {
   push?: boolean
   /** The backend's log names the scope a hit came from (gha's does not). */
   namesSource: boolean
-  /** Inputs that point the cache at something that does not answer. */
+  /** Inputs, or environment, that point the cache at something that does not answer. */
   dead?: (bed: TestbedEnv) => Record<string, string>
+  deadEnv?: Record<string, string>
+  /** Keeps one manifest per name, and also writes the commit's own name. */
+  commitName?: boolean
 }
 
+// Nothing listens on port 1: the connection is refused, as when the cache service is down.
+const REFUSED = 'http://127.0.0.1:1/'
+
 const CASES: BackendCase[] = [
-  { name: 'gha', protocol: 'v2', namesSource: false },
-  { name: 'gha', protocol: 'v1', namesSource: false },
+  { name: 'gha', protocol: 'v2', namesSource: false, deadEnv: { ACTIONS_RESULTS_URL: REFUSED } },
+  { name: 'gha', protocol: 'v1', namesSource: false, deadEnv: { ACTIONS_CACHE_URL: REFUSED } },
   { name: 'registry', namesSource: true, dead: () => ({ 'cache-ref': '127.0.0.1:1/dead/cache' }) },
   { name: 'inline', push: true, namesSource: true },
   { name: 'local', namesSource: true },
@@ -30,6 +36,7 @@ const CASES: BackendCase[] = [
     name: 's3',
     builder: bed => bed.remoteBuilder,
     namesSource: false,
+    commitName: true,
     options: bed =>
       [
         `bucket: ${bed.s3.bucket}`,
@@ -44,6 +51,7 @@ const CASES: BackendCase[] = [
     name: 'azblob',
     builder: bed => bed.remoteBuilder,
     namesSource: false,
+    commitName: true,
     options: bed =>
       [`account_url: ${bed.azblob.accountUrl}`, `account_name: ${bed.azblob.accountName}`, `secret_access_key: ${bed.azblob.accountKey}`].join('\n')
   }
@@ -114,13 +122,23 @@ describe.each(CASES)('$name backend ($protocol)', backendCase => {
     expect(cacheFigures(sibling)).toMatchObject({ exitCode: 0, cached: 5, total: 5 })
   })
 
-  if (backendCase.dead) {
+  if (backendCase.dead || backendCase.deadEnv) {
     it('5. a cache that does not answer never fails the build; a warning says so', async () => {
       await prune()
-      const result = await pushBuild('main', { ...inputs, ...backendCase.dead!(bed) }, options())
+      const result = await pushBuild('main', { ...inputs, ...backendCase.dead?.(bed) }, { ...options(), env: backendCase.deadEnv })
       if (result.main.exitCode !== 0) console.log(result.log, result.main.stderr)
       expect(result.main.exitCode).toBe(0)
       expect(result.annotations.some(a => a.level === 'warning' && /cache/i.test(a.message))).toBe(true)
+    })
+  }
+
+  if (backendCase.commitName) {
+    it("6. a tag on a commit main built finds that commit's cache after main has moved on", async () => {
+      await pushBuild('main', { ...inputs, context: fixtureContext(steps(nonce, 'three'), bed) }, { ...options(), sha: '9'.repeat(40) })
+      await prune()
+      const tag = await tagBuild('v1.0.0', inputs, options())
+      expect(tag.outputs['cache-from']).toContain('a'.repeat(40))
+      expect(cacheFigures(tag)).toMatchObject({ exitCode: 0, cached: 5, total: 5, exported: 'false' })
     })
   }
 })

@@ -102,21 +102,24 @@ describe.each<[string, () => BackendSettings, Attributes[], Attributes]>([
 
   ['s3', () => settings({ options: { bucket: 'ci-cache', region: 'eu-west-1', upload_parallelism: '8' } }), [
     [['type', 's3'], ['name', 'octo-org/app/pr-7'], ['bucket', 'ci-cache'], ['region', 'eu-west-1']],
-    [['type', 's3'], ['name', 'octo-org/app/main'], ['bucket', 'ci-cache'], ['region', 'eu-west-1']]
-  ], [['type', 's3'], ['name', 'octo-org/app/pr-7'], ['mode', 'max'], ['bucket', 'ci-cache'], ['region', 'eu-west-1'], ['ignore-error', 'true'], ['upload_parallelism', '8']]],
+    [['type', 's3'], ['name', 'octo-org/app/main'], ['bucket', 'ci-cache'], ['region', 'eu-west-1']],
+    [['type', 's3'], ['name', `octo-org/app/${SHA}`], ['bucket', 'ci-cache'], ['region', 'eu-west-1']]
+  ], [['type', 's3'], ['name', `octo-org/app/pr-7;octo-org/app/${SHA}`], ['mode', 'max'], ['bucket', 'ci-cache'], ['region', 'eu-west-1'], ['ignore-error', 'true'], ['upload_parallelism', '8']]],
   ['s3, scope-prefix', () => withPrefix({ options: { bucket: 'ci-cache', region: 'eu-west-1' } }), [
     [['type', 's3'], ['name', 'team-a/pr-7'], ['bucket', 'ci-cache'], ['region', 'eu-west-1']],
-    [['type', 's3'], ['name', 'team-a/main'], ['bucket', 'ci-cache'], ['region', 'eu-west-1']]
-  ], [['type', 's3'], ['name', 'team-a/pr-7'], ['mode', 'max'], ['bucket', 'ci-cache'], ['region', 'eu-west-1'], ['ignore-error', 'true']]],
+    [['type', 's3'], ['name', 'team-a/main'], ['bucket', 'ci-cache'], ['region', 'eu-west-1']],
+    [['type', 's3'], ['name', `team-a/${SHA}`], ['bucket', 'ci-cache'], ['region', 'eu-west-1']]
+  ], [['type', 's3'], ['name', `team-a/pr-7;team-a/${SHA}`], ['mode', 'max'], ['bucket', 'ci-cache'], ['region', 'eu-west-1'], ['ignore-error', 'true']]],
 
   ['azblob', () => settings({ options: { account_url: 'https://ci.blob.example.net/', secret_access_key: 's3cr3t' } }), [
     [['type', 'azblob'], ['name', 'octo-org/app/pr-7'], ['account_url', 'https://ci.blob.example.net/'], ['secret_access_key', 's3cr3t']],
-    [['type', 'azblob'], ['name', 'octo-org/app/main'], ['account_url', 'https://ci.blob.example.net/'], ['secret_access_key', 's3cr3t']]
-  ], [['type', 'azblob'], ['name', 'octo-org/app/pr-7'], ['mode', 'max'], ['account_url', 'https://ci.blob.example.net/'], ['secret_access_key', 's3cr3t'], ['ignore-error', 'true']]]
+    [['type', 'azblob'], ['name', 'octo-org/app/main'], ['account_url', 'https://ci.blob.example.net/'], ['secret_access_key', 's3cr3t']],
+    [['type', 'azblob'], ['name', `octo-org/app/${SHA}`], ['account_url', 'https://ci.blob.example.net/'], ['secret_access_key', 's3cr3t']]
+  ], [['type', 'azblob'], ['name', `octo-org/app/pr-7;octo-org/app/${SHA}`], ['mode', 'max'], ['account_url', 'https://ci.blob.example.net/'], ['secret_access_key', 's3cr3t'], ['ignore-error', 'true']]]
 ])('%s', (title, make, imports, exported) => {
   const backend = title.split(',')[0]
 
-  it('imports the chain (pr-7, main) in order', () => {
+  it('imports the chain (pr-7, main) in order (object stores: then the commit)', () => {
     expect(importsOf(backend, make())).toEqual(imports)
   })
 
@@ -150,6 +153,13 @@ describe('backend details', () => {
     expect(importsOf('gha', settings({ tool: 'envd', namespace: '', actionsCache: service }))).toEqual([
       [['type', 'gha'], ['scope', 'buildkit'], ['url', service.url], ['token', 'runtime-token']]
     ])
+  })
+
+  it('object stores: a tag build (no own scope) also reads the commit’s own manifest; no commit, no extra name', () => {
+    const s3 = settings({ options: { bucket: 'ci-cache', region: 'eu-west-1' } })
+    expect(BACKENDS.s3.imports([MAIN], s3).map(i => i.label)).toEqual(['octo-org/app/main', `octo-org/app/${SHA}`])
+    expect(BACKENDS.azblob.imports([MAIN], settings({ sha: '' })).map(i => i.label)).toEqual(['octo-org/app/main'])
+    expect(BACKENDS.s3.exportTo(PR, { ...s3, sha: '' })[1]).toEqual(['name', 'octo-org/app/pr-7'])
   })
 
   it('labels: the scope id, the registry ref, or the local chain', () => {

@@ -1,18 +1,33 @@
-import { type Backend, exportAttributes, pick, scopeId } from './backend.js'
+import { type Backend, type BackendSettings, exportAttributes, pick, scopeId } from './backend.js'
+import type { Scope } from '../scopes.js'
 
 type ObjectStoreShape = Pick<Backend, 'name' | 'sharedOptions' | 'exportOptions' | 'secretOptions' | 'requiredOptions'>
+
+/**
+ * The commit's own manifest name. The export is written under the scope and under the commit
+ * (BuildKit takes `name=a;b`), so a build of a commit that was already built — a re-run, or a
+ * tag pushed on a commit the default branch built — finds that exact cache even after its
+ * branch's scope has moved on.
+ */
+function commitName(settings: BackendSettings): string | undefined {
+  return settings.sha ? scopeId({ name: settings.sha, ref: '', role: 'own' }, settings) : undefined
+}
 
 /** Backends that keep one manifest object per `name` in a bucket or container (s3, azblob). */
 export function objectStoreBackend(shape: ObjectStoreShape): Backend {
   const backend: Backend = {
     ...shape,
     needsBuildKitDriver: true,
-    imports: (chain, settings) =>
-      chain.map(scope => ({
-        label: scopeId(scope, settings),
-        attributes: [['type', shape.name], ['name', scopeId(scope, settings)], ...pick(settings.options, shape.sharedOptions)]
-      })),
-    exportTo: (own, settings) => [['type', shape.name], ['name', scopeId(own, settings)], ...exportAttributes(backend, settings)]
+    imports: (chain, settings) => {
+      const commit = commitName(settings)
+      const names = [...chain.map(scope => scopeId(scope, settings)), ...(commit ? [commit] : [])]
+      return names.map(name => ({ label: name, attributes: [['type', shape.name], ['name', name], ...pick(settings.options, shape.sharedOptions)] }))
+    },
+    exportTo: (own: Scope, settings) => {
+      const commit = commitName(settings)
+      const names = [scopeId(own, settings), ...(commit ? [commit] : [])].join(';')
+      return [['type', shape.name], ['name', names], ...exportAttributes(backend, settings)]
+    }
   }
   return backend
 }
