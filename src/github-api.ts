@@ -1,11 +1,13 @@
 import * as core from '@actions/core'
-import { getOctokit } from '@actions/github'
+import type { getOctokit } from '@actions/github'
 import type { RunContext } from './context.js'
 import type { Env } from './plan.js'
 
 type Octokit = ReturnType<typeof getOctokit>
 
-function client(token: string, env: Env): Octokit {
+// The API client is loaded only by the runs that call the API (most events carry what they need).
+async function client(token: string, env: Env): Promise<Octokit> {
+  const { getOctokit } = await import('@actions/github')
   return getOctokit(token, { baseUrl: env.GITHUB_API_URL || 'https://api.github.com' })
 }
 
@@ -26,7 +28,7 @@ export async function lookUpMissingBranches(context: RunContext, token: string |
     core.warning('The event does not name the default branch and no github-token is set: the chain leaves it out.')
     return context
   }
-  const octokit = client(token, env)
+  const octokit = await client(token, env)
   const filled = { ...context }
   try {
     if (!filled.defaultBranch) filled.defaultBranch = (await octokit.rest.repos.get(ownerRepo(context))).data.default_branch
@@ -44,7 +46,7 @@ export interface DeletedCache {
 
 /** Deletes every GitHub Actions cache of one ref (listing by ref, deleting by id, as the API requires). */
 export async function deleteActionsCachesOfRef(token: string, env: Env, context: RunContext, ref: string): Promise<DeletedCache[]> {
-  const octokit = client(token, env)
+  const octokit = await client(token, env)
   const { owner, repo } = ownerRepo(context)
   const caches = await octokit.paginate(octokit.rest.actions.getActionsCacheList, { owner, repo, ref, per_page: 100 })
   const deleted: DeletedCache[] = []

@@ -1,9 +1,11 @@
-import * as cache from '@actions/cache'
 import * as core from '@actions/core'
 import { directorySize } from './oci-layout.js'
+import { LOCAL_STATE, type LocalCacheState } from './local-state.js'
 import type { Plan } from './plan.js'
+import { formatBytes } from './summary.js'
 
-export const LOCAL_STATE = 'local-cache'
+// @actions/cache is most of the bundle: loaded only by the runs that carry a local cache.
+const actionsCache = () => import('@actions/cache')
 
 export interface Restored {
   key?: string
@@ -12,21 +14,12 @@ export interface Restored {
   looked?: boolean
 }
 
-/** The saved local cache state the post step reads. */
-export interface LocalCacheState {
-  path: string
-  key: string
-  canSave: boolean
-  restoredKey?: string
-  bytes: number
-}
-
 /** Restores the local backend's directory through the chain's restore keys; never fails the build. */
 export async function restoreLocalCache(p: Plan): Promise<Restored> {
   const local = p.local!
   if (!local.canRestore) return { bytes: 0 }
   try {
-    const key = await core.group('Restore local cache', () => cache.restoreCache([local.importDir], local.key, local.restoreKeys))
+    const key = await core.group('Restore local cache', async () => (await actionsCache()).restoreCache([local.importDir], local.key, local.restoreKeys))
     const bytes = key ? await directorySize(local.importDir) : 0
     core.info(key ? `local cache restored from ${key} (${bytes} bytes)` : `no local cache under ${local.restoreKeys.join(', ')}`)
     return { key, bytes, looked: true }
@@ -44,12 +37,25 @@ export async function saveLocalCache(state: LocalCacheState): Promise<number | u
     return undefined
   }
   try {
-    const id = await cache.saveCache([state.path], state.key)
+    const id = await (await actionsCache()).saveCache([state.path], state.key)
     if (id === -1) return undefined
     core.info(`local cache saved as ${state.key} (${state.bytes} bytes)`)
     return state.bytes
   } catch (error) {
     core.warning(`Local cache not saved: ${(error as Error).message}`)
     return undefined
+  }
+}
+
+/** The post step: saves what the main step exported and says how big it is. Never fails the job. */
+export async function saveLocalCacheStep(): Promise<void> {
+  try {
+    const state = JSON.parse(core.getState(LOCAL_STATE)) as LocalCacheState
+    const bytes = await saveLocalCache(state)
+    if (bytes !== undefined && process.env.GITHUB_STEP_SUMMARY) {
+      await core.summary.addRaw(`Local cache saved as <code>${state.key}</code>: ${formatBytes(bytes)}`, true).write()
+    }
+  } catch (error) {
+    core.warning(`Post step: ${(error as Error).message}`)
   }
 }

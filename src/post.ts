@@ -1,20 +1,9 @@
-import * as core from '@actions/core'
-import { LOCAL_STATE, type LocalCacheState, saveLocalCache } from './local-cache.js'
-import { formatBytes } from './summary.js'
+// The post step saves the local backend's exported directory, when the main step left one.
+// Most runs leave none. That is read straight from STATE_<name> (where core.getState reads
+// it), so their post step ends before the toolkit is loaded at all.
+import { LOCAL_STATE } from './local-state.js'
 
-/** The post step: saves the local backend's exported directory, when the main step left one. */
-async function post(): Promise<void> {
-  const saved = core.getState(LOCAL_STATE)
-  if (!saved) return
-  const state = JSON.parse(saved) as LocalCacheState
-  const bytes = await saveLocalCache(state)
-  if (bytes !== undefined && process.env.GITHUB_STEP_SUMMARY) {
-    await core.summary.addRaw(`Local cache saved as <code>${state.key}</code>: ${formatBytes(bytes)}`, true).write()
-  }
-}
-
-try {
-  await post()
-} catch (error) {
-  core.warning(`Post step: ${(error as Error).message}`)
+if (process.env[`STATE_${LOCAL_STATE}`]) {
+  const { saveLocalCacheStep } = await import('./local-cache.js')
+  await saveLocalCacheStep()
 }

@@ -1,0 +1,11 @@
+/** The name under which the main step hands the local cache to the post step. */
+export const LOCAL_STATE = 'local-cache'
+
+/** What the post step needs to save the local backend's exported directory. */
+export interface LocalCacheState {
+  path: string
+  key: string
+  canSave: boolean
+  restoredKey?: string
+  bytes: number
+}
