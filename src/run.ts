@@ -134,12 +134,17 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
   for (const warning of p.warnings) core.warning(warning)
   for (const notice of p.notices) core.notice(notice)
 
+  // envd's one import is chosen by looking into the local directory: restore it first, or
+  // the probe finds nothing and a restored cache goes unused. A dry run restores nothing.
+  const restored = p.local && !inputs.dryRun ? await restoreLocalCache(p) : undefined
   const chosen = TOOLS[p.tool].singleImport ? await chooseImport(p) : p.imports
   const invocation = invocationOf(p, chosen, env)
   const command = displayCommand(invocation, p.secrets)
   core.setOutput('scope', p.scope)
-  core.setOutput('cache-from', specsOf(chosen.map(i => i.attributes)).join('\n'))
-  core.setOutput('cache-to', specsOf(p.exports).join('\n'))
+  // envd carries the gha token as a spec attribute: later steps read these outputs, never the token.
+  const masked = (text: string) => p.secrets.reduce((line, secret) => line.split(secret).join('***'), text)
+  core.setOutput('cache-from', masked(specsOf(chosen.map(i => i.attributes)).join('\n')))
+  core.setOutput('cache-to', masked(specsOf(p.exports).join('\n')))
   core.setOutput('cache-export', String(p.cacheExport))
   core.setOutput('command', command)
   if (inputs.dryRun) {
@@ -151,7 +156,6 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
   await prepareTool(p, env)
   if (p.tool === 'envd' && p.request.outputs.length === 0) await requireDockerEngine(env)
 
-  const restored = p.local ? await restoreLocalCache(p) : undefined
   const started = Date.now()
   const { exitCode, report, denied } = await runBuild(invocation, p, env)
   const buildSeconds = (Date.now() - started) / 1000
@@ -163,6 +167,8 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
   core.setOutput('total-steps', String(report.totalSteps))
   core.setOutput('cache-hit-ratio', hitRatio(report))
     for (const error of report.exportErrors) core.warning(`Cache export failed, the build went on: ${error}`)
+  // envd imports the one scope the action found: BuildKit failing to read it is news, not a miss.
+  if (TOOLS[p.tool].singleImport) for (const failed of report.imports.filter(i => i.error)) core.warning(`Cache import from ${chosen[0]?.label ?? failed.source} failed, the build went on without it: ${failed.error}`)
   if (denied) core.warning('The cache service denied the cache write (cache write denied): this run could not save its cache; the build went on.')
 
   const source = cacheSource(p, report, chosen, restored?.key)

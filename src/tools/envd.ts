@@ -1,4 +1,4 @@
-import { PlainProgressReader } from '../progress.js'
+import { type BuildReport, PlainProgressReader, type ProgressReader } from '../progress.js'
 import { encodeSpec } from '../spec.js'
 import { shortHash } from '../names.js'
 import { type Tool, repeated } from './tool.js'
@@ -10,6 +10,32 @@ import { type Tool, repeated } from './tool.js'
 // Each run() of a build.envd becomes a `bash -c …` vertex: those are the steps a cache saves.
 const ENVD_STEP = /^bash -c /
 
+/**
+ * envd's plain progress, with one correction. A cached step whose layers the output needs
+ * is not always shown as `#6 CACHED`: BuildKit may show only the download of its layers from
+ * the imported cache (`#6 sha256:<hex> 1.2MB / 1.2MB 0.1s done`). A step that ran prints its
+ * log under its own number (`#7 0.072 …`, or under `#0`, which names no step); one that only
+ * downloaded its layers never ran, so it counts as cached.
+ */
+export class EnvdProgressReader implements ProgressReader {
+  private readonly plain = new PlainProgressReader(ENVD_STEP)
+  private readonly downloaded = new Set<string>()
+  private readonly ran = new Set<string>()
+
+  line(text: string): string[] {
+    const match = /^#(\d+) (.*)$/.exec(text.trimEnd())
+    if (match && /^sha256:[0-9a-f]{64} /.test(match[2])) this.downloaded.add(match[1])
+    if (match && /^\d+\.\d+ /.test(match[2])) this.ran.add(match[1])
+    return this.plain.line(text)
+  }
+
+  report(): BuildReport {
+    // Told to the plain reader, not printed: the log shows what envd printed.
+    for (const id of this.downloaded) if (!this.ran.has(id)) this.plain.line(`#${id} CACHED`)
+    return this.plain.report()
+  }
+}
+
 /** `unix:///run/buildkitd.sock` → unix + the bare path (envd stores `unix://` itself); `tcp://h:p` → tcp + h:p. */
 export function envdBuilderAddress(address: string): { kind: string; address: string } {
   const match = /^([a-z-]+):\/\/(.*)$/.exec(address)
@@ -19,7 +45,7 @@ export function envdBuilderAddress(address: string): { kind: string; address: st
 export const envd: Tool = {
   name: 'envd',
   singleImport: true,
-  progress: () => new PlainProgressReader(ENVD_STEP),
+  progress: () => new EnvdProgressReader(),
   prepare(request) {
     if (!request.builder) return []
     const { kind, address } = envdBuilderAddress(request.builder)
