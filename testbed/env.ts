@@ -1,7 +1,7 @@
 // The test bed as seen from TypeScript: the description testbed/up.sh writes to
 // <state>/env.json, the environment to run its tools with, build-context fixtures, and a
 // parser that counts cached Dockerfile RUN steps in a `--progress rawjson` stream.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -189,4 +189,25 @@ export function countEnvdCachedRuns(log: string): { cached: number; total: numbe
     names.push(`${hit ? 'CACHED ' : ''}${v.name}`)
   }
   return { cached, total, names }
+}
+
+/**
+ * Rewrites the build.envd of a project made by envdFixture, in place. envd's cache keys
+ * depend on the project directory's name, so a later commit of the same project must be
+ * built from the same directory.
+ */
+export function rewriteEnvdFixture(dir: string, steps: string[], bed: TestbedEnv = testbedEnv()): void {
+  const scratch = envdFixture(steps, bed)
+  copyFileSync(path.join(scratch, 'build.envd'), path.join(dir, 'build.envd'))
+  rmSync(scratch, { recursive: true, force: true })
+}
+
+/**
+ * A copy of the bed's envd HOME (its contexts, keys and registries.conf), for a run that
+ * creates or switches envd contexts without changing the bed's current one.
+ */
+export function privateEnvdHome(bed: TestbedEnv = testbedEnv()): string {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'testbed-envd-home-'))
+  cpSync(bed.envdHome, home, { recursive: true })
+  return home
 }
