@@ -181,3 +181,53 @@ export function closedPullRequestRun(n: number, base: string, inputs: Record<str
     env: baseEnv(o, o.token ?? pullRequestToken(n, base, 'main'))
   })
 }
+
+/**
+ * pushBuild and pullRequestBuild for the action in `actionDir` (e.g. a copy of one commit's
+ * action.yml and dist/, so that a rebuild of the working tree's dist/ cannot change it midway).
+ */
+export function actionAt(actionDir: string) {
+  return {
+    push(branch: string, inputs: Record<string, string>, o: ScenarioOptions = {}): Promise<RunResult> {
+      const sha = o.sha ?? 'a'.repeat(40)
+      return runAction({
+        inputs,
+        actionDir,
+        node: o.node,
+        eventName: 'push',
+        ref: `refs/heads/${branch}`,
+        sha,
+        repository: REPOSITORY,
+        payload: { ref: `refs/heads/${branch}`, after: sha, repository: repositoryPayload(), head_commit: { id: sha } },
+        env: baseEnv(o, o.token ?? pushToken(branch, 'main'))
+      })
+    },
+    pullRequest(n: number, base: string, inputs: Record<string, string>, o: ScenarioOptions = {}): Promise<RunResult> {
+      const sha = o.sha ?? 'b'.repeat(40)
+      const head = `feature/pr-${n}`
+      return runAction({
+        inputs,
+        actionDir,
+        node: o.node,
+        eventName: 'pull_request',
+        ref: `refs/pull/${n}/merge`,
+        sha,
+        headRef: head,
+        baseRef: base,
+        repository: REPOSITORY,
+        payload: {
+          action: 'synchronize',
+          number: n,
+          pull_request: {
+            number: n,
+            state: 'open',
+            head: { ref: head, sha: 'c'.repeat(40), repo: { full_name: REPOSITORY } },
+            base: { ref: base, sha: 'd'.repeat(40), repo: { full_name: REPOSITORY } }
+          },
+          repository: repositoryPayload()
+        },
+        env: baseEnv(o, o.token ?? pullRequestToken(n, base, 'main'))
+      })
+    }
+  }
+}
