@@ -47,7 +47,9 @@ export function chainMarks(p: Plan, outcome: BuildOutcome): string {
   return p.chain
     .map(scope => {
       const seen = imports.filter(i => sourceOf(i.source, scope))
-      const chosen = outcome.chosen.some(c => c.label.includes(scope.id))
+      // envd's one gha import is read under every ref of the chain: it is no one scope's.
+      if (p.tool === 'envd' && !scope.location) return `${scope.id} ?`
+      const chosen = outcome.chosen.some(c => c.label === scope.location)
       if (seen.some(i => i.found) || (chosen && p.tool === 'envd' && (outcome.report?.cachedSteps ?? 0) > 0)) return `${scope.id} ✓`
       if (seen.length || (p.tool === 'envd' && !chosen)) return `${scope.id} ✗`
       return `${scope.id} ?`

@@ -80,6 +80,8 @@ describe.each<Protocol>(['v2', 'v1'])('envd with the gha cache (protocol %s)', p
     expect(pr.outputs.scope).toBe(scope('pr-7'))
     expect(pr.outputs['cache-hit-ratio']).toBe('1.00')
     expect(pr.summary).toMatch(/Cached steps<\/td><td>3 \/ 3/)
+    // envd's one gha import is read under every ref of the chain: no scope can be named.
+    expect(pr.summary).toContain(`${scope('pr-7')} ? → ${scope('main')} ?`)
     expect(pr.log).not.toContain(token)
     expect(warningsOf(pr)).toEqual([])
     console.log(`envd gha ${protocol}: main cold ${main.main.wallMs} ms, pull request 7 from main's cache ${pr.main.wallMs} ms (action steps, wall)`)
@@ -139,7 +141,7 @@ describe('envd with the local cache (a directory carried by the cache service)',
     })
   })
 
-  it('with ACTIONS_CACHE_MODE=read, a build restores the directory, saves nothing, says why, and never goes uncached silently', async () => {
+  it('with ACTIONS_CACHE_MODE=read, a build takes every step from the restored directory, saves nothing, and says why', async () => {
     const nonce = randomBytes(4).toString('hex')
     const runnerTemp = tempDir('runner-temp-')
     const inputs = envdInputs(bed, nonce, envdFixture(steps(nonce, 'one'), bed), 'local')
@@ -148,16 +150,12 @@ describe('envd with the local cache (a directory carried by the cache service)',
 
     await pruneStandalone(bed)
     const read = await pushBuild('main', inputs, { envd: true, runnerTemp, sha: '2'.repeat(40), env: { ACTIONS_CACHE_MODE: 'read' } })
-    const figures = cacheFigures(read)
-    expect(figures).toMatchObject({ exitCode: 0, total: 3, exported: 'false' })
+    expect(cacheFigures(read)).toMatchObject({ exitCode: 0, cached: 3, total: 3, exported: 'false' })
     expect(read.log).toContain('export: no (ACTIONS_CACHE_MODE=read)')
     expect(read.summary).toContain('Cache export</td><td>no: ACTIONS_CACHE_MODE=read')
     expect(read.summary).toMatch(/Local cache restored<\/td><td>buildkit-envd-[0-9a-f]+\/env\/main#1{40}/)
     expect(read.log).not.toMatch(/local cache saved as/)
-    // Every step from the restored directory, or a warning that says the import failed.
-    if (figures.cached < figures.total) {
-      expect(warningsOf(read).map(a => a.message)).toContainEqual(expect.stringMatching(/^Cache import from main failed, the build went on without it: /))
-    }
+    expect(warningsOf(read)).toEqual([])
   })
 
   it('five builds that each change the last step keep the saved directory within 1.25× of one fresh export', async () => {

@@ -321,6 +321,21 @@ describe('tool invocations', () => {
     })
   })
 
+  it('envd local import without an export still exports to the imported directory (envd imports nothing otherwise)', () => {
+    const imported = BACKENDS.local.imports(CHAIN, settings({ tool: 'envd' }))[0].attributes
+    const src = join(CACHE_DIR, 'cache')
+    const withDigest: Attributes = [...imported, ['digest', `sha256:${'1'.repeat(64)}`]]
+    const args = (cache: CacheFlags) => TOOLS.envd.invocation({ ...request, tags: [], platforms: [] }, cache, {}).args
+    expect(args({ imports: [withDigest], exports: [], extraTags: [] })).toEqual([
+      'build', '--path', '.',
+      '--import-cache', `type=local,src=${src},digest=sha256:${'1'.repeat(64)}`,
+      '--export-cache', `type=local,dest=${src},ignore-error=true`
+    ])
+    const exported = BACKENDS.local.exportTo(PR, settings({ tool: 'envd' }))
+    expect(args({ imports: [withDigest], exports: [exported], extraTags: [] }).filter(a => a.startsWith('type=local,dest'))).toEqual([`type=local,dest=${src},mode=max,ignore-error=true`])
+    expect(args({ imports: [BACKENDS.gha.imports(CHAIN, settings({ tool: 'envd' }))[0].attributes], exports: [], extraTags: [] })).not.toContain('--export-cache')
+  })
+
   it('envd: outputs, no tags, no cache; the user’s ENVD_ANALYTICS is left alone', () => {
     const inv = TOOLS.envd.invocation(
       { ...request, tags: [], platforms: [], outputs: ['type=oci,dest=image.tar'] },

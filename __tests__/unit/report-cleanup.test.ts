@@ -64,6 +64,15 @@ describe('Import chain marks of the local backend come from the restore', () => 
     const report = { totalSteps: 1, cachedSteps: 1, runSeconds: 0, importSeconds: 0, exportSeconds: 0, imports, exportErrors: [] }
     expect(chainMarks(registry, { chosen: registry.imports, report })).toBe('o/app/pr-7 ✗ → o/app/release ? → o/app/main ✓')
   })
+
+  it("envd: the chosen registry scope ✓, the ones probed before it ✗; gha's one import read under every ref: ?", () => {
+    const envdPlan = (backend: string) => plan(readInputs(name => ({ 'build-tool': 'envd', 'cache-backend': backend, tags: 'ghcr.io/o/app:1' })[name] ?? ''), PR_CONTEXT, ENV)
+    const report = { totalSteps: 3, cachedSteps: 3, runSeconds: 0, importSeconds: 0, exportSeconds: 0, imports: [], exportErrors: [] }
+    const registry = envdPlan('registry')
+    expect(chainMarks(registry, { chosen: registry.imports.slice(2), report })).toBe('o/app/pr-7 ✗ → o/app/release ✗ → o/app/main ✓')
+    const gha = envdPlan('gha')
+    expect(chainMarks(gha, { chosen: gha.imports, report })).toBe('o/app/pr-7 ? → o/app/release ? → o/app/main ?')
+  })
 })
 
 describe('nextPage reads the Link header of a tag list', () => {

@@ -1,5 +1,5 @@
 import { type BuildReport, PlainProgressReader, type ProgressReader } from '../progress.js'
-import { encodeSpec } from '../spec.js'
+import { type Attributes, encodeSpec } from '../spec.js'
 import { shortHash } from '../names.js'
 import { type Tool, repeated } from './tool.js'
 
@@ -42,6 +42,17 @@ export function envdBuilderAddress(address: string): { kind: string; address: st
   return match ? { kind: match[1], address: match[2] } : { kind: 'unix', address }
 }
 
+/**
+ * envd's local cache importer answers "unknown service" unless the same build also exports to
+ * the same directory. A build that must not export (read-only token, ACTIONS_CACHE_MODE=read,
+ * a tag) still writes there, into the restored copy on the runner, and nothing is saved.
+ */
+function localImportCompanion(imports: readonly Attributes[]): Attributes[] {
+  const src = imports[0]?.find(([key]) => key === 'src')?.[1]
+  const local = imports[0]?.some(([key, value]) => key === 'type' && value === 'local')
+  return local && src ? [[['type', 'local'], ['dest', src], ['ignore-error', 'true']]] : []
+}
+
 export const envd: Tool = {
   name: 'envd',
   singleImport: true,
@@ -57,6 +68,8 @@ export const envd: Tool = {
     ]
   },
   invocation(request, cache, env) {
+    const imports = cache.imports.slice(0, 1)
+    const exports = cache.exports.slice(0, 1)
     const args = [
       'build',
       '--path', request.context,
@@ -64,8 +77,8 @@ export const envd: Tool = {
       ...(request.tags.length ? ['--tag', request.tags[0]] : []),
       ...(request.platforms.length ? ['--platform', request.platforms.join(',')] : []),
       ...repeated('--output', request.outputs),
-      ...repeated('--import-cache', cache.imports.slice(0, 1).map(encodeSpec)),
-      ...repeated('--export-cache', cache.exports.slice(0, 1).map(encodeSpec))
+      ...repeated('--import-cache', imports.map(encodeSpec)),
+      ...repeated('--export-cache', (exports.length ? exports : localImportCompanion(imports)).map(encodeSpec))
     ]
     // envd sends usage data unless told not to; a CI build should not, unless the user asks.
     const childEnv: Record<string, string> = env.ENVD_ANALYTICS === undefined ? { ENVD_ANALYTICS: 'false' } : {}
