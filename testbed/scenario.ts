@@ -30,6 +30,8 @@ export interface ScenarioOptions {
   sha?: string
   /** The node binary that runs the action (default: the one running the tests). */
   node?: string
+  /** The action to run (default: this checkout's action.yml and dist/). */
+  actionDir?: string
 }
 
 function repositoryPayload() {
@@ -66,27 +68,35 @@ function baseEnv(o: ScenarioOptions, token: string): Record<string, string | und
   }
 }
 
-/** A push of `branch`: the build the default branch (or any branch) runs. */
-export function pushBuild(branch: string, inputs: Record<string, string>, o: ScenarioOptions = {}): Promise<RunResult> {
-  const sha = o.sha ?? 'a'.repeat(40)
+/** A push of `ref` (a branch or a tag) on commit `sha`, run with `token`. */
+function pushRun(ref: string, inputs: Record<string, string>, o: ScenarioOptions, sha: string, token: string): Promise<RunResult> {
   return runAction({
     inputs,
+    actionDir: o.actionDir,
     node: o.node,
     eventName: 'push',
-    ref: `refs/heads/${branch}`,
+    ref,
     sha,
     repository: REPOSITORY,
-    payload: { ref: `refs/heads/${branch}`, after: sha, repository: repositoryPayload(), head_commit: { id: sha } },
-    env: baseEnv(o, o.token ?? pushToken(branch, 'main'))
+    payload: { ref, after: sha, repository: repositoryPayload(), head_commit: { id: sha } },
+    env: baseEnv(o, token)
   })
 }
 
-/** A pull_request (synchronize) build of pull request `n` into `base`. */
-export function pullRequestBuild(n: number, base: string, inputs: Record<string, string>, o: ScenarioOptions = {}): Promise<RunResult> {
+/** A pull_request event (`action`: synchronize, closed, ...) of pull request `n` into `base`. */
+function pullRequestRun(
+  n: number,
+  base: string,
+  inputs: Record<string, string>,
+  o: ScenarioOptions,
+  action: string,
+  state: Record<string, unknown>
+): Promise<RunResult> {
   const sha = o.sha ?? 'b'.repeat(40)
   const head = `feature/pr-${n}`
   return runAction({
     inputs,
+    actionDir: o.actionDir,
     node: o.node,
     eventName: 'pull_request',
     ref: `refs/pull/${n}/merge`,
@@ -95,11 +105,11 @@ export function pullRequestBuild(n: number, base: string, inputs: Record<string,
     baseRef: base,
     repository: REPOSITORY,
     payload: {
-      action: 'synchronize',
+      action,
       number: n,
       pull_request: {
         number: n,
-        state: 'open',
+        ...state,
         head: { ref: head, sha: 'c'.repeat(40), repo: { full_name: REPOSITORY } },
         base: { ref: base, sha: 'd'.repeat(40), repo: { full_name: REPOSITORY } }
       },
@@ -107,6 +117,16 @@ export function pullRequestBuild(n: number, base: string, inputs: Record<string,
     },
     env: baseEnv(o, o.token ?? pullRequestToken(n, base, 'main'))
   })
+}
+
+/** A push of `branch`: the build the default branch (or any branch) runs. */
+export function pushBuild(branch: string, inputs: Record<string, string>, o: ScenarioOptions = {}): Promise<RunResult> {
+  return pushRun(`refs/heads/${branch}`, inputs, o, o.sha ?? 'a'.repeat(40), o.token ?? pushToken(branch, 'main'))
+}
+
+/** A pull_request (synchronize) build of pull request `n` into `base`. */
+export function pullRequestBuild(n: number, base: string, inputs: Record<string, string>, o: ScenarioOptions = {}): Promise<RunResult> {
+  return pullRequestRun(n, base, inputs, o, 'synchronize', { state: 'open' })
 }
 
 /** Drops BuildKit's local state, so the next build has only the remote cache. */
@@ -140,46 +160,14 @@ export function cacheFigures(result: RunResult) {
 
 /** A push of tag `tag` on commit `sha` (default: the commit pushBuild uses). */
 export function tagBuild(tag: string, inputs: Record<string, string>, o: ScenarioOptions = {}): Promise<RunResult> {
-  const sha = o.sha ?? 'a'.repeat(40)
   const ref = `refs/tags/${tag}`
-  return runAction({
-    inputs,
-    node: o.node,
-    eventName: 'push',
-    ref,
-    sha,
-    repository: REPOSITORY,
-    payload: { ref, after: sha, repository: repositoryPayload(), head_commit: { id: sha } },
-    env: baseEnv(o, o.token ?? mintRuntimeToken({ scopes: [{ ref, permission: 3 }, { ref: 'refs/heads/main', permission: 1 }] }))
-  })
+  const token = o.token ?? mintRuntimeToken({ scopes: [{ ref, permission: 3 }, { ref: 'refs/heads/main', permission: 1 }] })
+  return pushRun(ref, inputs, o, o.sha ?? 'a'.repeat(40), token)
 }
 
 /** A pull_request event with action `closed` for pull request `n` into `base` (merged unless told). */
 export function closedPullRequestRun(n: number, base: string, inputs: Record<string, string>, o: ScenarioOptions & { merged?: boolean } = {}): Promise<RunResult> {
-  const sha = o.sha ?? 'b'.repeat(40)
-  const head = `feature/pr-${n}`
-  return runAction({
-    inputs,
-    eventName: 'pull_request',
-    ref: `refs/pull/${n}/merge`,
-    sha,
-    headRef: head,
-    baseRef: base,
-    repository: REPOSITORY,
-    payload: {
-      action: 'closed',
-      number: n,
-      pull_request: {
-        number: n,
-        state: 'closed',
-        merged: o.merged ?? true,
-        head: { ref: head, sha: 'c'.repeat(40), repo: { full_name: REPOSITORY } },
-        base: { ref: base, sha: 'd'.repeat(40), repo: { full_name: REPOSITORY } }
-      },
-      repository: repositoryPayload()
-    },
-    env: baseEnv(o, o.token ?? pullRequestToken(n, base, 'main'))
-  })
+  return pullRequestRun(n, base, inputs, o, 'closed', { state: 'closed', merged: o.merged ?? true })
 }
 
 /**
@@ -188,46 +176,8 @@ export function closedPullRequestRun(n: number, base: string, inputs: Record<str
  */
 export function actionAt(actionDir: string) {
   return {
-    push(branch: string, inputs: Record<string, string>, o: ScenarioOptions = {}): Promise<RunResult> {
-      const sha = o.sha ?? 'a'.repeat(40)
-      return runAction({
-        inputs,
-        actionDir,
-        node: o.node,
-        eventName: 'push',
-        ref: `refs/heads/${branch}`,
-        sha,
-        repository: REPOSITORY,
-        payload: { ref: `refs/heads/${branch}`, after: sha, repository: repositoryPayload(), head_commit: { id: sha } },
-        env: baseEnv(o, o.token ?? pushToken(branch, 'main'))
-      })
-    },
-    pullRequest(n: number, base: string, inputs: Record<string, string>, o: ScenarioOptions = {}): Promise<RunResult> {
-      const sha = o.sha ?? 'b'.repeat(40)
-      const head = `feature/pr-${n}`
-      return runAction({
-        inputs,
-        actionDir,
-        node: o.node,
-        eventName: 'pull_request',
-        ref: `refs/pull/${n}/merge`,
-        sha,
-        headRef: head,
-        baseRef: base,
-        repository: REPOSITORY,
-        payload: {
-          action: 'synchronize',
-          number: n,
-          pull_request: {
-            number: n,
-            state: 'open',
-            head: { ref: head, sha: 'c'.repeat(40), repo: { full_name: REPOSITORY } },
-            base: { ref: base, sha: 'd'.repeat(40), repo: { full_name: REPOSITORY } }
-          },
-          repository: repositoryPayload()
-        },
-        env: baseEnv(o, o.token ?? pullRequestToken(n, base, 'main'))
-      })
-    }
+    push: (branch: string, inputs: Record<string, string>, o: ScenarioOptions = {}) => pushBuild(branch, inputs, { ...o, actionDir }),
+    pullRequest: (n: number, base: string, inputs: Record<string, string>, o: ScenarioOptions = {}) =>
+      pullRequestBuild(n, base, inputs, { ...o, actionDir })
   }
 }
