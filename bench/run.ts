@@ -1,4 +1,5 @@
-// npm run bench [-- --quick] [--only P1,P2,P3,P4,scale] [--backends gha,registry,local,s3,azblob] [--reps N]
+// npm run bench [-- --quick] [--only P1,P2,P3,P4,scale] [--backends gha,registry,local,s3,azblob]
+//                 [--scale-backends ...] [--reps N] [--action <commit>|<dir>] [--node 24|current|<path>]
 //
 // Measures the action on the real test bed, each figure a ratio taken within one run:
 //   P1     a pull request's first build (BuildKit's local state wiped) against main's cold build
@@ -10,7 +11,7 @@
 // --quick, to <date>-partial.md). Asserts nothing; not part of npm test.
 import { execFileSync, execSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { pushToken } from '../testbed/cache-service/token.js'
@@ -48,7 +49,8 @@ function parseArgs(argv: string[]) {
   const backends = list<BackendName>('--backends', ALL_BACKENDS, quick ? ['registry'] : ALL_BACKENDS)
   const scaleBackends = list<BackendName>('--scale-backends', ALL_BACKENDS, quick ? [] : backends)
   const reps = Number(value('--reps') ?? 5)
-  // The action run: a copy of the working tree's action.yml + dist/ taken at the start, or of a commit's (--action HEAD).
+  // The action run: a copy of the working tree's action.yml + dist/ taken at the start, a build
+  // of a commit's sources (--action HEAD), or a directory with action.yml and dist/ (--action <dir>).
   const action = value('--action')
   // The node that runs the action: 24 (the runners' runtime, from the bed) or this one.
   const node = value('--node') ?? '24'
@@ -83,10 +85,20 @@ function snapshotAction(commit: string | undefined): { dir: string; what: string
   // What the action's checkout has next to dist/: the package type that makes dist/*.js ES modules.
   writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n')
   const head = execSync('git rev-parse --short HEAD', { cwd: repo, encoding: 'utf8' }).trim()
+  if (commit && existsSync(path.join(commit, 'action.yml'))) {
+    // A directory with an action in it (e.g. a build of another commit's sources).
+    cpSync(path.join(commit, 'action.yml'), path.join(dir, 'action.yml'))
+    cpSync(path.join(commit, 'dist'), path.join(dir, 'dist'), { recursive: true })
+    return { dir, what: `action.yml and dist/ from the directory ${path.basename(path.resolve(commit))}` }
+  }
   if (commit) {
+    // The commit's sources built as CI checks dist/ is built (scripts/build.mjs), with this
+    // checkout's node_modules: the action as that commit defines it, whatever dist/ holds.
     const sha = execSync(`git rev-parse --short ${JSON.stringify(commit + '^{commit}')}`, { cwd: repo, encoding: 'utf8' }).trim()
-    execSync(`git archive ${sha} action.yml dist | tar -x -C ${JSON.stringify(dir)}`, { cwd: repo })
-    return { dir, what: `action.yml and dist/ of commit ${sha}` }
+    execSync(`git archive ${sha} action.yml package.json tsconfig.json src scripts | tar -x -C ${JSON.stringify(dir)}`, { cwd: repo })
+    symlinkSync(path.join(repo, 'node_modules'), path.join(dir, 'node_modules'))
+    execSync('node scripts/build.mjs', { cwd: dir, stdio: 'inherit' })
+    return { dir, what: `action.yml, and dist/ built from the sources of commit ${sha} (scripts/build.mjs)` }
   }
   cpSync(path.join(repo, 'action.yml'), path.join(dir, 'action.yml'))
   cpSync(path.join(repo, 'dist'), path.join(dir, 'dist'), { recursive: true })
@@ -204,7 +216,8 @@ function p1Table(passes: Pass[]): string {
     const cached = Number(p.pr.outputs['cached-steps'])
     const total = Number(p.pr.outputs['total-steps'])
     const r = stepsMs(p.pr) / stepsMs(p.cold)
-    return [p.backend, secs(stepsMs(p.cold)), secs(stepsMs(p.pr)), `${cached} / ${total}`, ratio(r), '≤ 0.25, all CACHED', verdict(r <= 0.25 && cached === total && total > 0)]
+    const split = (r: RunResult) => `${secs(stepsMs(r))} (post ${secs(r.post?.wallMs ?? 0)})`
+    return [p.backend, split(p.cold), split(p.pr), `${cached} / ${total}`, ratio(r), '≤ 0.25, all CACHED', verdict(r <= 0.25 && cached === total && total > 0)]
   })
   return table(['backend', 'main cold (s)', 'PR 7 first (s)', 'PR cached / cacheable', 'PR / cold', 'target', 'result'], rows)
 }
