@@ -107,7 +107,7 @@ export interface Shims {
   path: string
   log: string
   /** The recorded child processes: command line and wall ms, in start order. */
-  read(): Array<{ command: string; ms: number; code: number }>
+  read(): Array<{ command: string; ms: number; code: number; startMs: number }>
 }
 
 /**
@@ -147,7 +147,7 @@ export function makeShims(env: NodeJS.ProcessEnv): Shims {
         .filter(Boolean)
         .map(l => l.split('\t'))
         .sort((a, b) => Number(BigInt(a[0]) - BigInt(b[0])))
-        .map(([, us, code, command]) => ({ command, ms: Number(us) / 1000, code: Number(code) }))
+        .map(([ns, us, code, command]) => ({ command, ms: Number(us) / 1000, code: Number(code), startMs: Number(BigInt(ns) / 1000000n) }))
     }
   }
 }

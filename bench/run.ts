@@ -1,5 +1,5 @@
 // npm run bench [-- --quick] [--only P1,P2,P3,P4,scale] [--backends gha,registry,local,s3,azblob]
-//                 [--scale-backends ...] [--reps N] [--action <commit>|<dir>] [--node 24|current|<path>]
+//                 [--scale-backends ...] [--reps N] [--action <commit>|<dir>] [--node 24|current|<path>] [--verbose]
 //
 // Measures the action on the real test bed, each figure a ratio taken within one run:
 //   P1     a pull request's first build (BuildKit's local state wiped) against main's cold build
@@ -56,7 +56,7 @@ function parseArgs(argv: string[]) {
   const node = value('--node') ?? '24'
   if (!(reps >= 1)) throw new Error('--reps: a number ≥ 1')
   const full = !quick && parts.length === ALL_PARTS.length && backends.length === ALL_BACKENDS.length
-  return { quick, parts, backends, scaleBackends, reps, full, action, node }
+  return { quick, parts, backends, scaleBackends, reps, full, action, node, verbose: argv.includes('--verbose') }
 }
 
 const args = parseArgs(process.argv.slice(2))
@@ -137,9 +137,21 @@ function makeCase(backend: BackendName, context: string, label: string): Case {
 }
 
 const prune = () => pruneBuildKit(builder!.name, bed)
+/** --verbose: one line per action run on stderr (walls, the summary's time split, local sizes). */
+function trace(what: string, r: RunResult): RunResult {
+  if (!args.verbose) return r
+  const t = buildTimes(r)
+  const local = /Local cache/.test(r.summary) ? `, local restored ${mb(localBytes(r).restored)} MB exported ${mb(localBytes(r).exported)} MB` : ''
+  console.error(
+    `[run] ${what}: main ${secs(r.main.wallMs)} s, post ${secs(r.post?.wallMs ?? 0)} s; build ${t ? `${t.build} s (ran ${t.run}, import ${t.import}, export ${t.export})` : '–'}; ` +
+      `cached ${r.outputs['cached-steps']}/${r.outputs['total-steps']}${local}`
+  )
+  return r
+}
 const onMain = (c: Case, extra: Partial<ScenarioOptions> = {}, inputs = c.inputs) =>
-  act.push('main', inputs, { ...c.opts, ...extra }).then(r => assertRan(`${c.backend}: push to main`, r))
-const onPr = (c: Case, inputs = c.inputs) => act.pullRequest(7, 'main', inputs, c.opts).then(r => assertRan(`${c.backend}: pull request 7`, r))
+  act.push('main', inputs, { ...c.opts, ...extra }).then(r => trace(`${c.backend} main`, assertRan(`${c.backend}: push to main`, r)))
+const onPr = (c: Case, inputs = c.inputs) =>
+  act.pullRequest(7, 'main', inputs, c.opts).then(r => trace(`${c.backend} pr-7`, assertRan(`${c.backend}: pull request 7`, r)))
 
 // ---------------------------------------------------------------------------------------------
 // fixtures
@@ -338,6 +350,27 @@ async function measureOverhead(backend: BackendName, reps: number): Promise<P2Re
   return res
 }
 
+/** One warm run of a small fixture with PATH shims: the child processes of main and post besides the build (JSON rows). */
+async function childProcessRows(backend: BackendName): Promise<string> {
+  try {
+    const c = makeCase(backend, fixtureContext([`echo ${randomBytes(4).toString('hex')} > /id`, 'head -c 1000000 /dev/urandom > /a.bin'], bed), 'p2-children')
+    await onMain(c)
+    const shims = makeShims(toolEnv(bed))
+    const t0 = Date.now()
+    // A new commit: the local backend's post step saves (a run of an already saved key does not).
+    const r = await onMain(c, { sha: 'e'.repeat(40), env: { PATH: shims.path } })
+    // The harness starts main within a few ms of t0 and post right after main ends.
+    const postFrom = t0 + r.main.wallMs + 5
+    const rows = shims
+      .read()
+      .filter(ch => !/^docker buildx build /.test(ch.command))
+      .map(ch => [backend, ch.startMs < postFrom ? 'main' : 'post', `\`${ch.command.length > 90 ? `${ch.command.slice(0, 87)}...` : ch.command}\``, Math.round(ch.ms)])
+    return JSON.stringify(rows.length ? rows : [[backend, '', 'none', 0]])
+  } catch (error) {
+    return JSON.stringify([[backend, '', `ERROR: ${(error as Error).message.split('\n')[0]}`, '–']])
+  }
+}
+
 function p2Tables(r: P2Result): string {
   if (r.error) return `ERROR on ${r.backend}: ${r.error}`
   const row = (what: string, xs: number[], target: string, ok?: boolean) => [what, Math.round(min(xs)), Math.round(median(xs)), target, ok === undefined ? '' : verdict(ok)]
@@ -363,7 +396,7 @@ function p2Tables(r: P2Result): string {
     ['post: Node start + bundle load (post wall)', median(r.postOver)]
   ]
   const breakdown = table(['where (medians)', 'ms'], parts.map(([w, ms]) => [w, Math.round(ms)]))
-  return `${over}\n\nWhere the time goes (${r.backend}):\n\n${breakdown}\n\nBare command (the action's \`command\` output, run as argv): \`${r.bareArgv.join(' ').replace(/\s\/tmp\/\S+/g, ' <tmp>').split(bed.registry).join('<bed registry>')}\``
+  return `${over}\n\nWhere the time goes (${r.backend}):\n\n${breakdown}\n\nBare command (the action's \`command\` output, run as argv): \`${r.bareArgv.join(' ')}\``
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -479,9 +512,17 @@ async function main(): Promise<void> {
       const b: BackendName = args.backends.includes('registry') ? 'registry' : args.backends.includes('gha') ? 'gha' : args.backends[0]
       log(`P2 ${b}`)
       const r = await measureOverhead(b, args.reps)
+      const others: string[] = []
+      for (const o of args.backends.filter(x => x !== b)) {
+        log(`P2 child processes ${o}`)
+        others.push(await childProcessRows(o))
+      }
       sections.push(
         `## P2 — the action's own overhead (${b}, warm cache, ${args.reps} alternating pairs)\n\n` +
-          `Each pair runs the action (main + post, as the runner does) and the bare command line it printed, in alternating order.\n\n${p2Tables(r)}`
+          `Each pair runs the action (main + post, as the runner does) and the bare command line it printed, in alternating order.\n\n${p2Tables(r)}` +
+          (others.length
+            ? `\n\nChild processes the action starts besides the build on the other backends (one warm run each, timed by PATH shims):\n\n${table(['backend', 'step', 'child process', 'ms'], others.flatMap(o => JSON.parse(o)))}`
+            : '')
       )
     }
     if (has('P3')) {
@@ -524,7 +565,11 @@ async function main(): Promise<void> {
     '- Noise: other builds ran on the same test bed and the same 2 cores during the run (see the load average); single figures can be off by hundreds of milliseconds.',
     ''
   ]
+  // No machine's paths in a report that may be committed.
   const report = `${header.join('\n')}\n${sections.join('\n\n')}\n`
+    .split(repo).join('<repo>')
+    .split(os.tmpdir()).join('<tmp>')
+    .split((bed as TestbedEnv | undefined)?.registry ?? '\0').join('<bed registry>')
   console.log(`\n${report}`)
   const dir = path.join(repo, 'bench', 'results')
   mkdirSync(dir, { recursive: true })
