@@ -396,7 +396,11 @@ function p2Tables(r: P2Result): string {
     ['post: Node start + bundle load (post wall)', median(r.postOver)]
   ]
   const breakdown = table(['where (medians)', 'ms'], parts.map(([w, ms]) => [w, Math.round(ms)]))
-  return `${over}\n\nWhere the time goes (${r.backend}):\n\n${breakdown}\n\nBare command (the action's \`command\` output, run as argv): \`${r.bareArgv.join(' ')}\``
+  const note =
+    min(r.totalOver) < 0
+      ? "\n\nA negative minimum: in that pair the bare build was slower than the action's build, i.e. the build's own run-to-run noise exceeds the overhead; the in-run rows take the build's noise out."
+      : ''
+  return `${over}${note}\n\nWhere the time goes (${r.backend}):\n\n${breakdown}\n\nBare command (the action's \`command\` output, run as argv): \`${r.bareArgv.join(' ')}\``
 }
 
 // ---------------------------------------------------------------------------------------------
