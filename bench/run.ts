@@ -332,6 +332,7 @@ async function measureOverhead(backend: BackendName, reps: number): Promise<P2Re
       res.totalOver.push(stepsMs(a) - b)
 
       const shims = makeShims(toolEnv(bed))
+      scratch.push(path.dirname(shims.log))
       const s = await onMain(c, { env: { PATH: shims.path } })
       const calls = shims.read()
       const build = calls.find(ch => /^docker buildx build /.test(ch.command))
@@ -356,6 +357,7 @@ async function childProcessRows(backend: BackendName): Promise<string> {
     const c = makeCase(backend, fixtureContext([`echo ${randomBytes(4).toString('hex')} > /id`, 'head -c 1000000 /dev/urandom > /a.bin'], bed), 'p2-children')
     await onMain(c)
     const shims = makeShims(toolEnv(bed))
+    scratch.push(path.dirname(shims.log))
     const t0 = Date.now()
     // A new commit: the local backend's post step saves (a run of an already saved key does not).
     const r = await onMain(c, { sha: 'e'.repeat(40), env: { PATH: shims.path } })
