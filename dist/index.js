@@ -11,7 +11,7 @@ import {
   restoreLocalCache,
   sourceOf,
   writeSummary
-} from "./chunks/chunk-HSX6UNVC.js";
+} from "./chunks/chunk-FYKPNA72.js";
 import {
   LOCAL_STATE
 } from "./chunks/chunk-I2FH5GNM.js";
@@ -8448,11 +8448,11 @@ async function build(inputs, context, env) {
   const source = cacheSource(p, report, chosen, restored?.key);
   setOutput("cache-source", source);
   const outcome = { chosen, report, buildSeconds, exitCode, restored, cacheSource: source };
-  if (exitCode === 0 && p.local && p.cacheExport) outcome.localExport = await settleLocalExport(p, restored?.key);
+  if (exitCode === 0 && p.local && p.cacheExport) outcome.localExport = await settleLocalExport(p, restored);
   await writeSummary(p, outcome);
   if (exitCode !== 0) setFailed(`${invocation.file} ${invocation.args[0]} failed with exit code ${exitCode}.`);
 }
-async function settleLocalExport(p, restoredKey) {
+async function settleLocalExport(p, restored) {
   const local2 = p.local;
   const rotates = local2.exportDir !== local2.importDir;
   if (rotates) {
@@ -8461,8 +8461,10 @@ async function settleLocalExport(p, restoredKey) {
   }
   const freed = rotates ? 0 : await compactLayout(local2.importDir).catch(() => 0);
   const bytes = await directorySize(local2.importDir);
-  saveState(LOCAL_STATE, JSON.stringify({ path: local2.importDir, key: local2.key, canSave: local2.canSave, restoredKey, bytes }));
-  return { bytes, freed };
+  const unchanged = !!restored?.digest && restored.digest === await cacheManifestDigest(local2.importDir);
+  const state = { path: local2.importDir, key: local2.key, canSave: local2.canSave, restoredKey: restored?.key, unchanged, bytes };
+  saveState(LOCAL_STATE, JSON.stringify(state));
+  return { bytes, freed, unchanged };
 }
 
 // src/main.ts

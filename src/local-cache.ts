@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import { directorySize } from './oci-layout.js'
+import { cacheManifestDigest, directorySize } from './oci-layout.js'
 import { LOCAL_STATE, type LocalCacheState } from './local-state.js'
 import type { Plan } from './plan.js'
 import { formatBytes } from './summary.js'
@@ -12,6 +12,8 @@ export interface Restored {
   bytes: number
   /** The cache service answered the lookup (with a hit or with nothing); false when it was not asked or failed. */
   looked?: boolean
+  /** The restored cache manifest's digest. */
+  digest?: string
 }
 
 /** Restores the local backend's directory through the chain's restore keys; never fails the build. */
@@ -22,7 +24,7 @@ export async function restoreLocalCache(p: Plan): Promise<Restored> {
     const key = await core.group('Restore local cache', async () => (await actionsCache()).restoreCache([local.importDir], local.key, local.restoreKeys))
     const bytes = key ? await directorySize(local.importDir) : 0
     core.info(key ? `local cache restored from ${key} (${bytes} bytes)` : `no local cache under ${local.restoreKeys.join(', ')}`)
-    return { key, bytes, looked: true }
+    return { key, bytes, looked: true, digest: key ? await cacheManifestDigest(local.importDir) : undefined }
   } catch (error) {
     core.warning(`Local cache not restored, the build goes on uncached: ${(error as Error).message}`)
     return { bytes: 0 }
@@ -34,6 +36,12 @@ export async function saveLocalCache(state: LocalCacheState): Promise<number | u
   if (!state.canSave) return undefined
   if (state.restoredKey === state.key) {
     core.info(`local cache: ${state.key} is already saved`)
+    return undefined
+  }
+  // A build that took everything from the restored cache exports that same cache again; the
+  // next run restores it through the chain's keys as well, so a second copy would only take space.
+  if (state.unchanged) {
+    core.info(`local cache: the same as the restored ${state.restoredKey}, not saved again as ${state.key}`)
     return undefined
   }
   try {

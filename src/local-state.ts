@@ -7,5 +7,7 @@ export interface LocalCacheState {
   key: string
   canSave: boolean
   restoredKey?: string
+  /** The export is the restored cache again (same manifest): saving it would store a copy. */
+  unchanged?: boolean
   bytes: number
 }

@@ -5,13 +5,13 @@ import * as exec from '@actions/exec'
 import type { CacheImport } from './backends/backend.js'
 import { type RunContext, runContext } from './context.js'
 import { InputError, type Inputs, readInputs } from './inputs.js'
-import { compactLayout, directorySize } from './oci-layout.js'
+import { cacheManifestDigest, compactLayout, directorySize } from './oci-layout.js'
 import { type Env, type Plan, displayCommand, invocationOf, plan, specsOf } from './plan.js'
 import { type BuildReport, hitRatio } from './progress.js'
 import { TOOLS } from './tools/index.js'
 import { chooseImport } from './import-choice.js'
-import { restoreLocalCache } from './local-cache.js'
-import { LOCAL_STATE } from './local-state.js'
+import { type Restored, restoreLocalCache } from './local-cache.js'
+import { LOCAL_STATE, type LocalCacheState } from './local-state.js'
 import { lookUpMissingBranches } from './github-api.js'
 import { type BuildOutcome, sourceOf, writeSummary } from './summary.js'
 import type { Invocation } from './tools/tool.js'
@@ -174,7 +174,7 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
   const source = cacheSource(p, report, chosen, restored?.key)
   core.setOutput('cache-source', source)
   const outcome: BuildOutcome = { chosen, report, buildSeconds, exitCode, restored, cacheSource: source }
-  if (exitCode === 0 && p.local && p.cacheExport) outcome.localExport = await settleLocalExport(p, restored?.key)
+  if (exitCode === 0 && p.local && p.cacheExport) outcome.localExport = await settleLocalExport(p, restored)
   await writeSummary(p, outcome)
   if (exitCode !== 0) core.setFailed(`${invocation.file} ${invocation.args[0]} failed with exit code ${exitCode}.`)
 }
@@ -183,7 +183,7 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
  * buildx exported into a fresh directory: it replaces the restored one, so dead blobs never
  * pile up. envd exported into the restored directory: compact it. The post step saves it.
  */
-async function settleLocalExport(p: Plan, restoredKey: string | undefined): Promise<{ bytes: number; freed: number }> {
+async function settleLocalExport(p: Plan, restored: Restored | undefined): Promise<BuildOutcome['localExport']> {
   const local = p.local!
   const rotates = local.exportDir !== local.importDir
   if (rotates) {
@@ -192,6 +192,8 @@ async function settleLocalExport(p: Plan, restoredKey: string | undefined): Prom
   }
   const freed = rotates ? 0 : await compactLayout(local.importDir).catch(() => 0)
   const bytes = await directorySize(local.importDir)
-  core.saveState(LOCAL_STATE, JSON.stringify({ path: local.importDir, key: local.key, canSave: local.canSave, restoredKey, bytes }))
-  return { bytes, freed }
+  const unchanged = !!restored?.digest && restored.digest === (await cacheManifestDigest(local.importDir))
+  const state: LocalCacheState = { path: local.importDir, key: local.key, canSave: local.canSave, restoredKey: restored?.key, unchanged, bytes }
+  core.saveState(LOCAL_STATE, JSON.stringify(state))
+  return { bytes, freed, unchanged }
 }

@@ -13,7 +13,7 @@ export interface BuildOutcome {
   exitCode?: number
   restored?: Restored
   cacheSource?: string
-  localExport?: { bytes: number; freed: number }
+  localExport?: { bytes: number; freed: number; unchanged?: boolean }
 }
 
 export function formatBytes(bytes: number): string {
@@ -76,7 +76,7 @@ export function summaryRows(p: Plan, outcome: BuildOutcome): Array<[string, stri
   const where = p.exports.map(e => e.filter(([k]) => ['type', 'scope', 'ref', 'name', 'dest'].includes(k)).map(([k, v]) => `${k}=${v}`).join(',')).join('; ')
   rows.push(['Cache export', p.cacheExport ? `yes: ${where}` : `no: ${p.exportReason}`])
   if (outcome.restored) rows.push(['Local cache restored', outcome.restored.key ? `${outcome.restored.key} (${formatBytes(outcome.restored.bytes)})` : 'nothing'])
-  if (outcome.localExport) rows.push(['Local cache exported', `${formatBytes(outcome.localExport.bytes)}${outcome.localExport.freed ? `, ${formatBytes(outcome.localExport.freed)} of dead blobs removed` : ''}; saved in the post step`])
+  if (outcome.localExport) rows.push(['Local cache exported', `${formatBytes(outcome.localExport.bytes)}${outcome.localExport.freed ? `, ${formatBytes(outcome.localExport.freed)} of dead blobs removed` : ''}; ${outcome.localExport.unchanged ? 'the same as the restored cache: not saved again' : 'saved in the post step'}`])
   if (p.tool === 'envd') rows.push(['Note', 'envd prints BuildKit\'s plain progress: cache import and export times and the scope a hit came from are not in it'])
   if (outcome.dryRun) rows.push(['Dry run', 'nothing was built'])
   return rows

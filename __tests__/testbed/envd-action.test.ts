@@ -105,6 +105,28 @@ describe.each<Protocol>(['v2', 'v1'])('envd with the gha cache (protocol %s)', p
       expect(result.log).toContain('export: no (ACTIONS_CACHE_MODE=read)')
       expect(result.summary).toContain('Cache export</td><td>no: ACTIONS_CACHE_MODE=read')
     })
+
+    // The project changes from here on (same directory: envd's cache keys include its name).
+    it('6. a second commit on pull request 7 that changes the last step takes the others from the cache and exports to pr-7', async () => {
+      rewriteEnvdFixture(inputs.context, steps(nonce, 'two'), bed)
+      await pruneStandalone(bed)
+      const pr = await pullRequestBuild(7, 'main', inputs, options({ sha: 'e'.repeat(40) }))
+      expect(cacheFigures(pr)).toMatchObject({ exitCode: 0, cached: 2, total: 3, exported: 'true' })
+    })
+
+    it("7. a sibling branch reads main's cache, never pr-7's (GitHub's ref isolation under one scope name)", async () => {
+      await pruneStandalone(bed)
+      const sibling = await pushBuild('feature-b', inputs, options({ sha: '9'.repeat(40) }))
+      // pr-7 holds all three steps of this commit; main only the first two.
+      expect(cacheFigures(sibling)).toMatchObject({ exitCode: 0, cached: 2, total: 3 })
+    })
+
+    it('8. a cache service that does not answer never fails the build; a warning says so', async () => {
+      await pruneStandalone(bed)
+      const down = await pushBuild('main', inputs, options({ env: { ACTIONS_RESULTS_URL: 'http://127.0.0.1:1/' }, sha: '8'.repeat(40) }))
+      expect(cacheFigures(down)).toMatchObject({ exitCode: 0, cached: 0, total: 3 })
+      expect(warningsOf(down).map(a => a.message)).toContainEqual(expect.stringMatching(/cache/i))
+    })
   }
 })
 

@@ -231,7 +231,7 @@ function summaryRows(p, outcome) {
   const where = p.exports.map((e) => e.filter(([k]) => ["type", "scope", "ref", "name", "dest"].includes(k)).map(([k, v]) => `${k}=${v}`).join(",")).join("; ");
   rows.push(["Cache export", p.cacheExport ? `yes: ${where}` : `no: ${p.exportReason}`]);
   if (outcome.restored) rows.push(["Local cache restored", outcome.restored.key ? `${outcome.restored.key} (${formatBytes(outcome.restored.bytes)})` : "nothing"]);
-  if (outcome.localExport) rows.push(["Local cache exported", `${formatBytes(outcome.localExport.bytes)}${outcome.localExport.freed ? `, ${formatBytes(outcome.localExport.freed)} of dead blobs removed` : ""}; saved in the post step`]);
+  if (outcome.localExport) rows.push(["Local cache exported", `${formatBytes(outcome.localExport.bytes)}${outcome.localExport.freed ? `, ${formatBytes(outcome.localExport.freed)} of dead blobs removed` : ""}; ${outcome.localExport.unchanged ? "the same as the restored cache: not saved again" : "saved in the post step"}`]);
   if (p.tool === "envd") rows.push(["Note", "envd prints BuildKit's plain progress: cache import and export times and the scope a hit came from are not in it"]);
   if (outcome.dryRun) rows.push(["Dry run", "nothing was built"]);
   return rows;
@@ -251,7 +251,7 @@ async function restoreLocalCache(p) {
     const key = await group("Restore local cache", async () => (await actionsCache()).restoreCache([local.importDir], local.key, local.restoreKeys));
     const bytes = key ? await directorySize(local.importDir) : 0;
     info(key ? `local cache restored from ${key} (${bytes} bytes)` : `no local cache under ${local.restoreKeys.join(", ")}`);
-    return { key, bytes, looked: true };
+    return { key, bytes, looked: true, digest: key ? await cacheManifestDigest(local.importDir) : void 0 };
   } catch (error) {
     warning(`Local cache not restored, the build goes on uncached: ${error.message}`);
     return { bytes: 0 };
@@ -261,6 +261,10 @@ async function saveLocalCache(state) {
   if (!state.canSave) return void 0;
   if (state.restoredKey === state.key) {
     info(`local cache: ${state.key} is already saved`);
+    return void 0;
+  }
+  if (state.unchanged) {
+    info(`local cache: the same as the restored ${state.restoredKey}, not saved again as ${state.key}`);
     return void 0;
   }
   try {
