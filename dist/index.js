@@ -8076,6 +8076,9 @@ function plan(inputs, context, env) {
     local: local2
   };
 }
+function withoutExport(p, reason) {
+  return { ...p, exports: [], extraTags: [], cacheExport: false, exportReason: reason };
+}
 function invocationOf(plan2, imports, env) {
   return TOOLS[plan2.tool].invocation(
     plan2.request,
@@ -8355,9 +8358,11 @@ async function prepareTool(p, env) {
   }
   if (alternatives.length) throw new InputError(`Input "builder": could not use "${p.request.builder}" (${lastError}).`);
 }
+var EXPORTER_SETUP_FAILED = /failed to configure \S+ cache exporter|failed to receive status: .*no such job/;
 async function runBuild(invocation, p, env) {
   const reader = TOOLS[p.tool].progress();
   let denied = false;
+  let exporterSetupFailed = false;
   let pending = "";
   const take = (chunk) => {
     pending += chunk.toString("utf8");
@@ -8365,6 +8370,7 @@ async function runBuild(invocation, p, env) {
     pending = lines.pop() ?? "";
     for (const line of lines) {
       if (/cache write denied/i.test(line)) denied = true;
+      if (EXPORTER_SETUP_FAILED.test(line)) exporterSetupFailed = true;
       for (const out of reader.line(line)) info(out);
     }
   };
@@ -8378,7 +8384,17 @@ async function runBuild(invocation, p, env) {
     })
   );
   if (pending) for (const out of reader.line(pending)) info(out);
-  return { exitCode, report: reader.report(), denied };
+  return { exitCode, report: reader.report(), denied, exporterSetupFailed };
+}
+async function buildWithFallback(p, chosen, env) {
+  const first = await runBuild(invocationOf(p, chosen, env), p, env);
+  if (first.exitCode === 0 || !first.exporterSetupFailed || !p.exports.length || first.report.totalSteps > 0) return { p, run: first };
+  const fallback = withoutExport(p, `the ${p.backend} cache export could not be set up (its server did not answer)`);
+  warning(`BuildKit could not set up the ${p.backend} cache export and stopped before building (ignore-error does not cover that): building again without exporting the cache.`);
+  setOutput("cache-to", "");
+  setOutput("cache-export", "false");
+  setOutput("command", displayCommand(invocationOf(fallback, chosen, env), p.secrets));
+  return { p: fallback, run: await runBuild(invocationOf(fallback, chosen, env), fallback, env) };
 }
 async function readMetadata(path) {
   try {
@@ -8410,7 +8426,7 @@ async function runMain() {
   }
 }
 async function build(inputs, context, env) {
-  const p = plan(inputs, context, env);
+  let p = plan(inputs, context, env);
   for (const secret of p.secrets) setSecret(secret);
   await group("Cache plan", async () => logPlan(p));
   for (const warning2 of p.warnings) warning(warning2);
@@ -8434,7 +8450,9 @@ async function build(inputs, context, env) {
   await prepareTool(p, env);
   if (p.tool === "envd" && p.request.outputs.length === 0) await requireDockerEngine(env);
   const started = Date.now();
-  const { exitCode, report, denied } = await runBuild(invocation, p, env);
+  const built = await buildWithFallback(p, chosen, env);
+  p = built.p;
+  const { exitCode, report, denied } = built.run;
   const buildSeconds = (Date.now() - started) / 1e3;
   const metadata = await readMetadata(p.request.metadataFile);
   setOutput("digest", metadata.digest ?? "");

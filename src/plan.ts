@@ -224,6 +224,11 @@ export function plan(inputs: Inputs, context: RunContext, env: Env): Plan {
   }
 }
 
+/** The same build without any cache export, and why (e.g. the export could not be set up). */
+export function withoutExport(p: Plan, reason: string): Plan {
+  return { ...p, exports: [], extraTags: [], cacheExport: false, exportReason: reason }
+}
+
 /** The tool's command line for the imports that will really be used (envd: the one chosen). */
 export function invocationOf(plan: Plan, imports: readonly CacheImport[], env: Env): Invocation {
   return TOOLS[plan.tool].invocation(

@@ -6,7 +6,7 @@ import type { CacheImport } from './backends/backend.js'
 import { type RunContext, runContext } from './context.js'
 import { InputError, type Inputs, readInputs } from './inputs.js'
 import { cacheManifestDigest, compactLayout, directorySize } from './oci-layout.js'
-import { type Env, type Plan, displayCommand, invocationOf, plan, specsOf } from './plan.js'
+import { type Env, type Plan, displayCommand, invocationOf, plan, specsOf, withoutExport } from './plan.js'
 import { type BuildReport, hitRatio } from './progress.js'
 import { TOOLS } from './tools/index.js'
 import { chooseImport } from './import-choice.js'
@@ -67,9 +67,24 @@ async function prepareTool(p: Plan, env: Env): Promise<void> {
   if (alternatives.length) throw new InputError(`Input "builder": could not use "${p.request.builder}" (${lastError}).`)
 }
 
-async function runBuild(invocation: Invocation, p: Plan, env: Env): Promise<{ exitCode: number; report: BuildReport; denied: boolean }> {
+/**
+ * BuildKit sets up a cache exporter before it builds anything, and a setup that fails (the
+ * azblob exporter cannot reach its storage account) fails the whole build, ignore-error or
+ * not. buildx then reports only that its job vanished.
+ */
+const EXPORTER_SETUP_FAILED = /failed to configure \S+ cache exporter|failed to receive status: .*no such job/
+
+interface BuildRun {
+  exitCode: number
+  report: BuildReport
+  denied: boolean
+  exporterSetupFailed: boolean
+}
+
+async function runBuild(invocation: Invocation, p: Plan, env: Env): Promise<BuildRun> {
   const reader = TOOLS[p.tool].progress()
   let denied = false
+  let exporterSetupFailed = false
   let pending = ''
   const take = (chunk: Buffer) => {
     pending += chunk.toString('utf8')
@@ -77,6 +92,7 @@ async function runBuild(invocation: Invocation, p: Plan, env: Env): Promise<{ ex
     pending = lines.pop() ?? ''
     for (const line of lines) {
       if (/cache write denied/i.test(line)) denied = true
+      if (EXPORTER_SETUP_FAILED.test(line)) exporterSetupFailed = true
       for (const out of reader.line(line)) core.info(out)
     }
   }
@@ -89,7 +105,19 @@ async function runBuild(invocation: Invocation, p: Plan, env: Env): Promise<{ ex
     })
   )
   if (pending) for (const out of reader.line(pending)) core.info(out)
-  return { exitCode, report: reader.report(), denied }
+  return { exitCode, report: reader.report(), denied, exporterSetupFailed }
+}
+
+/** A build that failed before any step because its cache export could not be set up runs again without it. */
+async function buildWithFallback(p: Plan, chosen: readonly CacheImport[], env: Env): Promise<{ p: Plan; run: BuildRun }> {
+  const first = await runBuild(invocationOf(p, chosen, env), p, env)
+  if (first.exitCode === 0 || !first.exporterSetupFailed || !p.exports.length || first.report.totalSteps > 0) return { p, run: first }
+  const fallback = withoutExport(p, `the ${p.backend} cache export could not be set up (its server did not answer)`)
+  core.warning(`BuildKit could not set up the ${p.backend} cache export and stopped before building (ignore-error does not cover that): building again without exporting the cache.`)
+  core.setOutput('cache-to', '')
+  core.setOutput('cache-export', 'false')
+  core.setOutput('command', displayCommand(invocationOf(fallback, chosen, env), p.secrets))
+  return { p: fallback, run: await runBuild(invocationOf(fallback, chosen, env), fallback, env) }
 }
 
 async function readMetadata(path: string): Promise<{ text: string; digest?: string }> {
@@ -128,7 +156,7 @@ export async function runMain(): Promise<void> {
 }
 
 async function build(inputs: Inputs, context: RunContext, env: Env): Promise<void> {
-  const p = plan(inputs, context, env)
+  let p = plan(inputs, context, env)
   for (const secret of p.secrets) core.setSecret(secret)
   await core.group('Cache plan', async () => logPlan(p))
   for (const warning of p.warnings) core.warning(warning)
@@ -157,7 +185,9 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
   if (p.tool === 'envd' && p.request.outputs.length === 0) await requireDockerEngine(env)
 
   const started = Date.now()
-  const { exitCode, report, denied } = await runBuild(invocation, p, env)
+  const built = await buildWithFallback(p, chosen, env)
+  p = built.p
+  const { exitCode, report, denied } = built.run
   const buildSeconds = (Date.now() - started) / 1000
   const metadata = await readMetadata(p.request.metadataFile)
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import { runContext } from '../../src/context.js'
 import { readInputs } from '../../src/inputs.js'
-import { type Env, displayCommand, invocationOf, namespaceOf, plan } from '../../src/plan.js'
+import { type Env, displayCommand, invocationOf, namespaceOf, plan, withoutExport } from '../../src/plan.js'
 import { encodeSpec } from '../../src/spec.js'
 import { mintRuntimeToken } from '../../testbed/cache-service/token.js'
 
@@ -114,6 +114,16 @@ describe('events without an own scope', () => {
     expect(p.chain.map(s => s.name)).toEqual(['release', 'main'])
     expect(p.exports).toEqual([])
     expect(p.exportReason).toBe('a merge queue build imports only')
+  })
+})
+
+describe('building again without the export', () => {
+  it('keeps the imports and drops every export, cache tag and the user’s cache-to, with the reason', () => {
+    const p = plan(inputs({ 'cache-backend': 'inline', 'cache-mode': 'min', tags: 'ghcr.io/o/app:1', 'cache-to': 'type=local,dest=/x' }), PR_CONTEXT, { RUNNER_TEMP: '/t' })
+    const fallback = withoutExport(p, 'the inline cache export could not be set up')
+    expect(fallback.imports).toEqual(p.imports)
+    expect(fallback).toMatchObject({ exports: [], extraTags: [], cacheExport: false, exportReason: 'the inline cache export could not be set up' })
+    expect(invocationOf(fallback, fallback.imports, {}).args.filter(a => a === '--cache-to' || a.includes('buildcache-pr-7') && !a.startsWith('type='))).toEqual([])
   })
 })
 
