@@ -11,7 +11,7 @@ import {
   restoreLocalCache,
   sourceOf,
   writeSummary
-} from "./chunks/chunk-FYKPNA72.js";
+} from "./chunks/chunk-6BSKRHHH.js";
 import {
   LOCAL_STATE
 } from "./chunks/chunk-I2FH5GNM.js";
@@ -7508,7 +7508,9 @@ var gha = {
       attributes: [...scopeAttributes(scope, settings), ...pick(settings.options, gha.sharedOptions)]
     }));
   },
-  exportTo: (own, settings) => [...scopeAttributes(own, settings), ...exportAttributes(gha, settings)]
+  exportTo: (own, settings) => [...scopeAttributes(own, settings), ...exportAttributes(gha, settings)],
+  // BuildKit keeps a scope's cache index as `index-<scope>-<version>-<ref hash>` under the ref that wrote it.
+  indexKey: (scope, settings) => `index-${scopeName(scope, settings)}-`
 };
 
 // src/names.ts
@@ -8065,7 +8067,12 @@ function plan(inputs, context, env) {
   return {
     ...common,
     scope: chain.own ? scopeId(chain.own, settings) : "",
-    chain: importScopes.map((scope, i) => ({ ...scope, id: scopeId(scope, settings), ...oneEach && { location: chainImports[i].label } })),
+    chain: importScopes.map((scope, i) => ({
+      ...scope,
+      id: scopeId(scope, settings),
+      ...oneEach && { location: chainImports[i].label },
+      ...backend.indexKey && { indexKey: backend.indexKey(scope, settings) }
+    })),
     imports: [...chainImports, ...rawImports(inputs.cacheFrom)],
     exports: [...own ? [backend.exportTo(own, settings)] : [], ...inputs.cacheTo.map(decodeSpec)],
     extraTags: own ? backend.exportTags?.(own, settings) ?? [] : [],
@@ -8270,6 +8277,16 @@ async function deleteActionsCachesOfRef(token, env, context, ref) {
   }
   return deleted;
 }
+async function actionsCachesExist(token, env, context, lookups, before) {
+  const octokit = await client(token, env);
+  return Promise.all(
+    lookups.map(async ({ key, ref }) => {
+      const { data } = await octokit.rest.actions.getActionsCacheList({ ...ownerRepo(context), key, ref, sort: "created_at", direction: "asc", per_page: 1 });
+      const oldest = data.actions_caches[0]?.created_at;
+      return !!oldest && Date.parse(oldest) < before.getTime();
+    })
+  );
+}
 
 // src/cleanup.ts
 async function cleanUpClosedPullRequest(inputs, context, env, action) {
@@ -8413,6 +8430,16 @@ function cacheSource(p, report, chosen, restoredKey) {
   const single = TOOLS[p.tool].singleImport && chosen.length === 1 ? p.chain.find((scope) => scope.location === chosen[0].label) : void 0;
   return single?.id ?? "unknown";
 }
+async function lookUpChainIndexes(p, token, context, env) {
+  const lookups = p.chain.flatMap((scope) => scope.indexKey ? [{ key: scope.indexKey, ref: scope.ref }] : []);
+  if (!token || !lookups.length || lookups.length !== p.chain.length) return void 0;
+  try {
+    return await actionsCachesExist(token, env, context, lookups, /* @__PURE__ */ new Date());
+  } catch (error) {
+    info(`Could not list the chain's caches (${error.message}); the summary marks them ?. "permissions: actions: read" allows it.`);
+    return void 0;
+  }
+}
 async function runMain() {
   try {
     const inputs = readInputs((name) => getInput(name));
@@ -8449,6 +8476,7 @@ async function build(inputs, context, env) {
   if (p.needsBuildKitDriver) await requireBuildKitDriver(p, env);
   await prepareTool(p, env);
   if (p.tool === "envd" && p.request.outputs.length === 0) await requireDockerEngine(env);
+  const indexLookup = lookUpChainIndexes(p, inputs.githubToken, context, env);
   const started = Date.now();
   const built = await buildWithFallback(p, chosen, env);
   p = built.p;
@@ -8465,7 +8493,7 @@ async function build(inputs, context, env) {
   if (denied) warning("The cache service denied the cache write (cache write denied): this run could not save its cache; the build went on.");
   const source = cacheSource(p, report, chosen, restored?.key);
   setOutput("cache-source", source);
-  const outcome = { chosen, report, buildSeconds, exitCode, restored, cacheSource: source };
+  const outcome = { chosen, report, buildSeconds, exitCode, restored, cacheSource: source, indexFound: await indexLookup };
   if (exitCode === 0 && p.local && p.cacheExport) outcome.localExport = await settleLocalExport(p, restored);
   await writeSummary(p, outcome);
   if (exitCode !== 0) setFailed(`${invocation.file} ${invocation.args[0]} failed with exit code ${exitCode}.`);

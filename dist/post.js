@@ -6,6 +6,6 @@ import "./chunks/chunk-HANBNIMK.js";
 
 // src/post.ts
 if (process.env[`STATE_${LOCAL_STATE}`]) {
-  const { saveLocalCacheStep } = await import("./chunks/local-cache-VVA5X3P2.js");
+  const { saveLocalCacheStep } = await import("./chunks/local-cache-NHYUBNWD.js");
   await saveLocalCacheStep();
 }

@@ -62,3 +62,24 @@ export async function deleteActionsCachesOfRef(token: string, env: Env, context:
   }
   return deleted
 }
+
+/**
+ * For each (key prefix, ref): whether the GitHub Actions cache held an entry created before
+ * `before` (so this run's own export never counts). Needs `actions: read`.
+ */
+export async function actionsCachesExist(
+  token: string,
+  env: Env,
+  context: RunContext,
+  lookups: ReadonlyArray<{ key: string; ref: string }>,
+  before: Date
+): Promise<boolean[]> {
+  const octokit = await client(token, env)
+  return Promise.all(
+    lookups.map(async ({ key, ref }) => {
+      const { data } = await octokit.rest.actions.getActionsCacheList({ ...ownerRepo(context), key, ref, sort: 'created_at', direction: 'asc', per_page: 1 })
+      const oldest = data.actions_caches[0]?.created_at
+      return !!oldest && Date.parse(oldest) < before.getTime()
+    })
+  )
+}

@@ -33,7 +33,7 @@ export interface Plan {
   /** This run's own scope id, e.g. `pr-7` or `org/app/main`; empty when it has none. */
   scope: string
   /** The chain of scopes to import from, in order, with their ids and where the backend looks for each. */
-  chain: Array<Scope & { id: string; location?: string }>
+  chain: Array<Scope & { id: string; location?: string; indexKey?: string }>
   /** Candidate imports, chain order, then the user's raw `cache-from`. */
   imports: CacheImport[]
   exports: Attributes[]
@@ -212,7 +212,12 @@ export function plan(inputs: Inputs, context: RunContext, env: Env): Plan {
   return {
     ...common,
     scope: chain.own ? scopeId(chain.own, settings) : '',
-    chain: importScopes.map((scope, i) => ({ ...scope, id: scopeId(scope, settings), ...(oneEach && { location: chainImports[i].label }) })),
+    chain: importScopes.map((scope, i) => ({
+      ...scope,
+      id: scopeId(scope, settings),
+      ...(oneEach && { location: chainImports[i].label }),
+      ...(backend.indexKey && { indexKey: backend.indexKey(scope, settings) })
+    })),
     imports: [...chainImports, ...rawImports(inputs.cacheFrom)],
     exports: [...(own ? [backend.exportTo(own, settings)] : []), ...inputs.cacheTo.map(decodeSpec)],
     extraTags: own ? backend.exportTags?.(own, settings) ?? [] : [],

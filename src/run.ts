@@ -12,7 +12,7 @@ import { TOOLS } from './tools/index.js'
 import { chooseImport } from './import-choice.js'
 import { type Restored, restoreLocalCache } from './local-cache.js'
 import { LOCAL_STATE, type LocalCacheState } from './local-state.js'
-import { lookUpMissingBranches } from './github-api.js'
+import { actionsCachesExist, lookUpMissingBranches } from './github-api.js'
 import { type BuildOutcome, sourceOf, writeSummary } from './summary.js'
 import type { Invocation } from './tools/tool.js'
 import { cleanUpClosedPullRequest } from './cleanup.js'
@@ -142,6 +142,21 @@ function cacheSource(p: Plan, report: BuildReport, chosen: readonly CacheImport[
   return single?.id ?? 'unknown'
 }
 
+/**
+ * Which scopes of a gha chain held a cache, listed through the REST API beside the build (so
+ * it costs the build no time). Without a token allowed to list caches, the marks stay ?.
+ */
+async function lookUpChainIndexes(p: Plan, token: string | undefined, context: RunContext, env: Env): Promise<boolean[] | undefined> {
+  const lookups = p.chain.flatMap(scope => (scope.indexKey ? [{ key: scope.indexKey, ref: scope.ref }] : []))
+  if (!token || !lookups.length || lookups.length !== p.chain.length) return undefined
+  try {
+    return await actionsCachesExist(token, env, context, lookups, new Date())
+  } catch (error) {
+    core.info(`Could not list the chain's caches (${(error as Error).message}); the summary marks them ?. "permissions: actions: read" allows it.`)
+    return undefined
+  }
+}
+
 export async function runMain(): Promise<void> {
   try {
     const inputs = readInputs(name => core.getInput(name))
@@ -184,6 +199,7 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
   await prepareTool(p, env)
   if (p.tool === 'envd' && p.request.outputs.length === 0) await requireDockerEngine(env)
 
+  const indexLookup = lookUpChainIndexes(p, inputs.githubToken, context, env)
   const started = Date.now()
   const built = await buildWithFallback(p, chosen, env)
   p = built.p
@@ -203,7 +219,7 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
 
   const source = cacheSource(p, report, chosen, restored?.key)
   core.setOutput('cache-source', source)
-  const outcome: BuildOutcome = { chosen, report, buildSeconds, exitCode, restored, cacheSource: source }
+  const outcome: BuildOutcome = { chosen, report, buildSeconds, exitCode, restored, cacheSource: source, indexFound: await indexLookup }
   if (exitCode === 0 && p.local && p.cacheExport) outcome.localExport = await settleLocalExport(p, restored)
   await writeSummary(p, outcome)
   if (exitCode !== 0) core.setFailed(`${invocation.file} ${invocation.args[0]} failed with exit code ${exitCode}.`)

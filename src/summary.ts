@@ -14,6 +14,8 @@ export interface BuildOutcome {
   restored?: Restored
   cacheSource?: string
   localExport?: { bytes: number; freed: number; unchanged?: boolean }
+  /** Per chain scope: whether the GitHub Actions cache held its index before the build (gha). */
+  indexFound?: boolean[]
 }
 
 export function formatBytes(bytes: number): string {
@@ -39,9 +41,12 @@ function restoreMarks(p: Plan, restored: BuildOutcome['restored']): string[] | u
   return p.chain.map((_, i) => (hit < 0 || i < hit ? '✗' : i === hit ? '✓' : '?'))
 }
 
-/** ✓ where BuildKit found the scope's cache, ✗ where it looked and found nothing, ? where the log does not say. */
+/**
+ * ✓ where the scope's cache was found, ✗ where it was looked for and missing, ? where nothing
+ * says: the local restore, the gha index lookup, else BuildKit's import lines.
+ */
 export function chainMarks(p: Plan, outcome: BuildOutcome): string {
-  const restored = restoreMarks(p, outcome.restored)
+  const restored = restoreMarks(p, outcome.restored) ?? outcome.indexFound?.map(found => (found ? '✓' : '✗'))
   if (restored) return p.chain.map((scope, i) => `${scope.id} ${restored[i]}`).join(' → ')
   const imports = outcome.report?.imports ?? []
   return p.chain

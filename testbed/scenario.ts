@@ -61,6 +61,8 @@ function baseEnv(o: ScenarioOptions, token: string): Record<string, string | und
     DOCKER_CONFIG: tools.DOCKER_CONFIG,
     ENVD_ANALYTICS: 'false',
     ACTIONS_RUNTIME_TOKEN: token,
+    // What `${{ github.token }}` (the github-token input's default) is in a job.
+    GITHUB_TOKEN: 'ghs_testbed_job_token',
     GITHUB_API_URL: service.replace(/\/$/, ''),
     ...protocolEnv,
     ...(o.runnerTemp && { RUNNER_TEMP: o.runnerTemp }),

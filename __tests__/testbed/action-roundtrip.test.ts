@@ -112,6 +112,7 @@ describe.each(CASES)('$name backend ($protocol)', backendCase => {
     if (backendCase.name !== 'local') expect(pr.outputs['cache-from'].split('\n')[0]).toContain('pr-7')
     expect(pr.outputs['cache-hit-ratio']).toBe('1.00')
     if (backendCase.namesSource) expect(pr.outputs['cache-source']).toBe(scope('main'))
+    if (['gha', 'registry', 'local'].includes(backendCase.name)) expect(pr.summary).toContain(`${scope('pr-7')} ✗ → ${scope('main')} ✓`)
     expect(pr.summary).toMatch(/Cached steps<\/td><td>5 \/ 5/)
     expect(pr.annotations.filter(a => a.level === 'warning' || a.level === 'error')).toEqual([])
     // Everything came from main's directory: saving it again under pr-7 would store a copy.
@@ -126,6 +127,7 @@ describe.each(CASES)('$name backend ($protocol)', backendCase => {
     // local saved no pr-7 copy of main's directory (scenario 2), so it restores main's again.
     if (backendCase.namesSource) expect(pr.outputs['cache-source']).toBe(scope(backendCase.name === 'local' ? 'main' : 'pr-7'))
     if (backendCase.name === 'local') expect(pr.log).toMatch(/local cache saved as buildkit-\S+\/pr-7#e{40}/)
+    if (backendCase.name === 'gha') expect(pr.summary).toContain(`${scope('pr-7')} ✓ → ${scope('main')} ✓`)
   })
 
   it("3. a sibling branch's chain reads main, never pr-7", async () => {

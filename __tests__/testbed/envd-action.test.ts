@@ -80,8 +80,8 @@ describe.each<Protocol>(['v2', 'v1'])('envd with the gha cache (protocol %s)', p
     expect(pr.outputs.scope).toBe(scope('pr-7'))
     expect(pr.outputs['cache-hit-ratio']).toBe('1.00')
     expect(pr.summary).toMatch(/Cached steps<\/td><td>3 \/ 3/)
-    // envd's one gha import is read under every ref of the chain: no scope can be named.
-    expect(pr.summary).toContain(`${scope('pr-7')} ? → ${scope('main')} ?`)
+    // envd's one gha scope name is read under every ref of the chain; the cache list says which ref held it.
+    expect(pr.summary).toContain(`${scope('pr-7')} ✗ → ${scope('main')} ✓`)
     expect(pr.log).not.toContain(token)
     expect(warningsOf(pr)).toEqual([])
     console.log(`envd gha ${protocol}: main cold ${main.main.wallMs} ms, pull request 7 from main's cache ${pr.main.wallMs} ms (action steps, wall)`)

@@ -109,9 +109,10 @@ const REPORT_CASES: ReportCase[] = [
     exportWhere: () => 'type=local,dest='
   },
   {
-    // BuildKit's gha importer logs an opaque id and succeeds whether or not it found anything.
+    // BuildKit's gha importer logs an opaque id and succeeds whether or not it found anything:
+    // the marks come from listing each scope's cache index through the REST API.
     backend: 'gha',
-    marks: { cold: ['?'], pr: ['?', '?'], fresh: ['?', '?'] },
+    marks: { cold: ['✗'], pr: ['✗', '✓'], fresh: ['✗', '✗'] },
     prSource: () => 'unknown',
     exportWhere: (_bed, _repository, scope) => `type=gha,scope=${scope('main')}`
   }

@@ -65,6 +65,17 @@ describe('Import chain marks of the local backend come from the restore', () => 
     expect(chainMarks(registry, { chosen: registry.imports, report })).toBe('o/app/pr-7 ✗ → o/app/release ? → o/app/main ✓')
   })
 
+  it('gha: the marks come from the cache index lookup when there is one, else ?', () => {
+    const gha = planFor('gha')
+    expect(gha.chain.map(s => [s.indexKey, s.ref])).toEqual([
+      ['index-o/app/pr-7-', 'refs/pull/7/merge'],
+      ['index-o/app/release-', 'refs/heads/release'],
+      ['index-o/app/main-', 'refs/heads/main']
+    ])
+    expect(chainMarks(gha, { chosen: gha.imports, indexFound: [false, false, true] })).toBe('o/app/pr-7 ✗ → o/app/release ✗ → o/app/main ✓')
+    expect(chainMarks(gha, { chosen: gha.imports })).toBe('o/app/pr-7 ? → o/app/release ? → o/app/main ?')
+  })
+
   it("envd: the chosen registry scope ✓, the ones probed before it ✗; gha's one import read under every ref: ?", () => {
     const envdPlan = (backend: string) => plan(readInputs(name => ({ 'build-tool': 'envd', 'cache-backend': backend, tags: 'ghcr.io/o/app:1' })[name] ?? ''), PR_CONTEXT, ENV)
     const report = { totalSteps: 3, cachedSteps: 3, runSeconds: 0, importSeconds: 0, exportSeconds: 0, imports: [], exportErrors: [] }

@@ -51,6 +51,11 @@ export interface Backend {
   check?(settings: BackendSettings): string | undefined
   imports(chain: readonly Scope[], settings: BackendSettings): CacheImport[]
   exportTo(own: Scope, settings: BackendSettings): Attributes
+  /**
+   * The key prefix of a scope's cache index in the GitHub Actions cache (gha), under the
+   * scope's own ref: whether a scope has a cache can then be listed through the REST API.
+   */
+  indexKey?(scope: Scope, settings: BackendSettings): string
   /** Extra image tags the build must carry for the export to be found again (inline). */
   exportTags?(own: Scope, settings: BackendSettings): string[]
 }

@@ -40,5 +40,7 @@ export const gha: Backend = {
       attributes: [...scopeAttributes(scope, settings), ...pick(settings.options, gha.sharedOptions)]
     }))
   },
-  exportTo: (own, settings) => [...scopeAttributes(own, settings), ...exportAttributes(gha, settings)]
+  exportTo: (own, settings) => [...scopeAttributes(own, settings), ...exportAttributes(gha, settings)],
+  // BuildKit keeps a scope's cache index as `index-<scope>-<version>-<ref hash>` under the ref that wrote it.
+  indexKey: (scope, settings) => `index-${scopeName(scope, settings)}-`
 }
