@@ -212,7 +212,7 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
   core.setOutput('cached-steps', String(report.cachedSteps))
   core.setOutput('total-steps', String(report.totalSteps))
   core.setOutput('cache-hit-ratio', hitRatio(report))
-    for (const error of report.exportErrors) core.warning(`Cache export failed, the build went on: ${error}`)
+  for (const error of report.exportErrors) core.warning(`Cache export failed, the build went on: ${error}`)
   // envd imports the one scope the action found: BuildKit failing to read it is news, not a miss.
   if (TOOLS[p.tool].singleImport) for (const failed of report.imports.filter(i => i.error)) core.warning(`Cache import from ${chosen[0]?.label ?? failed.source} failed, the build went on without it: ${failed.error}`)
   if (denied) core.warning('The cache service denied the cache write (cache write denied): this run could not save its cache; the build went on.')
