@@ -475,7 +475,7 @@ async function main(): Promise<void> {
   const stop = () =>
     (stopped ??= (async () => {
       await builder?.stop()
-      lease.release()
+      await lease.release()
       for (const dir of scratch) rmSync(dir, { recursive: true, force: true })
     })())
   process.once('SIGINT', () => void stop().finally(() => process.exit(130)))
