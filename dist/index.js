@@ -11,7 +11,7 @@ import {
   restoreLocalCache,
   sourceOf,
   writeSummary
-} from "./chunks/chunk-6BSKRHHH.js";
+} from "./chunks/chunk-NYQWVDER.js";
 import {
   LOCAL_STATE
 } from "./chunks/chunk-I2FH5GNM.js";
@@ -8096,9 +8096,12 @@ function invocationOf(plan2, imports, env) {
 function specsOf(attributes) {
   return attributes.map(encodeSpec);
 }
+function maskSecrets(text, secrets) {
+  return secrets.reduce((line, secret) => line.split(secret).join("***"), text);
+}
 function displayCommand(invocation, secrets) {
   const quoted = [invocation.file, ...invocation.args].map((arg) => /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
-  return secrets.reduce((line, secret) => line.split(secret).join("***"), quoted.join(" "));
+  return maskSecrets(quoted.join(" "), secrets);
 }
 
 // src/registry-client.ts
@@ -8152,10 +8155,11 @@ async function registryRequest(host, path, method) {
   }
   return response;
 }
+var manifestPath = (path, reference) => `/v2/${path}/manifests/${encodeURIComponent(reference)}`;
 async function manifestRequest(ref, method, reference) {
   const { host, path, tag } = splitImageRef(ref);
   if (!host) return void 0;
-  return registryRequest(host, `/v2/${path}/manifests/${encodeURIComponent(reference ?? tag)}`, method);
+  return registryRequest(host, manifestPath(path, reference ?? tag), method);
 }
 async function probeRegistryTag(ref) {
   try {
@@ -8190,7 +8194,7 @@ async function otherTagOf(ref, digest) {
   for (let i = 0; i < others.length; i += 8) {
     const batch = others.slice(i, i + 8);
     const digests = await Promise.all(
-      batch.map((t) => registryRequest(host, `/v2/${path}/manifests/${encodeURIComponent(t)}`, "HEAD").then((r) => r.ok ? r.headers.get("docker-content-digest") : null, () => "unknown"))
+      batch.map((t) => registryRequest(host, manifestPath(path, t), "HEAD").then((r) => r.ok ? r.headers.get("docker-content-digest") : null, () => "unknown"))
     );
     const shared = batch.find((_, j) => digests[j] === digest);
     if (shared) return shared;
@@ -8407,11 +8411,12 @@ async function buildWithFallback(p, chosen, env) {
   const first = await runBuild(invocationOf(p, chosen, env), p, env);
   if (first.exitCode === 0 || !first.exporterSetupFailed || !p.exports.length || first.report.totalSteps > 0) return { p, run: first };
   const fallback = withoutExport(p, `the ${p.backend} cache export could not be set up (its server did not answer)`);
+  const invocation = invocationOf(fallback, chosen, env);
   warning(`BuildKit could not set up the ${p.backend} cache export and stopped before building (ignore-error does not cover that): building again without exporting the cache.`);
   setOutput("cache-to", "");
   setOutput("cache-export", "false");
-  setOutput("command", displayCommand(invocationOf(fallback, chosen, env), p.secrets));
-  return { p: fallback, run: await runBuild(invocationOf(fallback, chosen, env), fallback, env) };
+  setOutput("command", displayCommand(invocation, p.secrets));
+  return { p: fallback, run: await runBuild(invocation, fallback, env) };
 }
 async function readMetadata(path) {
   try {
@@ -8431,10 +8436,9 @@ function cacheSource(p, report, chosen, restoredKey) {
   return single?.id ?? "unknown";
 }
 async function lookUpChainIndexes(p, token, context, env) {
-  const lookups = p.chain.flatMap((scope) => scope.indexKey ? [{ key: scope.indexKey, ref: scope.ref }] : []);
-  if (!token || !lookups.length || lookups.length !== p.chain.length) return void 0;
+  if (!token || !p.chain.length || !p.chain.every((scope) => scope.indexKey)) return void 0;
   try {
-    return await actionsCachesExist(token, env, context, lookups, /* @__PURE__ */ new Date());
+    return await actionsCachesExist(token, env, context, p.chain.map((scope) => ({ key: scope.indexKey, ref: scope.ref })), /* @__PURE__ */ new Date());
   } catch (error) {
     info(`Could not list the chain's caches (${error.message}); the summary marks them ?. "permissions: actions: read" allows it.`);
     return void 0;
@@ -8463,9 +8467,8 @@ async function build(inputs, context, env) {
   const invocation = invocationOf(p, chosen, env);
   const command = displayCommand(invocation, p.secrets);
   setOutput("scope", p.scope);
-  const masked = (text) => p.secrets.reduce((line, secret) => line.split(secret).join("***"), text);
-  setOutput("cache-from", masked(specsOf(chosen.map((i) => i.attributes)).join("\n")));
-  setOutput("cache-to", masked(specsOf(p.exports).join("\n")));
+  setOutput("cache-from", maskSecrets(specsOf(chosen.map((i) => i.attributes)).join("\n"), p.secrets));
+  setOutput("cache-to", maskSecrets(specsOf(p.exports).join("\n"), p.secrets));
   setOutput("cache-export", String(p.cacheExport));
   setOutput("command", command);
   if (inputs.dryRun) {

@@ -6,6 +6,6 @@ import "./chunks/chunk-HANBNIMK.js";
 
 // src/post.ts
 if (process.env[`STATE_${LOCAL_STATE}`]) {
-  const { saveLocalCacheStep } = await import("./chunks/local-cache-NHYUBNWD.js");
+  const { saveLocalCacheStep } = await import("./chunks/local-cache-REYPCD3M.js");
   await saveLocalCacheStep();
 }

@@ -247,8 +247,13 @@ export function specsOf(attributes: readonly Attributes[]): string[] {
   return attributes.map(encodeSpec)
 }
 
+/** `text` with every secret replaced by ***. */
+export function maskSecrets(text: string, secrets: readonly string[]): string {
+  return secrets.reduce((line, secret) => line.split(secret).join('***'), text)
+}
+
 /** A command line for people: shell-quoted where needed, secrets replaced by ***. */
 export function displayCommand(invocation: Invocation, secrets: readonly string[]): string {
   const quoted = [invocation.file, ...invocation.args].map(arg => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`))
-  return secrets.reduce((line, secret) => line.split(secret).join('***'), quoted.join(' '))
+  return maskSecrets(quoted.join(' '), secrets)
 }

@@ -68,11 +68,13 @@ async function registryRequest(host: string, path: string, method: 'GET' | 'HEAD
   return response
 }
 
+const manifestPath = (path: string, reference: string) => `/v2/${path}/manifests/${encodeURIComponent(reference)}`
+
 /** One manifest request on `ref`'s repository (reference: its tag, or a digest). */
 async function manifestRequest(ref: string, method: 'HEAD' | 'DELETE', reference?: string): Promise<Response | undefined> {
   const { host, path, tag } = splitImageRef(ref)
   if (!host) return undefined
-  return registryRequest(host, `/v2/${path}/manifests/${encodeURIComponent(reference ?? tag)}`, method)
+  return registryRequest(host, manifestPath(path, reference ?? tag), method)
 }
 
 export async function probeRegistryTag(ref: string): Promise<ProbeResult> {
@@ -115,7 +117,7 @@ async function otherTagOf(ref: string, digest: string): Promise<string | undefin
   for (let i = 0; i < others.length; i += 8) {
     const batch = others.slice(i, i + 8)
     const digests = await Promise.all(
-      batch.map(t => registryRequest(host, `/v2/${path}/manifests/${encodeURIComponent(t)}`, 'HEAD').then(r => (r.ok ? r.headers.get('docker-content-digest') : null), () => 'unknown'))
+      batch.map(t => registryRequest(host, manifestPath(path, t), 'HEAD').then(r => (r.ok ? r.headers.get('docker-content-digest') : null), () => 'unknown'))
     )
     const shared = batch.find((_, j) => digests[j] === digest)
     if (shared) return shared

@@ -6,7 +6,7 @@ import type { CacheImport } from './backends/backend.js'
 import { type RunContext, runContext } from './context.js'
 import { InputError, type Inputs, readInputs } from './inputs.js'
 import { cacheManifestDigest, compactLayout, directorySize } from './oci-layout.js'
-import { type Env, type Plan, displayCommand, invocationOf, plan, specsOf, withoutExport } from './plan.js'
+import { type Env, type Plan, displayCommand, invocationOf, maskSecrets, plan, specsOf, withoutExport } from './plan.js'
 import { type BuildReport, hitRatio } from './progress.js'
 import { TOOLS } from './tools/index.js'
 import { chooseImport } from './import-choice.js'
@@ -113,11 +113,12 @@ async function buildWithFallback(p: Plan, chosen: readonly CacheImport[], env: E
   const first = await runBuild(invocationOf(p, chosen, env), p, env)
   if (first.exitCode === 0 || !first.exporterSetupFailed || !p.exports.length || first.report.totalSteps > 0) return { p, run: first }
   const fallback = withoutExport(p, `the ${p.backend} cache export could not be set up (its server did not answer)`)
+  const invocation = invocationOf(fallback, chosen, env)
   core.warning(`BuildKit could not set up the ${p.backend} cache export and stopped before building (ignore-error does not cover that): building again without exporting the cache.`)
   core.setOutput('cache-to', '')
   core.setOutput('cache-export', 'false')
-  core.setOutput('command', displayCommand(invocationOf(fallback, chosen, env), p.secrets))
-  return { p: fallback, run: await runBuild(invocationOf(fallback, chosen, env), fallback, env) }
+  core.setOutput('command', displayCommand(invocation, p.secrets))
+  return { p: fallback, run: await runBuild(invocation, fallback, env) }
 }
 
 async function readMetadata(path: string): Promise<{ text: string; digest?: string }> {
@@ -147,10 +148,9 @@ function cacheSource(p: Plan, report: BuildReport, chosen: readonly CacheImport[
  * it costs the build no time). Without a token allowed to list caches, the marks stay ?.
  */
 async function lookUpChainIndexes(p: Plan, token: string | undefined, context: RunContext, env: Env): Promise<boolean[] | undefined> {
-  const lookups = p.chain.flatMap(scope => (scope.indexKey ? [{ key: scope.indexKey, ref: scope.ref }] : []))
-  if (!token || !lookups.length || lookups.length !== p.chain.length) return undefined
+  if (!token || !p.chain.length || !p.chain.every(scope => scope.indexKey)) return undefined
   try {
-    return await actionsCachesExist(token, env, context, lookups, new Date())
+    return await actionsCachesExist(token, env, context, p.chain.map(scope => ({ key: scope.indexKey!, ref: scope.ref })), new Date())
   } catch (error) {
     core.info(`Could not list the chain's caches (${(error as Error).message}); the summary marks them ?. "permissions: actions: read" allows it.`)
     return undefined
@@ -185,9 +185,8 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
   const command = displayCommand(invocation, p.secrets)
   core.setOutput('scope', p.scope)
   // envd carries the gha token as a spec attribute: later steps read these outputs, never the token.
-  const masked = (text: string) => p.secrets.reduce((line, secret) => line.split(secret).join('***'), text)
-  core.setOutput('cache-from', masked(specsOf(chosen.map(i => i.attributes)).join('\n')))
-  core.setOutput('cache-to', masked(specsOf(p.exports).join('\n')))
+  core.setOutput('cache-from', maskSecrets(specsOf(chosen.map(i => i.attributes)).join('\n'), p.secrets))
+  core.setOutput('cache-to', maskSecrets(specsOf(p.exports).join('\n'), p.secrets))
   core.setOutput('cache-export', String(p.cacheExport))
   core.setOutput('command', command)
   if (inputs.dryRun) {

@@ -46,8 +46,8 @@ function restoreMarks(p: Plan, restored: BuildOutcome['restored']): string[] | u
  * says: the local restore, the gha index lookup, else BuildKit's import lines.
  */
 export function chainMarks(p: Plan, outcome: BuildOutcome): string {
-  const restored = restoreMarks(p, outcome.restored) ?? outcome.indexFound?.map(found => (found ? '✓' : '✗'))
-  if (restored) return p.chain.map((scope, i) => `${scope.id} ${restored[i]}`).join(' → ')
+  const marks = restoreMarks(p, outcome.restored) ?? outcome.indexFound?.map(found => (found ? '✓' : '✗'))
+  if (marks) return p.chain.map((scope, i) => `${scope.id} ${marks[i]}`).join(' → ')
   const imports = outcome.report?.imports ?? []
   return p.chain
     .map(scope => {

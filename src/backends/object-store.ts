@@ -1,5 +1,4 @@
 import { type Backend, type BackendSettings, exportAttributes, pick, scopeId } from './backend.js'
-import type { Scope } from '../scopes.js'
 
 type ObjectStoreShape = Pick<Backend, 'name' | 'sharedOptions' | 'exportOptions' | 'secretOptions' | 'requiredOptions'>
 
@@ -23,7 +22,7 @@ export function objectStoreBackend(shape: ObjectStoreShape): Backend {
       const names = [...chain.map(scope => scopeId(scope, settings)), ...(commit ? [commit] : [])]
       return names.map(name => ({ label: name, attributes: [['type', shape.name], ['name', name], ...pick(settings.options, shape.sharedOptions)] }))
     },
-    exportTo: (own: Scope, settings) => {
+    exportTo: (own, settings) => {
       const commit = commitName(settings)
       const names = [scopeId(own, settings), ...(commit ? [commit] : [])].join(';')
       return [['type', shape.name], ['name', names], ...exportAttributes(backend, settings)]

@@ -3,7 +3,7 @@ import {
   restoreLocalCache,
   saveLocalCache,
   saveLocalCacheStep
-} from "./chunk-6BSKRHHH.js";
+} from "./chunk-NYQWVDER.js";
 import "./chunk-I2FH5GNM.js";
 import "./chunk-3NORXGW5.js";
 import "./chunk-PQADDHOS.js";

@@ -201,8 +201,8 @@ function restoreMarks(p, restored) {
   return p.chain.map((_, i) => hit < 0 || i < hit ? "\u2717" : i === hit ? "\u2713" : "?");
 }
 function chainMarks(p, outcome) {
-  const restored = restoreMarks(p, outcome.restored) ?? outcome.indexFound?.map((found) => found ? "\u2713" : "\u2717");
-  if (restored) return p.chain.map((scope, i) => `${scope.id} ${restored[i]}`).join(" \u2192 ");
+  const marks = restoreMarks(p, outcome.restored) ?? outcome.indexFound?.map((found) => found ? "\u2713" : "\u2717");
+  if (marks) return p.chain.map((scope, i) => `${scope.id} ${marks[i]}`).join(" \u2192 ");
   const imports = outcome.report?.imports ?? [];
   return p.chain.map((scope) => {
     const seen = imports.filter((i) => sourceOf(i.source, scope));
