@@ -2,12 +2,14 @@ import * as core from '@actions/core'
 import type { CacheImport } from './backends/backend.js'
 import { cacheManifestDigest } from './oci-layout.js'
 import type { Plan } from './plan.js'
-import { probeRegistryTag } from './registry-client.js'
+import { probeObjectStore } from './object-store-probe.js'
+import { type ProbeResult, probeRegistryTag } from './registry-client.js'
 
 /**
  * For a tool that takes one import (envd): the first candidate of the chain that exists.
  * A local directory is probed on disk (and gets the manifest digest envd's importer needs),
- * a registry tag with a HEAD request; a candidate that cannot be probed is taken as it is.
+ * a registry tag or an s3/azblob manifest object with a HEAD request; a candidate that cannot
+ * be probed is taken as it is.
  */
 async function resolve(candidate: CacheImport): Promise<{ found: boolean | undefined; use: CacheImport }> {
   const probe = candidate.probe
@@ -18,7 +20,10 @@ async function resolve(candidate: CacheImport): Promise<{ found: boolean | undef
       ? { found: true, use: { ...candidate, attributes: [...candidate.attributes, ['digest', digest]] } }
       : { found: false, use: candidate }
   }
-  const result = await probeRegistryTag(probe.ref)
+  const result: ProbeResult =
+    probe.kind === 'registry'
+      ? await probeRegistryTag(probe.ref)
+      : await probeObjectStore(candidate.attributes.find(([key]) => key === 'type')?.[1] ?? '', Object.fromEntries(candidate.attributes))
   return { found: result === 'found' ? true : result === 'missing' ? false : undefined, use: candidate }
 }
 

@@ -77,7 +77,7 @@ function settingsFor(inputs: Inputs, env: Env, backend: Backend, context: RunCon
     namespace,
     explicitNamespace: !!inputs.scopePrefix,
     mode: inputs.cacheMode ?? (backend.minOnly ? 'min' : 'max'),
-    options: inputs.cacheOptions,
+    options: { ...backend.optionsFromEnv?.(env, inputs.buildTool, inputs.cacheOptions), ...inputs.cacheOptions },
     cacheRepository,
     cacheRepositoryGiven: !!inputs.cacheRef,
     cacheDir: inputs.cacheDir ?? join(env.RUNNER_TEMP ?? '.', 'buildkit-cache', namespace.replace(/\//g, '-') || 'default'),
@@ -178,7 +178,7 @@ export function plan(inputs: Inputs, context: RunContext, env: Env): Plan {
       'Input "cache-backend": gha needs ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL (or ACTIONS_CACHE_URL), which GitHub sets in every job of a GitHub-hosted or self-hosted runner; outside one, pass them as env: or choose another cache-backend.'
     )
   }
-  for (const key of backend.secretOptions ?? []) if (inputs.cacheOptions[key]) secrets.push(inputs.cacheOptions[key])
+  for (const key of backend.secretOptions ?? []) if (settings.options[key]) secrets.push(settings.options[key])
 
   let importScopes = chain.imports
   if (access.readableRefs) {
@@ -208,7 +208,8 @@ export function plan(inputs: Inputs, context: RunContext, env: Env): Plan {
 
   const own = decision.cacheExport ? chain.own : undefined
   const chainImports = importScopes.length ? backend.imports(importScopes, settings) : []
-  const oneEach = chainImports.length === importScopes.length
+  // One import per scope, in chain order (s3/azblob add the commit's own name after them).
+  const oneEach = chainImports.length >= importScopes.length
   return {
     ...common,
     scope: chain.own ? scopeId(chain.own, settings) : '',

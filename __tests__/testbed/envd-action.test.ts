@@ -283,3 +283,65 @@ describe('envd with builder: a BuildKit address becomes an envd context', () => 
     expect(contexts()).toMatch(new RegExp(`bcb-\\w+ \\(current\\)\\s+unix\\s+unix://${bed.buildkitdSocket}\\s`))
   })
 })
+
+// s3 and azblob: envd sends BuildKit only the spec's attributes, so the action copies the
+// step's credentials into it (as buildx does for s3), and probes the chain's manifest objects
+// because envd takes one import.
+describe.each([
+  {
+    backend: 's3',
+    options: (bed: TestbedEnv) => [`bucket: ${bed.s3.bucket}`, `region: ${bed.s3.region}`, `endpoint_url: ${bed.s3.endpoint}`, 'use_path_style: true'].join('\n'),
+    // The way the README says: the credentials in the step's env, not in cache-options.
+    env: (bed: TestbedEnv) => ({ AWS_ACCESS_KEY_ID: bed.s3.accessKeyId, AWS_SECRET_ACCESS_KEY: bed.s3.secretAccessKey }),
+    secret: (bed: TestbedEnv) => bed.s3.secretAccessKey
+  },
+  {
+    backend: 'azblob',
+    options: (bed: TestbedEnv) => `account_url: ${bed.azblob.accountUrl}`,
+    env: (bed: TestbedEnv) => ({ BUILDKIT_AZURE_STORAGE_ACCOUNT_NAME: bed.azblob.accountName, BUILDKIT_AZURE_STORAGE_ACCESS_KEY: bed.azblob.accountKey }),
+    secret: (bed: TestbedEnv) => bed.azblob.accountKey
+  }
+])('envd with the $backend cache, credentials in the step environment', ({ backend, options, env, secret }) => {
+  let bed: TestbedEnv
+  const nonce = randomBytes(4).toString('hex')
+  let inputs: Record<string, string>
+  let main: RunResult
+  // The scope as main's build named it (the namespace comes from the image's name).
+  const scope = (name: string) => main.outputs.scope.replace(/main$/, name)
+  const run = (o: ScenarioOptions = {}): ScenarioOptions => ({ envd: true, env: env(bed), ...o })
+
+  beforeAll(async () => {
+    bed = testbedEnv()
+    inputs = { ...envdInputs(bed, nonce, envdFixture(steps(nonce, 'one'), bed), backend), 'cache-options': options(bed) }
+    main = await pushBuild('main', inputs, run())
+  })
+
+  it('1. a push to main builds cold and exports to main, the credentials masked', () => {
+    expect(cacheFigures(main)).toMatchObject({ exitCode: 0, cached: 0, total: 3, exported: 'true' })
+    expect(main.outputs['cache-to']).toContain(`type=${backend},name=${scope('main')};`)
+    expect(main.outputs['cache-to']).toContain('secret_access_key=***')
+    expect(main.log).not.toContain(secret(bed))
+    expect(main.outputs.command).not.toContain(secret(bed))
+    expect(main.masks).toContain(secret(bed))
+    expect(warningsOf(main)).toEqual([])
+  })
+
+  it("2. after buildkitd's state is wiped, pull request 7's first build finds no pr-7 manifest and takes every run() step from main's", async () => {
+    await pruneStandalone(bed)
+    const pr = await pullRequestBuild(7, 'main', inputs, run())
+    expect(cacheFigures(pr)).toMatchObject({ exitCode: 0, cached: 3, total: 3, exported: 'true', source: scope('main') })
+    expect(pr.log).toContain(`cache import: ${scope('pr-7')} has no cache yet, trying the next scope`)
+    expect(pr.log).toContain(`cache import: ${scope('main')} (found)`)
+    expect(pr.outputs['cache-from']).toMatch(new RegExp(`^type=${backend},name=${scope('main')},`))
+    expect(pr.summary).toContain(`${scope('pr-7')} ✗ → ${scope('main')} ✓`)
+    expect(warningsOf(pr)).toEqual([])
+    console.log(`envd ${backend}: main cold ${main.main.wallMs} ms, pull request 7 from main's cache ${pr.main.wallMs} ms (action steps, wall)`)
+  })
+
+  it('3. a second commit on pull request 7 imports its own scope first', async () => {
+    await pruneStandalone(bed)
+    const pr = await pullRequestBuild(7, 'main', inputs, run({ sha: 'e'.repeat(40) }))
+    expect(cacheFigures(pr)).toMatchObject({ exitCode: 0, cached: 3, total: 3, source: scope('pr-7') })
+    expect(pr.log).toContain(`cache import: ${scope('pr-7')} (found)`)
+  })
+})

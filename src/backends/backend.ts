@@ -29,7 +29,7 @@ export interface CacheImport {
   label: string
   attributes: Attributes
   /** How to tell before the build whether there is anything there (used where only one import is allowed). */
-  probe?: { kind: 'directory'; path: string } | { kind: 'registry'; ref: string }
+  probe?: { kind: 'directory'; path: string } | { kind: 'registry'; ref: string } | { kind: 'object-store' }
 }
 
 export interface Backend {
@@ -56,6 +56,11 @@ export interface Backend {
    * scope's own ref: whether a scope has a cache can then be listed through the REST API.
    */
   indexKey?(scope: Scope, settings: BackendSettings): string
+  /**
+   * Attributes taken from the step's environment where neither the tool nor BuildKit reads
+   * them there (BuildKit reads only its own daemon's environment), for options not given.
+   */
+  optionsFromEnv?(env: Readonly<Record<string, string | undefined>>, tool: ToolName, given: Readonly<Record<string, string>>): Record<string, string>
   /** Extra image tags the build must carry for the export to be found again (inline). */
   exportTags?(own: Scope, settings: BackendSettings): string[]
 }

@@ -1,6 +1,6 @@
 import { type Backend, type BackendSettings, exportAttributes, pick, scopeId } from './backend.js'
 
-type ObjectStoreShape = Pick<Backend, 'name' | 'sharedOptions' | 'exportOptions' | 'secretOptions' | 'requiredOptions'>
+type ObjectStoreShape = Pick<Backend, 'name' | 'sharedOptions' | 'exportOptions' | 'secretOptions' | 'requiredOptions' | 'optionsFromEnv'>
 
 /**
  * The commit's own manifest name. The export is written under the scope and under the commit
@@ -20,7 +20,12 @@ export function objectStoreBackend(shape: ObjectStoreShape): Backend {
     imports: (chain, settings) => {
       const commit = commitName(settings)
       const names = [...chain.map(scope => scopeId(scope, settings)), ...(commit ? [commit] : [])]
-      return names.map(name => ({ label: name, attributes: [['type', shape.name], ['name', name], ...pick(settings.options, shape.sharedOptions)] }))
+      // probe: envd takes one import, so the action looks for each name's manifest object first.
+      return names.map(name => ({
+        label: name,
+        attributes: [['type', shape.name], ['name', name], ...pick(settings.options, shape.sharedOptions)],
+        probe: { kind: 'object-store' }
+      }))
     },
     exportTo: (own, settings) => {
       const commit = commitName(settings)
