@@ -16,6 +16,8 @@ import { actionsCachesExist, lookUpMissingBranches } from './github-api.js'
 import { type BuildOutcome, sourceOf, writeSummary } from './summary.js'
 import type { Invocation } from './tools/tool.js'
 import { cleanUpClosedPullRequest } from './cleanup.js'
+import { runWatched } from './build-process.js'
+import { type CacheFailure, CacheWatch, type Stall, dedupe, failedScopes, failureWarning, importFailures, plainEvents, rawJsonEvents, readCacheTimeout, reasonOf, withGhaTimeout } from './cache-watch.js'
 
 async function readPayload(path: string | undefined): Promise<Record<string, any>> {
   if (!path) return {}
@@ -79,33 +81,32 @@ interface BuildRun {
   report: BuildReport
   denied: boolean
   exporterSetupFailed: boolean
+  /** Cache traffic made no progress for cache-timeout: the action stopped the build. */
+  stall?: Stall
 }
+
+/** cache-timeout in seconds (0: unwatched), set once per run before the first build. */
+let cacheTimeout = 0
+/** A cache layer download slower than this counts as no progress. */
+const MIN_BYTES_PER_SECOND = 16 * 1024
 
 async function runBuild(invocation: Invocation, p: Plan, env: Env): Promise<BuildRun> {
   const reader = TOOLS[p.tool].progress()
   let denied = false
   let exporterSetupFailed = false
-  let pending = ''
-  const take = (chunk: Buffer) => {
-    pending += chunk.toString('utf8')
-    const lines = pending.split('\n')
-    pending = lines.pop() ?? ''
-    for (const line of lines) {
-      if (/cache write denied/i.test(line)) denied = true
-      if (EXPORTER_SETUP_FAILED.test(line)) exporterSetupFailed = true
-      for (const out of reader.line(line)) core.info(out)
-    }
+  const onLine = (line: string) => {
+    if (/cache write denied/i.test(line)) denied = true
+    if (EXPORTER_SETUP_FAILED.test(line)) exporterSetupFailed = true
+    for (const out of reader.line(line)) core.info(out)
   }
-  const exitCode = await core.group(`Build: ${displayCommand(invocation, p.secrets)}`, () =>
-    exec.exec(invocation.file, invocation.args, {
-      env: { ...(env as Record<string, string>), ...invocation.env },
-      ignoreReturnCode: true,
-      silent: true,
-      listeners: { stdout: take, stderr: take }
-    })
+  const importing = invocation.args.some(arg => arg === '--cache-from' || arg === '--import-cache')
+  const watcher = new CacheWatch({ timeoutMs: cacheTimeout * 1000, minBytesPerSecond: MIN_BYTES_PER_SECOND, importing })
+  const events = p.tool === 'buildx' ? rawJsonEvents : plainEvents
+  const watch = cacheTimeout > 0 ? { watcher, feed: (line: string, now: number) => events(line).forEach(e => watcher.feed(e, now)) } : undefined
+  const { exitCode, stall } = await core.group(`Build: ${displayCommand(invocation, p.secrets)}`, () =>
+    runWatched(invocation.file, invocation.args, { ...(env as Record<string, string>), ...invocation.env }, onLine, watch)
   )
-  if (pending) for (const out of reader.line(pending)) core.info(out)
-  return { exitCode, report: reader.report(), denied, exporterSetupFailed }
+  return { exitCode, report: reader.report(), denied, exporterSetupFailed, stall }
 }
 
 /** A build that failed before any step because its cache export could not be set up runs again without it. */
@@ -170,8 +171,36 @@ export async function runMain(): Promise<void> {
   }
 }
 
+/** gha specs get BuildKit's `timeout` from cache-timeout, so its retry loop (429) ends as soon. */
+function withCacheTimeout(p: Plan, seconds: number): Plan {
+  return { ...p, imports: p.imports.map(i => ({ ...i, attributes: withGhaTimeout(i.attributes, seconds) })), exports: p.exports.map(e => withGhaTimeout(e, seconds)) }
+}
+
+/** Every cache import or export of these runs that failed for a reason other than "nothing there yet". */
+function cacheFailures(p: Plan, chosen: readonly CacheImport[], runs: readonly BuildRun[], denied: boolean): CacheFailure[] {
+  const attr = (i: CacheImport, key: string) => i.attributes.find(([k]) => k === key)?.[1]
+  // envd imports the one chosen candidate: that is the scope any failed import line is about.
+  const chain = TOOLS[p.tool].singleImport
+    ? chosen.map(i => ({ id: p.chain.find(s => s.location === i.label)?.id ?? i.label, location: attr(i, 'type') === 'registry' ? attr(i, 'ref') : undefined }))
+    : p.chain.map(s => ({ id: s.id, location: s.location }))
+  const failures = runs.flatMap(run => [
+    ...importFailures(p.backend, chain, run.report.imports),
+    ...run.report.exportErrors
+      .filter(error => !(denied && /cache write denied/i.test(error)))
+      .map(error => ({ kind: 'export' as const, backend: p.backend, scopes: [p.scope || '(own)'], ambiguous: false, reason: reasonOf(error) }))
+  ])
+  return dedupe(failures)
+}
+
+/** Which chain scopes a stalled import was about: the one it names, else all (the import was dropped). */
+function stalledScopes(p: Plan, stall: Stall): string[] {
+  const named = p.chain.filter(s => s.location && stall.what.includes(s.location))
+  return (named.length ? named : p.chain).map(s => s.id)
+}
+
 async function build(inputs: Inputs, context: RunContext, env: Env): Promise<void> {
-  let p = plan(inputs, context, env)
+  cacheTimeout = readCacheTimeout(name => core.getInput(name))
+  let p = withCacheTimeout(plan(inputs, context, env), cacheTimeout)
   for (const secret of p.secrets) core.setSecret(secret)
   await core.group('Cache plan', async () => logPlan(p))
   for (const warning of p.warnings) core.warning(warning)
@@ -200,9 +229,39 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
 
   const indexLookup = lookUpChainIndexes(p, inputs.githubToken, context, env)
   const started = Date.now()
-  const built = await buildWithFallback(p, chosen, env)
+  let built = await buildWithFallback(p, chosen, env)
+  const runs = [built.run]
+  const problems: string[] = []
+  const stalled = new Set<string>()
+  let used = chosen
+  const stall = built.run.stall
+  if (stall) {
+    const what = `${stall.what} made no progress for ${stall.idleSeconds} s (cache-timeout: ${cacheTimeout} s)`
+    if (stall.phase === 'export' && stall.resultWritten) {
+      problems.push(`Cache export to scope ${p.scope || '(own)'} (${p.backend}) stalled: ${what}. The action stopped it; the build's result is kept, its cache was not saved.`)
+      built = { ...built, run: { ...built.run, exitCode: 0 } }
+    } else if (stall.phase === 'import') {
+      for (const id of stalledScopes(p, stall)) stalled.add(id)
+      problems.push(`Cache import (${p.backend}) stalled: ${what}. The action stopped the build and built again without importing the cache.`)
+      used = []
+      core.setOutput('cache-from', '')
+      built = await buildWithFallback(built.p, used, env)
+      runs.push(built.run)
+    } else {
+      problems.push(`Cache export to scope ${p.scope || '(own)'} (${p.backend}) stalled before the build's result was written: ${what}. The action stopped the build and built again without exporting the cache.`)
+      const without = withoutExport(built.p, `the ${p.backend} cache export stalled (cache-timeout)`)
+      core.setOutput('cache-to', '')
+      core.setOutput('cache-export', 'false')
+      built = { p: without, run: await runBuild(invocationOf(without, used, env), without, env) }
+      runs.push(built.run)
+    }
+    if (built.run.stall) problems.push(`The build stalled again on cache traffic (${built.run.stall.what}); it was stopped.`)
+  }
   p = built.p
-  const { exitCode, report, denied } = built.run
+  const { exitCode, report } = built.run
+  const denied = runs.some(r => r.denied)
+  const failures = cacheFailures(p, chosen, runs, denied)
+  for (const failure of failures) problems.push(failureWarning(failure))
   const buildSeconds = (Date.now() - started) / 1000
   const metadata = await readMetadata(p.request.metadataFile)
 
@@ -211,14 +270,13 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
   core.setOutput('cached-steps', String(report.cachedSteps))
   core.setOutput('total-steps', String(report.totalSteps))
   core.setOutput('cache-hit-ratio', hitRatio(report))
-  for (const error of report.exportErrors) core.warning(`Cache export failed, the build went on: ${error}`)
-  // envd imports the one scope the action found: BuildKit failing to read it is news, not a miss.
-  if (TOOLS[p.tool].singleImport) for (const failed of report.imports.filter(i => i.error)) core.warning(`Cache import from ${chosen[0]?.label ?? failed.source} failed, the build went on without it: ${failed.error}`)
+  for (const problem of problems) core.warning(problem)
   if (denied) core.warning('The cache service denied the cache write (cache write denied): this run could not save its cache; the build went on.')
 
-  const source = cacheSource(p, report, chosen, restored?.key)
+  const source = cacheSource(p, report, used, restored?.key)
   core.setOutput('cache-source', source)
-  const outcome: BuildOutcome = { chosen, report, buildSeconds, exitCode, restored, cacheSource: source, indexFound: await indexLookup }
+  const failed = new Set([...failedScopes(failures), ...stalled])
+  const outcome: BuildOutcome = { chosen: used, report, buildSeconds, exitCode, restored, cacheSource: source, indexFound: await indexLookup, failed, problems }
   if (exitCode === 0 && p.local && p.cacheExport) outcome.localExport = await settleLocalExport(p, restored)
   await writeSummary(p, outcome)
   if (exitCode !== 0) core.setFailed(`${invocation.file} ${invocation.args[0]} failed with exit code ${exitCode}.`)

@@ -16,6 +16,10 @@ export interface BuildOutcome {
   localExport?: { bytes: number; freed: number; unchanged?: boolean }
   /** Per chain scope: whether the GitHub Actions cache held its index before the build (gha). */
   indexFound?: boolean[]
+  /** Chain scopes whose cache import failed or stalled (marked ⚠, not ✗: there may be a cache, it could not be read). */
+  failed?: ReadonlySet<string>
+  /** The cache warnings of this run, one line each. */
+  problems?: readonly string[]
 }
 
 export function formatBytes(bytes: number): string {
@@ -42,17 +46,19 @@ function restoreMarks(p: Plan, restored: BuildOutcome['restored']): string[] | u
 }
 
 /**
- * ✓ where the scope's cache was found, ✗ where it was looked for and missing, ? where nothing
- * says: the local restore, the gha index lookup, else BuildKit's import lines.
+ * ✓ where the scope's cache was found, ✗ where it was looked for and missing, ⚠ where reading
+ * it failed or stalled (the cache may be there), ? where nothing says: the local restore, the gha index lookup, else BuildKit's import lines.
  */
 export function chainMarks(p: Plan, outcome: BuildOutcome): string {
+  const failed = outcome.failed ?? new Set<string>()
   const marks = restoreMarks(p, outcome.restored) ?? outcome.indexFound?.map(found => (found ? '✓' : '✗'))
-  if (marks) return p.chain.map((scope, i) => `${scope.id} ${marks[i]}`).join(' → ')
+  if (marks) return p.chain.map((scope, i) => `${scope.id} ${failed.has(scope.id) ? '⚠' : marks[i]}`).join(' → ')
   const imports = outcome.report?.imports ?? []
   return p.chain
     .map(scope => {
       const seen = imports.filter(i => sourceOf(i.source, scope))
       // envd's one gha import is read under every ref of the chain: it is no one scope's.
+      if (failed.has(scope.id)) return `${scope.id} ⚠`
       if (p.tool === 'envd' && !scope.location) return `${scope.id} ?`
       const chosen = outcome.chosen.some(c => c.label === scope.location)
       if (seen.some(i => i.found) || (chosen && p.tool === 'envd' && (outcome.report?.cachedSteps ?? 0) > 0)) return `${scope.id} ✓`
@@ -82,6 +88,7 @@ export function summaryRows(p: Plan, outcome: BuildOutcome): Array<[string, stri
   rows.push(['Cache export', p.cacheExport ? `yes: ${where}` : `no: ${p.exportReason}`])
   if (outcome.restored) rows.push(['Local cache restored', outcome.restored.key ? `${outcome.restored.key} (${formatBytes(outcome.restored.bytes)})` : 'nothing'])
   if (outcome.localExport) rows.push(['Local cache exported', `${formatBytes(outcome.localExport.bytes)}${outcome.localExport.freed ? `, ${formatBytes(outcome.localExport.freed)} of dead blobs removed` : ''}; ${outcome.localExport.unchanged ? 'the same as the restored cache: not saved again' : 'saved in the post step'}`])
+  if (outcome.problems?.length) rows.push(['Cache problems', outcome.problems.map(line => `⚠ ${line}`).join('<br>')])
   if (p.tool === 'envd') rows.push(['Note', 'envd prints BuildKit\'s plain progress: cache import and export times and the scope a hit came from are not in it'])
   if (outcome.dryRun) rows.push(['Dry run', 'nothing was built'])
   return rows

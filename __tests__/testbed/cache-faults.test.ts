@@ -1,0 +1,168 @@
+// Issue 18: a sick cache never stalls or silently slows a build. Each cell: main exports a
+// healthy cache; after BuildKit's state is wiped, pull request 7 builds with a fault-injecting
+// proxy in front of the cache service (gha, v2) or the registry. It must exit 0 within
+// cache-timeout plus an uncached build, with the expected warning; then a healthy follow-up
+// build still takes its steps from the cache. Each cell has its own buildkitd; two run at once.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { randomBytes } from 'node:crypto'
+import { type TestbedEnv, fixtureContext, testbedEnv } from '../../testbed/env.js'
+import { type Fault, startFaultProxy } from '../../testbed/fault-proxy.js'
+import { type OwnBuilder, startOwnBuilder } from '../../testbed/own-builder.js'
+import type { RunResult } from '../../testbed/runner.js'
+import { cacheFigures, pullRequestBuild, pushBuild } from '../../testbed/scenario.js'
+
+const TIMEOUT_S = 10
+
+interface Cell {
+  backend: 'gha' | 'registry'
+  fault: Fault
+  /** The faulted build's warning. */
+  warning: RegExp
+  /** The faulted build still takes this many of 5 steps from the cache (default: don't care). */
+  cached?: number
+  /** A big layer under a changed last step: the faulted build must download it. */
+  bigLayer?: boolean
+  /** The healthy follow-up's warning (a corrupt index written by the faulted build), if any. */
+  followUpWarning?: RegExp
+}
+
+const CELLS: Cell[] = [
+  { backend: 'gha', fault: { mode: '500', on: 'read' }, warning: /Cache import from scope \S+pr-7 \(gha\) failed.*internal/ },
+  { backend: 'registry', fault: { mode: '500', on: 'read' }, warning: /Cache import from scope \S+main \(registry\) failed.*500/ },
+  { backend: 'gha', fault: { mode: 'hang', on: 'read' }, warning: /Cache import \(gha\) stalled/, cached: 0 },
+  { backend: 'registry', fault: { mode: 'hang', on: 'read' }, warning: /Cache import \(registry\) stalled/, cached: 0 },
+  { backend: 'gha', fault: { mode: '429', on: 'both' }, warning: /\(gha\) (failed|stalled)/ },
+  { backend: 'gha', fault: { mode: '503', on: 'read' }, warning: /Cache import from scope \S+ \(gha\) failed/ },
+  { backend: 'gha', fault: { mode: 'reset', on: 'read' }, warning: /Cache import from scope \S+ \(gha\) failed/ },
+  { backend: 'gha', fault: { mode: 'closed', on: 'both' }, warning: /\(gha\) failed.*connection refused/ },
+  { backend: 'registry', fault: { mode: 'closed', on: 'both' }, warning: /\(registry\) failed.*connection refused/ },
+  { backend: 'registry', fault: { mode: 'hang', on: 'write' }, warning: /Cache export to scope \S+pr-7 \(registry\) stalled/, cached: 4 },
+  { backend: 'gha', fault: { mode: 'hang', on: 'write' }, warning: /Cache export to scope \S+pr-7 \(gha\) (stalled|failed)/, cached: 4 },
+  { backend: 'gha', fault: { mode: 'slow', on: 'read' }, bigLayer: true, warning: /Cache import \(gha\) stalled/ },
+  { backend: 'gha', fault: { mode: 'truncate', on: 'write' }, warning: /.^/, followUpWarning: /Cache import from (scope|one of the scopes) \S+ \(gha\) failed.*(unexpected end of JSON input|EOF)/ }
+]
+
+const only = process.env.FAULT_CELLS ? new RegExp(process.env.FAULT_CELLS) : undefined
+const cellName = (c: Cell) => `${c.backend} ${c.fault.mode} on ${c.fault.on}`
+const selected = CELLS.filter(c => !only || only.test(cellName(c)))
+
+/** Runs at most `n` at once. */
+function limiter(n: number) {
+  let active = 0
+  const waiting: Array<() => void> = []
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (active >= n) await new Promise<void>(resolve => waiting.push(resolve))
+    active++
+    try {
+      return await task()
+    } finally {
+      active--
+      waiting.shift()?.()
+    }
+  }
+}
+
+interface CellResult {
+  main: RunResult
+  mainMs: number
+  faulted: RunResult
+  faultedMs: number
+  followUp: RunResult
+  requests: number
+}
+
+const warnings = (r: RunResult) => r.annotations.filter(a => a.level === 'warning').map(a => a.message)
+
+async function runCell(bed: TestbedEnv, cell: Cell, index: number): Promise<CellResult> {
+  const nonce = randomBytes(4).toString('hex')
+  const registryProxy = await startFaultProxy({ target: `http://${bed.registry}`, holdMs: 120_000 })
+  const blobProxy = await startFaultProxy({ target: bed.azblob.accountUrl, holdMs: 120_000 })
+  const azuriteOrigin = new URL(bed.azblob.accountUrl).origin
+  const serviceProxy = await startFaultProxy({ target: bed.cacheService!.url, rewrite: [[azuriteOrigin, blobProxy.url.replace(/\/$/, '')]], holdMs: 120_000 })
+  const proxies = [registryProxy, blobProxy, serviceProxy]
+  let builder: OwnBuilder | undefined
+  try {
+    builder = await startOwnBuilder(bed, `fault-${index}-${nonce}`, [registryProxy.host])
+    const last = (tag: string) => `echo ${tag}-${nonce} > /last`
+    const steps = (tag: string) => [
+      cell.bigLayer ? `head -c 3000000 /dev/urandom > /big-${nonce}` : `echo deps-${nonce} > /deps`,
+      `echo compile-${nonce} > /app`,
+      last(tag)
+    ]
+    const inputs: Record<string, string> = {
+      context: fixtureContext(steps('one'), bed),
+      'cache-backend': cell.backend,
+      tags: `${bed.registry}/fault-${nonce}/app:latest`,
+      builder: builder.name,
+      'cache-timeout': `${TIMEOUT_S}s`,
+      ...(cell.backend === 'registry' && { 'cache-ref': `${registryProxy.host}/fault-${nonce}/cache` })
+    }
+    const options = {
+      bed,
+      protocol: 'v2' as const,
+      env: { DOCKER_CONFIG: builder.dockerConfig, ACTIONS_RESULTS_URL: serviceProxy.url, GITHUB_API_URL: bed.cacheService!.url.replace(/\/$/, '') }
+    }
+    const t0 = Date.now()
+    const main = await pushBuild('main', inputs, options)
+    const mainMs = Date.now() - t0
+    await builder.prune()
+    const faultedInputs = cell.bigLayer ? { ...inputs, context: fixtureContext([...steps('one').slice(0, 2), last('two')], bed) } : inputs
+    const targets = cell.backend === 'gha' ? [serviceProxy, blobProxy] : [registryProxy]
+    for (const proxy of targets) await proxy.set(cell.fault)
+    const before = targets.reduce((n, p) => n + p.seen.length, 0)
+    const t1 = Date.now()
+    const faulted = await pullRequestBuild(7, 'main', faultedInputs, options)
+    const faultedMs = Date.now() - t1
+    const requests = targets.reduce((n, p) => n + p.seen.length, 0) - before
+    for (const proxy of targets) await proxy.set({ mode: 'none', on: 'both' })
+    await builder.prune()
+    const followUp = await pullRequestBuild(7, 'main', inputs, { ...options, sha: 'e'.repeat(40) })
+    return { main, mainMs, faulted, faultedMs, followUp, requests }
+  } finally {
+    await builder?.stop()
+    await Promise.all(proxies.map(p => p.close()))
+  }
+}
+
+describe('a sick cache never stalls or silently slows a build', () => {
+  let bed: TestbedEnv
+  const results = new Map<Cell, Promise<CellResult>>()
+
+  beforeAll(() => {
+    bed = testbedEnv()
+    const slot = limiter(2)
+    selected.forEach((cell, i) => {
+      const result = slot(() => runCell(bed, cell, i))
+      result.catch(() => undefined)
+      results.set(cell, result)
+    })
+  })
+
+  afterAll(async () => {
+    await Promise.allSettled(results.values())
+  })
+
+  it.each(selected.map(c => [cellName(c), c] as const))('%s', async (_, cell) => {
+    const r = await results.get(cell)!
+    const summary = {
+      cell: cellName(cell),
+      mainSeconds: r.mainMs / 1000,
+      faultedSeconds: r.faultedMs / 1000,
+      requests: r.requests,
+      faulted: { ...cacheFigures(r.faulted), warnings: warnings(r.faulted) },
+      followUp: { ...cacheFigures(r.followUp), warnings: warnings(r.followUp) }
+    }
+    console.log(JSON.stringify(summary, null, 2))
+    expect(cacheFigures(r.main)).toMatchObject({ exitCode: 0, total: 5 })
+    // The faulted build: exit 0, the warning, the time bound.
+    expect(r.faulted.main.exitCode).toBe(0)
+    if (cell.warning.source !== '.^') expect(warnings(r.faulted)).toEqual(expect.arrayContaining([expect.stringMatching(cell.warning)]))
+    if (cell.cached !== undefined) expect(Number(r.faulted.outputs['cached-steps'])).toBe(cell.cached)
+    expect(r.faultedMs).toBeLessThan(TIMEOUT_S * 1000 + r.mainMs * 2 + 20_000)
+    if (cell.warning.source !== '.^') expect(r.faulted.summary).toMatch(/⚠/)
+    // The healthy follow-up still takes its steps from the cache.
+    expect(cacheFigures(r.followUp)).toMatchObject({ exitCode: 0, cached: 5, total: 5 })
+    if (cell.followUpWarning) expect(warnings(r.followUp)).toEqual(expect.arrayContaining([expect.stringMatching(cell.followUpWarning)]))
+    else expect(warnings(r.followUp)).toEqual([])
+  })
+})
