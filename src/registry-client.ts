@@ -53,10 +53,15 @@ function baseUrl(host: string): string {
 }
 
 /** One request to a registry (path: `/v2/…`), anonymously first, then as the 401 challenge asks. */
-async function registryRequest(host: string, path: string, method: 'GET' | 'HEAD' | 'DELETE'): Promise<Response> {
+async function registryRequest(host: string, path: string, method: 'GET' | 'HEAD' | 'DELETE' | 'PUT', body?: { type: string; data: ArrayBuffer }): Promise<Response> {
   const url = `${baseUrl(host)}${path}`
   const send = (authorization?: string) =>
-    fetch(url, { method, headers: { Accept: ACCEPT, ...(authorization && { Authorization: authorization }) }, signal: AbortSignal.timeout(10000) })
+    fetch(url, {
+      method,
+      headers: { Accept: ACCEPT, ...(body && { 'Content-Type': body.type }), ...(authorization && { Authorization: authorization }) },
+      ...(body && { body: body.data }),
+      signal: AbortSignal.timeout(10000)
+    })
   let response = await send()
   if (response.status === 401) {
     const basic = await dockerLogin(host)
@@ -147,4 +152,25 @@ export async function deleteRegistryTag(ref: string): Promise<TagDeletion> {
   if (other) return { result: 'kept', reason: `tag ${other} points at the same manifest, and deleting the manifest would delete that tag too (the cache tag takes no space of its own)` }
   const response = await manifestRequest(ref, 'DELETE', digest).catch(() => undefined)
   return { result: response?.ok ? 'deleted' : response?.status === 404 ? 'missing' : 'unsupported' }
+}
+
+/**
+ * Tags `source`'s manifest (an image or an index, byte for byte) as `target` in the same
+ * registry: what a second image name does in buildx. The blobs must already be in the target's
+ * repository (the same repository, or one the registry mounts them into).
+ */
+export async function copyTag(source: string, target: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+  const from = splitImageRef(source)
+  const to = splitImageRef(target)
+  if (!from.host || from.host !== to.host) return { ok: false, reason: `${target} is not in the registry of ${source}` }
+  try {
+    const got = await registryRequest(from.host, manifestPath(from.path, from.tag), 'GET')
+    if (!got.ok) return { ok: false, reason: `reading ${source} answered HTTP ${got.status}` }
+    const type = got.headers.get('content-type') ?? 'application/vnd.oci.image.manifest.v1+json'
+    const data = await got.arrayBuffer()
+    const put = await registryRequest(to.host!, manifestPath(to.path, to.tag), 'PUT', { type, data })
+    return put.ok ? { ok: true } : { ok: false, reason: `writing ${target} answered HTTP ${put.status}` }
+  } catch (error) {
+    return { ok: false, reason: (error as Error).message }
+  }
 }

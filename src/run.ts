@@ -10,6 +10,7 @@ import { type Env, type Plan, displayCommand, invocationOf, maskSecrets, plan, s
 import { type BuildReport, hitRatio } from './progress.js'
 import { TOOLS } from './tools/index.js'
 import { chooseImport } from './import-choice.js'
+import { tagInlineCache } from './inline-tag.js'
 import { type Restored, restoreLocalCache } from './local-cache.js'
 import { LOCAL_STATE, type LocalCacheState } from './local-state.js'
 import { actionsCachesExist, lookUpMissingBranches } from './github-api.js'
@@ -259,6 +260,7 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
   }
   p = built.p
   const { exitCode, report } = built.run
+  if (exitCode === 0) await tagInlineCache(p)
   const denied = runs.some(r => r.denied)
   const failures = cacheFailures(p, chosen, runs, denied)
   for (const failure of failures) problems.push(failureWarning(failure))

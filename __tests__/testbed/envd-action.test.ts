@@ -345,3 +345,49 @@ describe.each([
     expect(pr.log).toContain(`cache import: ${scope('pr-7')} (found)`)
   })
 })
+
+// inline: envd takes one image name, so the action tags the pushed image as the scope's cache
+// tag itself; the next runs probe and import those tags as registry caches.
+describe('envd with the inline cache (the pushed image carries it)', () => {
+  let bed: TestbedEnv
+  const nonce = randomBytes(4).toString('hex')
+  let inputs: Record<string, string>
+  let main: RunResult
+  let repository: string
+  const scope = (name: string) => main.outputs.scope.replace(/main$/, name)
+
+  beforeAll(async () => {
+    bed = testbedEnv()
+    repository = `${bed.registry}/envd-${nonce}/env`
+    inputs = {
+      ...envdInputs(bed, nonce, envdFixture(steps(nonce, 'one'), bed), 'inline'),
+      outputs: `type=image,name=${repository}:latest,push=true`
+    }
+    main = await pushBuild('main', inputs, { envd: true })
+  })
+
+  it("1. a push to main builds cold, pushes the image with its inline cache, and tags it as main's cache tag", () => {
+    expect(cacheFigures(main)).toMatchObject({ exitCode: 0, cached: 0, total: 3, exported: 'true' })
+    expect(main.outputs['cache-to']).toBe('type=inline')
+    expect(main.log).toMatch(new RegExp(`inline cache: ${repository}:latest tagged as ${repository}:buildcache-\\S*main`))
+    expect(warningsOf(main)).toEqual([])
+  })
+
+  it("2. after buildkitd's state is wiped, pull request 7's first build takes every run() step from main's image", async () => {
+    await pruneStandalone(bed)
+    const pr = await pullRequestBuild(7, 'main', inputs, { envd: true })
+    expect(cacheFigures(pr)).toMatchObject({ exitCode: 0, cached: 3, total: 3, exported: 'true', source: scope('main') })
+    expect(pr.log).toMatch(/cache import: \S+:buildcache-\S*pr-7 has no cache yet, trying the next scope/)
+    expect(pr.outputs['cache-from']).toMatch(new RegExp(`^type=registry,ref=${repository}:buildcache-\\S*main$`))
+    expect(pr.log).toMatch(/inline cache: \S+ tagged as \S+:buildcache-\S*pr-7/)
+    expect(warningsOf(pr)).toEqual([])
+    console.log(`envd inline: main cold ${main.main.wallMs} ms, pull request 7 from main's cache ${pr.main.wallMs} ms (action steps, wall)`)
+  })
+
+  it('3. a second commit on pull request 7 imports its own cache tag first', async () => {
+    await pruneStandalone(bed)
+    const pr = await pullRequestBuild(7, 'main', inputs, { envd: true, sha: 'e'.repeat(40) })
+    expect(cacheFigures(pr)).toMatchObject({ exitCode: 0, cached: 3, total: 3, source: scope('pr-7') })
+    expect(pr.log).toMatch(/cache import: \S+:buildcache-\S*pr-7 \(found\)/)
+  })
+})
