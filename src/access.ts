@@ -26,7 +26,12 @@ function base64UrlDecode(part: string): string {
   return Buffer.from(part.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8')
 }
 
-/** Decodes the runtime token's `ac` claim; undefined when the token is not a JWT with one. */
+/**
+ * Decodes the runtime token's `ac` claim as GitHub shapes it: a list of git refs, each with
+ * read (1) and write (2) bits. Undefined for any other shape, which says nothing the action
+ * can rely on: act and the Gitea and Forgejo runners give `[{"Scope":"","Permission":2}]` and
+ * a cache server that does not check it. Then the service decides, and a refusal is a warning.
+ */
 export function decodeTokenScopes(token: string | undefined): TokenScopes | undefined {
   const payload = token?.split('.')[1]
   if (!payload) return undefined
@@ -34,7 +39,8 @@ export function decodeTokenScopes(token: string | undefined): TokenScopes | unde
     const claims = JSON.parse(base64UrlDecode(payload))
     const entries: Array<{ Scope: string; Permission: number }> =
       typeof claims.ac === 'string' ? JSON.parse(claims.ac) : claims.ac
-    if (!Array.isArray(entries)) return undefined
+    if (!Array.isArray(entries) || entries.length === 0) return undefined
+    if (!entries.every(e => typeof e.Scope === 'string' && e.Scope.startsWith('refs/') && Number.isInteger(e.Permission))) return undefined
     return {
       readable: entries.filter(e => (e.Permission & 1) !== 0).map(e => e.Scope),
       writable: entries.filter(e => (e.Permission & 2) !== 0).map(e => e.Scope)

@@ -1,10 +1,30 @@
 import * as core from '@actions/core'
 import type { RunContext } from './context.js'
-import { deleteActionsCachesOfRef } from './github-api.js'
+import type { KeyMatch } from './backends/backend.js'
+import { type DeletedCache, deleteActionsCachesOfRef } from './github-api.js'
 import type { Inputs } from './inputs.js'
 import { type Env, plan } from './plan.js'
 import { type TagDeletion, deleteRegistryTag } from './registry-client.js'
 import { formatBytes } from './summary.js'
+
+/**
+ * A pull request's caches live under `refs/pull/N/merge` (its pull_request runs), and under its
+ * base and the default branch where pull_request_target and issue_comment runs wrote its scope:
+ * there only the keys of its own scope go.
+ */
+async function deletePullRequestCaches(token: string, env: Env, context: RunContext, ownedKeys: (ref: string) => KeyMatch): Promise<DeletedCache[]> {
+  const branchRefs = [...new Set([context.baseBranch, context.defaultBranch].filter(Boolean).map(branch => `refs/heads/${branch}`))]
+  try {
+    const deleted = await deleteActionsCachesOfRef(token, env, context, `refs/pull/${context.pullRequest}/merge`)
+    for (const ref of branchRefs) deleted.push(...(await deleteActionsCachesOfRef(token, env, context, ref, ownedKeys(ref))))
+    return deleted
+  } catch (error) {
+    if ((error as { status?: number }).status === 403) {
+      throw new Error(`cleanup: github-token may not delete caches (${(error as Error).message}); give the job "permissions: actions: write".`)
+    }
+    throw error
+  }
+}
 
 /**
  * `cleanup: true` on a closed pull request: delete that pull request's caches, which no run
@@ -15,25 +35,15 @@ export async function cleanUpClosedPullRequest(inputs: Inputs, context: RunConte
     core.notice('cleanup: true deletes the caches of a closed pull request; this run is not a closed pull_request event, so nothing is deleted.')
     return
   }
-  const ref = `refs/pull/${context.pullRequest}/merge`
   const p = plan({ ...inputs, cacheExport: 'true' }, context, env)
   let lines: string[]
   let freed = 0
-  if (inputs.cacheBackend === 'gha' || inputs.cacheBackend === 'local') {
+  if (p.ownedKeys) {
     if (!inputs.githubToken) throw new Error('cleanup needs github-token with the actions: write permission.')
-    let deleted
-    try {
-      deleted = await deleteActionsCachesOfRef(inputs.githubToken, env, context, ref)
-    } catch (error) {
-      const status = (error as { status?: number }).status
-      if (status === 403) {
-        throw new Error(`cleanup: github-token may not delete caches (${(error as Error).message}); give the job "permissions: actions: write".`)
-      }
-      throw error
-    }
+    const deleted = await deletePullRequestCaches(inputs.githubToken, env, context, p.ownedKeys)
     freed = deleted.reduce((sum, d) => sum + d.bytes, 0)
     lines = deleted.map(d => `deleted cache ${d.key} (${formatBytes(d.bytes)})`)
-    if (!lines.length) lines = [`no GitHub Actions caches under ${ref}`]
+    if (!lines.length) lines = [`no GitHub Actions caches of pull request #${context.pullRequest}`]
   } else if (inputs.cacheBackend === 'registry' || inputs.cacheBackend === 'inline') {
     const own = p.exports[0]?.find(([key]) => key === 'ref')?.[1]
     const tagRef = inputs.cacheBackend === 'inline' ? p.extraTags[0] : own

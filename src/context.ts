@@ -101,6 +101,17 @@ export function runContext(env: GithubEnv, payload: Payload): RunContext {
   if (event === 'release' && payload.release?.tag_name) {
     return { ...common, kind: 'tag', tag: payload.release.tag_name }
   }
+  // A same-repository pull request's run names its pull request (a fork's lists none).
+  const triggeringPullRequest = payload.workflow_run?.pull_requests?.[0]
+  if (event === 'workflow_run' && PULL_REQUEST_EVENTS.has(payload.workflow_run.event) && triggeringPullRequest?.number) {
+    return {
+      ...common,
+      kind: 'pull-request',
+      pullRequest: Number(triggeringPullRequest.number),
+      baseBranch: triggeringPullRequest.base?.ref,
+      branch: payload.workflow_run.head_branch
+    }
+  }
   if (event === 'workflow_run' && payload.workflow_run?.head_branch) {
     const run = payload.workflow_run
     const fromFork = isFork(run.head_repository?.full_name, payload.repository?.full_name)

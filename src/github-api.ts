@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
 import type { getOctokit } from '@actions/github'
+import type { KeyMatch } from './backends/backend.js'
 import type { RunContext } from './context.js'
 import type { Env } from './plan.js'
 
@@ -25,7 +26,8 @@ export async function lookUpMissingBranches(context: RunContext, token: string |
   const needsBase = context.kind === 'pull-request' && !context.baseBranch && context.pullRequest !== undefined
   if ((context.defaultBranch && !needsBase) || !context.repository) return context
   if (!token) {
-    core.warning('The event does not name the default branch and no github-token is set: the chain leaves it out.')
+    const missing = [!context.defaultBranch && 'the default branch', needsBase && "the pull request's base branch"].filter(Boolean).join(' and ')
+    core.warning(`The event does not name ${missing} and no github-token is set: the chain leaves it out.`)
     return context
   }
   const octokit = await client(token, env)
@@ -34,7 +36,7 @@ export async function lookUpMissingBranches(context: RunContext, token: string |
     if (!filled.defaultBranch) filled.defaultBranch = (await octokit.rest.repos.get(ownerRepo(context))).data.default_branch
     if (needsBase) filled.baseBranch = (await octokit.rest.pulls.get({ ...ownerRepo(context), pull_number: context.pullRequest! })).data.base.ref
   } catch (error) {
-    core.warning(`Could not look up the ${filled.defaultBranch ? 'base' : 'default'} branch with github-token: ${(error as Error).message}`)
+    core.warning(`Could not look up the ${filled.defaultBranch ? "pull request's base" : 'default'} branch with github-token: ${(error as Error).message}`)
   }
   return filled
 }
@@ -44,11 +46,15 @@ export interface DeletedCache {
   bytes: number
 }
 
-/** Deletes every GitHub Actions cache of one ref (listing by ref, deleting by id, as the API requires). */
-export async function deleteActionsCachesOfRef(token: string, env: Env, context: RunContext, ref: string): Promise<DeletedCache[]> {
+/**
+ * Deletes the GitHub Actions caches of one ref (listing by ref, deleting by id, as the API
+ * requires): every one, or with `keys` only those it matches.
+ */
+export async function deleteActionsCachesOfRef(token: string, env: Env, context: RunContext, ref: string, keys?: KeyMatch): Promise<DeletedCache[]> {
   const octokit = await client(token, env)
   const { owner, repo } = ownerRepo(context)
-  const caches = await octokit.paginate(octokit.rest.actions.getActionsCacheList, { owner, repo, ref, per_page: 100 })
+  const listed = await octokit.paginate(octokit.rest.actions.getActionsCacheList, { owner, repo, ref, per_page: 100, ...(keys && { key: keys.prefix }) })
+  const caches = keys ? listed.filter(entry => keys.matches(entry.key ?? '')) : listed
   const deleted: DeletedCache[] = []
   for (const entry of caches) {
     try {

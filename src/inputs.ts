@@ -20,6 +20,10 @@ export interface Inputs extends BuildOptions {
   githubToken?: string
   dryRun: boolean
   cleanup: boolean
+  /** buildx: what to do when the builder's driver cannot export the cache (off: build without the export). */
+  driverFallback: 'off' | 'docker-container'
+  /** `--driver-opt` values for the builder driver-fallback creates. */
+  driverFallbackOpts: string[]
 }
 
 export class InputError extends Error {}
@@ -102,6 +106,13 @@ function checkCacheOptions(backendName: string, options: Record<string, string>)
   if (empty) throw new InputError(`Input "cache-options": ${JSON.stringify(empty)} is empty; give it a value or leave it out.`)
 }
 
+/** Names of the tag grammar separated by `/`, as the namespace derived from an image path is. */
+function scopePrefix(value: string): string | undefined {
+  if (value === '') return undefined
+  if (/^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$/.test(value)) return value
+  throw new InputError(`Input "scope-prefix": ${JSON.stringify(value)} is not allowed; use letters, digits, ".", "_" and "-", with "/" between parts (e.g. "team-a/app").`)
+}
+
 export function readInputs(get: InputReader): Inputs {
   const text = (name: string) => get(name).trim()
   const optional = (name: string) => text(name) || undefined
@@ -117,7 +128,7 @@ export function readInputs(get: InputReader): Inputs {
   if (cacheBackend !== 'none') checkCacheOptions(cacheBackend, options)
   else if (Object.keys(options).length) throw new InputError('Input "cache-options": given, but cache-backend is none.')
 
-  return {
+  const inputs: Inputs = {
     buildTool,
     builder: optional('builder'),
     context: text('context') || '.',
@@ -135,13 +146,18 @@ export function readInputs(get: InputReader): Inputs {
     cacheOptions: options,
     cacheRef: optional('cache-ref'),
     cacheDir: optional('cache-dir'),
-    scopePrefix: optional('scope-prefix'),
+    scopePrefix: scopePrefix(text('scope-prefix')),
     fallbackBranches: list(get('fallback-branches'), true),
     cacheExport: oneOf('cache-export', text('cache-export') || 'auto', ['auto', 'true', 'false'] as const),
     cacheFrom: list(get('cache-from'), false),
     cacheTo: list(get('cache-to'), false),
     githubToken: optional('github-token'),
     dryRun: bool('dry-run', text('dry-run'), false),
-    cleanup: bool('cleanup', text('cleanup'), false)
+    cleanup: bool('cleanup', text('cleanup'), false),
+    driverFallback: oneOf('driver-fallback', text('driver-fallback') || 'off', ['off', 'docker-container'] as const),
+    driverFallbackOpts: list(get('driver-fallback-opts'), false)
   }
+  const refused = TOOLS[buildTool].check?.(inputs)
+  if (refused) throw new InputError(`Input "${refused.input}": ${refused.reason} (build-tool: ${buildTool}).`)
+  return inputs
 }

@@ -1,12 +1,12 @@
 import { join } from 'node:path'
 import { type CacheAccess, UNRESTRICTED, actionsCacheAccess, usesCacheServiceV2 } from './access.js'
-import type { Backend, BackendSettings, CacheImport } from './backends/backend.js'
+import type { Backend, BackendSettings, CacheImport, KeyMatch } from './backends/backend.js'
 import { scopeId } from './backends/backend.js'
-import { LOCAL_EXPORT_DIR, LOCAL_IMPORT_DIR } from './backends/local.js'
+import { LOCAL_EXPORT_DIR, LOCAL_IMPORT_DIR, localKeyPrefix } from './backends/local.js'
 import { BACKENDS } from './backends/index.js'
 import type { RunContext } from './context.js'
 import { InputError, type Inputs } from './inputs.js'
-import { imagePath, imageRepository, safeName } from './names.js'
+import { imagePath, imageRepository, platformsName, safeName } from './names.js'
 import { type Scope, scopeChain } from './scopes.js'
 import { type Attributes, decodeSpec, encodeSpec } from './spec.js'
 import type { BuildRequest, Invocation } from './tools/tool.js'
@@ -45,18 +45,33 @@ export interface Plan {
   importReason?: string
   needsBuildKitDriver: boolean
   local?: LocalCachePlan
+  /** The Actions cache keys the own scope's export is saved under, when written by a run on `ref` (clean-up). */
+  ownedKeys?: (ref: string) => KeyMatch
   request: BuildRequest
   /** Values to mask in every log line and in the `command` output. */
   secrets: string[]
   warnings: string[]
   notices: string[]
+  /** Plain lines for the log's plan section. */
+  details: string[]
 }
 
-/** Keeps images or targets built in one repository from sharing (and overwriting) a scope. */
+/**
+ * Keeps images, targets and platforms built in one repository from sharing (and overwriting) a
+ * scope: the scope-prefix (else the image's path, else the target or the file), then the
+ * platforms, each part a name of the tag grammar.
+ */
+function namespaceParts(inputs: Inputs): { named: string[]; platforms: string[] } {
+  const raw = inputs.scopePrefix ?? (inputs.tags.length ? imagePath(inputs.tags[0]) : inputs.target ?? inputs.file ?? '')
+  return {
+    named: raw.split('/').filter(Boolean).map(part => safeName(part)),
+    platforms: inputs.platforms.length ? [platformsName(inputs.platforms)] : []
+  }
+}
+
 export function namespaceOf(inputs: Inputs): string {
-  if (inputs.scopePrefix) return inputs.scopePrefix
-  const raw = inputs.tags.length ? imagePath(inputs.tags[0]) : inputs.target ?? inputs.file ?? ''
-  return raw.split('/').filter(Boolean).map(part => safeName(part)).join('/')
+  const { named, platforms } = namespaceParts(inputs)
+  return [...named, ...platforms].join('/')
 }
 
 function actionsCacheService(env: Env): BackendSettings['actionsCache'] {
@@ -67,15 +82,29 @@ function actionsCacheService(env: Env): BackendSettings['actionsCache'] {
   return useV2 ? { urlV2: url, token } : { url, token }
 }
 
+/**
+ * What GitHub's cache rules allow a backend carried by the Actions cache service. A backend that
+ * BuildKit itself points at the service (gha) has no cache at all without it; that is a warning,
+ * not a failed step (act runs jobs without a runtime token by default).
+ */
+function cacheAccess(backend: Backend, settings: BackendSettings, env: Env): CacheAccess & { serviceMissing?: boolean } {
+  if (!backend.usesActionsCache) return UNRESTRICTED
+  const access = actionsCacheAccess(env.ACTIONS_RUNTIME_TOKEN, env.ACTIONS_CACHE_MODE)
+  if (settings.actionsCache || !backend.buildsThroughActionsCache || !(access.canImport || access.canExport)) return access
+  const reason = 'the job has no cache service (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL or ACTIONS_CACHE_URL are not set; GitHub\'s runners always set them, act only with its cache server on)'
+  return { canImport: false, canExport: false, importDenied: reason, exportDenied: reason, serviceMissing: true }
+}
+
 function settingsFor(inputs: Inputs, env: Env, backend: Backend, context: RunContext): BackendSettings {
   const namespace = namespaceOf(inputs)
+  const parts = namespaceParts(inputs)
   const cacheRepository = inputs.cacheRef
     ? imageRepository(inputs.cacheRef)
     : inputs.tags.length ? imageRepository(inputs.tags[0]) : undefined
   return {
     tool: inputs.buildTool,
     namespace,
-    explicitNamespace: !!inputs.scopePrefix,
+    tagNamespace: inputs.cacheRef || inputs.scopePrefix ? [...parts.named, ...parts.platforms] : parts.platforms,
     mode: inputs.cacheMode ?? (backend.minOnly ? 'min' : 'max'),
     options: { ...backend.optionsFromEnv?.(env, inputs.buildTool, inputs.cacheOptions), ...inputs.cacheOptions },
     cacheRepository,
@@ -99,7 +128,8 @@ function buildRequest(inputs: Inputs, env: Env): BuildRequest {
     target: inputs.target,
     outputs: inputs.outputs,
     builder: inputs.builder,
-    metadataFile: join(env.RUNNER_TEMP ?? '.', 'branch-cache-build-metadata.json')
+    // One file per step (GITHUB_ACTION names the step), so no step reads another's digest.
+    metadataFile: join(env.RUNNER_TEMP ?? '.', `branch-cache-build-${safeName(env.GITHUB_ACTION || 'step')}-metadata.json`)
   }
 }
 
@@ -129,8 +159,7 @@ function rawImports(specs: readonly string[]): CacheImport[] {
 }
 
 function localCachePlan(settings: BackendSettings, own: Scope | undefined, chain: readonly Scope[], access: CacheAccess, hasService: boolean, sha: string): LocalCachePlan {
-  // `#` ends the scope: no scope name holds one, so `main#` never matches `main-hotfix#…`.
-  const keyOf = (scope: Scope) => `buildkit-${scopeId(scope, settings)}#`
+  const keyOf = (scope: Scope) => localKeyPrefix(scope, settings)
   return {
     dir: settings.cacheDir,
     importDir: join(settings.cacheDir, LOCAL_IMPORT_DIR),
@@ -152,8 +181,9 @@ export function plan(inputs: Inputs, context: RunContext, env: Env): Plan {
   const request = buildRequest(inputs, env)
   const warnings: string[] = []
   const notices: string[] = []
+  const details: string[] = []
   const secrets = [env.ACTIONS_RUNTIME_TOKEN, inputs.githubToken].filter((s): s is string => !!s)
-  const common = { tool: inputs.buildTool, backend: inputs.cacheBackend, context, request, secrets, warnings, notices }
+  const common = { tool: inputs.buildTool, backend: inputs.cacheBackend, context, request, secrets, warnings, notices, details }
 
   if (!backend) {
     return {
@@ -172,32 +202,30 @@ export function plan(inputs: Inputs, context: RunContext, env: Env): Plan {
   const settings = settingsFor(inputs, env, backend, context)
   const settingError = backend.check?.(settings)
   if (settingError) throw new InputError(`Input "${settingError.split(':')[0]}":${settingError.slice(settingError.indexOf(':') + 1)}`)
-  const access = backend.usesActionsCache ? actionsCacheAccess(env.ACTIONS_RUNTIME_TOKEN, env.ACTIONS_CACHE_MODE) : UNRESTRICTED
-  if (backend.name === 'gha' && !settings.actionsCache && (access.canImport || access.canExport)) {
-    throw new InputError(
-      'Input "cache-backend": gha needs ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL (or ACTIONS_CACHE_URL), which GitHub sets in every job of a GitHub-hosted or self-hosted runner; outside one, pass them as env: or choose another cache-backend.'
-    )
-  }
+  const access = cacheAccess(backend, settings, env)
+  if (access.serviceMissing) warnings.push(`No ${backend.name} cache for this build: ${access.importDenied}.`)
   for (const key of backend.secretOptions ?? []) if (settings.options[key]) secrets.push(settings.options[key])
 
   let importScopes = chain.imports
   if (access.readableRefs) {
     const readable = new Set(access.readableRefs)
     for (const scope of importScopes.filter(s => !readable.has(s.ref))) {
-      warnings.push(
-        `Cache scope "${scope.name}" (${scope.ref}) is not readable by this job's runtime token: GitHub lets a run read only its own ref, its base branch and the default branch. Skipping it.`
-      )
+      const skipped = `Cache scope "${scope.name}" lives under ${scope.ref}, which this job's runtime token cannot read (GitHub lets a run read its own ref, its base branch and the default branch): skipped.`
+      // A fallback branch is the user's choice, so it is news; the others follow from the trigger.
+      ;(scope.role === 'fallback' ? warnings : details).push(skipped)
     }
     importScopes = importScopes.filter(s => readable.has(s.ref))
   }
   if (!access.canImport) {
-    notices.push(`Cache import skipped: ${access.importDenied}.`)
+    if (!access.serviceMissing) notices.push(`Cache import skipped: ${access.importDenied}.`)
     importScopes = []
   }
 
-  const decision = exportDecision(inputs, chain, access)
+  const blocked = backend.exportBlocked?.(inputs)
+  const allowed = exportDecision(inputs, chain, access)
+  const decision = allowed.cacheExport && blocked ? { cacheExport: false, reason: blocked } : allowed
   if (decision.warning) warnings.push(decision.warning)
-  if (!access.canImport && !access.canExport) notices.push(`No ${backend.name} cache for this build (${access.importDenied}): it runs uncached.`)
+  if (!access.canImport && !access.canExport && !access.serviceMissing) notices.push(`No ${backend.name} cache for this build (${access.importDenied}): it runs uncached.`)
 
   const local = backend.name === 'local'
     ? localCachePlan(settings, chain.own, importScopes, access, !!settings.actionsCache, context.sha)
@@ -220,13 +248,14 @@ export function plan(inputs: Inputs, context: RunContext, env: Env): Plan {
       ...(backend.indexKey && { indexKey: backend.indexKey(scope, settings) })
     })),
     imports: [...chainImports, ...rawImports(inputs.cacheFrom)],
-    exports: [...(own ? [backend.exportTo(own, settings)] : []), ...inputs.cacheTo.map(decodeSpec)],
+    exports: [...(own ? [backend.exportTo(own, settings, chain.imports)] : []), ...inputs.cacheTo.map(decodeSpec)],
     extraTags: own ? backend.exportTags?.(own, settings) ?? [] : [],
     cacheExport: decision.cacheExport,
     exportReason: decision.reason,
     importReason: access.importDenied,
     needsBuildKitDriver: inputs.buildTool === 'buildx' && !!backend.needsBuildKitDriver,
-    local
+    local,
+    ...(chain.own && backend.ownedKeys && { ownedKeys: (ref: string) => backend.ownedKeys!({ ...chain.own!, ref }, settings, chain.imports) })
   }
 }
 

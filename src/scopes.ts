@@ -1,5 +1,5 @@
 import type { RunContext } from './context.js'
-import { safeName, shortHash } from './names.js'
+import { safeName } from './names.js'
 
 /**
  * The scope chain: the scope this run exports to, and the scopes it imports from, in order.
@@ -10,7 +10,10 @@ export type ScopeRole = 'own' | 'base' | 'default' | 'fallback'
 export interface Scope {
   /** The scope's name in every backend, e.g. `pr-7` or `main` (before any namespace). */
   name: string
-  /** The git ref whose cache this is: GitHub's cache service isolates entries by it. */
+  /**
+   * The ref the scope's entries live under: the ref of the runs that write it (GitHub's cache
+   * service keeps every entry under its writer's GITHUB_REF and lets a run read only some refs).
+   */
   ref: string
   role: ScopeRole
 }
@@ -23,24 +26,28 @@ export interface ScopeChain {
   eventReason: string
 }
 
-/**
- * A branch's scope name. `pr-<N>` names a pull request's scope, so a branch called that gets a
- * hash appended, as a sanitised name does: it never shares (or, on clean-up, loses) PR N's cache.
- */
-function branchScopeName(branch: string): string {
-  return /^pr-\d+$/.test(branch) ? `${branch}-${shortHash(branch)}` : safeName(branch)
-}
-
 function branchScope(branch: string, role: ScopeRole): Scope {
-  return { name: branchScopeName(branch), ref: `refs/heads/${branch}`, role }
+  return { name: safeName(branch), ref: `refs/heads/${branch}`, role }
 }
 
+/**
+ * GitHub keeps a cache entry under the ref of the run that wrote it (GITHUB_REF), and that is
+ * the ref the runtime token names. So the own scope lives under the run's ref: for a pull
+ * request `refs/pull/N/merge`, but for pull_request_target, issue_comment and workflow_run,
+ * which run in the base repository's context, the base (or default) branch.
+ */
 function ownScope(context: RunContext): Scope | undefined {
   if (context.kind === 'pull-request' && context.pullRequest !== undefined) {
-    return { name: `pr-${context.pullRequest}`, ref: `refs/pull/${context.pullRequest}/merge`, role: 'own' }
+    return { name: `pr-${context.pullRequest}`, ref: context.ref || `refs/pull/${context.pullRequest}/merge`, role: 'own' }
   }
-  if (context.kind === 'branch' && context.branch) return branchScope(context.branch, 'own')
+  if (context.kind === 'branch' && context.branch) return { ...branchScope(context.branch, 'own'), ...(context.ref && { ref: context.ref }) }
   return undefined
+}
+
+/** The ref a pull request's or a branch's own runs write under. */
+function naturalRef(context: RunContext): string | undefined {
+  if (context.kind === 'pull-request') return `refs/pull/${context.pullRequest}/merge`
+  return context.branch === undefined ? undefined : `refs/heads/${context.branch}`
 }
 
 function eventExport(context: RunContext, own: Scope | undefined): { eventExports: boolean; eventReason: string } {
@@ -50,7 +57,8 @@ function eventExport(context: RunContext, own: Scope | undefined): { eventExport
     return { eventExports: false, eventReason: `${context.event} of a fork's branch must not write to this repository's scopes` }
   }
   if (!own) return { eventExports: false, eventReason: `no branch to scope the cache by (ref ${context.ref || 'unset'})` }
-  return { eventExports: true, eventReason: `${context.event} on ${own.ref}` }
+  const kept = own.ref === naturalRef(context) ? '' : `: ${own.name} is kept under that ref`
+  return { eventExports: true, eventReason: `${context.event} on ${own.ref}${kept}` }
 }
 
 export function scopeChain(context: RunContext, fallbackBranches: readonly string[]): ScopeChain {

@@ -24,7 +24,7 @@ function settings(overrides: Partial<BackendSettings> = {}): BackendSettings {
   return {
     tool: 'buildx',
     namespace: 'octo-org/app',
-    explicitNamespace: false,
+    tagNamespace: [],
     mode: 'max',
     options: {},
     cacheRepository: IMAGE_REPO,
@@ -35,12 +35,12 @@ function settings(overrides: Partial<BackendSettings> = {}): BackendSettings {
   }
 }
 /** scope-prefix: team-a */
-const withPrefix = (o: Partial<BackendSettings> = {}) => settings({ namespace: 'team-a', explicitNamespace: true, ...o })
+const withPrefix = (o: Partial<BackendSettings> = {}) => settings({ namespace: 'team-a', tagNamespace: ['team-a'], ...o })
 /** cache-ref: registry.example.com/octo-org/build-cache */
-const withCacheRef = (o: Partial<BackendSettings> = {}) => settings({ cacheRepository: CACHE_REPO, cacheRepositoryGiven: true, ...o })
+const withCacheRef = (o: Partial<BackendSettings> = {}) => settings({ cacheRepository: CACHE_REPO, cacheRepositoryGiven: true, tagNamespace: ['octo-org', 'app'], ...o })
 
 const importsOf = (backend: string, s: BackendSettings) => BACKENDS[backend].imports(CHAIN, s).map(i => i.attributes)
-const exportOf = (backend: string, s: BackendSettings) => BACKENDS[backend].exportTo(PR, s)
+const exportOf = (backend: string, s: BackendSettings) => BACKENDS[backend].exportTo(PR, s, CHAIN)
 
 describe('backend registry', () => {
   it('has every backend the cache-backend input names', () => {
@@ -72,13 +72,13 @@ describe.each<[string, () => BackendSettings, Attributes[], Attributes]>([
     [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-main`]]
   ], [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-pr-7`], ['mode', 'max'], ['ignore-error', 'true']]],
   ['registry, scope-prefix', () => withPrefix(), [
-    [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-team-a-pr-7`]],
-    [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-team-a-main`]]
-  ], [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-team-a-pr-7`], ['mode', 'max'], ['ignore-error', 'true']]],
+    [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-team-a--pr-7`]],
+    [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-team-a--main`]]
+  ], [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-team-a--pr-7`], ['mode', 'max'], ['ignore-error', 'true']]],
   ['registry, cache-ref', () => withCacheRef(), [
-    [['type', 'registry'], ['ref', `${CACHE_REPO}:${safeName('octo-org/app')}-pr-7`]],
-    [['type', 'registry'], ['ref', `${CACHE_REPO}:${safeName('octo-org/app')}-main`]]
-  ], [['type', 'registry'], ['ref', `${CACHE_REPO}:${safeName('octo-org/app')}-pr-7`], ['mode', 'max'], ['ignore-error', 'true']]],
+    [['type', 'registry'], ['ref', `${CACHE_REPO}:buildcache-octo-org--app--pr-7`]],
+    [['type', 'registry'], ['ref', `${CACHE_REPO}:buildcache-octo-org--app--main`]]
+  ], [['type', 'registry'], ['ref', `${CACHE_REPO}:buildcache-octo-org--app--pr-7`], ['mode', 'max'], ['ignore-error', 'true']]],
   ['registry, export options', () => settings({ options: { 'image-manifest': 'true', compression: 'zstd', 'oci-mediatypes': 'true' } }), [
     [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-pr-7`]],
     [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-main`]]
@@ -89,8 +89,8 @@ describe.each<[string, () => BackendSettings, Attributes[], Attributes]>([
     [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-main`]]
   ], [['type', 'inline']]],
   ['inline, cache-ref', () => withCacheRef({ mode: 'min' }), [
-    [['type', 'registry'], ['ref', `${CACHE_REPO}:${safeName('octo-org/app')}-pr-7`]],
-    [['type', 'registry'], ['ref', `${CACHE_REPO}:${safeName('octo-org/app')}-main`]]
+    [['type', 'registry'], ['ref', `${CACHE_REPO}:buildcache-octo-org--app--pr-7`]],
+    [['type', 'registry'], ['ref', `${CACHE_REPO}:buildcache-octo-org--app--main`]]
   ], [['type', 'inline']]],
 
   ['local', () => settings(), [
@@ -159,7 +159,7 @@ describe('backend details', () => {
     const s3 = settings({ options: { bucket: 'ci-cache', region: 'eu-west-1' } })
     expect(BACKENDS.s3.imports([MAIN], s3).map(i => i.label)).toEqual(['octo-org/app/main', `octo-org/app/${SHA}`])
     expect(BACKENDS.azblob.imports([MAIN], settings({ sha: '' })).map(i => i.label)).toEqual(['octo-org/app/main'])
-    expect(BACKENDS.s3.exportTo(PR, { ...s3, sha: '' })[1]).toEqual(['name', 'octo-org/app/pr-7'])
+    expect(BACKENDS.s3.exportTo(PR, { ...s3, sha: '' }, CHAIN)[1]).toEqual(['name', 'octo-org/app/pr-7'])
   })
 
   it('labels: the scope id, the registry ref, or the local chain', () => {
@@ -177,7 +177,7 @@ describe('backend details', () => {
 
   it('inline tags the image with its own scope’s cache tag', () => {
     expect(BACKENDS.inline.exportTags?.(PR, settings({ mode: 'min' }))).toEqual([`${IMAGE_REPO}:buildcache-pr-7`])
-    expect(BACKENDS.inline.exportTags?.(PR, withCacheRef({ mode: 'min' }))).toEqual([`${CACHE_REPO}:${safeName('octo-org/app')}-pr-7`])
+    expect(BACKENDS.inline.exportTags?.(PR, withCacheRef({ mode: 'min' }))).toEqual([`${CACHE_REPO}:buildcache-octo-org--app--pr-7`])
   })
 
   it('registry cache tags are of the tag grammar, even for long or odd scope names', () => {
@@ -226,9 +226,11 @@ describe('tool invocations', () => {
     outputs: [],
     metadataFile: join('runner-temp', 'branch-cache-build-metadata.json')
   }
+  /** What envd can take of it: one tag, no build arguments or labels, no push. */
+  const envdRequest: BuildRequest = { ...request, tags: request.tags.slice(0, 1), push: false, buildArgs: [], labels: [] }
   const cache: CacheFlags = {
     imports: BACKENDS.gha.imports(CHAIN, settings()).map(i => i.attributes),
-    exports: [BACKENDS.gha.exportTo(PR, settings())],
+    exports: [BACKENDS.gha.exportTo(PR, settings(), CHAIN)],
     extraTags: []
   }
 
@@ -301,12 +303,12 @@ describe('tool invocations', () => {
   it('envd build: one import, one export, the first tag (only the first import is passed)', () => {
     const envdCache: CacheFlags = {
       imports: [...BACKENDS.gha.imports(CHAIN, settings({ tool: 'envd' })).map(i => i.attributes), [['type', 'gha'], ['scope', 'other']]],
-      exports: [BACKENDS.gha.exportTo(PR, settings({ tool: 'envd' }))],
+      exports: [BACKENDS.gha.exportTo(PR, settings({ tool: 'envd' }), CHAIN)],
       extraTags: []
     }
     expect(TOOLS.envd.singleImport).toBe(true)
     expect(TOOLS.buildx.singleImport).toBe(false)
-    expect(TOOLS.envd.invocation({ ...request, file: 'build.envd:build' }, envdCache, {})).toEqual({
+    expect(TOOLS.envd.invocation({ ...envdRequest, file: 'build.envd:build' }, envdCache, {})).toEqual({
       file: 'envd',
       args: [
         'build',
@@ -325,23 +327,50 @@ describe('tool invocations', () => {
     const imported = BACKENDS.local.imports(CHAIN, settings({ tool: 'envd' }))[0].attributes
     const src = join(CACHE_DIR, 'cache')
     const withDigest: Attributes = [...imported, ['digest', `sha256:${'1'.repeat(64)}`]]
-    const args = (cache: CacheFlags) => TOOLS.envd.invocation({ ...request, tags: [], platforms: [] }, cache, {}).args
+    const args = (cache: CacheFlags) => TOOLS.envd.invocation({ ...envdRequest, tags: [], platforms: [] }, cache, {}).args
     expect(args({ imports: [withDigest], exports: [], extraTags: [] })).toEqual([
       'build', '--path', '.',
       '--import-cache', `type=local,src=${src},digest=sha256:${'1'.repeat(64)}`,
       '--export-cache', `type=local,dest=${src},ignore-error=true`
     ])
-    const exported = BACKENDS.local.exportTo(PR, settings({ tool: 'envd' }))
+    const exported = BACKENDS.local.exportTo(PR, settings({ tool: 'envd' }), CHAIN)
     expect(args({ imports: [withDigest], exports: [exported], extraTags: [] }).filter(a => a.startsWith('type=local,dest'))).toEqual([`type=local,dest=${src},mode=max,ignore-error=true`])
     expect(args({ imports: [BACKENDS.gha.imports(CHAIN, settings({ tool: 'envd' }))[0].attributes], exports: [], extraTags: [] })).not.toContain('--export-cache')
   })
 
   it('envd: outputs, no tags, no cache; the user’s ENVD_ANALYTICS is left alone', () => {
     const inv = TOOLS.envd.invocation(
-      { ...request, tags: [], platforms: [], outputs: ['type=oci,dest=image.tar'] },
+      { ...envdRequest, tags: [], platforms: [], outputs: ['type=oci,dest=image.tar'] },
       { imports: [], exports: [], extraTags: [] },
       { ENVD_ANALYTICS: 'true' }
     )
     expect(inv).toEqual({ file: 'envd', args: ['build', '--path', '.', '--output', 'type=oci,dest=image.tar'], env: {} })
+  })
+
+  it('envd push: the first tag becomes a pushed image output, and no Docker engine is needed', () => {
+    const pushed = { ...envdRequest, push: true }
+    expect(TOOLS.envd.invocation(pushed, { imports: [], exports: [], extraTags: [] }, {}).args).toEqual(
+      expect.arrayContaining(['--output', `type=image,name=${IMAGE_REPO}:1.0,push=true`])
+    )
+    expect(TOOLS.envd.needsDockerEngine?.(pushed)).toBe(false)
+    expect(TOOLS.envd.needsDockerEngine?.(envdRequest)).toBe(true)
+    expect(TOOLS.envd.needsDockerEngine?.({ ...envdRequest, outputs: ['type=oci,dest=image.tar'] })).toBe(false)
+  })
+
+  it.each<[string, Partial<BuildRequest>, string | undefined]>([
+    ['one tag, no push', {}, undefined],
+    ['push with one tag', { push: true }, undefined],
+    ['load', { load: true }, undefined],
+    ['a second tag', { tags: ['a:1', 'a:2'] }, 'tags'],
+    ['build-args', { buildArgs: ['A=1'] }, 'build-args'],
+    ['labels', { labels: ['a=b'] }, 'labels'],
+    ['target', { target: 'runtime' }, 'target'],
+    ['push and load', { push: true, load: true }, 'load'],
+    ['push with outputs', { push: true, outputs: ['type=oci,dest=x.tar'] }, 'push'],
+    ['push without a tag', { push: true, tags: [] }, 'push'],
+    ['load with outputs', { load: true, outputs: ['type=oci,dest=x.tar'] }, 'load']
+  ])('envd refuses what it cannot take, naming the input: %s', (_title, change, input) => {
+    expect(TOOLS.envd.check?.({ ...envdRequest, ...change })?.input).toBe(input)
+    expect(TOOLS.buildx.check?.({ ...envdRequest, ...change })).toBeUndefined()
   })
 })

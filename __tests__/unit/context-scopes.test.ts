@@ -74,12 +74,13 @@ const rows: Row[] = [
     exports: true
   },
   {
+    // Runs in the base repository's context: pr-7 is written (and read) under the base branch's ref.
     title: 'pull_request_target',
     env: env('pull_request_target', 'refs/heads/main', 'patch-1', 'main'),
     fixture: 'pull_request_target.json',
     kind: 'pull-request',
-    own: 'refs/pull/7/merge',
-    imports: ['refs/pull/7/merge', 'refs/heads/main'],
+    own: 'refs/heads/main',
+    imports: ['refs/heads/main', 'refs/heads/main'],
     exports: true
   },
   {
@@ -88,8 +89,8 @@ const rows: Row[] = [
     env: env('issue_comment', 'refs/heads/main'),
     fixture: 'issue_comment.pr.json',
     kind: 'pull-request',
-    own: 'refs/pull/7/merge',
-    imports: ['refs/pull/7/merge', 'refs/heads/main'],
+    own: 'refs/heads/main',
+    imports: ['refs/heads/main', 'refs/heads/main'],
     exports: true
   },
   {
@@ -164,8 +165,8 @@ const rows: Row[] = [
     env: env('workflow_run', 'refs/heads/main'),
     fixture: 'workflow_run.json',
     kind: 'branch',
-    own: 'refs/heads/feature/login',
-    imports: ['refs/heads/feature/login', 'refs/heads/main'],
+    own: 'refs/heads/main',
+    imports: ['refs/heads/main', 'refs/heads/main'],
     exports: true
   },
   {
@@ -222,10 +223,32 @@ describe('run context details', () => {
     expect(context).toMatchObject({ kind: 'pull-request', pullRequest: 12, branch: 'main', baseBranch: 'release/2.x', fromFork: true })
   })
 
-  it('pull_request_target: the PR scope, not the base branch GITHUB_REF points at', () => {
+  it('pull_request_target: the PR scope, kept under the base branch GITHUB_REF points at', () => {
     const context = runContext(env('pull_request_target', 'refs/heads/main', 'patch-1', 'main'), event('pull_request_target.json'))
     expect(context).toMatchObject({ kind: 'pull-request', pullRequest: 7, baseBranch: 'main', fromFork: true })
-    expect(scopeChain(context, []).own).toEqual({ name: 'pr-7', ref: 'refs/pull/7/merge', role: 'own' })
+    const chain = scopeChain(context, [])
+    expect(chain.own).toEqual({ name: 'pr-7', ref: 'refs/heads/main', role: 'own' })
+    expect(chain.imports.map(scope => scope.name)).toEqual(['pr-7', 'main'])
+    expect(chain.eventReason).toBe('pull_request_target on refs/heads/main: pr-7 is kept under that ref')
+  })
+
+  it('pull_request_target into a release branch: pr-N under the base ref, then the base, then the default branch', () => {
+    const payload = { ...event('pull_request_target.json') }
+    payload.pull_request = { ...payload.pull_request, base: { ...payload.pull_request.base, ref: 'release/2.x' } }
+    const chain = scopeChain(runContext(env('pull_request_target', 'refs/heads/release/2.x', 'patch-1', 'release/2.x'), payload), [])
+    expect(chain.imports.map(scope => [scope.name, scope.ref])).toEqual([
+      ['pr-7', 'refs/heads/release/2.x'],
+      [safeName('release/2.x'), 'refs/heads/release/2.x'],
+      ['main', 'refs/heads/main']
+    ])
+  })
+
+  it('workflow_run of a same-repository pull request: that pull request’s scope, under the default branch’s ref', () => {
+    const payload = event('workflow_run.json')
+    payload.workflow_run = { ...payload.workflow_run, event: 'pull_request' }
+    const context = runContext(env('workflow_run', 'refs/heads/main'), payload)
+    expect(context).toMatchObject({ kind: 'pull-request', pullRequest: 7, baseBranch: 'main', branch: 'feature/login' })
+    expect(scopeChain(context, []).own).toEqual({ name: 'pr-7', ref: 'refs/heads/main', role: 'own' })
   })
 
   it('pull_request without head/base in the payload falls back to GITHUB_HEAD_REF/GITHUB_BASE_REF', () => {
@@ -250,10 +273,10 @@ describe('run context details', () => {
 
   it('issue_comment: once the base branch is known, it comes between the PR and the default branch', () => {
     const context = { ...runContext(env('issue_comment', 'refs/heads/main'), event('issue_comment.pr.json')), baseBranch: 'release/2.x' }
-    expect(scopeChain(context, []).imports.map(scope => scope.ref)).toEqual([
-      'refs/pull/7/merge',
-      'refs/heads/release/2.x',
-      'refs/heads/main'
+    expect(scopeChain(context, []).imports.map(scope => [scope.name, scope.ref])).toEqual([
+      ['pr-7', 'refs/heads/main'],
+      [safeName('release/2.x'), 'refs/heads/release/2.x'],
+      ['main', 'refs/heads/main']
     ])
   })
 

@@ -12,6 +12,7 @@ const PR_PAYLOAD = {
 }
 const PR_ENV = { GITHUB_EVENT_NAME: 'pull_request', GITHUB_REF: 'refs/pull/7/merge', GITHUB_SHA: 'abc', GITHUB_REPOSITORY: 'o/r' }
 const PR_CONTEXT = runContext(PR_ENV, PR_PAYLOAD)
+const COMMENT_PAYLOAD = { issue: { number: 7, pull_request: {} }, repository: { default_branch: 'main', full_name: 'o/r' } }
 
 const RW = mintRuntimeToken({ scopes: [{ ref: 'refs/pull/7/merge', permission: 3 }, { ref: 'refs/heads/main', permission: 1 }] })
 const READ_ONLY = mintRuntimeToken({ scopes: [{ ref: 'refs/pull/7/merge', permission: 1 }, { ref: 'refs/heads/main', permission: 1 }] })
@@ -62,17 +63,43 @@ describe('GitHub cache rules: ACTIONS_CACHE_MODE × token × backend', () => {
     expect(p.warnings).toEqual(['cache-export: true cannot override the runtime token is read-only: export skipped.'])
   })
 
-  it('warns about, and skips, chain scopes the token cannot read', () => {
+  it('warns about, and skips, fallback branches the token cannot read', () => {
     const p = plan(inputs({ 'fallback-branches': 'develop' }), PR_CONTEXT, service(RW))
     expect(p.chain.map(s => s.id)).toEqual(['pr-7', 'main'])
     expect(p.warnings).toHaveLength(1)
-    expect(p.warnings[0]).toContain('"develop" (refs/heads/develop) is not readable')
+    expect(p.warnings[0]).toContain('"develop" lives under refs/heads/develop, which this job\'s runtime token cannot read')
+  })
+
+  it('skips a base branch the trigger cannot read with a log line, not a warning', () => {
+    // issue_comment runs on the default branch: its token cannot read the pull request's base.
+    const context = { ...runContext({ ...PR_ENV, GITHUB_EVENT_NAME: 'issue_comment', GITHUB_REF: 'refs/heads/main' }, COMMENT_PAYLOAD), baseBranch: 'release' }
+    const token = mintRuntimeToken({ scopes: [{ ref: 'refs/heads/main', permission: 3 }] })
+    const p = plan(inputs({}), context, service(token))
+    expect(p.chain.map(s => [s.id, s.ref])).toEqual([['pr-7', 'refs/heads/main'], ['main', 'refs/heads/main']])
+    expect(p.warnings).toEqual([])
+    expect(p.details.join('\n')).toContain('"release" lives under refs/heads/release')
   })
 })
 
 describe('gha service settings', () => {
-  it('fails before any build when the token or URL is missing', () => {
-    expect(() => plan(inputs({}), PR_CONTEXT, { RUNNER_TEMP: '/t' })).toThrow(/gha needs ACTIONS_RUNTIME_TOKEN/)
+  it('without a runtime token or URL (act by default): builds without the gha cache, with one warning', () => {
+    for (const env of [{ RUNNER_TEMP: '/t' }, { RUNNER_TEMP: '/t', ACTIONS_RUNTIME_TOKEN: RW }, { RUNNER_TEMP: '/t', ACTIONS_RESULTS_URL: 'http://cache.test/' }]) {
+      const p = plan(inputs({}), PR_CONTEXT, env)
+      expect({ imports: p.imports, exports: p.exports, cacheExport: p.cacheExport }).toEqual({ imports: [], exports: [], cacheExport: false })
+      expect(p.warnings).toHaveLength(1)
+      expect(p.warnings[0]).toMatch(/^No gha cache for this build: the job has no cache service \(ACTIONS_RUNTIME_TOKEN/)
+      expect(p.notices).toEqual([])
+      expect(p.exportReason).toMatch(/no cache service/)
+    }
+  })
+
+  it("act's runtime token ([{Scope: '', Permission: 2}]) reads the whole chain and exports", () => {
+    const act = mintRuntimeToken({ scopes: [{ ref: '', permission: 2 }] })
+    const p = plan(inputs({}), PR_CONTEXT, service(act))
+    expect(p.chain.map(s => s.id)).toEqual(['pr-7', 'main'])
+    expect(p.imports).toHaveLength(2)
+    expect(p.cacheExport).toBe(true)
+    expect(p.warnings).toEqual([])
   })
 
   it('keeps URL and token out of buildx argv, and hands envd them as masked attributes', () => {
@@ -131,5 +158,126 @@ describe('local cache keys', () => {
   it('restores through the chain, and a scope never matches a longer one', () => {
     const p = plan(inputs({ 'cache-backend': 'local' }), PR_CONTEXT, service(RW))
     expect(p.local).toMatchObject({ key: 'buildkit-pr-7#abc', restoreKeys: ['buildkit-pr-7#', 'buildkit-main#'], importDir: '/runner/temp/buildkit-cache/default/cache' })
+  })
+})
+
+describe('untrusted triggers: the own scope lives under the ref the runtime token names', () => {
+  const targetEnv = { ...PR_ENV, GITHUB_EVENT_NAME: 'pull_request_target', GITHUB_REF: 'refs/heads/main' }
+  const targetContext = runContext(targetEnv, PR_PAYLOAD)
+  const baseWritable = mintRuntimeToken({ scopes: [{ ref: 'refs/heads/main', permission: 3 }] })
+  const baseReadOnly = mintRuntimeToken({ scopes: [{ ref: 'refs/heads/main', permission: 1 }] })
+
+  it('imports pr-7, then main, with no warning, and exports pr-7 under refs/heads/main', () => {
+    const p = plan(inputs({}), targetContext, service(baseWritable))
+    expect(p.chain.map(s => [s.id, s.ref])).toEqual([['pr-7', 'refs/heads/main'], ['main', 'refs/heads/main']])
+    expect(p.warnings).toEqual([])
+    expect(p.cacheExport).toBe(true)
+    expect(p.exportReason).toBe('pull_request_target on refs/heads/main: pr-7 is kept under that ref')
+    expect(p.exports.map(encodeSpec)).toEqual(['type=gha,scope=pr-7,mode=max,ignore-error=true'])
+  })
+
+  it('a read-only token (fork pull requests) imports the chain and never exports', () => {
+    const p = plan(inputs({}), targetContext, service(baseReadOnly))
+    expect(p.chain.map(s => s.id)).toEqual(['pr-7', 'main'])
+    expect(p.exports).toEqual([])
+    expect(p.exportReason).toBe('the runtime token is read-only')
+  })
+
+  it('envd (one gha name for the chain) writes pr-7 under its own name there, never over main’s cache', () => {
+    const p = plan(inputs({ 'build-tool': 'envd', outputs: 'type=oci,dest=x.tar', 'scope-prefix': 'app' }), targetContext, service(baseWritable))
+    const scopeOf = (spec: string) => /scope=([^,]+)/.exec(spec)?.[1]
+    expect(p.imports.map(i => scopeOf(encodeSpec(i.attributes)))).toEqual(['app'])
+    expect(p.exports.map(e => scopeOf(encodeSpec(e)))).toEqual(['app/pr-7'])
+    // On pull_request, pr-7 has a ref of its own: the shared name walks the chain there.
+    const pr = plan(inputs({ 'build-tool': 'envd', outputs: 'type=oci,dest=x.tar', 'scope-prefix': 'app' }), PR_CONTEXT, service(RW))
+    expect(pr.exports.map(e => scopeOf(encodeSpec(e)))).toEqual(['app'])
+  })
+
+  it.each<[string, string, string, boolean]>([
+    ['gha', 'refs/heads/main', 'index-pr-7-1-0123abcd', true],
+    ['gha', 'refs/heads/main', 'index-main-1-0123abcd', false],
+    ['gha', 'refs/heads/main', 'index-pr-7-hotfix-1-0123abcd', false],
+    ['gha', 'refs/heads/main', 'buildkit-blob-1-sha256:00', false],
+    ['local', 'refs/heads/main', 'buildkit-pr-7#abc', true],
+    ['local', 'refs/heads/main', 'buildkit-pr-70#abc', false]
+  ])('clean-up keys (%s) under %s: %s → %s', (backend, ref, key, owned) => {
+    const p = plan(inputs({ 'cache-backend': backend }), targetContext, service(baseWritable))
+    expect(p.ownedKeys?.(ref).matches(key)).toBe(owned)
+  })
+
+  it('clean-up keys of envd gha under the base ref are the own name, never the shared one', () => {
+    const p = plan(inputs({ 'build-tool': 'envd', outputs: 'type=oci,dest=x.tar', 'scope-prefix': 'app' }), PR_CONTEXT, service(RW))
+    expect(p.ownedKeys?.('refs/heads/main').matches('index-app/pr-7-1-0123abcd')).toBe(true)
+    expect(p.ownedKeys?.('refs/heads/main').matches('index-app-1-0123abcd')).toBe(false)
+  })
+})
+
+describe('names that must not meet', () => {
+  const push = (branch: string) => runContext({ ...PR_ENV, GITHUB_EVENT_NAME: 'push', GITHUB_REF: `refs/heads/${branch}` }, { repository: { default_branch: 'main' } })
+  const scopeOf = (values: Record<string, string>, branch: string) => plan(inputs(values), push(branch), service(RW)).exports.map(encodeSpec)[0]
+
+  it.each<[string, Record<string, string>, string, Record<string, string>, string]>([
+    ['feature/a and feature-a-<its hash>', {}, 'feature/a', {}, `feature-a-${'951d42dc'}`],
+    ['pr-7 branch and pull request 7', {}, 'pr-7', {}, 'pr-7-c1cec5c4'],
+    ['scope-prefix a + b-main and a-b + main (registry)', { 'cache-backend': 'registry', tags: 'r.test/app:1', 'scope-prefix': 'a' }, 'b-main', { 'cache-backend': 'registry', tags: 'r.test/app:1', 'scope-prefix': 'a-b' }, 'main'],
+    ['a branch named like the commit (s3)', { 'cache-backend': 's3', 'cache-options': 'bucket: b\nregion: r' }, 'abc', { 'cache-backend': 's3', 'cache-options': 'bucket: b\nregion: r' }, 'x']
+  ])('%s', (_title, aValues, aBranch, bValues, bBranch) => {
+    expect(scopeOf(aValues, aBranch)).not.toBe(scopeOf(bValues, bBranch))
+  })
+
+  it('a branch named like the commit never names the commit’s s3 object', () => {
+    const sha = '6113728f27ae82c7b1a177c8d03f9e96e0adf246'
+    const context = runContext({ ...PR_ENV, GITHUB_EVENT_NAME: 'push', GITHUB_REF: `refs/heads/${sha}`, GITHUB_SHA: sha }, { repository: { default_branch: 'main' } })
+    const name = /name=([^,]+)/.exec(encodeSpec(plan(inputs({ 'cache-backend': 's3', 'cache-options': 'bucket: b\nregion: r' }), context, service(RW)).exports[0]))![1]
+    const [scopeName, commitName] = name.split(';')
+    expect(commitName).toBe(sha)
+    expect(scopeName).not.toBe(commitName)
+  })
+})
+
+describe('matrix jobs that build other platforms', () => {
+  const scopeOf = (values: Record<string, string>) => plan(inputs({ tags: 'r.test/o/app:1', ...values }), PR_CONTEXT, service(RW)).scope
+  const tagOf = (values: Record<string, string>) =>
+    encodeSpec(plan(inputs({ 'cache-backend': 'registry', tags: 'r.test/o/app:1', ...values }), PR_CONTEXT, service(RW)).exports[0])
+
+  it('each platform list has a scope and a cache tag of its own; the order does not matter', () => {
+    expect(scopeOf({})).toBe('o/app/pr-7')
+    expect(scopeOf({ platforms: 'linux/amd64' })).toBe('o/app/linux-amd64/pr-7')
+    expect(scopeOf({ platforms: 'linux/arm64,linux/amd64' })).toBe('o/app/linux-amd64.linux-arm64/pr-7')
+    expect(scopeOf({ platforms: 'linux/amd64,linux/arm64' })).toBe(scopeOf({ platforms: 'linux/arm64\nlinux/amd64' }))
+    const tags = [{}, { platforms: 'linux/amd64' }, { platforms: 'linux/arm64' }, { platforms: 'linux/amd64,linux/arm64' }].map(tagOf)
+    expect(new Set(tags).size).toBe(4)
+    expect(tags[1]).toContain(':buildcache-linux-amd64--pr-7')
+  })
+})
+
+describe('smaller things a user trips over', () => {
+  it('inline without push exports nothing and says so', () => {
+    const p = plan(inputs({ 'cache-backend': 'inline', tags: 'r.test/o/app:1' }), PR_CONTEXT, service(RW))
+    expect(p.cacheExport).toBe(false)
+    expect(p.exports).toEqual([])
+    expect(p.extraTags).toEqual([])
+    expect(p.exportReason).toMatch(/pushes none \(push: false\)/)
+    const pushed = plan(inputs({ 'cache-backend': 'inline', tags: 'r.test/o/app:1', push: 'true' }), PR_CONTEXT, service(RW))
+    expect(pushed.cacheExport).toBe(true)
+    const output = plan(inputs({ 'cache-backend': 'inline', tags: 'r.test/o/app:1', outputs: 'type=image,name=r.test/o/app:1,push=true' }), PR_CONTEXT, service(RW))
+    expect(output.cacheExport).toBe(true)
+  })
+
+  it('each step writes its own metadata file', () => {
+    const step = (id: string) => plan(inputs({}), PR_CONTEXT, { ...service(RW), GITHUB_ACTION: id }).request.metadataFile
+    expect(step('build')).not.toBe(step('__owner_repo_2'))
+    expect(step('build')).toMatch(/^\/runner\/temp\//)
+  })
+
+  it('scope-prefix takes tag-grammar parts separated by /', () => {
+    expect(inputs({ 'scope-prefix': 'team-a/app_1.0' }).scopePrefix).toBe('team-a/app_1.0')
+    for (const bad of ['a//b', '/a', 'a b', 'a#b', 'a,b'])
+      expect(() => inputs({ 'scope-prefix': bad })).toThrow(/^Input "scope-prefix": /)
+  })
+
+  it('envd: an input it cannot take fails before anything runs, naming the input', () => {
+    expect(() => inputs({ 'build-tool': 'envd', 'build-args': 'A=1' })).toThrow(/^Input "build-args": envd has no build arguments/)
+    expect(() => inputs({ 'build-tool': 'envd', tags: 'a:1,a:2' })).toThrow(/^Input "tags": envd takes one image name/)
   })
 })

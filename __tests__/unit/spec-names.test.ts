@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
 import { type Attributes, decodeSpec, encodeSpec } from '../../src/spec.js'
-import { imagePath, imageRepository, safeName, shortHash } from '../../src/names.js'
+import { imagePath, imageRepository, isPlainName, joinNames, platformsName, safeName, shortHash } from '../../src/names.js'
 
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/
 
@@ -80,8 +80,9 @@ describe('safeName', () => {
     ['main', 'main'],
     ['release-2.x', 'release-2.x'],
     ['v1.2.3_rc1', 'v1.2.3_rc1'],
-    ['pr-7', 'pr-7'],
-    ['_private', '_private']
+    ['pr-7x', 'pr-7x'],
+    ['_private', '_private'],
+    ['deadbeef', 'deadbeef']
   ])('keeps a valid name: %s', (raw, expected) => {
     expect(safeName(raw)).toBe(expected)
   })
@@ -94,7 +95,14 @@ describe('safeName', () => {
     ['trailing/', /^trailing-[0-9a-f]{8}$/],
     ['日本語', /^h[0-9a-f]{8}$/],
     ['', /^h[0-9a-f]{8}$/],
-    ['...', /^h[0-9a-f]{8}$/]
+    ['...', /^h[0-9a-f]{8}$/],
+    // Names of the shapes the action gives its own names.
+    ['pr-7', /^pr-7-[0-9a-f]{8}$/],
+    ['feature-a-951d42dc', /^feature-a-951d42dc-[0-9a-f]{8}$/],
+    ['h8a331fdd', /^h8a331fdd-[0-9a-f]{8}$/],
+    ['6113728f27ae82c7b1a177c8d03f9e96e0adf246', /^6113728f27ae82c7b1a177c8d03f9e96e0adf246-[0-9a-f]{8}$/],
+    ['a--b', /^a-b-[0-9a-f]{8}$/],
+    ['trailing-', /^trailing-[0-9a-f]{8}$/]
   ])('changes %j and appends a hash', (raw, pattern) => {
     expect(safeName(raw)).toMatch(pattern)
   })
@@ -135,14 +143,31 @@ describe('safeName', () => {
     )
   })
 
-  it('leaves valid names alone and is idempotent (property)', () => {
+  it('leaves plain names alone (property)', () => {
     fc.assert(
       fc.property(refName, raw => {
-        const name = safeName(raw)
-        expect(safeName(name)).toBe(name)
-        if (TAG.test(raw)) expect(name).toBe(raw)
+        if (isPlainName(raw)) expect(safeName(raw)).toBe(raw)
+        else expect(safeName(raw)).not.toBe(raw)
       }),
       { numRuns: 3000 }
+    )
+  })
+
+  it('a name never shares the output of the name it was made from, nor of any other (property)', () => {
+    // Names built from earlier outputs: the output itself, cut to 128, with a suffix, a pull request's scope.
+    const chained = refName.chain(raw => {
+      const made = safeName(raw)
+      return fc.tuple(
+        fc.constant(raw),
+        fc.constantFrom(made, made.slice(0, 128), `${made}-x`, `${made}-${shortHash(made)}`, `pr-${raw.length}`, `h${shortHash(raw)}`, made.replace(/-[0-9a-f]{8}$/, ''))
+      )
+    })
+    fc.assert(
+      fc.property(chained, ([a, b]) => {
+        fc.pre(a !== b)
+        expect(safeName(a)).not.toBe(safeName(b))
+      }),
+      { numRuns: 4000 }
     )
   })
 
@@ -175,6 +200,58 @@ describe('safeName', () => {
       }),
       { numRuns: 2000 }
     )
+  })
+})
+
+describe('joinNames', () => {
+  const made = fc.oneof(fc.string({ maxLength: 60 }).map(raw => safeName(raw)), fc.nat({ max: 999 }).map(n => `pr-${n}`))
+  const parts = fc.array(made, { minLength: 1, maxLength: 4 })
+
+  it('gives one tag of the grammar, at most 128 long (property)', () => {
+    fc.assert(
+      fc.property(parts, names => {
+        const tag = joinNames(names)
+        expect(tag).toMatch(TAG)
+        expect(tag.length).toBeLessThanOrEqual(128)
+      }),
+      { numRuns: 2000 }
+    )
+  })
+
+  it('different lists of names never give the same tag (property)', () => {
+    fc.assert(
+      fc.property(parts, parts, (a, b) => {
+        fc.pre(JSON.stringify(a) !== JSON.stringify(b))
+        expect(joinNames(a)).not.toBe(joinNames(b))
+      }),
+      { numRuns: 4000 }
+    )
+  })
+
+  it.each<[string[], string[]]>([
+    // scope-prefix "a" + branch "b-main" against scope-prefix "a-b" + "main"
+    [['a', 'b-main'], ['a-b', 'main']],
+    [['octo-org', 'app', 'main'], ['octo-org', 'app-main']],
+    [['x'.repeat(100), 'y'.repeat(60)], ['x'.repeat(100), 'y'.repeat(61)]]
+  ])('%j and %j differ', (a, b) => {
+    expect(joinNames(a)).not.toBe(joinNames(b))
+  })
+})
+
+describe('platformsName', () => {
+  it.each<[string[], string]>([
+    [['linux/amd64'], 'linux-amd64'],
+    [['linux/arm64', 'linux/amd64'], 'linux-amd64.linux-arm64'],
+    [['linux/amd64', 'linux/arm64', 'linux/amd64'], 'linux-amd64.linux-arm64'],
+    [['linux/arm/v7'], 'linux-arm-v7']
+  ])('%j → %s', (platforms, name) => {
+    expect(platformsName(platforms)).toBe(name)
+  })
+
+  it('keeps look-alike platform lists apart', () => {
+    expect(platformsName(['linux/arm-v7'])).not.toBe(platformsName(['linux/arm/v7']))
+    expect(platformsName(['linux/amd64', 'linux/arm64'])).not.toBe(platformsName(['linux/amd64']))
+    expect(platformsName(['linux/arm-v7'])).toMatch(TAG)
   })
 })
 

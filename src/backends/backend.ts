@@ -1,5 +1,6 @@
 import type { Attributes } from '../spec.js'
 import type { Scope } from '../scopes.js'
+import type { BuildOptions } from '../tools/tool.js'
 
 export type ToolName = 'buildx' | 'envd'
 
@@ -8,8 +9,12 @@ export interface BackendSettings {
   tool: ToolName
   /** The namespace that keeps images or targets of one repository apart, e.g. `octo-org/app`. */
   namespace: string
-  /** Whether the namespace was given as `scope-prefix` (rather than derived from the image). */
-  explicitNamespace: boolean
+  /**
+   * The namespace's parts a registry cache tag must carry: every part in a repository given as
+   * `cache-ref` (several images may share it), else only what the image's own repository does
+   * not already say (a `scope-prefix`, the platforms). Each part is a safeName output.
+   */
+  tagNamespace: string[]
   mode: 'min' | 'max'
   /** User attributes from `cache-options`, already checked against the backend's keys. */
   options: Record<string, string>
@@ -22,6 +27,11 @@ export interface BackendSettings {
   /** The GitHub Actions cache service, for tools that do not read it from the environment. */
   actionsCache?: { url?: string; urlV2?: string; token: string }
   sha: string
+}
+
+export interface KeyMatch {
+  prefix: string
+  matches(key: string): boolean
 }
 
 /** A place to look for cache: its spec attributes and how the action can tell whether it exists. */
@@ -45,12 +55,22 @@ export interface Backend {
   needsBuildKitDriver?: boolean
   /** Carried by the GitHub Actions cache service, so GitHub's cache rules apply to it. */
   usesActionsCache?: boolean
+  /** BuildKit itself reads and writes the cache service during the build (gha): no service, no cache. */
+  buildsThroughActionsCache?: boolean
   /** `min` only (inline): the reason, said as an input error when `max` is asked for. */
   minOnly?: string
+  /** Why this build's cache cannot be exported although it may be (inline without a push), or undefined. */
+  exportBlocked?(request: BuildOptions): string | undefined
   /** A setting error (one line), or undefined. */
   check?(settings: BackendSettings): string | undefined
   imports(chain: readonly Scope[], settings: BackendSettings): CacheImport[]
-  exportTo(own: Scope, settings: BackendSettings): Attributes
+  /** The export of the own scope; `chain` is the whole scope chain, readable or not. */
+  exportTo(own: Scope, settings: BackendSettings, chain: readonly Scope[]): Attributes
+  /**
+   * The GitHub Actions cache keys the own scope's export is saved under (the key prefix the REST
+   * API filters on, and the exact test), so that clean-up deletes them and nothing else.
+   */
+  ownedKeys?(own: Scope, settings: BackendSettings, chain: readonly Scope[]): KeyMatch
   /**
    * The key prefix of a scope's cache index in the GitHub Actions cache (gha), under the
    * scope's own ref: whether a scope has a cache can then be listed through the REST API.

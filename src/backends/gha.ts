@@ -24,23 +24,43 @@ function scopeName(scope: Scope, settings: BackendSettings): string {
   return settings.tool === 'envd' ? settings.namespace || 'buildkit' : scopeId(scope, settings)
 }
 
-function scopeAttributes(scope: Scope, settings: BackendSettings): Attributes {
-  return [['type', 'gha'], ['scope', scopeName(scope, settings)], ...serviceAttributes(settings)]
+/**
+ * The name the own scope is written under. For envd that is the chain's one name, except where
+ * the own scope lives under the same ref as another scope of the chain (pull_request_target,
+ * issue_comment and workflow_run write under the base or default branch's ref): there ref
+ * isolation cannot tell them apart, so the own scope keeps a name of its own rather than
+ * overwrite that branch's cache.
+ */
+function exportName(own: Scope, settings: BackendSettings, chain: readonly Scope[]): string {
+  const sharesRef = chain.some(scope => scope.name !== own.name && scope.ref === own.ref)
+  return settings.tool === 'envd' && sharesRef ? scopeId(own, settings) : scopeName(own, settings)
 }
+
+function scopeAttributes(name: string, settings: BackendSettings): Attributes {
+  return [['type', 'gha'], ['scope', name], ...serviceAttributes(settings)]
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 export const gha: Backend = {
   name: 'gha',
   sharedOptions: ['timeout'],
   exportOptions: ['ignore-error'],
   usesActionsCache: true,
+  buildsThroughActionsCache: true,
   imports: (chain, settings) => {
     const scopes = settings.tool === 'envd' ? chain.slice(0, 1) : chain
     return scopes.map(scope => ({
       label: settings.tool === 'envd' ? `${scopeName(scope, settings)} (read under ${chain.map(s => s.ref).join(', ')})` : scopeId(scope, settings),
-      attributes: [...scopeAttributes(scope, settings), ...pick(settings.options, gha.sharedOptions)]
+      attributes: [...scopeAttributes(scopeName(scope, settings), settings), ...pick(settings.options, gha.sharedOptions)]
     }))
   },
-  exportTo: (own, settings) => [...scopeAttributes(own, settings), ...exportAttributes(gha, settings)],
+  exportTo: (own, settings, chain) => [...scopeAttributes(exportName(own, settings, chain), settings), ...exportAttributes(gha, settings)],
+  ownedKeys: (own, settings, chain) => {
+    const name = exportName(own, settings, chain)
+    const index = new RegExp(`^index-${escapeRegExp(name)}-\\d+-[0-9a-f]+$`)
+    return { prefix: `index-${name}-`, matches: key => index.test(key) }
+  },
   // BuildKit keeps a scope's cache index as `index-<scope>-<version>-<ref hash>` under the ref that wrote it.
   indexKey: (scope, settings) => `index-${scopeName(scope, settings)}-`
 }

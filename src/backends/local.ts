@@ -1,5 +1,6 @@
 import { join } from 'node:path'
-import { type Backend, exportAttributes } from './backend.js'
+import { type Backend, type BackendSettings, exportAttributes, scopeId } from './backend.js'
+import type { Scope } from '../scopes.js'
 
 /**
  * A directory carried between runs by @actions/cache: one directory is restored through the
@@ -10,6 +11,11 @@ import { type Backend, exportAttributes } from './backend.js'
 export const LOCAL_IMPORT_DIR = 'cache'
 export const LOCAL_EXPORT_DIR = 'cache-new'
 
+/** The key prefix of a scope's saved directories; `#` ends the scope, so `main#` never matches `main-hotfix#…`. */
+export function localKeyPrefix(scope: Scope, settings: BackendSettings): string {
+  return `buildkit-${scopeId(scope, settings)}#`
+}
+
 export const local: Backend = {
   name: 'local',
   sharedOptions: [],
@@ -18,6 +24,10 @@ export const local: Backend = {
   imports: (chain, settings) => {
     const src = join(settings.cacheDir, LOCAL_IMPORT_DIR)
     return [{ label: chain.map(scope => scope.name).join(' → ') || src, attributes: [['type', 'local'], ['src', src]], probe: { kind: 'directory', path: src } }]
+  },
+  ownedKeys: (own, settings) => {
+    const prefix = localKeyPrefix(own, settings)
+    return { prefix, matches: key => key.startsWith(prefix) }
   },
   exportTo: (_own, settings) => [
     ['type', 'local'],

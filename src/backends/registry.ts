@@ -1,19 +1,14 @@
 import { type Backend, type BackendSettings, exportAttributes } from './backend.js'
 import type { Scope } from '../scopes.js'
-import { safeName } from '../names.js'
+import { joinNames } from '../names.js'
 
 /**
- * The cache tag of a scope. In the image's own repository the tags start with `buildcache-` so
- * they never clash with the image's own tags; in a repository given as `cache-ref`, which
- * several images may share, the namespace leads instead.
+ * The cache tag of a scope: `buildcache-` and the names that tell it from every other scope
+ * in the repository, joined one to one (`joinNames`), so no two scopes share a tag.
  */
 export function cacheTag(scope: Scope, settings: BackendSettings): string {
-  // safeName, not a plain `/` → `-`, so that `org/app` and `org-app` never share a tag.
-  const namespace = settings.namespace ? safeName(settings.namespace) : ''
-  const lead = settings.cacheRepositoryGiven
-    ? namespace
-    : settings.explicitNamespace ? `buildcache-${namespace}` : 'buildcache'
-  return safeName(`${lead}-${scope.name}`)
+  const lead = 'buildcache-'
+  return `${lead}${joinNames([...settings.tagNamespace, scope.name], 128 - lead.length)}`
 }
 
 export function cacheImageRef(scope: Scope, settings: BackendSettings): string {

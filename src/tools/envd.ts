@@ -1,7 +1,7 @@
 import { type BuildReport, PlainProgressReader, type ProgressReader } from '../progress.js'
 import { type Attributes, encodeSpec } from '../spec.js'
 import { shortHash } from '../names.js'
-import { type Tool, repeated } from './tool.js'
+import { type BuildOptions, type Tool, repeated } from './tool.js'
 
 /**
  * `envd build`: `context` is envd's `--path`, `file` its `--from` (`build.envd:build`), the
@@ -53,9 +53,28 @@ function localImportCompanion(imports: readonly Attributes[]): Attributes[] {
   return local && src ? [[['type', 'local'], ['dest', src], ['ignore-error', 'true']]] : []
 }
 
+/**
+ * build-push-action's inputs that envd has no flag for. `push` and `load` it has as outputs:
+ * push writes the first tag to the registry, load (envd's default without an output) hands the
+ * image to Docker.
+ */
+function unsupported(options: BuildOptions): { input: string; reason: string } | undefined {
+  if (options.tags.length > 1) return { input: 'tags', reason: 'envd takes one image name; give one tag (and tag it again in a later step if needed)' }
+  if (options.buildArgs.length) return { input: 'build-args', reason: 'envd has no build arguments; read values in build.envd instead' }
+  if (options.labels.length) return { input: 'labels', reason: 'envd cannot set image labels' }
+  if (options.target) return { input: 'target', reason: 'envd builds the function named in file (e.g. build.envd:build), not a stage' }
+  if (options.push && options.load) return { input: 'load', reason: 'envd writes one output: push or load, not both' }
+  if (options.push && options.outputs.length) return { input: 'push', reason: 'with outputs given, put push=true in the output (e.g. type=image,name=<ref>,push=true)' }
+  if (options.push && !options.tags.length) return { input: 'push', reason: 'envd pushes the image named by tags; give one tag' }
+  if (options.load && options.outputs.length) return { input: 'load', reason: 'with outputs given, envd does not load the image into Docker' }
+  return undefined
+}
+
 export const envd: Tool = {
   name: 'envd',
   singleImport: true,
+  check: unsupported,
+  needsDockerEngine: request => !request.outputs.length && !request.push,
   progress: () => new EnvdProgressReader(),
   prepare(request) {
     if (!request.builder) return []
@@ -76,7 +95,7 @@ export const envd: Tool = {
       ...(request.file ? ['--from', request.file] : []),
       ...(request.tags.length ? ['--tag', request.tags[0]] : []),
       ...(request.platforms.length ? ['--platform', request.platforms.join(',')] : []),
-      ...repeated('--output', request.outputs),
+      ...repeated('--output', request.push ? [`type=image,name=${request.tags[0]},push=true`] : request.outputs),
       ...repeated('--import-cache', imports.map(encodeSpec)),
       ...repeated('--export-cache', (exports.length ? exports : localImportCompanion(imports)).map(encodeSpec))
     ]

@@ -45,6 +45,10 @@ export interface Tool {
    * until one succeeds (e.g. create a context, else use the one that exists).
    */
   prepare?(request: BuildRequest): Invocation[]
+  /** Whether the build hands its image to a Docker engine (envd without an output loads it). */
+  needsDockerEngine?(request: BuildRequest): boolean
+  /** A build input the tool cannot take (one line, naming the input), or undefined. */
+  check?(options: BuildOptions): { input: string; reason: string } | undefined
   /** A reader for the progress the tool prints. */
   progress(): ProgressReader
 }
