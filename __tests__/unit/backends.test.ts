@@ -1,4 +1,3 @@
-import { safeName } from '../../src/names.js'
 import { join } from 'node:path'
 import { describe, expect, it } from '@jest/globals'
 import type { Attributes } from '../../src/spec.js'

@@ -245,7 +245,7 @@ describe('matrix jobs that build other platforms', () => {
     expect(scopeOf({ platforms: 'linux/amd64' })).toBe('o/app/linux-amd64/pr-7')
     expect(scopeOf({ platforms: 'linux/arm64,linux/amd64' })).toBe('o/app/linux-amd64.linux-arm64/pr-7')
     expect(scopeOf({ platforms: 'linux/amd64,linux/arm64' })).toBe(scopeOf({ platforms: 'linux/arm64\nlinux/amd64' }))
-    const tags = [{}, { platforms: 'linux/amd64' }, { platforms: 'linux/arm64' }, { platforms: 'linux/amd64,linux/arm64' }].map(tagOf)
+    const tags = ([{}, { platforms: 'linux/amd64' }, { platforms: 'linux/arm64' }, { platforms: 'linux/amd64,linux/arm64' }] as Array<Record<string, string>>).map(tagOf)
     expect(new Set(tags).size).toBe(4)
     expect(tags[1]).toContain(':buildcache-linux-amd64--pr-7')
   })
