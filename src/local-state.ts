@@ -11,3 +11,6 @@ export interface LocalCacheState {
   unchanged?: boolean
   bytes: number
 }
+
+/** The name under which the main step hands the post step the docker-container builder it created (driver-fallback). */
+export const FALLBACK_BUILDER_STATE = 'fallback-builder'

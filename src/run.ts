@@ -19,6 +19,7 @@ import type { Invocation } from './tools/tool.js'
 import { cleanUpClosedPullRequest } from './cleanup.js'
 import { runWatched } from './build-process.js'
 import { type CacheFailure, CacheWatch, type Stall, dedupe, failedScopes, failureWarning, importFailures, plainEvents, rawJsonEvents, readCacheTimeout, reasonOf, withGhaTimeout } from './cache-watch.js'
+import { DRIVER_CANNOT_EXPORT, type DriverFallbackOptions, currentBuilder, fitPlanToBuilder, planForDockerDriver, readFileOrUndefined } from './builder-driver.js'
 
 async function readPayload(path: string | undefined): Promise<Record<string, any>> {
   if (!path) return {}
@@ -82,6 +83,8 @@ interface BuildRun {
   report: BuildReport
   denied: boolean
   exporterSetupFailed: boolean
+  /** buildx refused the cache export: the builder's docker driver cannot do it (no containerd image store). */
+  driverCannotExport?: boolean
   /** Cache traffic made no progress for cache-timeout: the action stopped the build. */
   stall?: Stall
 }
@@ -95,9 +98,11 @@ async function runBuild(invocation: Invocation, p: Plan, env: Env): Promise<Buil
   const reader = TOOLS[p.tool].progress()
   let denied = false
   let exporterSetupFailed = false
+  let driverCannotExport = false
   const onLine = (line: string) => {
     if (/cache write denied/i.test(line)) denied = true
     if (EXPORTER_SETUP_FAILED.test(line)) exporterSetupFailed = true
+    if (DRIVER_CANNOT_EXPORT.test(line)) driverCannotExport = true
     for (const out of reader.line(line)) core.info(out)
   }
   const importing = invocation.args.some(arg => arg === '--cache-from' || arg === '--import-cache')
@@ -107,12 +112,18 @@ async function runBuild(invocation: Invocation, p: Plan, env: Env): Promise<Buil
   const { exitCode, stall } = await core.group(`Build: ${displayCommand(invocation, p.secrets)}`, () =>
     runWatched(invocation.file, invocation.args, { ...(env as Record<string, string>), ...invocation.env }, onLine, watch)
   )
-  return { exitCode, report: reader.report(), denied, exporterSetupFailed, stall }
+  return { exitCode, report: reader.report(), denied, exporterSetupFailed, driverCannotExport, stall }
 }
 
 /** A build that failed before any step because its cache export could not be set up runs again without it. */
-async function buildWithFallback(p: Plan, chosen: readonly CacheImport[], env: Env): Promise<{ p: Plan; run: BuildRun }> {
+async function buildWithFallback(p: Plan, chosen: readonly CacheImport[], env: Env, driver: DriverFallbackOptions): Promise<{ p: Plan; run: BuildRun }> {
   const first = await runBuild(invocationOf(p, chosen, env), p, env)
+  if (first.exitCode !== 0 && first.driverCannotExport && first.report.totalSteps === 0) {
+    const builder = p.request.builder ?? currentBuilder(readFileOrUndefined, env).name
+    const retry = await planForDockerDriver(p, builder, env, driver)
+    announceReplan(retry, retry.imports, env)
+    return { p: retry, run: await runBuild(invocationOf(retry, retry.imports, env), retry, env) }
+  }
   if (first.exitCode === 0 || !first.exporterSetupFailed || !p.exports.length || first.report.totalSteps > 0) return { p, run: first }
   const fallback = withoutExport(p, `the ${p.backend} cache export could not be set up (its server did not answer)`)
   const invocation = invocationOf(fallback, chosen, env)
@@ -121,6 +132,14 @@ async function buildWithFallback(p: Plan, chosen: readonly CacheImport[], env: E
   core.setOutput('cache-export', 'false')
   core.setOutput('command', displayCommand(invocation, p.secrets))
   return { p: fallback, run: await runBuild(invocation, fallback, env) }
+}
+
+/** The outputs that describe the build's cache and command, after the plan changed before the build. */
+function announceReplan(p: Plan, chosen: readonly CacheImport[], env: Env): void {
+  core.setOutput('cache-from', maskSecrets(specsOf(chosen.map(i => i.attributes)).join('\n'), p.secrets))
+  core.setOutput('cache-to', maskSecrets(specsOf(p.exports).join('\n'), p.secrets))
+  core.setOutput('cache-export', String(p.cacheExport))
+  core.setOutput('command', displayCommand(invocationOf(p, chosen, env), p.secrets))
 }
 
 async function readMetadata(path: string): Promise<{ text: string; digest?: string }> {
@@ -210,6 +229,9 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
   // envd's one import is chosen by looking into the local directory: restore it first, or
   // the probe finds nothing and a restored cache goes unused. A dry run restores nothing.
   const restored = p.local && !inputs.dryRun ? await restoreLocalCache(p) : undefined
+  // buildx's docker driver on an engine without the containerd image store: fit the plan to it first.
+  const driver: DriverFallbackOptions = { fallback: inputs.driverFallback, driverOpts: inputs.driverFallbackOpts }
+  if (!inputs.dryRun) p = await fitPlanToBuilder(p, env, driver)
   const chosen = TOOLS[p.tool].singleImport ? await chooseImport(p) : p.imports
   const invocation = invocationOf(p, chosen, env)
   const command = displayCommand(invocation, p.secrets)
@@ -230,7 +252,7 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
 
   const indexLookup = lookUpChainIndexes(p, inputs.githubToken, context, env)
   const started = Date.now()
-  let built = await buildWithFallback(p, chosen, env)
+  let built = await buildWithFallback(p, chosen, env, driver)
   const runs = [built.run]
   const problems: string[] = []
   const stalled = new Set<string>()
@@ -246,7 +268,7 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
       problems.push(`Cache import (${p.backend}) stalled: ${what}. The action stopped the build and built again without importing the cache.`)
       used = []
       core.setOutput('cache-from', '')
-      built = await buildWithFallback(built.p, used, env)
+      built = await buildWithFallback(built.p, used, env, driver)
       runs.push(built.run)
     } else {
       problems.push(`Cache export to scope ${p.scope || '(own)'} (${p.backend}) stalled before the build's result was written: ${what}. The action stopped the build and built again without exporting the cache.`)

@@ -88,7 +88,9 @@ part_apt() {
   # busybox-static / bash-static: the only binaries the FROM-scratch fixtures contain.
   # ca-certificates + python3-venv: for the PyPI installs below. xz-utils/zstd: dpkg -x.
   # procps, curl: ps and HTTP checks in up.sh / down.sh.
-  apt_install runc iptables docker-registry busybox-static bash-static ca-certificates \
+  # tini: its tini-static is the docker-init that a docker-container builder's BuildKit
+  # container runs under (the Docker prefix's docker-init is a link to it).
+  apt_install runc iptables docker-registry busybox-static bash-static tini ca-certificates \
     xz-utils zstd procps curl
   [ -x /usr/sbin/runc ] || die "runc not found at /usr/sbin/runc"
   [ -x /bin/busybox ] || die "busybox-static did not install /bin/busybox"

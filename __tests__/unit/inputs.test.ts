@@ -41,12 +41,14 @@ describe('defaults', () => {
       cacheTo: [],
       githubToken: undefined,
       dryRun: false,
-      cleanup: false
+      cleanup: false,
+      driverFallback: 'off',
+      driverFallbackOpts: []
     })
   })
 
   it('action.yml defaults read the same as missing inputs', () => {
-    expect(read({ 'build-tool': 'buildx', context: '.', push: 'false', load: 'false', 'cache-backend': 'gha', 'cache-export': 'auto', 'dry-run': 'false', cleanup: 'false' })).toEqual(read({}))
+    expect(read({ 'build-tool': 'buildx', context: '.', push: 'false', load: 'false', 'cache-backend': 'gha', 'cache-export': 'auto', 'dry-run': 'false', cleanup: 'false', 'driver-fallback': 'off' })).toEqual(read({}))
   })
 })
 
