@@ -130,4 +130,25 @@ describe('driver-fallback: docker-container', () => {
     const pr = await pullRequestBuild(7, 'main', { ...inputs, 'driver-fallback': 'off', 'driver-fallback-opts': '' })
     expect(cacheFigures(pr)).toMatchObject({ exitCode: 0, cached: 5, total: 5 })
   })
+
+  it('also serves s3, which the docker driver never exports to', async () => {
+    const tag = `${nonce}-s3`
+    const options = [`bucket: ${bed.s3.bucket}`, `region: ${bed.s3.region}`, `endpoint_url: ${bed.s3.endpoint}`, 'use_path_style: true', `access_key_id: ${bed.s3.accessKeyId}`, `secret_access_key: ${bed.s3.secretAccessKey}`].join('\n')
+    const inputs = {
+      context: fixtureContext(steps(tag), bed),
+      'cache-backend': 's3',
+      'cache-options': options,
+      tags: `${bed.registry}/df-${tag}/app:latest`,
+      'driver-fallback': 'docker-container',
+      'driver-fallback-opts': `image=${BUILDKIT_IMAGE}\nnetwork=host`
+    }
+    const result = await pushBuild('main', inputs, onClassic())
+    expect(cacheFigures(result)).toMatchObject({ exitCode: 0, total: 5, exported: 'true' })
+    expect(warnings(result)).toEqual([])
+    expect(result.log).toMatch(/Removed the docker-container builder/)
+    // Without the fallback the same run stops before building, with the fix.
+    const refused = await pushBuild('main', { ...inputs, 'driver-fallback': 'off', 'driver-fallback-opts': '' }, onClassic())
+    expect(refused.main.exitCode).not.toBe(0)
+    expect(refused.annotations.find(a => a.level === 'error')?.message).toMatch(/docker-container or remote driver/)
+  })
 })
