@@ -85,23 +85,29 @@ function pushRun(ref: string, inputs: Record<string, string>, o: ScenarioOptions
   })
 }
 
-/** A pull_request event (`action`: synchronize, closed, ...) of pull request `n` into `base`. */
+/**
+ * A pull_request event (`action`: synchronize, closed, ...) of pull request `n` into `base`; or
+ * a pull_request_target one, which runs on the base branch's ref with a token for that ref.
+ */
 function pullRequestRun(
   n: number,
   base: string,
   inputs: Record<string, string>,
   o: ScenarioOptions,
   action: string,
-  state: Record<string, unknown>
+  state: Record<string, unknown>,
+  eventName: 'pull_request' | 'pull_request_target' = 'pull_request'
 ): Promise<RunResult> {
   const sha = o.sha ?? 'b'.repeat(40)
   const head = `feature/pr-${n}`
+  const target = eventName === 'pull_request_target'
+  const token = o.token ?? (target ? pushToken(base, 'main') : pullRequestToken(n, base, 'main'))
   return runAction({
     inputs,
     actionDir: o.actionDir,
     node: o.node,
-    eventName: 'pull_request',
-    ref: `refs/pull/${n}/merge`,
+    eventName,
+    ref: target ? `refs/heads/${base}` : `refs/pull/${n}/merge`,
     sha,
     headRef: head,
     baseRef: base,
@@ -117,7 +123,7 @@ function pullRequestRun(
       },
       repository: repositoryPayload()
     },
-    env: baseEnv(o, o.token ?? pullRequestToken(n, base, 'main'))
+    env: baseEnv(o, token)
   })
 }
 
@@ -129,6 +135,16 @@ export function pushBuild(branch: string, inputs: Record<string, string>, o: Sce
 /** A pull_request (synchronize) build of pull request `n` into `base`. */
 export function pullRequestBuild(n: number, base: string, inputs: Record<string, string>, o: ScenarioOptions = {}): Promise<RunResult> {
   return pullRequestRun(n, base, inputs, o, 'synchronize', { state: 'open' })
+}
+
+/** A pull_request_target (synchronize) build of pull request `n` into `base`, with a writable token for `base`. */
+export function pullRequestTargetBuild(n: number, base: string, inputs: Record<string, string>, o: ScenarioOptions = {}): Promise<RunResult> {
+  return pullRequestRun(n, base, inputs, o, 'synchronize', { state: 'open' }, 'pull_request_target')
+}
+
+/** A pull_request_target event with action `closed` (the clean-up trigger that works for forks). */
+export function closedPullRequestTargetRun(n: number, base: string, inputs: Record<string, string>, o: ScenarioOptions = {}): Promise<RunResult> {
+  return pullRequestRun(n, base, inputs, o, 'closed', { state: 'closed', merged: true }, 'pull_request_target')
 }
 
 /** Drops BuildKit's local state, so the next build has only the remote cache. */

@@ -85,7 +85,7 @@ describe.each(CASES)('$name backend ($protocol)', backendCase => {
     inputs = {
       context: fixtureContext(steps(nonce, 'one'), bed),
       'cache-backend': backendCase.name,
-      tags: `${bed.registry}/rt-${nonce}/app:latest`,
+      tags: `${bed.registry}/rt${nonce}/app:latest`,
       ...(backendCase.push && { push: 'true' }),
       ...(backendCase.builder && { builder: backendCase.builder(bed) }),
       ...(backendCase.options && { 'cache-options': backendCase.options(bed) })
@@ -93,7 +93,7 @@ describe.each(CASES)('$name backend ($protocol)', backendCase => {
     main = await pushBuild('main', inputs, options())
   })
 
-  const scope = (name: string) => `rt-${nonce}/app/${name}`
+  const scope = (name: string) => `rt${nonce}/app/${name}`
 
   it('1. a push to main builds cold and exports to main', () => {
     expect(main.main.exitCode).toBe(0)

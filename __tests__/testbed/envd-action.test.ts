@@ -26,7 +26,7 @@ function envdInputs(bed: TestbedEnv, nonce: string, project: string, backend: st
     'build-tool': 'envd',
     context: project,
     file: 'build.envd:build',
-    tags: `${bed.registry}/envd-${nonce}/env:latest`,
+    tags: `${bed.registry}/envd${nonce}/env:latest`,
     outputs: `type=oci,dest=${path.join(tempDir('envd-out-'), 'image.tar')}`,
     'cache-backend': backend
   }
@@ -48,7 +48,7 @@ describe.each<Protocol>(['v2', 'v1'])('envd with the gha cache (protocol %s)', p
   const mainToken = pushToken('main', 'main')
   let main: RunResult
   const options = (o: ScenarioOptions = {}): ScenarioOptions => ({ envd: true, protocol, ...o })
-  const scope = (name: string) => `envd-${nonce}/env/${name}`
+  const scope = (name: string) => `envd${nonce}/env/${name}`
 
   beforeAll(async () => {
     bed = testbedEnv()
@@ -155,7 +155,7 @@ describe('envd with the local cache (a directory carried by the cache service)',
       if (dir) rmSync(dir, { recursive: true, force: true })
       await pruneStandalone(bed)
       const second = await pushBuild('main', inputs, options('2'))
-      expect(cacheFigures(second)).toMatchObject({ exitCode: 0, cached: 3, total: 3, exported: 'true', source: `envd-${nonce}/env/main` })
+      expect(cacheFigures(second)).toMatchObject({ exitCode: 0, cached: 3, total: 3, exported: 'true', source: `envd${nonce}/env/main` })
       expect(second.log).toContain('cache import: main (found)')
       expect(second.outputs['cache-from']).toMatch(/^type=local,src=.*,digest=sha256:[0-9a-f]{64}$/)
       expect(second.summary).toMatch(/Local cache restored<\/td><td>buildkit-envd-[0-9a-f]+\/env\/main#1{40}/)
@@ -202,7 +202,7 @@ describe('envd with the local cache (a directory carried by the cache service)',
     }
 
     // The same build exported once into an empty directory, under another scope.
-    const fresh = await pushBuild('main', { ...inputs, 'scope-prefix': `fresh-${nonce}` }, { envd: true, runnerTemp: tempDir('runner-temp-'), sha: '9'.repeat(40) })
+    const fresh = await pushBuild('main', { ...inputs, 'scope-prefix': `fresh${nonce}` }, { envd: true, runnerTemp: tempDir('runner-temp-'), sha: '9'.repeat(40) })
     expect(cacheFigures(fresh)).toMatchObject({ exitCode: 0, total: 3, exported: 'true' })
     const afterFive = savedBytes(fifth!)
     const once = savedBytes(fresh)
@@ -216,11 +216,11 @@ describe('envd with the registry cache', () => {
   const nonce = randomBytes(4).toString('hex')
   let inputs: Record<string, string>
   let main: RunResult
-  const scope = (name: string) => `envd-${nonce}/env/${name}`
+  const scope = (name: string) => `envd${nonce}/env/${name}`
 
   beforeAll(async () => {
     bed = testbedEnv()
-    const image = `${bed.registry}/envd-${nonce}/env:latest`
+    const image = `${bed.registry}/envd${nonce}/env:latest`
     inputs = {
       ...envdInputs(bed, nonce, envdFixture(steps(nonce, 'one'), bed), 'registry'),
       outputs: `type=image,name=${image},push=true`
@@ -230,15 +230,15 @@ describe('envd with the registry cache', () => {
 
   it('1. a push to main builds cold, pushes the image and exports to main\'s cache tag', () => {
     expect(cacheFigures(main)).toMatchObject({ exitCode: 0, cached: 0, total: 3, exported: 'true' })
-    expect(main.outputs['cache-to']).toBe(`type=registry,ref=${bed.registry}/envd-${nonce}/env:buildcache-main,mode=max,ignore-error=true`)
+    expect(main.outputs['cache-to']).toBe(`type=registry,ref=${bed.registry}/envd${nonce}/env:buildcache-main,mode=max,ignore-error=true`)
   })
 
   it("2. after buildkitd's state is wiped, pull request 7's first build takes every run() step from main, and says so", async () => {
     await pruneStandalone(bed)
     const pr = await pullRequestBuild(7, 'main', inputs, { envd: true })
     expect(cacheFigures(pr)).toMatchObject({ exitCode: 0, cached: 3, total: 3, exported: 'true', source: scope('main') })
-    expect(pr.log).toContain(`cache import: ${bed.registry}/envd-${nonce}/env:buildcache-pr-7 has no cache yet, trying the next scope`)
-    expect(pr.outputs['cache-from']).toBe(`type=registry,ref=${bed.registry}/envd-${nonce}/env:buildcache-main`)
+    expect(pr.log).toContain(`cache import: ${bed.registry}/envd${nonce}/env:buildcache-pr-7 has no cache yet, trying the next scope`)
+    expect(pr.outputs['cache-from']).toBe(`type=registry,ref=${bed.registry}/envd${nonce}/env:buildcache-main`)
     expect(pr.outputs['cache-to']).toContain('buildcache-pr-7')
     expect(pr.summary).toContain(`Cache source</td><td>${scope('main')}`)
     expect(pr.summary).toContain(`${scope('pr-7')} ✗ → ${scope('main')} ✓`)
@@ -358,7 +358,7 @@ describe('envd with the inline cache (the pushed image carries it)', () => {
 
   beforeAll(async () => {
     bed = testbedEnv()
-    repository = `${bed.registry}/envd-${nonce}/env`
+    repository = `${bed.registry}/envd${nonce}/env`
     inputs = {
       ...envdInputs(bed, nonce, envdFixture(steps(nonce, 'one'), bed), 'inline'),
       outputs: `type=image,name=${repository}:latest,push=true`

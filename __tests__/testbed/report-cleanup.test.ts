@@ -121,7 +121,7 @@ const REPORT_CASES: ReportCase[] = [
 describe.each(REPORT_CASES)('the report ($backend backend)', reportCase => {
   let bed: TestbedEnv
   const nonce = randomBytes(4).toString('hex')
-  const repository = `report-${nonce}/app`
+  const repository = `report${nonce}/app`
   const scope = (name: string) => `${repository}/${name}`
   const chainRow = (names: string[], marks: string[]) => names.map((n, i) => `${scope(n)} ${marks[i]}`).join(' → ')
   let inputs: Record<string, string>
@@ -195,9 +195,9 @@ describe.each(REPORT_CASES)('the report ($backend backend)', reportCase => {
 
   it('a fresh branch whose chain has no cache anywhere: 0 cached, ✗ where the import found nothing, no warning', async () => {
     await pruneBuildKit(undefined, bed)
-    const elsewhere = `report-${nonce}/other`
+    const elsewhere = `report${nonce}/other`
     const other = (name: string) => `${elsewhere}/${name}`
-    const branch = `feature-${nonce}`
+    const branch = `feature${nonce}`
     const fresh = await pushBuild(branch, { ...inputs, tags: `${bed.registry}/${elsewhere}:latest` }, { runnerTemp, sha: 'f'.repeat(40) })
     expectSuccess(fresh)
     expect(fresh.outputs).toMatchObject({ scope: other(branch), 'cached-steps': '0', 'total-steps': '6', 'cache-source': 'none', 'cache-export': 'true' })
@@ -222,7 +222,7 @@ describe('local backend: ten builds on main, the saved cache stays as large as o
   it('after each of ten builds (each changing the last step) the saved size is ≤ 1.25 × a fresh export', async () => {
     const bed = testbedEnv()
     const runnerTemp = tempDir('runner-temp-')
-    const repository = `flat-${nonce}/app`
+    const repository = `flat${nonce}/app`
     const saved: Array<{ reported: number; stored: number }> = []
     const savedSize = async (result: RunResult, key: string) => {
       expectSuccess(result)
@@ -250,7 +250,7 @@ describe('local backend: ten builds on main, the saved cache stays as large as o
 
     // One fresh export of the tenth build's Dockerfile, in a namespace of its own.
     await pruneBuildKit(undefined, bed)
-    const freshRepository = `flat-${nonce}/fresh`
+    const freshRepository = `flat${nonce}/fresh`
     const freshInputs = { context: uniqueContext(nonce, stepsOf(0, BUILDS), bed), 'cache-backend': 'local', tags: `${bed.registry}/${freshRepository}:latest` }
     const fresh = await savedSize(await pushBuild('main', freshInputs, { runnerTemp, sha: 'e'.repeat(40) }), `buildkit-${freshRepository}/main#${'e'.repeat(40)}`)
 
@@ -271,7 +271,7 @@ describe('local backend: ten builds on main, the saved cache stays as large as o
 describe('cleanup: true on a closed pull request (GitHub Actions caches)', () => {
   let bed: TestbedEnv
   const nonce = randomBytes(4).toString('hex')
-  const repository = `cleanup-${nonce}/app`
+  const repository = `cleanup${nonce}/app`
   // Pull request numbers of their own: clean-up deletes every cache of refs/pull/N/merge, and
   // other tests on the same cache service build pull requests 7 and 8.
   const closed = 20000 + randomInt(70000)
@@ -357,7 +357,7 @@ describe('cleanup: true on a closed pull request (GitHub Actions caches)', () =>
 describe('cleanup: true on a closed pull request (registry cache tags)', () => {
   let bed: TestbedEnv
   const nonce = randomBytes(4).toString('hex')
-  const repository = `cleanup-${nonce}/registry`
+  const repository = `cleanup${nonce}/registry`
   let inputs: Record<string, string>
   const digest = (tag: string) => tagDigest(bed, repository, tag)
 

@@ -195,6 +195,7 @@ describe('untrusted triggers: the own scope lives under the ref the runtime toke
 
   it.each<[string, string, string, boolean]>([
     ['gha', 'refs/heads/main', 'index-pr-7-1-0123abcd', true],
+    ['gha', 'refs/heads/main', 'index-pr-7-1-0123abcd#2', true],
     ['gha', 'refs/heads/main', 'index-main-1-0123abcd', false],
     ['gha', 'refs/heads/main', 'index-pr-7-hotfix-1-0123abcd', false],
     ['gha', 'refs/heads/main', 'buildkit-blob-1-sha256:00', false],

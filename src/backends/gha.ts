@@ -58,7 +58,7 @@ export const gha: Backend = {
   exportTo: (own, settings, chain) => [...scopeAttributes(exportName(own, settings, chain), settings), ...exportAttributes(gha, settings)],
   ownedKeys: (own, settings, chain) => {
     const name = exportName(own, settings, chain)
-    const index = new RegExp(`^index-${escapeRegExp(name)}-\\d+-[0-9a-f]+$`)
+    const index = new RegExp(`^index-${escapeRegExp(name)}-\\d+-[0-9a-f]+(#\\d+)?$`)
     return { prefix: `index-${name}-`, matches: key => index.test(key) }
   },
   // BuildKit keeps a scope's cache index as `index-<scope>-<version>-<ref hash>` under the ref that wrote it.

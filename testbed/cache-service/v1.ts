@@ -84,7 +84,7 @@ export async function handleV1(svc: ServiceState, ctx: Ctx, sub: string): Promis
     const body = await jsonBody<{ key?: string; version?: string; cacheSize?: number }>(ctx)
     if (!body?.key || !body.version) return v1Error(ctx, 400, 'key and version are required', 'ArgumentException')
     ctx.log.key = body.key
-    if (!writeRef) {
+    if (writeRef === undefined) {
       return v1Error(ctx, 403, `cache write denied: the token grants no writable cache scope (key ${body.key})`, 'CacheWriteDeniedException')
     }
     ctx.log.ref = writeRef
@@ -108,7 +108,7 @@ export async function handleV1(svc: ServiceState, ctx: Ctx, sub: string): Promis
 
   const idMatch = /^caches\/(\d+)$/.exec(sub)
   if (idMatch && (ctx.method === 'PATCH' || ctx.method === 'POST')) {
-    if (!writeRef) return v1Error(ctx, 403, 'cache write denied: the token grants no writable cache scope', 'CacheWriteDeniedException')
+    if (writeRef === undefined) return v1Error(ctx, 403, 'cache write denied: the token grants no writable cache scope', 'CacheWriteDeniedException')
     const e = svc.store.get(Number(idMatch[1]))
     if (!e || e.storage !== 'v1' || e.ref !== writeRef) {
       return v1Error(ctx, 404, `Cache with id ${idMatch[1]} was not found in ${writeRef}`, 'ArtifactCacheNotFoundException')

@@ -65,7 +65,7 @@ export async function handleTwirp(svc: ServiceState, ctx: Ctx, rpc: string): Pro
 
   switch (rpc) {
     case 'CreateCacheEntry': {
-      if (!writeRef) return writeDenied({ signed_upload_url: '' })
+      if (writeRef === undefined) return writeDenied({ signed_upload_url: '' })
       ctx.log.ref = writeRef
       if (!svc.blobs) return twirpError(ctx, 'internal', 'this cache service runs without a blob store (--blob-url)')
       try {
@@ -83,7 +83,7 @@ export async function handleTwirp(svc: ServiceState, ctx: Ctx, rpc: string): Pro
     }
 
     case 'FinalizeCacheEntryUpload': {
-      if (!writeRef) return writeDenied({ entry_id: '0' })
+      if (writeRef === undefined) return writeDenied({ entry_id: '0' })
       ctx.log.ref = writeRef
       const e = svc.store.find(writeRef, key, version)
       if (!e || e.storage !== 'v2') return twirpError(ctx, 'not_found', `no reserved cache entry for key ${key} in ${writeRef}`)
