@@ -38,6 +38,7 @@ function logPlan(p: Plan): void {
   core.info(`backend: ${p.backend}, builder: ${p.tool}, own scope: ${p.scope || '(none)'}`)
   core.info(`import chain: ${p.chain.map(s => s.id).join(' → ') || '(none)'}${p.importReason ? ` (import skipped: ${p.importReason})` : ''}`)
   core.info(`export: ${p.cacheExport ? 'yes' : 'no'} (${p.exportReason})`)
+  for (const line of p.details) core.info(line)
 }
 
 /** Where the driver cannot serve the backend, fail with the fix instead of BuildKit's "unknown cache exporter". */
@@ -248,9 +249,11 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
   }
   if (p.needsBuildKitDriver) await requireBuildKitDriver(p, env)
   await prepareTool(p, env)
-  if (p.tool === 'envd' && p.request.outputs.length === 0) await requireDockerEngine(env)
+  if (TOOLS[p.tool].needsDockerEngine?.(p.request)) await requireDockerEngine(env)
 
   const indexLookup = lookUpChainIndexes(p, inputs.githubToken, context, env)
+  // A file left by an earlier build of this step (a re-run) must not pass for this build's digest.
+  await rm(p.request.metadataFile, { force: true })
   const started = Date.now()
   let built = await buildWithFallback(p, chosen, env, driver)
   const runs = [built.run]
