@@ -199,3 +199,19 @@ export function actionAt(actionDir: string) {
       pullRequestBuild(n, base, inputs, { ...o, actionDir })
   }
 }
+
+/** An entry of the cache-service stand-in, as its admin API lists it. */
+export interface ServiceEntry {
+  id: number
+  ref: string
+  key: string
+  size: number
+  committed: boolean
+}
+
+/** Every entry the cache-service stand-in holds, under every ref. */
+export async function serviceEntries(bed: TestbedEnv = testbedEnv()): Promise<ServiceEntry[]> {
+  const res = await fetch(`${bed.cacheService!.url}_admin/entries`)
+  if (!res.ok) throw new Error(`admin entries: ${res.status}`)
+  return (await res.json()) as ServiceEntry[]
+}

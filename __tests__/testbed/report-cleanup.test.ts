@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { type TestbedEnv, fixtureContext, testbedEnv } from '../../testbed/env.js'
 import type { RunResult } from '../../testbed/runner.js'
-import { closedPullRequestRun, pruneBuildKit, pullRequestBuild, pushBuild, tempDir } from '../../testbed/scenario.js'
+import { type ServiceEntry, closedPullRequestRun, pruneBuildKit, pullRequestBuild, pushBuild, serviceEntries, tempDir } from '../../testbed/scenario.js'
 import { formatBytes } from '../../src/summary.js'
 
 /** A build context whose every step is new to the builder: a nonce file is its first layer. */
@@ -48,20 +48,6 @@ async function seed(run: () => Promise<RunResult>): Promise<void> {
   let result = await run()
   if (result.main.exitCode !== 0 && /snapshot .*does not exist/.test(result.log)) result = await run()
   expectSuccess(result)
-}
-
-interface AdminEntry {
-  id: number
-  ref: string
-  key: string
-  size: number
-  committed: boolean
-}
-
-async function serviceEntries(bed: TestbedEnv): Promise<AdminEntry[]> {
-  const res = await fetch(`${bed.cacheService!.url}_admin/entries`)
-  if (!res.ok) throw new Error(`admin entries: ${res.status}`)
-  return (await res.json()) as AdminEntry[]
 }
 
 async function restList(bed: TestbedEnv, ref: string): Promise<{ total_count: number; actions_caches: Array<{ key: string }> }> {
@@ -279,7 +265,7 @@ describe('cleanup: true on a closed pull request (GitHub Actions caches)', () =>
   const refOf = (n: number) => `refs/pull/${n}/merge`
   let runnerTemp: string
   let gha: Record<string, string>
-  let before: AdminEntry[]
+  let before: ServiceEntry[]
 
   beforeAll(async () => {
     bed = testbedEnv()

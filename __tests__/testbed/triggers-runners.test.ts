@@ -19,6 +19,7 @@ import {
   pullRequestBuild,
   pullRequestTargetBuild,
   pushBuild,
+  serviceEntries,
   tempDir
 } from '../../testbed/scenario.js'
 
@@ -28,23 +29,11 @@ function steps(nonce: string, last: string): string[] {
 
 const problems = (result: RunResult) => result.annotations.filter(a => a.level === 'warning' || a.level === 'error')
 
-interface ServiceEntry {
-  id: number
-  ref: string
-  key: string
-}
-
-async function entries(bed: TestbedEnv): Promise<ServiceEntry[]> {
-  const res = await fetch(`${bed.cacheService!.url}_admin/entries`)
-  if (!res.ok) throw new Error(`admin entries: ${res.status}`)
-  return (await res.json()) as ServiceEntry[]
-}
-
 describe('pull_request_target: the pull request’s scope lives under the base branch’s ref', () => {
   let bed: TestbedEnv
   const nonce = randomBytes(4).toString('hex')
   const scope = (name: string) => `prt${nonce}/app/${name}`
-  const indexesOf = async (name: string) => (await entries(bed)).filter(e => e.key.startsWith(`index-${scope(name)}-`))
+  const indexesOf = async (name: string) => (await serviceEntries(bed)).filter(e => e.key.startsWith(`index-${scope(name)}-`))
   let inputs: Record<string, string>
 
   beforeAll(async () => {
