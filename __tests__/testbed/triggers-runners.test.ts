@@ -9,9 +9,9 @@
 //   any runtime token the build runs without the gha cache, with one warning.
 import { describe, expect, it, beforeAll } from '@jest/globals'
 import { randomBytes } from 'node:crypto'
-import { mintRuntimeToken } from '../../testbed/cache-service/token.js'
+import { mintRuntimeToken, pushToken } from '../../testbed/cache-service/token.js'
 import { type TestbedEnv, fixtureContext, testbedEnv } from '../../testbed/env.js'
-import type { RunResult } from '../../testbed/runner.js'
+import { type RunResult, runAction } from '../../testbed/runner.js'
 import {
   cacheFigures,
   closedPullRequestTargetRun,
@@ -106,5 +106,23 @@ describe('act: a runtime token whose claim names one empty scope, a cache server
     expect(cacheFigures(run)).toMatchObject({ exitCode: 0, total: 5, exported: 'false' })
     expect(problems(run).map(a => a.message)).toEqual([expect.stringMatching(/^No gha cache for this build: the job has no cache service/)])
     expect(run.outputs['cache-from']).toBe('')
+  })
+})
+
+describe('issue_comment on a pull request without a github-token', () => {
+  it('the warning names the base branch that is missing, not the default branch the payload gives', async () => {
+    const bed = testbedEnv()
+    const run = await runAction({
+      inputs: { 'dry-run': 'true', 'github-token': '', tags: `${bed.registry}/comment/app:latest` },
+      eventName: 'issue_comment',
+      ref: 'refs/heads/main',
+      payload: { action: 'created', issue: { number: 7, pull_request: {} }, repository: { full_name: 'octo-org/octo-repo', default_branch: 'main' } },
+      env: { ACTIONS_RUNTIME_TOKEN: pushToken('main'), ACTIONS_RESULTS_URL: bed.cacheService!.url, ACTIONS_CACHE_SERVICE_V2: 'true' }
+    })
+    expect(run.main.exitCode).toBe(0)
+    expect(problems(run).map(a => a.message)).toEqual([
+      "The event does not name the pull request's base branch and no github-token is set: the chain leaves it out."
+    ])
+    expect(run.outputs.scope).toBe('comment/app/pr-7')
   })
 })
