@@ -57,12 +57,22 @@ function bool(name: string, value: string, fallback: boolean): boolean {
   throw new InputError(`Input "${name}": ${JSON.stringify(value)} is not a boolean; use true or false.`)
 }
 
-/** Newline-separated values; with `commas`, commas separate values too. Blank lines and `#` comments drop out. */
+/**
+ * Newline-separated values; with `commas`, commas separate values too, and a value in double
+ * quotes (`""` for a quote) is taken whole, so it may hold a comma or start with `#`. Blank
+ * values and unquoted `#` comments drop out.
+ */
 export function list(value: string, commas: boolean): string[] {
-  return value
-    .split(commas ? /[\n,]/ : /\n/)
-    .map(item => item.trim())
-    .filter(item => item !== '' && !item.startsWith('#'))
+  if (!commas) return value.split('\n').map(item => item.trim()).filter(item => item !== '' && !item.startsWith('#'))
+  const items: string[] = []
+  for (const line of value.split('\n')) {
+    // A quoted value, or anything up to the next comma.
+    for (const [, quoted, plain] of line.matchAll(/\s*(?:"((?:[^"]|"")*)"[^,]*|([^,]*))(?:,|$)/g)) {
+      if (quoted !== undefined) items.push(quoted.replace(/""/g, '"'))
+      else if (plain?.trim() && !plain.trim().startsWith('#')) items.push(plain.trim())
+    }
+  }
+  return items
 }
 
 function cacheOptions(value: string): Record<string, string> {

@@ -152,7 +152,10 @@ describe('lists', () => {
     ['CRLF line ends', 'a:1\r\nb:2\r\n', true, ['a:1', 'b:2']],
     ['# comments drop out', '# images\na:1\n  # b:2\nc:3', true, ['a:1', 'c:3']],
     ['newline-only list keeps commas', 'A=1,2\nB=x, y', false, ['A=1,2', 'B=x, y']],
-    ['empty', '', true, []]
+    ['empty', '', true, []],
+    ['a quoted value keeps its comma and a leading #', '"#hotfix", "release,2", main', true, ['#hotfix', 'release,2', 'main']],
+    ['"" is a quote inside a quoted value', '"say ""hi"""\nb', true, ['say "hi"', 'b']],
+    ['an unquoted # mid-line is a comment value', 'a, #b, c', true, ['a', 'c']]
   ])('%s', (_title, value, commas, expected) => {
     expect(list(value, commas)).toEqual(expected)
   })
