@@ -4,11 +4,45 @@
  * group (docker, the buildx plugin, envd) is stopped, SIGTERM and 3 s later SIGKILL.
  */
 import { spawn } from 'node:child_process'
+import { readFileSync, readdirSync } from 'node:fs'
 import { type CacheWatch, type Stall } from './cache-watch.js'
 
 export interface ProcessResult {
   exitCode: number
   stall?: Stall
+}
+
+/**
+ * Every process under `root` (Linux /proc). The docker CLI starts its buildx plugin in a
+ * process group of its own, so killing the group alone would leave the plugin waiting on
+ * BuildKit; each descendant is signalled too.
+ */
+export function descendants(root: number): number[] {
+  const children = new Map<number, number[]>()
+  let entries: string[] = []
+  try {
+    entries = readdirSync('/proc').filter(name => /^\d+$/.test(name))
+  } catch {
+    return []
+  }
+  for (const name of entries) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(name)])
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const found: number[] = []
+  const queue = [root]
+  while (queue.length && found.length < 1000) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      found.push(child)
+      queue.push(child)
+    }
+  }
+  return found
 }
 
 export function runWatched(
@@ -33,11 +67,16 @@ export function runWatched(
     }
     child.stdout.on('data', take('stdout'))
     child.stderr.on('data', take('stderr'))
+    let tree: number[] = []
     const signal = (name: NodeJS.Signals) => {
-      try {
-        if (child.pid) process.kill(-child.pid, name)
-      } catch {
-        // already gone
+      if (!child.pid) return
+      tree = [...new Set([...tree, ...descendants(child.pid)])]
+      for (const target of [-child.pid, ...tree]) {
+        try {
+          process.kill(target, name)
+        } catch {
+          // already gone
+        }
       }
     }
     const clock = watch

@@ -204,9 +204,10 @@ function cacheFailures(p: Plan, chosen: readonly CacheImport[], runs: readonly B
   const chain = TOOLS[p.tool].singleImport
     ? chosen.map(i => ({ id: p.chain.find(s => s.location === i.label)?.id ?? i.label, location: attr(i, 'type') === 'registry' ? attr(i, 'ref') : undefined }))
     : p.chain.map(s => ({ id: s.id, location: s.location }))
+  // A run the action stopped for a stall: its canceled vertices are the stall's warning, not more.
   const failures = runs.flatMap(run => [
-    ...importFailures(p.backend, chain, run.report.imports),
-    ...run.report.exportErrors
+    ...(run.stall ? [] : importFailures(p.backend, chain, run.report.imports)),
+    ...(run.stall?.phase === 'export' ? [] : run.report.exportErrors)
       .filter(error => !(denied && /cache write denied/i.test(error)))
       .map(error => ({ kind: 'export' as const, backend: p.backend, scopes: [p.scope || '(own)'], ambiguous: false, reason: reasonOf(error) }))
   ])
@@ -281,8 +282,13 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
       built = { p: without, run: await runBuild(invocationOf(without, used, env), without, env) }
       runs.push(built.run)
     }
-    if (built.run.stall) problems.push(`The build stalled again on cache traffic (${built.run.stall.what}); it was stopped.`)
+    const again = built.run.stall
+    if (again?.phase === 'export' && again.resultWritten) {
+      problems.push(`Cache export to scope ${p.scope || '(own)'} (${p.backend}) stalled: ${again.what} made no progress for ${again.idleSeconds} s. The action stopped it; the build's result is kept, its cache was not saved.`)
+      built = { ...built, run: { ...built.run, exitCode: 0 } }
+    } else if (again) problems.push(`The build stalled again on cache traffic (${again.what}); it was stopped.`)
   }
+  if (runs.some(r => r.stall?.phase === 'export')) core.setOutput('cache-export', 'false')
   p = built.p
   const { exitCode, report } = built.run
   if (exitCode === 0) await tagInlineCache(p)
