@@ -5,7 +5,7 @@ import { type DeletedCache, deleteActionsCachesOfRef } from './github-api.js'
 import type { Inputs } from './inputs.js'
 import { type Env, plan } from './plan.js'
 import { type TagDeletion, deleteRegistryTag } from './registry-client.js'
-import { formatBytes } from './summary.js'
+import { formatBytes } from './format.js'
 
 /**
  * A pull request's caches live under `refs/pull/N/merge` (its pull_request runs), and under its

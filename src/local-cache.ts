@@ -2,7 +2,7 @@ import * as core from '@actions/core'
 import { cacheManifestDigest, directorySize } from './oci-layout.js'
 import { LOCAL_STATE, type LocalCacheState } from './local-state.js'
 import type { Plan } from './plan.js'
-import { formatBytes } from './summary.js'
+import { formatBytes } from './format.js'
 
 // @actions/cache is most of the bundle: loaded only by the runs that carry a local cache.
 const actionsCache = () => import('@actions/cache')

@@ -3,6 +3,7 @@ import type { CacheImport } from './backends/backend.js'
 import type { Plan } from './plan.js'
 import type { BuildReport } from './progress.js'
 import { hitRatio } from './progress.js'
+import { formatBytes } from './format.js'
 import type { Restored } from './local-cache.js'
 
 export interface BuildOutcome {
@@ -20,12 +21,6 @@ export interface BuildOutcome {
   failed?: ReadonlySet<string>
   /** The cache warnings of this run, one line each. */
   problems?: readonly string[]
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`
-  if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`
-  return `${(bytes / 1e3).toFixed(1)} kB`
 }
 
 /** Whether BuildKit's "importing cache manifest from X" names this scope. */
