@@ -26,7 +26,17 @@ export interface Inputs extends BuildOptions {
   driverFallbackOpts: string[]
 }
 
-export class InputError extends Error {}
+/** An input the action cannot take, said by the part that knows why (a backend, a builder). */
+export interface InputRefusal {
+  input: string
+  reason: string
+}
+
+export class InputError extends Error {
+  static refusing({ input, reason }: InputRefusal): InputError {
+    return new InputError(`Input "${input}": ${reason}`)
+  }
+}
 
 export type InputReader = (name: string) => string
 
@@ -168,6 +178,6 @@ export function readInputs(get: InputReader): Inputs {
     driverFallbackOpts: list(get('driver-fallback-opts'), false)
   }
   const refused = TOOLS[buildTool].check?.(inputs)
-  if (refused) throw new InputError(`Input "${refused.input}": ${refused.reason} (build-tool: ${buildTool}).`)
+  if (refused) throw InputError.refusing({ ...refused, reason: `${refused.reason} (build-tool: ${buildTool}).` })
   return inputs
 }

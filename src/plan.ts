@@ -200,8 +200,8 @@ export function plan(inputs: Inputs, context: RunContext, env: Env): Plan {
   }
 
   const settings = settingsFor(inputs, env, backend, context)
-  const settingError = backend.check?.(settings)
-  if (settingError) throw new InputError(`Input "${settingError.split(':')[0]}":${settingError.slice(settingError.indexOf(':') + 1)}`)
+  const refused = backend.check?.(settings)
+  if (refused) throw InputError.refusing(refused)
   const access = cacheAccess(backend, settings, env)
   if (access.serviceMissing) warnings.push(`No ${backend.name} cache for this build: ${access.importDenied}.`)
   for (const key of backend.secretOptions ?? []) if (settings.options[key]) secrets.push(settings.options[key])

@@ -192,8 +192,8 @@ describe('backend details', () => {
 
   it('registry and inline need a cache repository', () => {
     const missing = settings({ cacheRepository: undefined })
-    expect(BACKENDS.registry.check?.(missing)).toBe('cache-ref: required for this backend when no tags are given (the cache repository is derived from the first tag)')
-    expect(BACKENDS.inline.check?.(missing)).toBe(BACKENDS.registry.check?.(missing))
+    expect(BACKENDS.registry.check?.(missing)).toEqual({ input: 'cache-ref', reason: 'required for this backend when no tags are given (the cache repository is derived from the first tag)' })
+    expect(BACKENDS.inline.check?.(missing)).toEqual(BACKENDS.registry.check?.(missing))
     expect(BACKENDS.registry.check?.(settings())).toBeUndefined()
   })
 

@@ -1,4 +1,5 @@
 import type { Attributes } from '../spec.js'
+import type { InputRefusal } from '../inputs.js'
 import type { Scope } from '../scopes.js'
 import type { BuildOptions } from '../tools/tool.js'
 
@@ -62,7 +63,7 @@ export interface Backend {
   /** Why this build's cache cannot be exported although it may be (inline without a push), or undefined. */
   exportBlocked?(request: BuildOptions): string | undefined
   /** A setting error (one line), or undefined. */
-  check?(settings: BackendSettings): string | undefined
+  check?(settings: BackendSettings): InputRefusal | undefined
   imports(chain: readonly Scope[], settings: BackendSettings): CacheImport[]
   /** The export of the own scope; `chain` is the whole scope chain, readable or not. */
   exportTo(own: Scope, settings: BackendSettings, chain: readonly Scope[]): Attributes

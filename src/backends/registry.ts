@@ -1,5 +1,6 @@
 import { type Backend, type BackendSettings, exportAttributes } from './backend.js'
 import type { Scope } from '../scopes.js'
+import type { InputRefusal } from '../inputs.js'
 import { joinNames } from '../names.js'
 
 /**
@@ -15,10 +16,10 @@ export function cacheImageRef(scope: Scope, settings: BackendSettings): string {
   return `${settings.cacheRepository}:${cacheTag(scope, settings)}`
 }
 
-export function checkCacheRepository(settings: BackendSettings): string | undefined {
+export function checkCacheRepository(settings: BackendSettings): InputRefusal | undefined {
   return settings.cacheRepository
     ? undefined
-    : 'cache-ref: required for this backend when no tags are given (the cache repository is derived from the first tag)'
+    : { input: 'cache-ref', reason: 'required for this backend when no tags are given (the cache repository is derived from the first tag)' }
 }
 
 export const registry: Backend = {

@@ -1,6 +1,7 @@
 import { type BuildReport, PlainProgressReader, type ProgressReader } from '../progress.js'
 import { type Attributes, encodeSpec } from '../spec.js'
 import { shortHash } from '../names.js'
+import type { InputRefusal } from '../inputs.js'
 import { type BuildOptions, type Tool, repeated } from './tool.js'
 
 /**
@@ -58,7 +59,7 @@ function localImportCompanion(imports: readonly Attributes[]): Attributes[] {
  * push writes the first tag to the registry, load (envd's default without an output) hands the
  * image to Docker.
  */
-function unsupported(options: BuildOptions): { input: string; reason: string } | undefined {
+function unsupported(options: BuildOptions): InputRefusal | undefined {
   if (options.tags.length > 1) return { input: 'tags', reason: 'envd takes one image name; give one tag (and tag it again in a later step if needed)' }
   if (options.buildArgs.length) return { input: 'build-args', reason: 'envd has no build arguments; read values in build.envd instead' }
   if (options.labels.length) return { input: 'labels', reason: 'envd cannot set image labels' }

@@ -1,3 +1,4 @@
+import type { InputRefusal } from '../inputs.js'
 import type { ProgressReader } from '../progress.js'
 import type { Attributes } from '../spec.js'
 
@@ -48,7 +49,7 @@ export interface Tool {
   /** Whether the build hands its image to a Docker engine (envd without an output loads it). */
   needsDockerEngine?(request: BuildRequest): boolean
   /** A build input the tool cannot take (one line, naming the input), or undefined. */
-  check?(options: BuildOptions): { input: string; reason: string } | undefined
+  check?(options: BuildOptions): InputRefusal | undefined
   /** A reader for the progress the tool prints. */
   progress(): ProgressReader
 }
