@@ -2,6 +2,7 @@ import * as core from '@actions/core'
 import type { Plan } from './plan.js'
 import { copyTag } from './registry-client.js'
 import { decodeSpec } from './spec.js'
+import { TOOLS } from './tools/index.js'
 import type { BuildOptions } from './tools/tool.js'
 
 /**
@@ -24,7 +25,7 @@ export function pushedImage(request: Pick<BuildOptions, 'push' | 'tags' | 'outpu
  * as the cache tag itself. Never fails the build: a warning says what went wrong.
  */
 export async function tagInlineCache(p: Plan): Promise<void> {
-  if (p.tool !== 'envd' || p.backend !== 'inline' || !p.cacheExport || !p.extraTags.length) return
+  if (!TOOLS[p.tool].traits.pushesOneName || !p.cacheExport || !p.extraTags.length) return
   const image = pushedImage(p.request)
   if (!image) {
     core.warning('inline cache with envd travels in the pushed image: push it (push: true, or outputs: type=image,name=<ref>,push=true), or later runs find no cache.')

@@ -5,7 +5,8 @@ import type { BuildOptions } from './tools/tool.js'
 
 /** Every input, read and checked in one place. Errors are one line naming the input. */
 export interface Inputs extends BuildOptions {
-  buildTool: 'buildx' | 'envd'
+  /** A key of TOOLS. */
+  buildTool: string
   cacheBackend: string
   /** Undefined: the backend's default (max, or min for inline). */
   cacheMode?: 'min' | 'max'
@@ -136,7 +137,7 @@ function scopePrefix(value: string): string | undefined {
 export function readInputs(get: InputReader): Inputs {
   const text = (name: string) => get(name).trim()
   const optional = (name: string) => text(name) || undefined
-  const buildTool = oneOf('build-tool', text('build-tool') || 'buildx', Object.keys(TOOLS) as Array<'buildx' | 'envd'>)
+  const buildTool = oneOf('build-tool', text('build-tool') || 'buildx', Object.keys(TOOLS))
   const cacheBackend = oneOf('cache-backend', text('cache-backend') || 'gha', [...Object.keys(BACKENDS), 'none'])
   const modeText = text('cache-mode')
   const cacheMode = modeText === '' ? undefined : oneOf('cache-mode', modeText, ['min', 'max'] as const)

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { type CacheAccess, UNRESTRICTED, actionsCacheAccess, usesCacheServiceV2 } from './access.js'
 import type { Backend, BackendSettings, CacheImport, KeyMatch } from './backends/backend.js'
 import { scopeId } from './backends/backend.js'
-import { LOCAL_EXPORT_DIR, LOCAL_IMPORT_DIR, localKeyPrefix } from './backends/local.js'
+import { LOCAL_IMPORT_DIR, localExportDir, localKeyPrefix } from './backends/local.js'
 import { BACKENDS } from './backends/index.js'
 import type { RunContext } from './context.js'
 import { InputError, type Inputs } from './inputs.js'
@@ -102,11 +102,11 @@ function settingsFor(inputs: Inputs, env: Env, backend: Backend, context: RunCon
     ? imageRepository(inputs.cacheRef)
     : inputs.tags.length ? imageRepository(inputs.tags[0]) : undefined
   return {
-    tool: inputs.buildTool,
+    builder: TOOLS[inputs.buildTool].traits,
     namespace,
     tagNamespace: inputs.cacheRef || inputs.scopePrefix ? [...parts.named, ...parts.platforms] : parts.platforms,
     mode: inputs.cacheMode ?? (backend.minOnly ? 'min' : 'max'),
-    options: { ...backend.optionsFromEnv?.(env, inputs.buildTool, inputs.cacheOptions), ...inputs.cacheOptions },
+    options: { ...backend.optionsFromEnv?.(env, TOOLS[inputs.buildTool].traits, inputs.cacheOptions), ...inputs.cacheOptions },
     cacheRepository,
     cacheRepositoryGiven: !!inputs.cacheRef,
     cacheDir: inputs.cacheDir ?? join(env.RUNNER_TEMP ?? '.', 'buildkit-cache', namespace.replace(/\//g, '-') || 'default'),
@@ -163,7 +163,7 @@ function localCachePlan(settings: BackendSettings, own: Scope | undefined, chain
   return {
     dir: settings.cacheDir,
     importDir: join(settings.cacheDir, LOCAL_IMPORT_DIR),
-    exportDir: join(settings.cacheDir, settings.tool === 'envd' ? LOCAL_IMPORT_DIR : LOCAL_EXPORT_DIR),
+    exportDir: localExportDir(settings),
     key: own ? `${keyOf(own)}${sha}` : `${keyOf(chain[0] ?? { name: 'none', ref: '', role: 'own' })}${sha}`,
     restoreKeys: chain.map(keyOf),
     canRestore: hasService && access.canImport,
@@ -253,7 +253,7 @@ export function plan(inputs: Inputs, context: RunContext, env: Env): Plan {
     cacheExport: decision.cacheExport,
     exportReason: decision.reason,
     importReason: access.importDenied,
-    needsBuildKitDriver: inputs.buildTool === 'buildx' && !!backend.needsBuildKitDriver,
+    needsBuildKitDriver: TOOLS[inputs.buildTool].traits.driverMayLackExporters && !!backend.needsBuildKitDriver,
     local,
     ...(chain.own && backend.ownedKeys && { ownedKeys: (ref: string) => backend.ownedKeys!({ ...chain.own!, ref }, settings, chain.imports) })
   }

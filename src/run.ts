@@ -161,7 +161,7 @@ function cacheSource(p: Plan, report: BuildReport, chosen: readonly CacheImport[
   const found = p.chain.find(scope => report.imports.some(i => i.found && sourceOf(i.source, scope)))
   if (found) return found.id
   // A tool that imports one candidate (envd) does not log the import: the chosen one is the source.
-  const single = TOOLS[p.tool].singleImport && chosen.length === 1 ? p.chain.find(scope => scope.location === chosen[0].label) : undefined
+  const single = TOOLS[p.tool].traits.singleImport && chosen.length === 1 ? p.chain.find(scope => scope.location === chosen[0].label) : undefined
   return single?.id ?? 'unknown'
 }
 
@@ -201,7 +201,7 @@ function withCacheTimeout(p: Plan, seconds: number): Plan {
 function cacheFailures(p: Plan, chosen: readonly CacheImport[], runs: readonly BuildRun[], denied: boolean): CacheFailure[] {
   const attr = (i: CacheImport, key: string) => i.attributes.find(([k]) => k === key)?.[1]
   // envd imports the one chosen candidate: that is the scope any failed import line is about.
-  const chain = TOOLS[p.tool].singleImport
+  const chain = TOOLS[p.tool].traits.singleImport
     ? chosen.map(i => ({ id: p.chain.find(s => s.location === i.label)?.id ?? i.label, location: attr(i, 'type') === 'registry' ? attr(i, 'ref') : undefined }))
     : p.chain.map(s => ({ id: s.id, location: s.location }))
   // A run the action stopped for a stall: its canceled vertices are the stall's warning, not more.
@@ -234,7 +234,7 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
   // buildx's docker driver on an engine without the containerd image store: fit the plan to it first.
   const driver: DriverFallbackOptions = { fallback: inputs.driverFallback, driverOpts: inputs.driverFallbackOpts }
   if (!inputs.dryRun) p = await fitPlanToBuilder(p, env, driver)
-  const chosen = TOOLS[p.tool].singleImport ? await chooseImport(p) : p.imports
+  const chosen = TOOLS[p.tool].traits.singleImport ? await chooseImport(p) : p.imports
   const invocation = invocationOf(p, chosen, env)
   const command = displayCommand(invocation, p.secrets)
   core.setOutput('scope', p.scope)

@@ -4,6 +4,7 @@ import type { Plan } from './plan.js'
 import type { BuildReport } from './progress.js'
 import { hitRatio } from './progress.js'
 import { formatBytes } from './format.js'
+import { TOOLS } from './tools/index.js'
 import type { Restored } from './local-cache.js'
 
 export interface BuildOutcome {
@@ -49,15 +50,17 @@ export function chainMarks(p: Plan, outcome: BuildOutcome): string {
   const marks = restoreMarks(p, outcome.restored) ?? outcome.indexFound?.map(found => (found ? '✓' : '✗'))
   if (marks) return p.chain.map((scope, i) => `${scope.id} ${failed.has(scope.id) ? '⚠' : marks[i]}`).join(' → ')
   const imports = outcome.report?.imports ?? []
+  // A builder that takes one import: the chain marks come from the action's choice of it.
+  const single = TOOLS[p.tool].traits.singleImport
   return p.chain
     .map(scope => {
       const seen = imports.filter(i => sourceOf(i.source, scope))
-      // envd's one gha import is read under every ref of the chain: it is no one scope's.
       if (failed.has(scope.id)) return `${scope.id} ⚠`
-      if (p.tool === 'envd' && !scope.location) return `${scope.id} ?`
+      // One import read under every ref of the chain (gha with envd) is no one scope's.
+      if (single && !scope.location) return `${scope.id} ?`
       const chosen = outcome.chosen.some(c => c.label === scope.location)
-      if (seen.some(i => i.found) || (chosen && p.tool === 'envd' && (outcome.report?.cachedSteps ?? 0) > 0)) return `${scope.id} ✓`
-      if (seen.length || (p.tool === 'envd' && !chosen)) return `${scope.id} ✗`
+      if (seen.some(i => i.found) || (chosen && single && (outcome.report?.cachedSteps ?? 0) > 0)) return `${scope.id} ✓`
+      if (seen.length || (single && !chosen)) return `${scope.id} ✗`
       return `${scope.id} ?`
     })
     .join(' → ')
@@ -84,7 +87,7 @@ export function summaryRows(p: Plan, outcome: BuildOutcome): Array<[string, stri
   if (outcome.restored) rows.push(['Local cache restored', outcome.restored.key ? `${outcome.restored.key} (${formatBytes(outcome.restored.bytes)})` : 'nothing'])
   if (outcome.localExport) rows.push(['Local cache exported', `${formatBytes(outcome.localExport.bytes)}${outcome.localExport.freed ? `, ${formatBytes(outcome.localExport.freed)} of dead blobs removed` : ''}; ${outcome.localExport.unchanged ? 'the same as the restored cache: not saved again' : 'saved in the post step'}`])
   if (outcome.problems?.length) rows.push(['Cache problems', outcome.problems.map(line => `⚠ ${line}`).join('<br>')])
-  if (p.tool === 'envd') rows.push(['Note', 'envd prints BuildKit\'s plain progress: cache import and export times and the scope a hit came from are not in it'])
+  if (TOOLS[p.tool].traits.plainProgress) rows.push(['Note', `${p.tool} prints BuildKit's plain progress: cache import and export times and the scope a hit came from are not in it`])
   if (outcome.dryRun) rows.push(['Dry run', 'nothing was built'])
   return rows
 }

@@ -21,7 +21,7 @@ const CHAIN = [PR, MAIN]
 /** Settings as the action derives them from the first tag `registry.example.com/octo-org/app:1.0`. */
 function settings(overrides: Partial<BackendSettings> = {}): BackendSettings {
   return {
-    tool: 'buildx',
+    builder: TOOLS.buildx.traits,
     namespace: 'octo-org/app',
     tagNamespace: [],
     mode: 'max',
@@ -95,7 +95,7 @@ describe.each<[string, () => BackendSettings, Attributes[], Attributes]>([
   ['local', () => settings(), [
     [['type', 'local'], ['src', join(CACHE_DIR, 'cache')]]
   ], [['type', 'local'], ['dest', join(CACHE_DIR, 'cache-new')], ['mode', 'max'], ['ignore-error', 'true']]],
-  ['local, envd', () => settings({ tool: 'envd' }), [
+  ['local, envd', () => settings({ builder: TOOLS.envd.traits }), [
     [['type', 'local'], ['src', join(CACHE_DIR, 'cache')]]
   ], [['type', 'local'], ['dest', join(CACHE_DIR, 'cache')], ['mode', 'max'], ['ignore-error', 'true']]],
 
@@ -134,7 +134,7 @@ describe.each<[string, () => BackendSettings, Attributes[], Attributes]>([
 describe('backend details', () => {
   it('gha for envd: one import under the namespace, the cache service as attributes; buildx never carries it', () => {
     const service = { urlV2: 'https://results-receiver.actions.example.com/', token: 'runtime-token' }
-    const envd = settings({ tool: 'envd', actionsCache: service })
+    const envd = settings({ builder: TOOLS.envd.traits, actionsCache: service })
     expect(exportOf('gha', envd)).toEqual([
       ['type', 'gha'], ['scope', 'octo-org/app'],
       ['url_v2', service.urlV2], ['version', '2'], ['token', 'runtime-token'],
@@ -144,12 +144,12 @@ describe('backend details', () => {
       label: 'octo-org/app (read under refs/pull/7/merge, refs/heads/main)',
       attributes: [['type', 'gha'], ['scope', 'octo-org/app'], ['url_v2', service.urlV2], ['version', '2'], ['token', 'runtime-token']]
     }])
-    expect(exportOf('gha', settings({ tool: 'buildx', actionsCache: service })).map(([k]) => k)).toEqual(['type', 'scope', 'mode', 'ignore-error'])
+    expect(exportOf('gha', settings({ builder: TOOLS.buildx.traits, actionsCache: service })).map(([k]) => k)).toEqual(['type', 'scope', 'mode', 'ignore-error'])
   })
 
   it('gha for envd with the v1 service, and without a namespace', () => {
     const service = { url: 'https://artifactcache.actions.example.com/abc/', token: 'runtime-token' }
-    expect(importsOf('gha', settings({ tool: 'envd', namespace: '', actionsCache: service }))).toEqual([
+    expect(importsOf('gha', settings({ builder: TOOLS.envd.traits, namespace: '', actionsCache: service }))).toEqual([
       [['type', 'gha'], ['scope', 'buildkit'], ['url', service.url], ['token', 'runtime-token']]
     ])
   })
@@ -301,12 +301,12 @@ describe('tool invocations', () => {
 
   it('envd build: one import, one export, the first tag (only the first import is passed)', () => {
     const envdCache: CacheFlags = {
-      imports: [...BACKENDS.gha.imports(CHAIN, settings({ tool: 'envd' })).map(i => i.attributes), [['type', 'gha'], ['scope', 'other']]],
-      exports: [BACKENDS.gha.exportTo(PR, settings({ tool: 'envd' }), CHAIN)],
+      imports: [...BACKENDS.gha.imports(CHAIN, settings({ builder: TOOLS.envd.traits })).map(i => i.attributes), [['type', 'gha'], ['scope', 'other']]],
+      exports: [BACKENDS.gha.exportTo(PR, settings({ builder: TOOLS.envd.traits }), CHAIN)],
       extraTags: []
     }
-    expect(TOOLS.envd.singleImport).toBe(true)
-    expect(TOOLS.buildx.singleImport).toBe(false)
+    expect(TOOLS.envd.traits.singleImport).toBe(true)
+    expect(TOOLS.buildx.traits.singleImport).toBe(false)
     expect(TOOLS.envd.invocation({ ...envdRequest, file: 'build.envd:build' }, envdCache, {})).toEqual({
       file: 'envd',
       args: [
@@ -323,7 +323,7 @@ describe('tool invocations', () => {
   })
 
   it('envd local import without an export still exports to the imported directory (envd imports nothing otherwise)', () => {
-    const imported = BACKENDS.local.imports(CHAIN, settings({ tool: 'envd' }))[0].attributes
+    const imported = BACKENDS.local.imports(CHAIN, settings({ builder: TOOLS.envd.traits }))[0].attributes
     const src = join(CACHE_DIR, 'cache')
     const withDigest: Attributes = [...imported, ['digest', `sha256:${'1'.repeat(64)}`]]
     const args = (cache: CacheFlags) => TOOLS.envd.invocation({ ...envdRequest, tags: [], platforms: [] }, cache, {}).args
@@ -332,9 +332,9 @@ describe('tool invocations', () => {
       '--import-cache', `type=local,src=${src},digest=sha256:${'1'.repeat(64)}`,
       '--export-cache', `type=local,dest=${src},ignore-error=true`
     ])
-    const exported = BACKENDS.local.exportTo(PR, settings({ tool: 'envd' }), CHAIN)
+    const exported = BACKENDS.local.exportTo(PR, settings({ builder: TOOLS.envd.traits }), CHAIN)
     expect(args({ imports: [withDigest], exports: [exported], extraTags: [] }).filter(a => a.startsWith('type=local,dest'))).toEqual([`type=local,dest=${src},mode=max,ignore-error=true`])
-    expect(args({ imports: [BACKENDS.gha.imports(CHAIN, settings({ tool: 'envd' }))[0].attributes], exports: [], extraTags: [] })).not.toContain('--export-cache')
+    expect(args({ imports: [BACKENDS.gha.imports(CHAIN, settings({ builder: TOOLS.envd.traits }))[0].attributes], exports: [], extraTags: [] })).not.toContain('--export-cache')
   })
 
   it('envd: outputs, no tags, no cache; the user’s ENVD_ANALYTICS is left alone', () => {

@@ -15,6 +15,7 @@ import {
   signS3Request
 } from '../../src/object-store-probe.js'
 import { awsCredentialsFromEnv } from '../../src/backends/s3.js'
+import { TOOLS } from '../../src/tools/index.js'
 import { azureCredentialsFromEnv } from '../../src/backends/azblob.js'
 
 describe('where BuildKit keeps a manifest object', () => {
@@ -150,7 +151,7 @@ describe('credentials from the step environment', () => {
     ['envd, no session token in the environment', 'envd', {}, { AWS_ACCESS_KEY_ID: 'A', AWS_SECRET_ACCESS_KEY: 'S' }, { access_key_id: 'A', secret_access_key: 'S' }],
     ['buildx reads them itself: nothing', 'buildx', {}, env, {}]
   ])('s3: %s', (_, tool, given, environment, taken) => {
-    expect(awsCredentialsFromEnv(environment, tool, given)).toEqual(taken)
+    expect(awsCredentialsFromEnv(environment, TOOLS[tool].traits, given)).toEqual(taken)
   })
 
   it.each<[string, 'buildx' | 'envd', Record<string, string>, Record<string, string>]>([
@@ -158,6 +159,6 @@ describe('credentials from the step environment', () => {
     ['buildx too (it copies none of them)', 'buildx', {}, { account_name: 'acct', secret_access_key: 'KEY' }],
     ['given options win', 'envd', { account_name: 'mine', secret_access_key: 'k' }, {}]
   ])('azblob: %s', (_, tool, given, taken) => {
-    expect(azureCredentialsFromEnv({ BUILDKIT_AZURE_STORAGE_ACCOUNT_NAME: 'acct', BUILDKIT_AZURE_STORAGE_ACCESS_KEY: 'KEY' }, tool, given)).toEqual(taken)
+    expect(azureCredentialsFromEnv({ BUILDKIT_AZURE_STORAGE_ACCOUNT_NAME: 'acct', BUILDKIT_AZURE_STORAGE_ACCESS_KEY: 'KEY' }, TOOLS[tool].traits, given)).toEqual(taken)
   })
 })

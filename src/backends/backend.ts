@@ -1,13 +1,12 @@
 import type { Attributes } from '../spec.js'
 import type { InputRefusal } from '../inputs.js'
 import type { Scope } from '../scopes.js'
-import type { BuildOptions } from '../tools/tool.js'
-
-export type ToolName = 'buildx' | 'envd'
+import type { BuildOptions, BuilderTraits } from '../tools/tool.js'
 
 /** What a backend needs to place a scope: everything is resolved and validated before. */
 export interface BackendSettings {
-  tool: ToolName
+  /** What the builder does with specs (whether it reads credentials itself, takes one import, ...). */
+  builder: BuilderTraits
   /** The namespace that keeps images or targets of one repository apart, e.g. `octo-org/app`. */
   namespace: string
   /**
@@ -81,7 +80,7 @@ export interface Backend {
    * Attributes taken from the step's environment where neither the tool nor BuildKit reads
    * them there (BuildKit reads only its own daemon's environment), for options not given.
    */
-  optionsFromEnv?(env: Readonly<Record<string, string | undefined>>, tool: ToolName, given: Readonly<Record<string, string>>): Record<string, string>
+  optionsFromEnv?(env: Readonly<Record<string, string | undefined>>, builder: BuilderTraits, given: Readonly<Record<string, string>>): Record<string, string>
   /** Extra image tags the build must carry for the export to be found again (inline). */
   exportTags?(own: Scope, settings: BackendSettings): string[]
 }

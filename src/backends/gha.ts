@@ -8,7 +8,7 @@ import type { Attributes } from '../spec.js'
  */
 function serviceAttributes(settings: BackendSettings): Attributes {
   const service = settings.actionsCache
-  if (settings.tool !== 'envd' || !service) return []
+  if (settings.builder.readsCredentialEnv || !service) return []
   return service.urlV2
     ? [['url_v2', service.urlV2], ['version', '2'], ['token', service.token]]
     : [['url', service.url ?? ''], ['token', service.token]]
@@ -21,7 +21,7 @@ function serviceAttributes(settings: BackendSettings): Attributes {
  * the run's own ref.
  */
 function scopeName(scope: Scope, settings: BackendSettings): string {
-  return settings.tool === 'envd' ? settings.namespace || 'buildkit' : scopeId(scope, settings)
+  return settings.builder.singleImport ? settings.namespace || 'buildkit' : scopeId(scope, settings)
 }
 
 /**
@@ -33,7 +33,7 @@ function scopeName(scope: Scope, settings: BackendSettings): string {
  */
 function exportName(own: Scope, settings: BackendSettings, chain: readonly Scope[]): string {
   const sharesRef = chain.some(scope => scope.name !== own.name && scope.ref === own.ref)
-  return settings.tool === 'envd' && sharesRef ? scopeId(own, settings) : scopeName(own, settings)
+  return settings.builder.singleImport && sharesRef ? scopeId(own, settings) : scopeName(own, settings)
 }
 
 function scopeAttributes(name: string, settings: BackendSettings): Attributes {
@@ -49,9 +49,9 @@ export const gha: Backend = {
   usesActionsCache: true,
   buildsThroughActionsCache: true,
   imports: (chain, settings) => {
-    const scopes = settings.tool === 'envd' ? chain.slice(0, 1) : chain
+    const scopes = settings.builder.singleImport ? chain.slice(0, 1) : chain
     return scopes.map(scope => ({
-      label: settings.tool === 'envd' ? `${scopeName(scope, settings)} (read under ${chain.map(s => s.ref).join(', ')})` : scopeId(scope, settings),
+      label: settings.builder.singleImport ? `${scopeName(scope, settings)} (read under ${chain.map(s => s.ref).join(', ')})` : scopeId(scope, settings),
       attributes: [...scopeAttributes(scopeName(scope, settings), settings), ...pick(settings.options, gha.sharedOptions)]
     }))
   },

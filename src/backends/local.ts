@@ -16,6 +16,11 @@ export function localKeyPrefix(scope: Scope, settings: BackendSettings): string 
   return `buildkit-${scopeId(scope, settings)}#`
 }
 
+/** buildx exports to a fresh directory; a builder that imports only with an export there writes into the restored one. */
+export function localExportDir(settings: BackendSettings): string {
+  return join(settings.cacheDir, settings.builder.localImportNeedsExportThere ? LOCAL_IMPORT_DIR : LOCAL_EXPORT_DIR)
+}
+
 export const local: Backend = {
   name: 'local',
   sharedOptions: [],
@@ -31,7 +36,7 @@ export const local: Backend = {
   },
   exportTo: (_own, settings) => [
     ['type', 'local'],
-    ['dest', join(settings.cacheDir, settings.tool === 'envd' ? LOCAL_IMPORT_DIR : LOCAL_EXPORT_DIR)],
+    ['dest', localExportDir(settings)],
     ...exportAttributes(local, settings)
   ]
 }

@@ -8,8 +8,8 @@ import { objectStoreBackend } from './object-store.js'
  * AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN fill the attributes not given, unless both the
  * key id and the secret are given (then the session token is left alone too).
  */
-export const awsCredentialsFromEnv: NonNullable<Backend['optionsFromEnv']> = (env, tool, given) => {
-  if (tool !== 'envd' || (given.access_key_id && given.secret_access_key)) return {}
+export const awsCredentialsFromEnv: NonNullable<Backend['optionsFromEnv']> = (env, builder, given) => {
+  if (builder.readsCredentialEnv || (given.access_key_id && given.secret_access_key)) return {}
   const taken: Record<string, string> = {}
   const take = (key: string, variable: string) => {
     if (!given[key] && env[variable]) taken[key] = env[variable]!

@@ -9,7 +9,14 @@ import { type Tool, repeated } from './tool.js'
  */
 export const buildx: Tool = {
   name: 'buildx',
-  singleImport: false,
+  traits: {
+    singleImport: false,
+    readsCredentialEnv: true,
+    localImportNeedsExportThere: false,
+    pushesOneName: false,
+    driverMayLackExporters: true,
+    plainProgress: false
+  },
   progress: () => new RawJsonReader(DOCKERFILE_STEP),
   invocation(request, cache, env) {
     const args = [

@@ -73,7 +73,14 @@ function unsupported(options: BuildOptions): InputRefusal | undefined {
 
 export const envd: Tool = {
   name: 'envd',
-  singleImport: true,
+  traits: {
+    singleImport: true,
+    readsCredentialEnv: false,
+    localImportNeedsExportThere: true,
+    pushesOneName: true,
+    driverMayLackExporters: false,
+    plainProgress: true
+  },
   check: unsupported,
   needsDockerEngine: request => !request.outputs.length && !request.push,
   progress: () => new EnvdProgressReader(),

@@ -36,10 +36,25 @@ export interface Invocation {
   env: Record<string, string>
 }
 
-export interface Tool {
-  name: 'buildx' | 'envd'
-  /** envd takes one --import-cache: the action picks the first chain entry that exists. */
+/** What a builder does with cache specs and images: what backends and the run ask of it. */
+export interface BuilderTraits {
+  /** Takes one --import-cache (envd): the action picks the first chain entry that exists. */
   singleImport: boolean
+  /** Reads the cache service's URL and token and the AWS credentials from its own environment (buildx); else they travel in the spec. */
+  readsCredentialEnv: boolean
+  /** Imports a local cache only when the same build exports to the same directory (envd). */
+  localImportNeedsExportThere: boolean
+  /** Writes one image name, so a cache tag cannot be a second name of the build: the action tags the pushed image afterwards (envd). */
+  pushesOneName: boolean
+  /** Builds on a builder whose driver may lack some cache exporters (buildx's docker driver). */
+  driverMayLackExporters: boolean
+  /** Prints BuildKit's plain progress (envd): cache import and export times and a hit's scope are not in it. */
+  plainProgress: boolean
+}
+
+export interface Tool {
+  name: string
+  traits: BuilderTraits
   invocation(request: BuildRequest, cache: CacheFlags, env: Readonly<Record<string, string | undefined>>): Invocation
   /**
    * Commands that point the tool at `request.builder` before the build: tried in order
