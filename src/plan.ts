@@ -1,8 +1,7 @@
 import { join } from 'node:path'
 import { type CacheAccess, UNRESTRICTED, actionsCacheAccess, usesCacheServiceV2 } from './access.js'
-import type { Backend, BackendSettings, CacheImport, KeyMatch } from './backends/backend.js'
+import type { Backend, BackendSettings, CacheImport, CarriedDirectory, KeyMatch } from './backends/backend.js'
 import { scopeId } from './backends/backend.js'
-import { LOCAL_IMPORT_DIR, localExportDir, localKeyPrefix } from './backends/local.js'
 import { BACKENDS } from './backends/index.js'
 import type { RunContext } from './context.js'
 import { InputError, type Inputs } from './inputs.js'
@@ -14,14 +13,8 @@ import { TOOLS } from './tools/index.js'
 
 export type Env = Readonly<Record<string, string | undefined>>
 
-/** The local backend's directory, carried between runs by @actions/cache. */
-export interface LocalCachePlan {
-  dir: string
-  importDir: string
-  exportDir: string
-  /** Saved under this key; restored by `key`, then by each restore key (a prefix) in order. */
-  key: string
-  restoreKeys: string[]
+/** A backend's directory on the runner (local), and whether this run may restore and save it. */
+export interface LocalCachePlan extends CarriedDirectory {
   canRestore: boolean
   canSave: boolean
 }
@@ -158,19 +151,6 @@ function rawImports(specs: readonly string[]): CacheImport[] {
   return specs.map(spec => ({ label: spec, attributes: decodeSpec(spec) }))
 }
 
-function localCachePlan(settings: BackendSettings, own: Scope | undefined, chain: readonly Scope[], access: CacheAccess, hasService: boolean, sha: string): LocalCachePlan {
-  const keyOf = (scope: Scope) => localKeyPrefix(scope, settings)
-  return {
-    dir: settings.cacheDir,
-    importDir: join(settings.cacheDir, LOCAL_IMPORT_DIR),
-    exportDir: localExportDir(settings),
-    key: own ? `${keyOf(own)}${sha}` : `${keyOf(chain[0] ?? { name: 'none', ref: '', role: 'own' })}${sha}`,
-    restoreKeys: chain.map(keyOf),
-    canRestore: hasService && access.canImport,
-    canSave: hasService && access.canExport && !!own
-  }
-}
-
 /**
  * Everything the action decides, from inputs, the run's context and the environment.
  * Throws InputError for a setting that cannot work, before anything runs.
@@ -227,9 +207,13 @@ export function plan(inputs: Inputs, context: RunContext, env: Env): Plan {
   if (decision.warning) warnings.push(decision.warning)
   if (!access.canImport && !access.canExport && !access.serviceMissing) notices.push(`No ${backend.name} cache for this build (${access.importDenied}): it runs uncached.`)
 
-  const local = backend.name === 'local'
-    ? localCachePlan(settings, chain.own, importScopes, access, !!settings.actionsCache, context.sha)
-    : undefined
+  const carried = backend.carriedDirectory?.(chain.own, importScopes, settings)
+  const hasService = !!settings.actionsCache
+  const local: LocalCachePlan | undefined = carried && {
+    ...carried,
+    canRestore: hasService && access.canImport,
+    canSave: hasService && access.canExport && !!chain.own
+  }
   if (local && !settings.actionsCache) {
     warnings.push('The local cache directory is not carried between runs: ACTIONS_RUNTIME_TOKEN or the cache service URL is missing.')
   }

@@ -29,6 +29,16 @@ export interface BackendSettings {
   sha: string
 }
 
+/** A directory a backend's cache lives in on the runner, carried between runs by @actions/cache. */
+export interface CarriedDirectory {
+  dir: string
+  importDir: string
+  exportDir: string
+  /** Saved under this key; restored by `key`, then by each restore key (a prefix) in order. */
+  key: string
+  restoreKeys: string[]
+}
+
 export interface KeyMatch {
   prefix: string
   matches(key: string): boolean
@@ -81,6 +91,11 @@ export interface Backend {
    * them there (BuildKit reads only its own daemon's environment), for options not given.
    */
   optionsFromEnv?(env: Readonly<Record<string, string | undefined>>, builder: BuilderTraits, given: Readonly<Record<string, string>>): Record<string, string>
+  /**
+   * The directory the cache lives in, when the backend keeps it on the runner (local): `own` is
+   * the scope it is saved under (or undefined), `chain` the readable scopes it is restored from.
+   */
+  carriedDirectory?(own: Scope | undefined, chain: readonly Scope[], settings: BackendSettings): CarriedDirectory
   /** Extra image tags the build must carry for the export to be found again (inline). */
   exportTags?(own: Scope, settings: BackendSettings): string[]
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { type Backend, type BackendSettings, exportAttributes, scopeId } from './backend.js'
+import { type Backend, type BackendSettings, type CarriedDirectory, exportAttributes, scopeId } from './backend.js'
 import type { Scope } from '../scopes.js'
 
 /**
@@ -21,11 +21,25 @@ export function localExportDir(settings: BackendSettings): string {
   return join(settings.cacheDir, settings.builder.localImportNeedsExportThere ? LOCAL_IMPORT_DIR : LOCAL_EXPORT_DIR)
 }
 
+/** One directory per namespace, saved per commit under its scope and restored through the chain's keys. */
+function carriedDirectory(own: Scope | undefined, chain: readonly Scope[], settings: BackendSettings): CarriedDirectory {
+  const keyOf = (scope: Scope) => localKeyPrefix(scope, settings)
+  const keyScope = own ?? chain[0] ?? { name: 'none', ref: '', role: 'own' }
+  return {
+    dir: settings.cacheDir,
+    importDir: join(settings.cacheDir, LOCAL_IMPORT_DIR),
+    exportDir: localExportDir(settings),
+    key: `${keyOf(keyScope)}${settings.sha}`,
+    restoreKeys: chain.map(keyOf)
+  }
+}
+
 export const local: Backend = {
   name: 'local',
   sharedOptions: [],
   exportOptions: ['compression', 'compression-level', 'force-compression', 'oci-mediatypes', 'image-manifest', 'ignore-error'],
   usesActionsCache: true,
+  carriedDirectory,
   imports: (chain, settings) => {
     const src = join(settings.cacheDir, LOCAL_IMPORT_DIR)
     return [{ label: chain.map(scope => scope.name).join(' → ') || src, attributes: [['type', 'local'], ['src', src]], probe: { kind: 'directory', path: src } }]
