@@ -2,7 +2,7 @@ import * as core from '@actions/core'
 import type { RunContext } from './context.js'
 import type { KeyMatch } from './backends/backend.js'
 import { type DeletedCache, deleteActionsCachesOfRef } from './github-api.js'
-import type { Inputs } from './inputs.js'
+import { InputError, type Inputs } from './inputs.js'
 import { type Env, plan } from './plan.js'
 import { type TagDeletion, deleteRegistryTag } from './registry-client.js'
 import { formatBytes } from './format.js'
@@ -20,7 +20,7 @@ async function deletePullRequestCaches(token: string, env: Env, context: RunCont
     return deleted
   } catch (error) {
     if ((error as { status?: number }).status === 403) {
-      throw new Error(`cleanup: github-token may not delete caches (${(error as Error).message}); give the job "permissions: actions: write".`)
+      throw InputError.refusing({ input: 'github-token', reason: `may not delete caches (${(error as Error).message}); give the job "permissions: actions: write".` })
     }
     throw error
   }
@@ -39,27 +39,26 @@ export async function cleanUpClosedPullRequest(inputs: Inputs, context: RunConte
   let lines: string[]
   let freed = 0
   if (p.ownedKeys) {
-    if (!inputs.githubToken) throw new Error('cleanup needs github-token with the actions: write permission.')
+    if (!inputs.githubToken) throw InputError.refusing({ input: 'github-token', reason: 'cleanup needs a token with the actions: write permission.' })
     const deleted = await deletePullRequestCaches(inputs.githubToken, env, context, p.ownedKeys)
     freed = deleted.reduce((sum, d) => sum + d.bytes, 0)
     lines = deleted.map(d => `deleted cache ${d.key} (${formatBytes(d.bytes)})`)
     if (!lines.length) lines = [`no GitHub Actions caches of pull request #${context.pullRequest}`]
-  } else if (inputs.cacheBackend === 'registry' || inputs.cacheBackend === 'inline') {
-    const own = p.exports[0]?.find(([key]) => key === 'ref')?.[1]
-    const tagRef = inputs.cacheBackend === 'inline' ? p.extraTags[0] : own
-    const deletion: TagDeletion = tagRef ? await deleteRegistryTag(tagRef) : { result: 'missing' }
+  } else if (p.ownedTag) {
+    const tagRef = p.ownedTag
+    const deletion: TagDeletion = await deleteRegistryTag(tagRef)
     lines = [
       deletion.result === 'deleted'
         ? `deleted cache tag ${tagRef}`
         : deletion.result === 'missing'
-          ? `no cache tag ${tagRef ?? ''} to delete`
+          ? `no cache tag ${tagRef} to delete`
           : deletion.result === 'kept'
             ? `cache tag ${tagRef} left in place: ${deletion.reason}`
             : `the registry does not allow deleting ${tagRef} through its API: delete that tag by hand or with the registry's own tools`
     ]
     if (deletion.result === 'unsupported' || deletion.result === 'kept') core.notice(lines[0])
   } else {
-    lines = [`the ${inputs.cacheBackend} backend keeps ${p.scope} under its own name; delete that object yourself (the action does not manage bucket or container contents)`]
+    lines = [`the ${p.backend} backend keeps ${p.scope} under its own name; delete that object yourself (the action does not manage bucket or container contents)`]
     core.notice(lines[0])
   }
   for (const line of lines) core.info(line)

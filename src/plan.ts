@@ -40,6 +40,8 @@ export interface Plan {
   local?: LocalCachePlan
   /** The Actions cache keys the own scope's export is saved under, when written by a run on `ref` (clean-up). */
   ownedKeys?: (ref: string) => KeyMatch
+  /** The registry tag of the own scope's cache (clean-up). */
+  ownedTag?: string
   request: BuildRequest
   /** Values to mask in every log line and in the `command` output. */
   secrets: string[]
@@ -239,7 +241,8 @@ export function plan(inputs: Inputs, context: RunContext, env: Env): Plan {
     importReason: access.importDenied,
     needsBuildKitDriver: TOOLS[inputs.buildTool].traits.driverMayLackExporters && !!backend.needsBuildKitDriver,
     local,
-    ...(chain.own && backend.ownedKeys && { ownedKeys: (ref: string) => backend.ownedKeys!({ ...chain.own!, ref }, settings, chain.imports) })
+    ...(chain.own && backend.ownedKeys && { ownedKeys: (ref: string) => backend.ownedKeys!({ ...chain.own!, ref }, settings, chain.imports) }),
+    ...(chain.own && backend.cacheTagOf && { ownedTag: backend.cacheTagOf(chain.own, settings) })
   }
 }
 

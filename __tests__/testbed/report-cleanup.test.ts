@@ -336,7 +336,7 @@ describe('cleanup: true on a closed pull request (GitHub Actions caches)', () =>
     const result = await closedPullRequestRun(closed, 'main', { ...gha, 'cache-backend': 'local', cleanup: 'true', 'github-token': `ghs_cleanup_${nonce}` }, { runnerTemp })
     expectSuccess(result)
     expect(result.outputs['cleaned-bytes']).toBe('0')
-    expect(result.summary).toContain(`<li>no GitHub Actions caches under ${refOf(closed)}</li>`)
+    expect(result.summary).toContain(`<li>no GitHub Actions caches of pull request #${closed}</li>`)
   })
 })
 

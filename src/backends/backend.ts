@@ -96,6 +96,8 @@ export interface Backend {
    * the scope it is saved under (or undefined), `chain` the readable scopes it is restored from.
    */
   carriedDirectory?(own: Scope | undefined, chain: readonly Scope[], settings: BackendSettings): CarriedDirectory
+  /** The registry tag that holds the own scope's cache (registry, inline): what clean-up deletes. */
+  cacheTagOf?(own: Scope, settings: BackendSettings): string
   /** Extra image tags the build must carry for the export to be found again (inline). */
   exportTags?(own: Scope, settings: BackendSettings): string[]
 }

@@ -23,5 +23,6 @@ export const inline: Backend = {
       : 'inline cache travels inside the pushed image and this build pushes none (push: false); the next build imports the last pushed one. Use the registry backend to export without pushing',
   imports: registry.imports,
   exportTo: () => [['type', 'inline']],
+  cacheTagOf: cacheImageRef,
   exportTags: (own, settings) => [cacheImageRef(own, settings)]
 }

@@ -27,6 +27,7 @@ export const registry: Backend = {
   sharedOptions: [],
   exportOptions: ['compression', 'compression-level', 'force-compression', 'oci-mediatypes', 'image-manifest', 'ignore-error'],
   check: checkCacheRepository,
+  cacheTagOf: cacheImageRef,
   imports: (chain, settings) =>
     chain.map(scope => {
       const ref = cacheImageRef(scope, settings)
