@@ -153,6 +153,12 @@ function rawImports(specs: readonly string[]): CacheImport[] {
   return specs.map(spec => ({ label: spec, attributes: decodeSpec(spec) }))
 }
 
+/** Where the backend looks for a scope: the label of the import that reads exactly it. */
+function locationOf(scope: Scope, imports: readonly CacheImport[]): { location?: string } {
+  const reading = imports.find(i => i.scope?.name === scope.name)
+  return reading ? { location: reading.label } : {}
+}
+
 /**
  * Everything the action decides, from inputs, the run's context and the environment.
  * Throws InputError for a setting that cannot work, before anything runs.
@@ -222,15 +228,13 @@ export function plan(inputs: Inputs, context: RunContext, env: Env): Plan {
 
   const own = decision.cacheExport ? chain.own : undefined
   const chainImports = importScopes.length ? backend.imports(importScopes, settings) : []
-  // One import per scope, in chain order (s3/azblob add the commit's own name after them).
-  const oneEach = chainImports.length >= importScopes.length
   return {
     ...common,
     scope: chain.own ? scopeId(chain.own, settings) : '',
-    chain: importScopes.map((scope, i) => ({
+    chain: importScopes.map(scope => ({
       ...scope,
       id: scopeId(scope, settings),
-      ...(oneEach && { location: chainImports[i].label }),
+      ...locationOf(scope, chainImports),
       ...(backend.indexKey && { indexKey: backend.indexKey(scope, settings) })
     })),
     imports: [...chainImports, ...rawImports(inputs.cacheFrom)],

@@ -47,6 +47,8 @@ export interface KeyMatch {
 /** A place to look for cache: its spec attributes and how the action can tell whether it exists. */
 export interface CacheImport {
   label: string
+  /** The one chain scope this import reads, when it reads exactly one (the summary marks it). */
+  scope?: Scope
   attributes: Attributes
   /** How to tell before the build whether there is anything there (used where only one import is allowed). */
   probe?: { kind: 'directory'; path: string } | { kind: 'registry'; ref: string } | { kind: 'object-store' }

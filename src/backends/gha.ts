@@ -51,6 +51,8 @@ export const gha: Backend = {
   imports: (chain, settings) => {
     const scopes = settings.builder.singleImport ? chain.slice(0, 1) : chain
     return scopes.map(scope => ({
+      // One import for the whole chain reads no one scope, unless the chain is that scope.
+      ...((!settings.builder.singleImport || chain.length === 1) && { scope }),
       label: settings.builder.singleImport ? `${scopeName(scope, settings)} (read under ${chain.map(s => s.ref).join(', ')})` : scopeId(scope, settings),
       attributes: [...scopeAttributes(scopeName(scope, settings), settings), ...pick(settings.options, gha.sharedOptions)]
     }))

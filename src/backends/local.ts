@@ -42,7 +42,7 @@ export const local: Backend = {
   carriedDirectory,
   imports: (chain, settings) => {
     const src = join(settings.cacheDir, LOCAL_IMPORT_DIR)
-    return [{ label: chain.map(scope => scope.name).join(' → ') || src, attributes: [['type', 'local'], ['src', src]], probe: { kind: 'directory', path: src } }]
+    return [{ label: chain.map(scope => scope.name).join(' → ') || src, ...(chain.length === 1 && { scope: chain[0] }), attributes: [['type', 'local'], ['src', src]], probe: { kind: 'directory', path: src } }]
   },
   ownedKeys: (own, settings) => {
     const prefix = localKeyPrefix(own, settings)

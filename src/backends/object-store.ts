@@ -1,4 +1,5 @@
 import { type Backend, type BackendSettings, exportAttributes, pick, scopeId } from './backend.js'
+import type { Scope } from '../scopes.js'
 
 type ObjectStoreShape = Pick<Backend, 'name' | 'sharedOptions' | 'exportOptions' | 'secretOptions' | 'requiredOptions' | 'optionsFromEnv'>
 
@@ -19,10 +20,14 @@ export function objectStoreBackend(shape: ObjectStoreShape): Backend {
     needsBuildKitDriver: true,
     imports: (chain, settings) => {
       const commit = commitName(settings)
-      const names = [...chain.map(scope => scopeId(scope, settings)), ...(commit ? [commit] : [])]
+      const names: Array<{ name: string; scope?: Scope }> = [
+        ...chain.map(scope => ({ name: scopeId(scope, settings), scope })),
+        ...(commit ? [{ name: commit }] : [])
+      ]
       // probe: envd takes one import, so the action looks for each name's manifest object first.
-      return names.map(name => ({
+      return names.map(({ name, scope }) => ({
         label: name,
+        ...(scope && { scope }),
         attributes: [['type', shape.name], ['name', name], ...pick(settings.options, shape.sharedOptions)],
         probe: { kind: 'object-store' }
       }))

@@ -31,7 +31,7 @@ export const registry: Backend = {
   imports: (chain, settings) =>
     chain.map(scope => {
       const ref = cacheImageRef(scope, settings)
-      return { label: ref, attributes: [['type', 'registry'], ['ref', ref]], probe: { kind: 'registry', ref } }
+      return { label: ref, scope, attributes: [['type', 'registry'], ['ref', ref]], probe: { kind: 'registry', ref } }
     }),
   exportTo: (own, settings) => [['type', 'registry'], ['ref', cacheImageRef(own, settings)], ...exportAttributes(registry, settings)]
 }
