@@ -18,6 +18,7 @@ import { type BuildOutcome, sourceOf, writeSummary } from './summary.js'
 import type { Invocation } from './tools/tool.js'
 import { cleanUpClosedPullRequest } from './cleanup.js'
 import { runWatched } from './build-process.js'
+import { readProbes, silentRead } from './cache-probe.js'
 import { type CacheFailure, CacheWatch, type Stall, dedupe, failedScopes, failureWarning, importFailures, plainEvents, rawJsonEvents, readCacheTimeout, reasonOf, withGhaTimeout } from './cache-watch.js'
 import { DRIVER_CANNOT_EXPORT, type DriverFallbackOptions, currentBuilder, fitPlanToBuilder, planForDockerDriver, readFileOrUndefined } from './builder-driver.js'
 
@@ -252,15 +253,26 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
   await prepareTool(p, env)
   if (TOOLS[p.tool].needsDockerEngine?.(p.request)) await requireDockerEngine(env)
 
-  const indexLookup = lookUpChainIndexes(p, inputs.githubToken, context, env)
-  // A file left by an earlier build of this step (a re-run) must not pass for this build's digest.
-  await rm(p.request.metadataFile, { force: true })
-  const started = Date.now()
-  let built = await buildWithFallback(p, chosen, env, driver)
-  const runs = [built.run]
   const problems: string[] = []
   const stalled = new Set<string>()
   let used = chosen
+  const started = Date.now()
+  // A cache server that does not answer BuildKit's first read would hold BuildKit itself (see cache-probe.ts).
+  const silent = cacheTimeout > 0 && chosen.length ? await silentRead(readProbes(chosen, env as Record<string, string | undefined>), cacheTimeout * 1000) : undefined
+  if (silent) {
+    for (const scope of p.chain) stalled.add(scope.id)
+    problems.push(
+      `Cache import (${p.backend}) stalled: ${silent.what} did not answer within cache-timeout (${cacheTimeout} s). The build runs without importing${p.exports.length ? ' or exporting' : ''} the cache (BuildKit would wait on the server with every build of its builder).`
+    )
+    used = []
+    p = withoutExport(p, `the ${p.backend} cache did not answer a read within cache-timeout`)
+    announceReplan(p, used, env)
+  }
+  const indexLookup = lookUpChainIndexes(p, inputs.githubToken, context, env)
+  // A file left by an earlier build of this step (a re-run) must not pass for this build's digest.
+  await rm(p.request.metadataFile, { force: true })
+  let built = await buildWithFallback(p, used, env, driver)
+  const runs = [built.run]
   const stall = built.run.stall
   if (stall) {
     const what = `${stall.what} made no progress for ${stall.idleSeconds} s (cache-timeout: ${cacheTimeout} s)`

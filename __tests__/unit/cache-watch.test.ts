@@ -11,6 +11,8 @@ import {
   readCacheTimeout,
   withGhaTimeout
 } from '../../src/cache-watch.js'
+import { isSilence, readProbeOf, readProbes, silentRead } from '../../src/cache-probe.js'
+import type { CacheImport } from '../../src/backends/backend.js'
 
 describe('cache-timeout', () => {
   it.each([
@@ -181,6 +183,25 @@ describe('CacheWatch: no progress past cache-timeout is a stall', () => {
       expected: undefined
     },
     {
+      title: 'a step cached from the import, started again to fetch its layers at 1 KB/s (what buildx reports)',
+      feed: [
+        [0, vertex('s', STEP, { started: true, completed: true, cached: true })],
+        [0, vertex('s', STEP, { started: true })],
+        [0, status('s', 0)],
+        ...Array.from({ length: 11 }, (_, i): [number, WatchEvent] => [i + 1, status('s', (i + 1) * 1024)])
+      ],
+      at: 11,
+      importing: true,
+      expected: { phase: 'import', idleSeconds: 11 }
+    },
+    {
+      title: 'a cached step never started again is done',
+      feed: [[0, vertex('s', STEP, { started: true, completed: true, cached: true })], [0, status('s', 0)], [11, status('s', 10)]],
+      at: 12,
+      importing: true,
+      expected: undefined
+    },
+    {
       title: 'a finished download is no stall',
       feed: [[0, vertex('s', STEP)], [0, status('s', 0)], [1, status('s', 1e6, { completed: true })]],
       at: 60,
@@ -228,5 +249,82 @@ describe('progress lines into events', () => {
     ['no vertex here', []]
   ])('plain %j', (line, events) => {
     expect(plainEvents(line)).toEqual(events)
+  })
+})
+
+describe('read probe before the build: the first read BuildKit would make', () => {
+  const token = 'tkn'
+  const gha = (attributes: Array<[string, string]>): CacheImport => ({ label: 'x', attributes: [['type', 'gha'], ['scope', 'main'], ...attributes] })
+  it.each<[string, CacheImport, Record<string, string>, object | undefined]>([
+    [
+      'registry: HEAD of the manifest, plain HTTP on loopback',
+      { label: 'r', attributes: [['type', 'registry'], ['ref', '127.0.0.1:5000/org/cache:main']] },
+      {},
+      { url: 'http://127.0.0.1:5000/v2/org/cache/manifests/main', init: { method: 'HEAD' } }
+    ],
+    [
+      'registry: https elsewhere',
+      { label: 'r', attributes: [['type', 'registry'], ['ref', 'ghcr.io/org/cache:pr-7']] },
+      {},
+      { url: 'https://ghcr.io/v2/org/cache/manifests/pr-7' }
+    ],
+    [
+      'gha v2 from the environment',
+      gha([]),
+      { ACTIONS_RUNTIME_TOKEN: token, ACTIONS_CACHE_SERVICE_V2: 'true', ACTIONS_RESULTS_URL: 'http://127.0.0.1:1/' },
+      {
+        url: 'http://127.0.0.1:1/twirp/github.actions.results.api.v1.CacheService/GetCacheEntryDownloadURL',
+        init: { method: 'POST', headers: { Authorization: 'Bearer tkn', 'Content-Type': 'application/json' } }
+      }
+    ],
+    [
+      'gha v1 from the environment (URL without a slash)',
+      gha([]),
+      { ACTIONS_RUNTIME_TOKEN: token, ACTIONS_CACHE_URL: 'http://127.0.0.1:2' },
+      { url: 'http://127.0.0.1:2/_apis/artifactcache/cache?keys=index-main-&version=probe', init: { method: 'GET' } }
+    ],
+    [
+      "gha attributes (envd) win over the environment",
+      gha([['url_v2', 'http://127.0.0.1:3/'], ['version', '2'], ['token', 'own']]),
+      { ACTIONS_RUNTIME_TOKEN: token, ACTIONS_RESULTS_URL: 'http://127.0.0.1:1/' },
+      { url: 'http://127.0.0.1:3/twirp/github.actions.results.api.v1.CacheService/GetCacheEntryDownloadURL', init: { headers: { Authorization: 'Bearer own' } } }
+    ],
+    ['gha without a token: buildx drops the spec, nothing to probe', gha([]), { ACTIONS_RESULTS_URL: 'http://127.0.0.1:1/' }, undefined],
+    ['s3 is not probed here', { label: 's', attributes: [['type', 's3'], ['bucket', 'b']] }, {}, undefined]
+  ])('%s', (_, imp, env, expected) => {
+    const probe = readProbeOf(imp, env)
+    if (expected === undefined) expect(probe).toBeUndefined()
+    else expect(probe).toMatchObject(expected)
+    expect(probe?.what ?? '').not.toContain(token)
+  })
+
+  it('one probe per distinct request', () => {
+    const r = (tag: string): CacheImport => ({ label: tag, attributes: [['type', 'registry'], ['ref', `127.0.0.1:5000/o/c:${tag}`]] })
+    expect(readProbes([r('pr-7'), r('main'), r('main')], {}).map(p => p.url)).toEqual([
+      'http://127.0.0.1:5000/v2/o/c/manifests/pr-7',
+      'http://127.0.0.1:5000/v2/o/c/manifests/main'
+    ])
+  })
+
+  it.each<[string, () => Promise<Response>, boolean]>([
+    ['an answer, even 500, is no stall', async () => new Response('no', { status: 500 }), false],
+    ['a refused connection is no stall', async () => Promise.reject(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } })), false],
+    ['silence until the deadline is', () => new Promise<Response>(() => undefined), true]
+  ])('%s', async (_, answer, silent) => {
+    const probe = { what: 'w', url: 'http://127.0.0.1:9/', init: { method: 'GET', headers: {} } }
+    const send = ((_url: unknown, init?: RequestInit) =>
+      new Promise<Response>((resolve, reject) => {
+        init?.signal?.addEventListener('abort', () => reject(init.signal!.reason))
+        answer().then(resolve, reject)
+      })) as typeof fetch
+    expect(await silentRead([probe], 50, send)).toEqual(silent ? probe : undefined)
+  })
+
+  it.each([
+    ['TimeoutError', Object.assign(new Error('t'), { name: 'TimeoutError' }), true],
+    ['AbortError', Object.assign(new Error('a'), { name: 'AbortError' }), true],
+    ['TypeError (refused, reset)', new TypeError('fetch failed'), false]
+  ])('isSilence: %s', (_, error, expected) => {
+    expect(isSilence(error)).toBe(expected)
   })
 })
