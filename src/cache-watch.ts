@@ -217,7 +217,12 @@ export class CacheWatch {
     const seen = this.vertices.get(event.id)
     const v: Watched = seen ?? { name: event.name ?? '', since: now, done: false, failed: false }
     v.name ||= event.name ?? ''
-    v.done ||= !!event.completed || !!event.cached || !!event.error
+    // BuildKit reports a step found in an imported cache as cached and completed, then starts it
+    // again while it fetches the step's layers (lazily, when a later step needs them): the
+    // newest record says whether it runs.
+    const finished = !!event.completed || !!event.cached || !!event.error
+    if (finished) v.done = true
+    else if (event.started) v.done = false
     v.failed ||= !!event.error
     v.since = now
     this.vertices.set(event.id, v)
