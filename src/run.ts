@@ -96,7 +96,21 @@ let cacheTimeout = 0
 /** A cache layer download slower than this counts as no progress. */
 const MIN_BYTES_PER_SECOND = 16 * 1024
 
-async function runBuild(invocation: Invocation, p: Plan, env: Env): Promise<BuildRun> {
+/**
+ * The rebuild after a stalled import: BuildKit goes on fetching the stopped build's layers (it
+ * does so outside the build's context), and a build of the same steps joins those steps and
+ * waits with them. buildx's --no-cache steps never join steps that may use the cache.
+ */
+let apartFromStoppedBuild = false
+
+function withNoCache(invocation: Invocation, p: Plan): Invocation {
+  if (!apartFromStoppedBuild || p.tool !== 'buildx' || invocation.args.includes('--no-cache')) return invocation
+  const at = invocation.args.indexOf('build') + 1
+  return { ...invocation, args: [...invocation.args.slice(0, at), '--no-cache', ...invocation.args.slice(at)] }
+}
+
+async function runBuild(given: Invocation, p: Plan, env: Env): Promise<BuildRun> {
+  const invocation = withNoCache(given, p)
   const reader = TOOLS[p.tool].progress()
   let denied = false
   let exporterSetupFailed = false
@@ -281,9 +295,10 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
       built = { ...built, run: { ...built.run, exitCode: 0 } }
     } else if (stall.phase === 'import') {
       for (const id of stalledScopes(p, stall)) stalled.add(id)
-      problems.push(`Cache import (${p.backend}) stalled: ${what}. The action stopped the build and built again without importing the cache.`)
+      problems.push(`Cache import (${p.backend}) stalled: ${what}. The action stopped the build and built again without importing the cache${p.tool === 'buildx' ? " (with --no-cache: BuildKit goes on fetching the stopped build's layers, and a build of the same steps would wait for them)" : ''}.`)
       used = []
       core.setOutput('cache-from', '')
+      apartFromStoppedBuild = true
       built = await buildWithFallback(built.p, used, env, driver)
       runs.push(built.run)
     } else {
