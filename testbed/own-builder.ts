@@ -10,6 +10,13 @@ import { type TestbedEnv, toolEnv } from './env.js'
 
 const run = promisify(execFile)
 
+/** Every own buildkitd still running: stopOwnBuilders() ends them (a test's afterAll, even after a failed or timed-out cell). */
+const live = new Set<() => Promise<void>>()
+
+export async function stopOwnBuilders(): Promise<void> {
+  await Promise.allSettled([...live].map(stop => stop()))
+}
+
 export interface OwnBuilder {
   /** buildx builder name (remote driver), known in `dockerConfig` only. */
   name: string
@@ -49,6 +56,8 @@ export async function startOwnBuilder(bed: TestbedEnv, label: string, registries
     await gone
     clearTimeout(timer)
   }
+  live.add(stopProcess)
+  child.once('exit', () => live.delete(stopProcess))
   const deadline = Date.now() + 30_000
   for (;;) {
     try {
