@@ -309,7 +309,8 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
       built = { p: without, run: await runBuild(invocationOf(without, used, env), without, env) }
       runs.push(built.run)
     }
-    const again = built.run.stall
+    // Only a rebuild can stall again: the first run's stall is said above.
+    const again = runs.length > 1 ? built.run.stall : undefined
     if (again?.phase === 'export' && again.resultWritten) {
       problems.push(`Cache export to scope ${p.scope || '(own)'} (${p.backend}) stalled: ${again.what} made no progress for ${again.idleSeconds} s. The action stopped it; the build's result is kept, its cache was not saved.`)
       built = { ...built, run: { ...built.run, exitCode: 0 } }
