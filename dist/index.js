@@ -1,22 +1,22 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
-  DOCKERFILE_STEP,
-  PlainProgressReader,
-  RawJsonReader,
   cacheManifestDigest,
   compactLayout,
   directorySize,
   formatBytes,
-  hitRatio,
-  restoreLocalCache,
-  sourceOf,
-  writeSummary
-} from "./chunks/chunk-NYQWVDER.js";
+  restoreLocalCache
+} from "./chunks/chunk-XW664ENI.js";
+import {
+  DRIVER_CANNOT_EXPORT,
+  currentBuilder,
+  fitPlanToBuilder,
+  planForDockerDriver,
+  readFileOrUndefined
+} from "./chunks/chunk-36VYDG4K.js";
 import {
   LOCAL_STATE
-} from "./chunks/chunk-I2FH5GNM.js";
+} from "./chunks/chunk-MX3X6PSI.js";
 import {
-  exec,
   getExecOutput,
   getInput,
   group,
@@ -28,7 +28,7 @@ import {
   setSecret,
   summary,
   warning
-} from "./chunks/chunk-3NORXGW5.js";
+} from "./chunks/chunk-HKC45ILX.js";
 import "./chunks/chunk-PQADDHOS.js";
 import {
   __commonJS,
@@ -7430,6 +7430,16 @@ function runContext(env, payload) {
   if (event === "release" && payload.release?.tag_name) {
     return { ...common, kind: "tag", tag: payload.release.tag_name };
   }
+  const triggeringPullRequest = payload.workflow_run?.pull_requests?.[0];
+  if (event === "workflow_run" && PULL_REQUEST_EVENTS.has(payload.workflow_run.event) && triggeringPullRequest?.number) {
+    return {
+      ...common,
+      kind: "pull-request",
+      pullRequest: Number(triggeringPullRequest.number),
+      baseBranch: triggeringPullRequest.base?.ref,
+      branch: payload.workflow_run.head_branch
+    };
+  }
   if (event === "workflow_run" && payload.workflow_run?.head_branch) {
     const run = payload.workflow_run;
     const fromFork = isFork(run.head_repository?.full_name, payload.repository?.full_name);
@@ -7463,8 +7473,16 @@ function objectStoreBackend(shape) {
     needsBuildKitDriver: true,
     imports: (chain, settings) => {
       const commit = commitName(settings);
-      const names = [...chain.map((scope) => scopeId(scope, settings)), ...commit ? [commit] : []];
-      return names.map((name) => ({ label: name, attributes: [["type", shape.name], ["name", name], ...pick(settings.options, shape.sharedOptions)] }));
+      const names = [
+        ...chain.map((scope) => ({ name: scopeId(scope, settings), scope })),
+        ...commit ? [{ name: commit }] : []
+      ];
+      return names.map(({ name, scope }) => ({
+        label: name,
+        ...scope && { scope },
+        attributes: [["type", shape.name], ["name", name], ...pick(settings.options, shape.sharedOptions)],
+        probe: { kind: "object-store" }
+      }));
     },
     exportTo: (own, settings) => {
       const commit = commitName(settings);
@@ -7476,39 +7494,59 @@ function objectStoreBackend(shape) {
 }
 
 // src/backends/azblob.ts
+var azureCredentialsFromEnv = (env, _tool, given) => {
+  const taken = {};
+  if (!given.account_name && env.BUILDKIT_AZURE_STORAGE_ACCOUNT_NAME) taken.account_name = env.BUILDKIT_AZURE_STORAGE_ACCOUNT_NAME;
+  if (!given.secret_access_key && env.BUILDKIT_AZURE_STORAGE_ACCESS_KEY) taken.secret_access_key = env.BUILDKIT_AZURE_STORAGE_ACCESS_KEY;
+  return taken;
+};
 var azblob = objectStoreBackend({
   name: "azblob",
-  sharedOptions: ["account_url", "account_name", "secret_access_key", "prefix", "blobs_prefix", "manifests_prefix"],
+  sharedOptions: ["account_url", "account_name", "secret_access_key", "container", "prefix", "blobs_prefix", "manifests_prefix"],
   exportOptions: ["ignore-error"],
   secretOptions: ["secret_access_key"],
-  requiredOptions: ["account_url"]
+  requiredOptions: ["account_url"],
+  optionsFromEnv: azureCredentialsFromEnv
 });
 
 // src/backends/gha.ts
 function serviceAttributes(settings) {
   const service = settings.actionsCache;
-  if (settings.tool !== "envd" || !service) return [];
+  if (settings.builder.readsCredentialEnv || !service) return [];
   return service.urlV2 ? [["url_v2", service.urlV2], ["version", "2"], ["token", service.token]] : [["url", service.url ?? ""], ["token", service.token]];
 }
 function scopeName(scope, settings) {
-  return settings.tool === "envd" ? settings.namespace || "buildkit" : scopeId(scope, settings);
+  return settings.builder.singleImport ? settings.namespace || "buildkit" : scopeId(scope, settings);
 }
-function scopeAttributes(scope, settings) {
-  return [["type", "gha"], ["scope", scopeName(scope, settings)], ...serviceAttributes(settings)];
+function exportName(own, settings, chain) {
+  const sharesRef = chain.some((scope) => scope.name !== own.name && scope.ref === own.ref);
+  return settings.builder.singleImport && sharesRef ? scopeId(own, settings) : scopeName(own, settings);
 }
+function scopeAttributes(name, settings) {
+  return [["type", "gha"], ["scope", name], ...serviceAttributes(settings)];
+}
+var escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 var gha = {
   name: "gha",
   sharedOptions: ["timeout"],
   exportOptions: ["ignore-error"],
   usesActionsCache: true,
+  buildsThroughActionsCache: true,
   imports: (chain, settings) => {
-    const scopes = settings.tool === "envd" ? chain.slice(0, 1) : chain;
+    const scopes = settings.builder.singleImport ? chain.slice(0, 1) : chain;
     return scopes.map((scope) => ({
-      label: settings.tool === "envd" ? `${scopeName(scope, settings)} (read under ${chain.map((s) => s.ref).join(", ")})` : scopeId(scope, settings),
-      attributes: [...scopeAttributes(scope, settings), ...pick(settings.options, gha.sharedOptions)]
+      // One import for the whole chain reads no one scope, unless the chain is that scope.
+      ...(!settings.builder.singleImport || chain.length === 1) && { scope },
+      label: settings.builder.singleImport ? `${scopeName(scope, settings)} (read under ${chain.map((s) => s.ref).join(", ")})` : scopeId(scope, settings),
+      attributes: [...scopeAttributes(scopeName(scope, settings), settings), ...pick(settings.options, gha.sharedOptions)]
     }));
   },
-  exportTo: (own, settings) => [...scopeAttributes(own, settings), ...exportAttributes(gha, settings)],
+  exportTo: (own, settings, chain) => [...scopeAttributes(exportName(own, settings, chain), settings), ...exportAttributes(gha, settings)],
+  ownedKeys: (own, settings, chain) => {
+    const name = exportName(own, settings, chain);
+    const index = new RegExp(`^index-${escapeRegExp(name)}-\\d+-[0-9a-f]+(#\\d+)?$`);
+    return { prefix: `index-${name}-`, matches: (key) => index.test(key) };
+  },
   // BuildKit keeps a scope's cache index as `index-<scope>-<version>-<ref hash>` under the ref that wrote it.
   indexKey: (scope, settings) => `index-${scopeName(scope, settings)}-`
 };
@@ -7517,15 +7555,32 @@ var gha = {
 import { createHash } from "node:crypto";
 var MAX_NAME = 128;
 var HASH_LENGTH = 8;
-function shortHash(value) {
-  return createHash("sha256").update(value).digest("hex").slice(0, HASH_LENGTH);
+var TAG_GRAMMAR = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+var RESERVED = [
+  /-[0-9a-f]{8}$/,
+  /^h[0-9a-f]{8}$/,
+  /^pr-\d+$/,
+  /^[0-9a-f]{40}$|^[0-9a-f]{64}$/,
+  /--/,
+  /-$/
+];
+function shortHash(value, length = HASH_LENGTH) {
+  return createHash("sha256").update(value).digest("hex").slice(0, length);
+}
+function isPlainName(name, maxLength = MAX_NAME) {
+  return name.length <= maxLength && TAG_GRAMMAR.test(name) && !RESERVED.some((shape) => shape.test(name));
 }
 function safeName(raw, maxLength = MAX_NAME) {
-  let name = raw.replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/^[.-]+/, "");
-  if (name === raw && name !== "" && name.length <= maxLength) return name;
+  if (isPlainName(raw, maxLength)) return raw;
   const suffix = `-${shortHash(raw)}`;
-  name = name.replace(/-+$/, "").slice(0, maxLength - suffix.length).replace(/-+$/, "");
+  const name = raw.replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/-{2,}/g, "-").replace(/^[.-]+/, "").slice(0, maxLength - suffix.length).replace(/-+$/, "");
   return name === "" ? `h${shortHash(raw)}` : `${name}${suffix}`;
+}
+function joinNames(names, maxLength = MAX_NAME) {
+  const joined = names.join("--");
+  if (joined.length <= maxLength) return joined;
+  const suffix = `---${shortHash(joined, 16)}`;
+  return `${joined.slice(0, maxLength - suffix.length)}${suffix}`;
 }
 function imageRepository(image) {
   const withoutDigest = image.split("@")[0];
@@ -7541,40 +7596,51 @@ function splitRegistryHost(repository) {
 function imagePath(image) {
   return splitRegistryHost(imageRepository(image)).path;
 }
+function platformsName(platforms) {
+  const sorted = [...new Set(platforms.map((p) => p.trim()).filter(Boolean))].sort();
+  const parts = sorted.map((platform) => platform.split("/"));
+  const readable = parts.every((p) => p.every((part) => /^[a-z0-9]+$/.test(part)));
+  return safeName(readable ? parts.map((p) => p.join("-")).join(".") : sorted.join(","));
+}
 
 // src/backends/registry.ts
 function cacheTag(scope, settings) {
-  const namespace = settings.namespace ? safeName(settings.namespace) : "";
-  const lead = settings.cacheRepositoryGiven ? namespace : settings.explicitNamespace ? `buildcache-${namespace}` : "buildcache";
-  return safeName(`${lead}-${scope.name}`);
+  const lead = "buildcache-";
+  return `${lead}${joinNames([...settings.tagNamespace, scope.name], 128 - lead.length)}`;
 }
 function cacheImageRef(scope, settings) {
   return `${settings.cacheRepository}:${cacheTag(scope, settings)}`;
 }
 function checkCacheRepository(settings) {
-  return settings.cacheRepository ? void 0 : "cache-ref: required for this backend when no tags are given (the cache repository is derived from the first tag)";
+  return settings.cacheRepository ? void 0 : { input: "cache-ref", reason: "required for this backend when no tags are given (the cache repository is derived from the first tag)" };
 }
 var registry = {
   name: "registry",
   sharedOptions: [],
   exportOptions: ["compression", "compression-level", "force-compression", "oci-mediatypes", "image-manifest", "ignore-error"],
   check: checkCacheRepository,
+  cacheTagOf: cacheImageRef,
   imports: (chain, settings) => chain.map((scope) => {
     const ref = cacheImageRef(scope, settings);
-    return { label: ref, attributes: [["type", "registry"], ["ref", ref]], probe: { kind: "registry", ref } };
+    return { label: ref, scope, attributes: [["type", "registry"], ["ref", ref]], probe: { kind: "registry", ref } };
   }),
   exportTo: (own, settings) => [["type", "registry"], ["ref", cacheImageRef(own, settings)], ...exportAttributes(registry, settings)]
 };
 
 // src/backends/inline.ts
+function pushesImage(request) {
+  return request.push || request.outputs.some((output) => /(^|,)(push=true|type=registry)(,|$)/.test(output));
+}
 var inline = {
   name: "inline",
   sharedOptions: [],
   exportOptions: [],
   minOnly: "inline cache holds only the layers of the final image",
   check: checkCacheRepository,
+  exportBlocked: (request) => pushesImage(request) ? void 0 : "inline cache travels inside the pushed image and this build pushes none (push: false); the next build imports the last pushed one. Use the registry backend to export without pushing",
   imports: registry.imports,
   exportTo: () => [["type", "inline"]],
+  cacheTagOf: cacheImageRef,
   exportTags: (own, settings) => [cacheImageRef(own, settings)]
 };
 
@@ -7582,35 +7648,185 @@ var inline = {
 import { join } from "node:path";
 var LOCAL_IMPORT_DIR = "cache";
 var LOCAL_EXPORT_DIR = "cache-new";
+function localKeyPrefix(scope, settings) {
+  return `buildkit-${scopeId(scope, settings)}#`;
+}
+function localExportDir(settings) {
+  return join(settings.cacheDir, settings.builder.localImportNeedsExportThere ? LOCAL_IMPORT_DIR : LOCAL_EXPORT_DIR);
+}
+function carriedDirectory(own, chain, settings) {
+  const keyOf = (scope) => localKeyPrefix(scope, settings);
+  const keyScope = own ?? chain[0] ?? { name: "none", ref: "", role: "own" };
+  return {
+    dir: settings.cacheDir,
+    importDir: join(settings.cacheDir, LOCAL_IMPORT_DIR),
+    exportDir: localExportDir(settings),
+    key: `${keyOf(keyScope)}${settings.sha}`,
+    restoreKeys: chain.map(keyOf)
+  };
+}
 var local = {
   name: "local",
   sharedOptions: [],
   exportOptions: ["compression", "compression-level", "force-compression", "oci-mediatypes", "image-manifest", "ignore-error"],
   usesActionsCache: true,
+  carriedDirectory,
   imports: (chain, settings) => {
     const src = join(settings.cacheDir, LOCAL_IMPORT_DIR);
-    return [{ label: chain.map((scope) => scope.name).join(" \u2192 ") || src, attributes: [["type", "local"], ["src", src]], probe: { kind: "directory", path: src } }];
+    return [{ label: chain.map((scope) => scope.name).join(" \u2192 ") || src, ...chain.length === 1 && { scope: chain[0] }, attributes: [["type", "local"], ["src", src]], probe: { kind: "directory", path: src } }];
+  },
+  ownedKeys: (own, settings) => {
+    const prefix = localKeyPrefix(own, settings);
+    return { prefix, matches: (key) => key.startsWith(prefix) };
   },
   exportTo: (_own, settings) => [
     ["type", "local"],
-    ["dest", join(settings.cacheDir, settings.tool === "envd" ? LOCAL_IMPORT_DIR : LOCAL_EXPORT_DIR)],
+    ["dest", localExportDir(settings)],
     ...exportAttributes(local, settings)
   ]
 };
 
 // src/backends/s3.ts
+var awsCredentialsFromEnv = (env, builder, given) => {
+  if (builder.readsCredentialEnv || given.access_key_id && given.secret_access_key) return {};
+  const taken = {};
+  const take = (key, variable) => {
+    if (!given[key] && env[variable]) taken[key] = env[variable];
+  };
+  take("access_key_id", "AWS_ACCESS_KEY_ID");
+  take("secret_access_key", "AWS_SECRET_ACCESS_KEY");
+  take("session_token", "AWS_SESSION_TOKEN");
+  return taken;
+};
 var s3 = objectStoreBackend({
   name: "s3",
   sharedOptions: ["bucket", "region", "endpoint_url", "use_path_style", "access_key_id", "secret_access_key", "session_token", "prefix", "blobs_prefix", "manifests_prefix"],
   exportOptions: ["ignore-error", "touch_refresh", "upload_parallelism"],
   secretOptions: ["access_key_id", "secret_access_key", "session_token"],
-  requiredOptions: ["bucket", "region"]
+  requiredOptions: ["bucket", "region"],
+  optionsFromEnv: awsCredentialsFromEnv
 });
 
 // src/backends/index.ts
 var BACKENDS = Object.fromEntries(
   [gha, registry, inline, local, s3, azblob].map((backend) => [backend.name, backend])
 );
+
+// src/progress.ts
+var DOCKERFILE_STEP = /^\[[^\]]*?\d+\/\d+\]/;
+var IMPORT = /^importing cache manifest from (.*)$/;
+var EXPORT = /^(exporting cache|exporting to GitHub Actions Cache|preparing build cache for export|writing cache)/i;
+var Vertices = class {
+  /** sameNameSameStep: buildx names every step uniquely (`[2/5] RUN …`), envd does not. */
+  constructor(step, sameNameSameStep) {
+    this.step = step;
+    this.sameNameSameStep = sameNameSameStep;
+  }
+  step;
+  sameNameSameStep;
+  byId = /* @__PURE__ */ new Map();
+  update(id, change) {
+    const previous = this.byId.get(id);
+    const vertex = { name: "", cached: false, seconds: 0, done: false, ...previous };
+    if (change.name) vertex.name = vertex.name || change.name;
+    vertex.cached ||= !!change.cached;
+    vertex.error ||= change.error;
+    if (change.seconds !== void 0) vertex.seconds = change.seconds;
+    vertex.done ||= !!change.done || vertex.cached || !!vertex.error;
+    this.byId.set(id, vertex);
+    return { vertex, finished: vertex.done && !previous?.done };
+  }
+  report() {
+    const all = [...this.byId.values()];
+    const byName = /* @__PURE__ */ new Map();
+    for (const [id, v] of this.byId) {
+      if (!this.step.test(v.name)) continue;
+      const key = this.sameNameSameStep ? v.name : id;
+      const seen = byName.get(key);
+      byName.set(key, seen ? { ...seen, cached: seen.cached || v.cached, seconds: Math.max(seen.seconds, v.seconds) } : v);
+    }
+    const steps = [...byName.values()];
+    const importing = all.filter((v) => IMPORT.test(v.name));
+    const exporting = all.filter((v) => EXPORT.test(v.name));
+    const sum = (vs) => Math.round(vs.reduce((t, v) => t + v.seconds, 0) * 100) / 100;
+    return {
+      totalSteps: steps.length,
+      cachedSteps: steps.filter((v) => v.cached).length,
+      runSeconds: sum(steps.filter((v) => !v.cached)),
+      importSeconds: sum(importing),
+      exportSeconds: sum(exporting),
+      imports: importing.map((v) => ({ source: IMPORT.exec(v.name)[1], found: !v.error, ...v.error && { error: v.error } })),
+      exportErrors: exporting.filter((v) => v.error).map((v) => `${v.name}: ${v.error}`)
+    };
+  }
+};
+function describe(vertex) {
+  if (vertex.cached) return `${vertex.name} CACHED`;
+  if (vertex.error) return `${vertex.name} ERROR: ${vertex.error}`;
+  return `${vertex.name} DONE ${vertex.seconds.toFixed(1)}s`;
+}
+var RawJsonReader = class {
+  vertices;
+  constructor(step) {
+    this.vertices = new Vertices(step, true);
+  }
+  line(text) {
+    let status;
+    try {
+      status = JSON.parse(text);
+    } catch {
+      return text.trim() ? [text] : [];
+    }
+    const out = [];
+    for (const raw of status.vertexes ?? []) {
+      const started = raw.started ? Date.parse(raw.started) : NaN;
+      const completed = raw.completed ? Date.parse(raw.completed) : NaN;
+      const { vertex, finished } = this.vertices.update(raw.digest, {
+        name: raw.name,
+        cached: raw.cached,
+        error: raw.error || void 0,
+        done: !!raw.completed,
+        ...completed >= started && { seconds: (completed - started) / 1e3 }
+      });
+      if (finished) out.push(describe(vertex));
+    }
+    for (const log of status.logs ?? []) {
+      const data = Buffer.from(log.data ?? "", "base64").toString("utf8").replace(/\n$/, "");
+      if (data) out.push(...data.split("\n").map((l) => `  ${l}`));
+    }
+    for (const warning2 of status.warnings ?? []) {
+      out.push(`WARNING: ${Buffer.from(warning2.short ?? "", "base64").toString("utf8")}`);
+    }
+    return out;
+  }
+  report() {
+    return this.vertices.report();
+  }
+};
+var PlainProgressReader = class {
+  vertices;
+  constructor(step) {
+    this.vertices = new Vertices(step, false);
+  }
+  line(text) {
+    const match = /^#(\d+) (.*)$/.exec(text.trimEnd());
+    if (!match) return text.trim() ? [text] : [];
+    const [, id, rest] = match;
+    const done = /^DONE (\d+(?:\.\d+)?)s$/.exec(rest);
+    const error = /^ERROR:? (.*)$/.exec(rest);
+    if (rest === "CACHED") this.vertices.update(id, { cached: true });
+    else if (done) this.vertices.update(id, { done: true, seconds: Number(done[1]) });
+    else if (error) this.vertices.update(id, { error: error[1] || "failed" });
+    else if (!this.vertices.byId.has(id)) this.vertices.update(id, { name: rest });
+    return [text];
+  }
+  report() {
+    return this.vertices.report();
+  }
+};
+function hitRatio(report) {
+  return report.totalSteps ? (report.cachedSteps / report.totalSteps).toFixed(2) : "0.00";
+}
 
 // src/access.ts
 var CACHE_MODES = ["read", "write", "write-only", "none"];
@@ -7623,7 +7839,8 @@ function decodeTokenScopes(token) {
   try {
     const claims = JSON.parse(base64UrlDecode(payload));
     const entries = typeof claims.ac === "string" ? JSON.parse(claims.ac) : claims.ac;
-    if (!Array.isArray(entries)) return void 0;
+    if (!Array.isArray(entries) || entries.length === 0) return void 0;
+    if (!entries.every((e) => typeof e.Scope === "string" && e.Scope.startsWith("refs/") && Number.isInteger(e.Permission))) return void 0;
     return {
       readable: entries.filter((e) => (e.Permission & 1) !== 0).map((e) => e.Scope),
       writable: entries.filter((e) => (e.Permission & 2) !== 0).map((e) => e.Scope)
@@ -7700,7 +7917,14 @@ function repeated(flag, values) {
 // src/tools/buildx.ts
 var buildx = {
   name: "buildx",
-  singleImport: false,
+  traits: {
+    singleImport: false,
+    readsCredentialEnv: true,
+    localImportNeedsExportThere: false,
+    pushesOneName: false,
+    driverMayLackExporters: true,
+    plainProgress: false
+  },
   progress: () => new RawJsonReader(DOCKERFILE_STEP),
   invocation(request, cache, env) {
     const args = [
@@ -7756,9 +7980,29 @@ function localImportCompanion(imports) {
   const local2 = imports[0]?.some(([key, value]) => key === "type" && value === "local");
   return local2 && src ? [[["type", "local"], ["dest", src], ["ignore-error", "true"]]] : [];
 }
+function unsupported(options) {
+  if (options.tags.length > 1) return { input: "tags", reason: "envd takes one image name; give one tag (and tag it again in a later step if needed)" };
+  if (options.buildArgs.length) return { input: "build-args", reason: "envd has no build arguments; read values in build.envd instead" };
+  if (options.labels.length) return { input: "labels", reason: "envd cannot set image labels" };
+  if (options.target) return { input: "target", reason: "envd builds the function named in file (e.g. build.envd:build), not a stage" };
+  if (options.push && options.load) return { input: "load", reason: "envd writes one output: push or load, not both" };
+  if (options.push && options.outputs.length) return { input: "push", reason: "with outputs given, put push=true in the output (e.g. type=image,name=<ref>,push=true)" };
+  if (options.push && !options.tags.length) return { input: "push", reason: "envd pushes the image named by tags; give one tag" };
+  if (options.load && options.outputs.length) return { input: "load", reason: "with outputs given, envd does not load the image into Docker" };
+  return void 0;
+}
 var envd = {
   name: "envd",
-  singleImport: true,
+  traits: {
+    singleImport: true,
+    readsCredentialEnv: false,
+    localImportNeedsExportThere: true,
+    pushesOneName: true,
+    driverMayLackExporters: false,
+    plainProgress: true
+  },
+  check: unsupported,
+  needsDockerEngine: (request) => !request.outputs.length && !request.push,
   progress: () => new EnvdProgressReader(),
   prepare(request) {
     if (!request.builder) return [];
@@ -7780,7 +8024,7 @@ var envd = {
       ...request.file ? ["--from", request.file] : [],
       ...request.tags.length ? ["--tag", request.tags[0]] : [],
       ...request.platforms.length ? ["--platform", request.platforms.join(",")] : [],
-      ...repeated("--output", request.outputs),
+      ...repeated("--output", request.push ? [`type=image,name=${request.tags[0]},push=true`] : request.outputs),
       ...repeated("--import-cache", imports.map(encodeSpec)),
       ...repeated("--export-cache", (exports.length ? exports : localImportCompanion(imports)).map(encodeSpec))
     ];
@@ -7793,7 +8037,10 @@ var envd = {
 var TOOLS = Object.fromEntries([buildx, envd].map((tool) => [tool.name, tool]));
 
 // src/inputs.ts
-var InputError = class extends Error {
+var InputError = class _InputError extends Error {
+  static refusing({ input, reason }) {
+    return new _InputError(`Input "${input}": ${reason}`);
+  }
 };
 var SET_BY_ACTION = {
   type: "cache-backend",
@@ -7819,7 +8066,15 @@ function bool(name, value, fallback) {
   throw new InputError(`Input "${name}": ${JSON.stringify(value)} is not a boolean; use true or false.`);
 }
 function list(value, commas) {
-  return value.split(commas ? /[\n,]/ : /\n/).map((item) => item.trim()).filter((item) => item !== "" && !item.startsWith("#"));
+  if (!commas) return value.split("\n").map((item) => item.trim()).filter((item) => item !== "" && !item.startsWith("#"));
+  const items = [];
+  for (const line of value.split("\n")) {
+    for (const [, quoted, plain] of line.matchAll(/\s*(?:"((?:[^"]|"")*)"[^,]*|([^,]*))(?:,|$)/g)) {
+      if (quoted !== void 0) items.push(quoted.replace(/""/g, '"'));
+      else if (plain?.trim() && !plain.trim().startsWith("#")) items.push(plain.trim());
+    }
+  }
+  return items;
 }
 function cacheOptions(value) {
   if (value.trim() === "") return {};
@@ -7857,6 +8112,11 @@ function checkCacheOptions(backendName, options) {
   const empty = Object.keys(options).find((key) => options[key] === "");
   if (empty) throw new InputError(`Input "cache-options": ${JSON.stringify(empty)} is empty; give it a value or leave it out.`);
 }
+function scopePrefix(value) {
+  if (value === "") return void 0;
+  if (/^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$/.test(value)) return value;
+  throw new InputError(`Input "scope-prefix": ${JSON.stringify(value)} is not allowed; use letters, digits, ".", "_" and "-", with "/" between parts (e.g. "team-a/app").`);
+}
 function readInputs(get) {
   const text = (name) => get(name).trim();
   const optional = (name) => text(name) || void 0;
@@ -7871,7 +8131,7 @@ function readInputs(get) {
   const options = cacheOptions(get("cache-options"));
   if (cacheBackend !== "none") checkCacheOptions(cacheBackend, options);
   else if (Object.keys(options).length) throw new InputError('Input "cache-options": given, but cache-backend is none.');
-  return {
+  const inputs = {
     buildTool,
     builder: optional("builder"),
     context: text("context") || ".",
@@ -7889,33 +8149,39 @@ function readInputs(get) {
     cacheOptions: options,
     cacheRef: optional("cache-ref"),
     cacheDir: optional("cache-dir"),
-    scopePrefix: optional("scope-prefix"),
+    scopePrefix: scopePrefix(text("scope-prefix")),
     fallbackBranches: list(get("fallback-branches"), true),
     cacheExport: oneOf("cache-export", text("cache-export") || "auto", ["auto", "true", "false"]),
     cacheFrom: list(get("cache-from"), false),
     cacheTo: list(get("cache-to"), false),
     githubToken: optional("github-token"),
     dryRun: bool("dry-run", text("dry-run"), false),
-    cleanup: bool("cleanup", text("cleanup"), false)
+    cleanup: bool("cleanup", text("cleanup"), false),
+    driverFallback: oneOf("driver-fallback", text("driver-fallback") || "off", ["off", "docker-container"]),
+    driverFallbackOpts: list(get("driver-fallback-opts"), false)
   };
+  const refused = TOOLS[buildTool].check?.(inputs);
+  if (refused) throw InputError.refusing({ ...refused, reason: `${refused.reason} (build-tool: ${buildTool}).` });
+  return inputs;
 }
 
 // src/plan.ts
 import { join as join2 } from "node:path";
 
 // src/scopes.ts
-function branchScopeName(branch) {
-  return /^pr-\d+$/.test(branch) ? `${branch}-${shortHash(branch)}` : safeName(branch);
-}
 function branchScope(branch, role) {
-  return { name: branchScopeName(branch), ref: `refs/heads/${branch}`, role };
+  return { name: safeName(branch), ref: `refs/heads/${branch}`, role };
 }
 function ownScope(context) {
   if (context.kind === "pull-request" && context.pullRequest !== void 0) {
-    return { name: `pr-${context.pullRequest}`, ref: `refs/pull/${context.pullRequest}/merge`, role: "own" };
+    return { name: `pr-${context.pullRequest}`, ref: context.ref || `refs/pull/${context.pullRequest}/merge`, role: "own" };
   }
-  if (context.kind === "branch" && context.branch) return branchScope(context.branch, "own");
+  if (context.kind === "branch" && context.branch) return { ...branchScope(context.branch, "own"), ...context.ref && { ref: context.ref } };
   return void 0;
+}
+function naturalRef(context) {
+  if (context.kind === "pull-request") return `refs/pull/${context.pullRequest}/merge`;
+  return context.branch === void 0 ? void 0 : `refs/heads/${context.branch}`;
 }
 function eventExport(context, own) {
   if (context.kind === "merge-queue") return { eventExports: false, eventReason: "a merge queue build imports only" };
@@ -7924,7 +8190,8 @@ function eventExport(context, own) {
     return { eventExports: false, eventReason: `${context.event} of a fork's branch must not write to this repository's scopes` };
   }
   if (!own) return { eventExports: false, eventReason: `no branch to scope the cache by (ref ${context.ref || "unset"})` };
-  return { eventExports: true, eventReason: `${context.event} on ${own.ref}` };
+  const kept = own.ref === naturalRef(context) ? "" : `: ${own.name} is kept under that ref`;
+  return { eventExports: true, eventReason: `${context.event} on ${own.ref}${kept}` };
 }
 function scopeChain(context, fallbackBranches) {
   const own = ownScope(context);
@@ -7939,10 +8206,16 @@ function scopeChain(context, fallbackBranches) {
 }
 
 // src/plan.ts
+function namespaceParts(inputs) {
+  const raw = inputs.scopePrefix ?? (inputs.tags.length ? imagePath(inputs.tags[0]) : inputs.target ?? inputs.file ?? "");
+  return {
+    named: raw.split("/").filter(Boolean).map((part) => safeName(part)),
+    platforms: inputs.platforms.length ? [platformsName(inputs.platforms)] : []
+  };
+}
 function namespaceOf(inputs) {
-  if (inputs.scopePrefix) return inputs.scopePrefix;
-  const raw = inputs.tags.length ? imagePath(inputs.tags[0]) : inputs.target ?? inputs.file ?? "";
-  return raw.split("/").filter(Boolean).map((part) => safeName(part)).join("/");
+  const { named, platforms } = namespaceParts(inputs);
+  return [...named, ...platforms].join("/");
 }
 function actionsCacheService(env) {
   const token = env.ACTIONS_RUNTIME_TOKEN;
@@ -7951,15 +8224,23 @@ function actionsCacheService(env) {
   if (!token || !url) return void 0;
   return useV2 ? { urlV2: url, token } : { url, token };
 }
+function cacheAccess(backend, settings, env) {
+  if (!backend.usesActionsCache) return UNRESTRICTED;
+  const access = actionsCacheAccess(env.ACTIONS_RUNTIME_TOKEN, env.ACTIONS_CACHE_MODE);
+  if (settings.actionsCache || !backend.buildsThroughActionsCache || !(access.canImport || access.canExport)) return access;
+  const reason = "the job has no cache service (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL or ACTIONS_CACHE_URL are not set; GitHub's runners always set them, act only with its cache server on)";
+  return { canImport: false, canExport: false, importDenied: reason, exportDenied: reason, serviceMissing: true };
+}
 function settingsFor(inputs, env, backend, context) {
   const namespace = namespaceOf(inputs);
+  const parts = namespaceParts(inputs);
   const cacheRepository = inputs.cacheRef ? imageRepository(inputs.cacheRef) : inputs.tags.length ? imageRepository(inputs.tags[0]) : void 0;
   return {
-    tool: inputs.buildTool,
+    builder: TOOLS[inputs.buildTool].traits,
     namespace,
-    explicitNamespace: !!inputs.scopePrefix,
+    tagNamespace: inputs.cacheRef || inputs.scopePrefix ? [...parts.named, ...parts.platforms] : parts.platforms,
     mode: inputs.cacheMode ?? (backend.minOnly ? "min" : "max"),
-    options: inputs.cacheOptions,
+    options: { ...backend.optionsFromEnv?.(env, TOOLS[inputs.buildTool].traits, inputs.cacheOptions), ...inputs.cacheOptions },
     cacheRepository,
     cacheRepositoryGiven: !!inputs.cacheRef,
     cacheDir: inputs.cacheDir ?? join2(env.RUNNER_TEMP ?? ".", "buildkit-cache", namespace.replace(/\//g, "-") || "default"),
@@ -7980,7 +8261,8 @@ function buildRequest(inputs, env) {
     target: inputs.target,
     outputs: inputs.outputs,
     builder: inputs.builder,
-    metadataFile: join2(env.RUNNER_TEMP ?? ".", "branch-cache-build-metadata.json")
+    // One file per step (GITHUB_ACTION names the step), so no step reads another's digest.
+    metadataFile: join2(env.RUNNER_TEMP ?? ".", `branch-cache-build-${safeName(env.GITHUB_ACTION || "step")}-metadata.json`)
   };
 }
 function exportDecision(inputs, chain, access) {
@@ -7997,17 +8279,9 @@ function exportDecision(inputs, chain, access) {
 function rawImports(specs) {
   return specs.map((spec) => ({ label: spec, attributes: decodeSpec(spec) }));
 }
-function localCachePlan(settings, own, chain, access, hasService, sha) {
-  const keyOf = (scope) => `buildkit-${scopeId(scope, settings)}#`;
-  return {
-    dir: settings.cacheDir,
-    importDir: join2(settings.cacheDir, LOCAL_IMPORT_DIR),
-    exportDir: join2(settings.cacheDir, settings.tool === "envd" ? LOCAL_IMPORT_DIR : LOCAL_EXPORT_DIR),
-    key: own ? `${keyOf(own)}${sha}` : `${keyOf(chain[0] ?? { name: "none", ref: "", role: "own" })}${sha}`,
-    restoreKeys: chain.map(keyOf),
-    canRestore: hasService && access.canImport,
-    canSave: hasService && access.canExport && !!own
-  };
+function locationOf(scope, imports) {
+  const reading = imports.find((i) => i.scope?.name === scope.name);
+  return reading ? { location: reading.label } : {};
 }
 function plan(inputs, context, env) {
   const backend = BACKENDS[inputs.cacheBackend];
@@ -8015,8 +8289,9 @@ function plan(inputs, context, env) {
   const request = buildRequest(inputs, env);
   const warnings = [];
   const notices = [];
+  const details = [];
   const secrets = [env.ACTIONS_RUNTIME_TOKEN, inputs.githubToken].filter((s) => !!s);
-  const common = { tool: inputs.buildTool, backend: inputs.cacheBackend, context, request, secrets, warnings, notices };
+  const common = { tool: inputs.buildTool, backend: inputs.cacheBackend, context, request, secrets, warnings, notices, details };
   if (!backend) {
     return {
       ...common,
@@ -8031,56 +8306,60 @@ function plan(inputs, context, env) {
     };
   }
   const settings = settingsFor(inputs, env, backend, context);
-  const settingError = backend.check?.(settings);
-  if (settingError) throw new InputError(`Input "${settingError.split(":")[0]}":${settingError.slice(settingError.indexOf(":") + 1)}`);
-  const access = backend.usesActionsCache ? actionsCacheAccess(env.ACTIONS_RUNTIME_TOKEN, env.ACTIONS_CACHE_MODE) : UNRESTRICTED;
-  if (backend.name === "gha" && !settings.actionsCache && (access.canImport || access.canExport)) {
-    throw new InputError(
-      'Input "cache-backend": gha needs ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL (or ACTIONS_CACHE_URL), which GitHub sets in every job of a GitHub-hosted or self-hosted runner; outside one, pass them as env: or choose another cache-backend.'
-    );
-  }
-  for (const key of backend.secretOptions ?? []) if (inputs.cacheOptions[key]) secrets.push(inputs.cacheOptions[key]);
+  const refused = backend.check?.(settings);
+  if (refused) throw InputError.refusing(refused);
+  const access = cacheAccess(backend, settings, env);
+  if (access.serviceMissing) warnings.push(`No ${backend.name} cache for this build: ${access.importDenied}.`);
+  for (const key of backend.secretOptions ?? []) if (settings.options[key]) secrets.push(settings.options[key]);
   let importScopes = chain.imports;
   if (access.readableRefs) {
     const readable = new Set(access.readableRefs);
     for (const scope of importScopes.filter((s) => !readable.has(s.ref))) {
-      warnings.push(
-        `Cache scope "${scope.name}" (${scope.ref}) is not readable by this job's runtime token: GitHub lets a run read only its own ref, its base branch and the default branch. Skipping it.`
-      );
+      const skipped = `Cache scope "${scope.name}" lives under ${scope.ref}, which this job's runtime token cannot read (GitHub lets a run read its own ref, its base branch and the default branch): skipped.`;
+      (scope.role === "fallback" ? warnings : details).push(skipped);
     }
     importScopes = importScopes.filter((s) => readable.has(s.ref));
   }
   if (!access.canImport) {
-    notices.push(`Cache import skipped: ${access.importDenied}.`);
+    if (!access.serviceMissing) notices.push(`Cache import skipped: ${access.importDenied}.`);
     importScopes = [];
   }
-  const decision = exportDecision(inputs, chain, access);
+  const blocked = backend.exportBlocked?.(inputs);
+  const allowed = exportDecision(inputs, chain, access);
+  const decision = allowed.cacheExport && blocked ? { cacheExport: false, reason: blocked } : allowed;
   if (decision.warning) warnings.push(decision.warning);
-  if (!access.canImport && !access.canExport) notices.push(`No ${backend.name} cache for this build (${access.importDenied}): it runs uncached.`);
-  const local2 = backend.name === "local" ? localCachePlan(settings, chain.own, importScopes, access, !!settings.actionsCache, context.sha) : void 0;
+  if (!access.canImport && !access.canExport && !access.serviceMissing) notices.push(`No ${backend.name} cache for this build (${access.importDenied}): it runs uncached.`);
+  const carried = backend.carriedDirectory?.(chain.own, importScopes, settings);
+  const hasService = !!settings.actionsCache;
+  const local2 = carried && {
+    ...carried,
+    canRestore: hasService && access.canImport,
+    canSave: hasService && access.canExport && !!chain.own
+  };
   if (local2 && !settings.actionsCache) {
     warnings.push("The local cache directory is not carried between runs: ACTIONS_RUNTIME_TOKEN or the cache service URL is missing.");
   }
   const own = decision.cacheExport ? chain.own : void 0;
   const chainImports = importScopes.length ? backend.imports(importScopes, settings) : [];
-  const oneEach = chainImports.length === importScopes.length;
   return {
     ...common,
     scope: chain.own ? scopeId(chain.own, settings) : "",
-    chain: importScopes.map((scope, i) => ({
+    chain: importScopes.map((scope) => ({
       ...scope,
       id: scopeId(scope, settings),
-      ...oneEach && { location: chainImports[i].label },
+      ...locationOf(scope, chainImports),
       ...backend.indexKey && { indexKey: backend.indexKey(scope, settings) }
     })),
     imports: [...chainImports, ...rawImports(inputs.cacheFrom)],
-    exports: [...own ? [backend.exportTo(own, settings)] : [], ...inputs.cacheTo.map(decodeSpec)],
+    exports: [...own ? [backend.exportTo(own, settings, chain.imports)] : [], ...inputs.cacheTo.map(decodeSpec)],
     extraTags: own ? backend.exportTags?.(own, settings) ?? [] : [],
     cacheExport: decision.cacheExport,
     exportReason: decision.reason,
     importReason: access.importDenied,
-    needsBuildKitDriver: inputs.buildTool === "buildx" && !!backend.needsBuildKitDriver,
-    local: local2
+    needsBuildKitDriver: TOOLS[inputs.buildTool].traits.driverMayLackExporters && !!backend.needsBuildKitDriver,
+    local: local2,
+    ...chain.own && backend.ownedKeys && { ownedKeys: (ref) => backend.ownedKeys({ ...chain.own, ref }, settings, chain.imports) },
+    ...chain.own && backend.cacheTagOf && { ownedTag: backend.cacheTagOf(chain.own, settings) }
   };
 }
 function withoutExport(p, reason) {
@@ -8102,6 +8381,119 @@ function maskSecrets(text, secrets) {
 function displayCommand(invocation, secrets) {
   const quoted = [invocation.file, ...invocation.args].map((arg) => /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
   return maskSecrets(quoted.join(" "), secrets);
+}
+
+// src/object-store-probe.ts
+import { createHash as createHash2, createHmac } from "node:crypto";
+var PROBE_TIMEOUT_MS = 3e3;
+function firstName(attributes) {
+  return (attributes.name ?? "buildkit").split(";")[0];
+}
+function encodeKeyPath(key) {
+  return key.split("/").map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)).join("/");
+}
+function s3ManifestKey(attributes) {
+  return `${attributes.prefix ?? ""}${attributes.manifests_prefix ?? "manifests/"}${firstName(attributes)}`;
+}
+function s3ObjectUrl(attributes, key) {
+  const { bucket, region } = attributes;
+  const path = encodeKeyPath(key);
+  if (!attributes.endpoint_url) return new URL(`https://${bucket}.s3.${region}.amazonaws.com/${path}`);
+  const endpoint = new URL(attributes.endpoint_url);
+  const base = endpoint.pathname.replace(/\/+$/, "");
+  if (/^(1|t|true)$/i.test(attributes.use_path_style ?? "")) return new URL(`${endpoint.origin}${base}/${bucket}/${path}`);
+  return new URL(`${endpoint.protocol}//${bucket}.${endpoint.host}${base}/${path}`);
+}
+var sha256Hex = (data) => createHash2("sha256").update(data, "utf8").digest("hex");
+var hmac = (key, data) => createHmac("sha256", key).update(data, "utf8").digest();
+function amzDate(date) {
+  return date.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+}
+function signS3Request(request, credentials, date) {
+  const timestamp = amzDate(date);
+  const day = timestamp.slice(0, 8);
+  const headers = {
+    ...request.headers,
+    "x-amz-content-sha256": sha256Hex(""),
+    "x-amz-date": timestamp,
+    ...credentials.sessionToken && { "x-amz-security-token": credentials.sessionToken }
+  };
+  const canonical = { host: request.url.host };
+  for (const [name, value] of Object.entries(headers)) canonical[name.toLowerCase()] = value.trim().replace(/\s+/g, " ");
+  const names = Object.keys(canonical).sort();
+  const query = [...request.url.searchParams].map(([k, v]) => [encodeKeyPath(k), encodeKeyPath(v)]).sort(([a, x], [b, y]) => a === b ? x < y ? -1 : 1 : a < b ? -1 : 1).map(([k, v]) => `${k}=${v}`).join("&");
+  const canonicalRequest = [
+    request.method,
+    request.url.pathname || "/",
+    query,
+    ...names.map((name) => `${name}:${canonical[name]}`),
+    "",
+    names.join(";"),
+    headers["x-amz-content-sha256"]
+  ].join("\n");
+  const scope = `${day}/${request.region}/s3/aws4_request`;
+  const stringToSign = ["AWS4-HMAC-SHA256", timestamp, scope, sha256Hex(canonicalRequest)].join("\n");
+  const key = hmac(hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, day), request.region), "s3"), "aws4_request");
+  const signature = createHmac("sha256", key).update(stringToSign, "utf8").digest("hex");
+  return {
+    ...headers,
+    Authorization: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${names.join(";")}, Signature=${signature}`
+  };
+}
+function azblobManifestKey(attributes) {
+  const parts = [attributes.prefix ?? "", attributes.manifests_prefix ?? "manifests", firstName(attributes)];
+  return parts.join("/").split("/").filter((part) => part !== "" && part !== ".").join("/");
+}
+function azblobAccountName(attributes) {
+  return attributes.account_name || new URL(attributes.account_url).hostname.split(".")[0];
+}
+function azblobObjectUrl(attributes, key) {
+  const base = attributes.account_url.replace(/\/+$/, "");
+  return new URL(`${base}/${encodeURIComponent(attributes.container ?? "buildkit-cache")}/${encodeKeyPath(key)}`);
+}
+var AZURE_API_VERSION = "2021-08-06";
+function azureStringToSign(method, url, accountName, headers) {
+  const msHeaders = Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value.trim()]).filter(([name]) => name.startsWith("x-ms-")).sort(([a], [b]) => a < b ? -1 : 1).map(([name, value]) => `${name}:${value}
+`).join("");
+  const params = /* @__PURE__ */ new Map();
+  for (const [k, v] of url.searchParams) params.set(k.toLowerCase(), [...params.get(k.toLowerCase()) ?? [], v]);
+  const query = [...params.keys()].sort().map((k) => `
+${k}:${params.get(k).sort().join(",")}`).join("");
+  return `${method}
+${"\n".repeat(11)}${msHeaders}/${accountName}${url.pathname}${query}`;
+}
+function signAzureRequest(request, accountKey, date) {
+  const headers = { ...request.headers, "x-ms-date": date.toUTCString(), "x-ms-version": AZURE_API_VERSION };
+  const stringToSign = azureStringToSign(request.method, request.url, request.accountName, headers);
+  const signature = createHmac("sha256", Buffer.from(accountKey, "base64")).update(stringToSign, "utf8").digest("base64");
+  return { ...headers, Authorization: `SharedKey ${request.accountName}:${signature}` };
+}
+function resultOf(status) {
+  return status >= 200 && status < 300 ? "found" : status === 404 ? "missing" : "unknown";
+}
+function manifestRequest(type, attributes, date = /* @__PURE__ */ new Date()) {
+  if (type === "s3") {
+    if (!attributes.access_key_id || !attributes.secret_access_key || !attributes.bucket || !attributes.region) return void 0;
+    const url = s3ObjectUrl(attributes, s3ManifestKey(attributes));
+    const credentials = { accessKeyId: attributes.access_key_id, secretAccessKey: attributes.secret_access_key, sessionToken: attributes.session_token };
+    return { url, headers: signS3Request({ method: "HEAD", url, region: attributes.region }, credentials, date) };
+  }
+  if (type === "azblob") {
+    if (!attributes.secret_access_key || !attributes.account_url) return void 0;
+    const url = azblobObjectUrl(attributes, azblobManifestKey(attributes));
+    return { url, headers: signAzureRequest({ method: "HEAD", url, accountName: azblobAccountName(attributes) }, attributes.secret_access_key, date) };
+  }
+  return void 0;
+}
+async function probeObjectStore(type, attributes, timeoutMs = PROBE_TIMEOUT_MS) {
+  try {
+    const request = manifestRequest(type, attributes);
+    if (!request) return "unknown";
+    const response = await fetch(request.url, { method: "HEAD", headers: request.headers, signal: AbortSignal.timeout(timeoutMs) });
+    return resultOf(response.status);
+  } catch {
+    return "unknown";
+  }
 }
 
 // src/registry-client.ts
@@ -8142,9 +8534,14 @@ async function bearerToken(challenge, basic) {
 function baseUrl(host) {
   return `${/^(localhost|127\.|\[::1\])/.test(host) ? "http" : "https"}://${host}`;
 }
-async function registryRequest(host, path, method) {
+async function registryRequest(host, path, method, body) {
   const url = `${baseUrl(host)}${path}`;
-  const send = (authorization) => fetch(url, { method, headers: { Accept: ACCEPT, ...authorization && { Authorization: authorization } }, signal: AbortSignal.timeout(1e4) });
+  const send = (authorization) => fetch(url, {
+    method,
+    headers: { Accept: ACCEPT, ...body && { "Content-Type": body.type }, ...authorization && { Authorization: authorization } },
+    ...body && { body: body.data },
+    signal: AbortSignal.timeout(1e4)
+  });
   let response = await send();
   if (response.status === 401) {
     const basic = await dockerLogin(host);
@@ -8156,14 +8553,14 @@ async function registryRequest(host, path, method) {
   return response;
 }
 var manifestPath = (path, reference) => `/v2/${path}/manifests/${encodeURIComponent(reference)}`;
-async function manifestRequest(ref, method, reference) {
+async function manifestRequest2(ref, method, reference) {
   const { host, path, tag } = splitImageRef(ref);
   if (!host) return void 0;
   return registryRequest(host, manifestPath(path, reference ?? tag), method);
 }
 async function probeRegistryTag(ref) {
   try {
-    const response = await manifestRequest(ref, "HEAD");
+    const response = await manifestRequest2(ref, "HEAD");
     if (!response) return "unknown";
     return response.ok ? "found" : response.status === 404 ? "missing" : "unknown";
   } catch {
@@ -8203,15 +8600,30 @@ async function otherTagOf(ref, digest) {
   return void 0;
 }
 async function deleteRegistryTag(ref) {
-  const head = await manifestRequest(ref, "HEAD").catch(() => void 0);
+  const head = await manifestRequest2(ref, "HEAD").catch(() => void 0);
   if (head?.status === 404) return { result: "missing" };
   const digest = head?.headers.get("docker-content-digest");
   if (!head?.ok || !digest) return { result: "unsupported" };
   const other = await otherTagOf(ref, digest);
   if (other === "unknown") return { result: "kept", reason: "the registry does not list the repository's tags, so it cannot be ruled out that another tag shares its manifest (which a delete would remove too)" };
   if (other) return { result: "kept", reason: `tag ${other} points at the same manifest, and deleting the manifest would delete that tag too (the cache tag takes no space of its own)` };
-  const response = await manifestRequest(ref, "DELETE", digest).catch(() => void 0);
+  const response = await manifestRequest2(ref, "DELETE", digest).catch(() => void 0);
   return { result: response?.ok ? "deleted" : response?.status === 404 ? "missing" : "unsupported" };
+}
+async function copyTag(source, target) {
+  const from = splitImageRef(source);
+  const to = splitImageRef(target);
+  if (!from.host || from.host !== to.host) return { ok: false, reason: `${target} is not in the registry of ${source}` };
+  try {
+    const got = await registryRequest(from.host, manifestPath(from.path, from.tag), "GET");
+    if (!got.ok) return { ok: false, reason: `reading ${source} answered HTTP ${got.status}` };
+    const type = got.headers.get("content-type") ?? "application/vnd.oci.image.manifest.v1+json";
+    const data = await got.arrayBuffer();
+    const put = await registryRequest(to.host, manifestPath(to.path, to.tag), "PUT", { type, data });
+    return put.ok ? { ok: true } : { ok: false, reason: `writing ${target} answered HTTP ${put.status}` };
+  } catch (error) {
+    return { ok: false, reason: error.message };
+  }
 }
 
 // src/import-choice.ts
@@ -8222,7 +8634,7 @@ async function resolve(candidate) {
     const digest = await cacheManifestDigest(probe.path);
     return digest ? { found: true, use: { ...candidate, attributes: [...candidate.attributes, ["digest", digest]] } } : { found: false, use: candidate };
   }
-  const result = await probeRegistryTag(probe.ref);
+  const result = probe.kind === "registry" ? await probeRegistryTag(probe.ref) : await probeObjectStore(candidate.attributes.find(([key]) => key === "type")?.[1] ?? "", Object.fromEntries(candidate.attributes));
   return { found: result === "found" ? true : result === "missing" ? false : void 0, use: candidate };
 }
 async function chooseImport(plan2) {
@@ -8239,6 +8651,29 @@ async function chooseImport(plan2) {
   return [];
 }
 
+// src/inline-tag.ts
+function pushedImage(request) {
+  if (request.push && request.tags.length) return request.tags[0];
+  for (const output of request.outputs) {
+    const attributes = Object.fromEntries(decodeSpec(output));
+    if ((attributes.type ?? "image") === "image" && /^(1|t|true)$/i.test(attributes.push ?? "") && attributes.name) return attributes.name.split(",")[0];
+  }
+  return void 0;
+}
+async function tagInlineCache(p) {
+  if (!TOOLS[p.tool].traits.pushesOneName || !p.cacheExport || !p.extraTags.length) return;
+  const image = pushedImage(p.request);
+  if (!image) {
+    warning("inline cache with envd travels in the pushed image: push it (push: true, or outputs: type=image,name=<ref>,push=true), or later runs find no cache.");
+    return;
+  }
+  for (const tag of p.extraTags) {
+    const result = await copyTag(image, tag);
+    if (result.ok) info(`inline cache: ${image} tagged as ${tag}`);
+    else warning(`inline cache: could not tag ${image} as ${tag} (${result.reason}); later runs will not find this scope's cache.`);
+  }
+}
+
 // src/github-api.ts
 async function client(token, env) {
   const { getOctokit } = await import("./chunks/github-TKKHPGNP.js");
@@ -8252,7 +8687,8 @@ async function lookUpMissingBranches(context, token, env) {
   const needsBase = context.kind === "pull-request" && !context.baseBranch && context.pullRequest !== void 0;
   if (context.defaultBranch && !needsBase || !context.repository) return context;
   if (!token) {
-    warning("The event does not name the default branch and no github-token is set: the chain leaves it out.");
+    const missing = [!context.defaultBranch && "the default branch", needsBase && "the pull request's base branch"].filter(Boolean).join(" and ");
+    warning(`The event does not name ${missing} and no github-token is set: the chain leaves it out.`);
     return context;
   }
   const octokit = await client(token, env);
@@ -8261,14 +8697,15 @@ async function lookUpMissingBranches(context, token, env) {
     if (!filled.defaultBranch) filled.defaultBranch = (await octokit.rest.repos.get(ownerRepo(context))).data.default_branch;
     if (needsBase) filled.baseBranch = (await octokit.rest.pulls.get({ ...ownerRepo(context), pull_number: context.pullRequest })).data.base.ref;
   } catch (error) {
-    warning(`Could not look up the ${filled.defaultBranch ? "base" : "default"} branch with github-token: ${error.message}`);
+    warning(`Could not look up the ${filled.defaultBranch ? "pull request's base" : "default"} branch with github-token: ${error.message}`);
   }
   return filled;
 }
-async function deleteActionsCachesOfRef(token, env, context, ref) {
+async function deleteActionsCachesOfRef(token, env, context, ref, keys) {
   const octokit = await client(token, env);
   const { owner, repo } = ownerRepo(context);
-  const caches = await octokit.paginate(octokit.rest.actions.getActionsCacheList, { owner, repo, ref, per_page: 100 });
+  const listed = await octokit.paginate(octokit.rest.actions.getActionsCacheList, { owner, repo, ref, per_page: 100, ...keys && { key: keys.prefix } });
+  const caches = keys ? listed.filter((entry) => keys.matches(entry.key ?? "")) : listed;
   const deleted = [];
   for (const entry of caches) {
     try {
@@ -8292,41 +8729,99 @@ async function actionsCachesExist(token, env, context, lookups, before) {
   );
 }
 
+// src/summary.ts
+function sourceOf(source, scope) {
+  return scope.location ? source.includes(scope.location) : source.includes(scope.id);
+}
+function restoreMarks(p, restored) {
+  if (!p.local || !restored?.looked) return void 0;
+  const hit = restored.key ? p.local.restoreKeys.findIndex((prefix) => restored.key.startsWith(prefix)) : -1;
+  if (restored.key && hit < 0) return void 0;
+  return p.chain.map((_, i) => hit < 0 || i < hit ? "\u2717" : i === hit ? "\u2713" : "?");
+}
+function chainMarks(p, outcome) {
+  const failed = outcome.failed ?? /* @__PURE__ */ new Set();
+  const marks = restoreMarks(p, outcome.restored) ?? outcome.indexFound?.map((found) => found ? "\u2713" : "\u2717");
+  if (marks) return p.chain.map((scope, i) => `${scope.id} ${failed.has(scope.id) ? "\u26A0" : marks[i]}`).join(" \u2192 ");
+  const imports = outcome.report?.imports ?? [];
+  const single = TOOLS[p.tool].traits.singleImport;
+  return p.chain.map((scope) => {
+    const seen = imports.filter((i) => sourceOf(i.source, scope));
+    if (failed.has(scope.id)) return `${scope.id} \u26A0`;
+    if (single && !scope.location) return `${scope.id} ?`;
+    const chosen = outcome.chosen.some((c) => c.label === scope.location);
+    if (seen.some((i) => i.found) || chosen && single && (outcome.report?.cachedSteps ?? 0) > 0) return `${scope.id} \u2713`;
+    if (seen.length || single && !chosen) return `${scope.id} \u2717`;
+    return `${scope.id} ?`;
+  }).join(" \u2192 ");
+}
+function summaryRows(p, outcome) {
+  const report = outcome.report;
+  const rows = [
+    ["Builder", p.tool],
+    ["Backend", p.backend],
+    ["Own scope", p.scope || "(none)"],
+    ["Import chain", p.chain.length ? chainMarks(p, outcome) : `(none)${p.importReason ? `: ${p.importReason}` : ""}`]
+  ];
+  if (report) {
+    rows.push(
+      ["Cached steps", `${report.cachedSteps} / ${report.totalSteps} (${hitRatio(report)})`],
+      ["Cache source", outcome.cacheSource ?? "unknown"],
+      ["Build time", `${(outcome.buildSeconds ?? 0).toFixed(1)} s (steps that ran: ${report.runSeconds.toFixed(1)} s, cache import: ${report.importSeconds.toFixed(1)} s, export: ${report.exportSeconds.toFixed(1)} s)`]
+    );
+  }
+  const where = p.exports.map((e) => e.filter(([k]) => ["type", "scope", "ref", "name", "dest"].includes(k)).map(([k, v]) => `${k}=${v}`).join(",")).join("; ");
+  rows.push(["Cache export", p.cacheExport ? `yes: ${where}` : `no: ${p.exportReason}`]);
+  if (outcome.restored) rows.push(["Local cache restored", outcome.restored.key ? `${outcome.restored.key} (${formatBytes(outcome.restored.bytes)})` : "nothing"]);
+  if (outcome.localExport) rows.push(["Local cache exported", `${formatBytes(outcome.localExport.bytes)}${outcome.localExport.freed ? `, ${formatBytes(outcome.localExport.freed)} of dead blobs removed` : ""}; ${outcome.localExport.unchanged ? "the same as the restored cache: not saved again" : "saved in the post step"}`]);
+  if (outcome.problems?.length) rows.push(["Cache problems", outcome.problems.map((line) => `\u26A0 ${line}`).join("<br>")]);
+  if (TOOLS[p.tool].traits.plainProgress) rows.push(["Note", `${p.tool} prints BuildKit's plain progress: cache import and export times and the scope a hit came from are not in it`]);
+  if (outcome.dryRun) rows.push(["Dry run", "nothing was built"]);
+  return rows;
+}
+async function writeSummary(p, outcome) {
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  const rows = summaryRows(p, outcome);
+  await summary.addHeading(`Build cache: ${p.scope || p.context.ref || "build"}`, 3).addTable([[{ data: "What", header: true }, { data: "Result", header: true }], ...rows]).write();
+}
+
 // src/cleanup.ts
+async function deletePullRequestCaches(token, env, context, ownedKeys) {
+  const branchRefs = [...new Set([context.baseBranch, context.defaultBranch].filter(Boolean).map((branch) => `refs/heads/${branch}`))];
+  try {
+    const deleted = await deleteActionsCachesOfRef(token, env, context, `refs/pull/${context.pullRequest}/merge`);
+    for (const ref of branchRefs) deleted.push(...await deleteActionsCachesOfRef(token, env, context, ref, ownedKeys(ref)));
+    return deleted;
+  } catch (error) {
+    if (error.status === 403) {
+      throw InputError.refusing({ input: "github-token", reason: `may not delete caches (${error.message}); give the job "permissions: actions: write".` });
+    }
+    throw error;
+  }
+}
 async function cleanUpClosedPullRequest(inputs, context, env, action) {
   if (context.kind !== "pull-request" || context.pullRequest === void 0 || !/^pull_request/.test(context.event) || action !== "closed") {
     notice("cleanup: true deletes the caches of a closed pull request; this run is not a closed pull_request event, so nothing is deleted.");
     return;
   }
-  const ref = `refs/pull/${context.pullRequest}/merge`;
   const p = plan({ ...inputs, cacheExport: "true" }, context, env);
   let lines;
   let freed = 0;
-  if (inputs.cacheBackend === "gha" || inputs.cacheBackend === "local") {
-    if (!inputs.githubToken) throw new Error("cleanup needs github-token with the actions: write permission.");
-    let deleted;
-    try {
-      deleted = await deleteActionsCachesOfRef(inputs.githubToken, env, context, ref);
-    } catch (error) {
-      const status = error.status;
-      if (status === 403) {
-        throw new Error(`cleanup: github-token may not delete caches (${error.message}); give the job "permissions: actions: write".`);
-      }
-      throw error;
-    }
+  if (p.ownedKeys) {
+    if (!inputs.githubToken) throw InputError.refusing({ input: "github-token", reason: "cleanup needs a token with the actions: write permission." });
+    const deleted = await deletePullRequestCaches(inputs.githubToken, env, context, p.ownedKeys);
     freed = deleted.reduce((sum, d) => sum + d.bytes, 0);
     lines = deleted.map((d) => `deleted cache ${d.key} (${formatBytes(d.bytes)})`);
-    if (!lines.length) lines = [`no GitHub Actions caches under ${ref}`];
-  } else if (inputs.cacheBackend === "registry" || inputs.cacheBackend === "inline") {
-    const own = p.exports[0]?.find(([key]) => key === "ref")?.[1];
-    const tagRef = inputs.cacheBackend === "inline" ? p.extraTags[0] : own;
-    const deletion = tagRef ? await deleteRegistryTag(tagRef) : { result: "missing" };
+    if (!lines.length) lines = [`no GitHub Actions caches of pull request #${context.pullRequest}`];
+  } else if (p.ownedTag) {
+    const tagRef = p.ownedTag;
+    const deletion = await deleteRegistryTag(tagRef);
     lines = [
-      deletion.result === "deleted" ? `deleted cache tag ${tagRef}` : deletion.result === "missing" ? `no cache tag ${tagRef ?? ""} to delete` : deletion.result === "kept" ? `cache tag ${tagRef} left in place: ${deletion.reason}` : `the registry does not allow deleting ${tagRef} through its API: delete that tag by hand or with the registry's own tools`
+      deletion.result === "deleted" ? `deleted cache tag ${tagRef}` : deletion.result === "missing" ? `no cache tag ${tagRef} to delete` : deletion.result === "kept" ? `cache tag ${tagRef} left in place: ${deletion.reason}` : `the registry does not allow deleting ${tagRef} through its API: delete that tag by hand or with the registry's own tools`
     ];
     if (deletion.result === "unsupported" || deletion.result === "kept") notice(lines[0]);
   } else {
-    lines = [`the ${inputs.cacheBackend} backend keeps ${p.scope} under its own name; delete that object yourself (the action does not manage bucket or container contents)`];
+    lines = [`the ${p.backend} backend keeps ${p.scope} under its own name; delete that object yourself (the action does not manage bucket or container contents)`];
     notice(lines[0]);
   }
   for (const line of lines) info(line);
@@ -8334,6 +8829,347 @@ async function cleanUpClosedPullRequest(inputs, context, env, action) {
   setOutput("cleaned-bytes", String(freed));
   await summary.addHeading(`Cache clean-up for pull request #${context.pullRequest}`, 3).addList(lines).addRaw(`Freed: ${formatBytes(freed)}`, true).write();
 }
+
+// src/build-process.ts
+import { spawn } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
+function descendants(root) {
+  const children = /* @__PURE__ */ new Map();
+  let entries = [];
+  try {
+    entries = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
+  } catch {
+    return [];
+  }
+  for (const name of entries) {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(ppid, [...children.get(ppid) ?? [], Number(name)]);
+    } catch {
+    }
+  }
+  const found = [];
+  const queue = [root];
+  while (queue.length && found.length < 1e3) {
+    for (const child of children.get(queue.shift()) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+function runWatched(file, args, env, onLine, watch) {
+  return new Promise((resolve2) => {
+    const child = spawn(file, args, { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+    let stall;
+    let killTimer;
+    const pending = { stdout: "", stderr: "" };
+    const take = (stream) => (chunk) => {
+      const lines = (pending[stream] + chunk.toString("utf8")).split("\n");
+      pending[stream] = lines.pop() ?? "";
+      for (const line of lines) {
+        watch?.feed(line, Date.now());
+        onLine(line);
+      }
+    };
+    child.stdout.on("data", take("stdout"));
+    child.stderr.on("data", take("stderr"));
+    let tree = [];
+    const signal = (name) => {
+      if (!child.pid) return;
+      tree = [.../* @__PURE__ */ new Set([...tree, ...descendants(child.pid)])];
+      for (const target of [-child.pid, ...tree]) {
+        try {
+          process.kill(target, name);
+        } catch {
+        }
+      }
+    };
+    const clock = watch ? setInterval(() => {
+      if (stall) return;
+      stall = watch.watcher.check(Date.now());
+      if (!stall) return;
+      signal("SIGTERM");
+      killTimer = setTimeout(() => signal("SIGKILL"), 3e3);
+    }, 1e3) : void 0;
+    const finish = (exitCode) => {
+      if (clock) clearInterval(clock);
+      if (killTimer) clearTimeout(killTimer);
+      for (const stream of ["stdout", "stderr"]) if (pending[stream]) onLine(pending[stream]);
+      resolve2({ exitCode, stall });
+    };
+    child.on("error", (error) => {
+      onLine(`${file}: ${error.message}`);
+      finish(127);
+    });
+    child.on("close", (code, sig) => finish(code ?? (sig ? 128 : 1)));
+  });
+}
+
+// src/cache-probe.ts
+var attr = (attributes, key) => attributes.find(([k]) => k === key)?.[1];
+function registryBase(host) {
+  return `${/^(localhost|127\.|\[::1\])/.test(host) ? "http" : "https"}://${host}`;
+}
+function ghaService(attributes, env) {
+  const token = attr(attributes, "token") ?? env.ACTIONS_RUNTIME_TOKEN;
+  const v2 = (attr(attributes, "version") ?? (env.ACTIONS_CACHE_SERVICE_V2 === "true" ? "2" : "1")) === "2";
+  const url = v2 ? attr(attributes, "url_v2") ?? env.ACTIONS_RESULTS_URL : attr(attributes, "url") ?? env.ACTIONS_CACHE_URL ?? env.ACTIONS_RESULTS_URL;
+  if (!token || !url) return void 0;
+  return { url: url.endsWith("/") ? url : `${url}/`, v2, token };
+}
+function readProbeOf(imp, env) {
+  const type = attr(imp.attributes, "type");
+  if (type === "registry") {
+    const ref = attr(imp.attributes, "ref");
+    const { host, path, tag } = ref ? splitImageRef(ref) : { host: void 0, path: "", tag: "" };
+    if (!host) return void 0;
+    return {
+      what: `the registry ${host} (manifest ${path}:${tag})`,
+      url: `${registryBase(host)}/v2/${path}/manifests/${encodeURIComponent(tag)}`,
+      init: { method: "HEAD", headers: { Accept: "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json" } }
+    };
+  }
+  if (type === "gha") {
+    const service = ghaService(imp.attributes, env);
+    if (!service) return void 0;
+    const key = `index-${attr(imp.attributes, "scope") ?? "buildkit"}-`;
+    const auth = { Authorization: `Bearer ${service.token}` };
+    return service.v2 ? {
+      what: `the cache service (GetCacheEntryDownloadURL ${key})`,
+      url: `${service.url}twirp/github.actions.results.api.v1.CacheService/GetCacheEntryDownloadURL`,
+      init: { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify({ key, restore_keys: [key], version: "probe" }) }
+    } : {
+      what: `the cache service (cache ${key})`,
+      url: `${service.url}_apis/artifactcache/cache?keys=${encodeURIComponent(key)}&version=probe`,
+      init: { method: "GET", headers: { ...auth, Accept: "application/json;api-version=6.0-preview.1" } }
+    };
+  }
+  return void 0;
+}
+function readProbes(imports, env) {
+  const seen = /* @__PURE__ */ new Set();
+  return imports.flatMap((i) => readProbeOf(i, env) ?? []).filter((p) => !seen.has(p.url + (p.init.body ?? "")) && !!seen.add(p.url + (p.init.body ?? "")));
+}
+function isSilence(error) {
+  const name = error?.name;
+  return name === "TimeoutError" || name === "AbortError";
+}
+async function silentRead(probes, timeoutMs, send = fetch) {
+  const results = await Promise.all(
+    probes.map(async (probe) => {
+      try {
+        const response = await send(probe.url, { ...probe.init, signal: AbortSignal.timeout(timeoutMs) });
+        await response.arrayBuffer();
+        return void 0;
+      } catch (error) {
+        return isSilence(error) ? probe : void 0;
+      }
+    })
+  );
+  return results.find(Boolean);
+}
+
+// src/cache-watch.ts
+function parseCacheTimeout(text) {
+  const value = text.trim();
+  if (/^\d+$/.test(value)) return Number(value);
+  const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(value);
+  if (!value || !match) return void 0;
+  const [, h = "0", m = "0", s = "0"] = match;
+  return Number(h) * 3600 + Number(m) * 60 + Number(s);
+}
+function withGhaTimeout(attributes, seconds) {
+  const isGha = attributes.some(([k, v]) => k === "type" && v === "gha");
+  if (!isGha || seconds <= 0 || attributes.some(([k]) => k === "timeout")) return attributes;
+  return [...attributes, ["timeout", `${seconds}s`]];
+}
+var NOT_FOUND = {
+  registry: /: not found$/,
+  inline: /: not found$/
+};
+function isNotFound(backend, error) {
+  return NOT_FOUND[backend]?.test(error.trim()) ?? false;
+}
+function reasonOf(error) {
+  return error.replace(/\s+/g, " ").trim();
+}
+function importFailures(backend, chain, imports) {
+  const failures = [];
+  const unnamed = [];
+  const unnamedScopes = chain.filter((scope) => !scope.location || !imports.some((i) => i.source.includes(scope.location)));
+  for (const line of imports) {
+    const named = chain.find((scope) => scope.location && line.source.includes(scope.location));
+    if (named) {
+      if (line.error && !isNotFound(backend, line.error)) {
+        failures.push({ kind: "import", backend, scopes: [named.id], ambiguous: false, reason: reasonOf(line.error) });
+      }
+    } else unnamed.push(line);
+  }
+  const hashed = unnamed.filter((line) => line.source.startsWith(`${backend}:`));
+  const failed = hashed.filter((line) => line.error && !isNotFound(backend, line.error));
+  if (failed.length && unnamedScopes.length) {
+    if (failed.length === hashed.length && hashed.length === unnamedScopes.length) {
+      failed.forEach((line, i) => failures.push({ kind: "import", backend, scopes: [unnamedScopes[i].id], ambiguous: false, reason: reasonOf(line.error) }));
+    } else {
+      for (const line of failed) failures.push({ kind: "import", backend, scopes: unnamedScopes.map((s) => s.id), ambiguous: true, reason: reasonOf(line.error) });
+    }
+  }
+  for (const line of unnamed.filter((l) => !hashed.includes(l) && l.error && !isNotFound(backend, l.error))) {
+    failures.push({ kind: "import", backend, scopes: [line.source], ambiguous: false, reason: reasonOf(line.error) });
+  }
+  return failures;
+}
+function dedupe(failures) {
+  const seen = /* @__PURE__ */ new Set();
+  return failures.filter((f) => {
+    const key = JSON.stringify([f.kind, f.scopes, f.reason]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+function failureWarning(f) {
+  const which = f.ambiguous ? `one of the scopes ${f.scopes.join(", ")}` : `scope ${f.scopes.join(", ")}`;
+  return f.kind === "import" ? `Cache import from ${which} (${f.backend}) failed, the build went on without it: ${f.reason}` : `Cache export to ${which} (${f.backend}) failed, the build's result is kept but its cache was not saved: ${f.reason}`;
+}
+function failedScopes(failures) {
+  return new Set(failures.filter((f) => f.kind === "import" && !f.ambiguous).flatMap((f) => f.scopes));
+}
+var IMPORT_VERTEX = /^importing cache manifest from /;
+var EXPORT_VERTEX = /^(exporting cache|exporting to GitHub Actions Cache|preparing build cache for export|writing cache)/i;
+var NOT_CACHE = /^(\[[^\]]*\] FROM |\[internal\]|load metadata|resolve image config|exporting to image|exporting to oci|pushing |sending tarball)/i;
+var BLOB = /^sha256:[0-9a-f]{64}$/;
+var CacheWatch = class {
+  constructor(options) {
+    this.options = options;
+  }
+  options;
+  vertices = /* @__PURE__ */ new Map();
+  transfers = /* @__PURE__ */ new Map();
+  feed(event, now) {
+    if (event.type === "vertex") return this.vertex(event, now);
+    const owner = this.vertices.get(event.vertex);
+    if (owner) owner.since = now;
+    if (!owner || !BLOB.test(event.id)) return;
+    const key = `${event.vertex} ${event.id}`;
+    const seen = this.transfers.get(key);
+    const current = event.current ?? seen?.current ?? 0;
+    if (!seen) {
+      this.transfers.set(key, { vertex: event.vertex, id: event.id, since: now, from: current, current, total: event.total, done: !!event.completed });
+      return;
+    }
+    seen.current = current;
+    seen.total = event.total ?? seen.total;
+    seen.done ||= !!event.completed;
+  }
+  vertex(event, now) {
+    const seen = this.vertices.get(event.id);
+    const v = seen ?? { name: event.name ?? "", since: now, done: false, failed: false };
+    v.name ||= event.name ?? "";
+    const finished = !!event.completed || !!event.cached || !!event.error;
+    if (finished) v.done = true;
+    else if (event.started) v.done = false;
+    v.failed ||= !!event.error;
+    v.since = now;
+    this.vertices.set(event.id, v);
+  }
+  phaseOf(name) {
+    if (IMPORT_VERTEX.test(name)) return "import";
+    if (EXPORT_VERTEX.test(name)) return "export";
+    if (NOT_CACHE.test(name)) return void 0;
+    return "build";
+  }
+  /** The first stall at `now`, or undefined. */
+  check(now) {
+    const { timeoutMs, minBytesPerSecond } = this.options;
+    for (const v of this.vertices.values()) {
+      const phase = this.phaseOf(v.name);
+      if (v.done || phase !== "import" && phase !== "export") continue;
+      if (now - v.since <= timeoutMs) continue;
+      if ([...this.transfers.values()].some((t) => !t.done && this.vertices.get(t.vertex) === v)) continue;
+      return { phase, what: v.name, idleSeconds: Math.round((now - v.since) / 1e3), resultWritten: phase === "export" && this.othersFinished(v) };
+    }
+    for (const t of this.transfers.values()) {
+      const owner = this.vertices.get(t.vertex);
+      if (t.done || !owner || owner.done) continue;
+      const phase = this.phaseOf(owner.name);
+      if (!phase || phase === "build" && !this.options.importing) continue;
+      const elapsed = now - t.since;
+      if (elapsed <= timeoutMs) continue;
+      const rate = (t.current - t.from) / (elapsed / 1e3);
+      if (rate >= minBytesPerSecond) {
+        t.since = now;
+        t.from = t.current;
+        continue;
+      }
+      const stalled = phase === "export" ? "export" : "import";
+      return {
+        phase: stalled,
+        what: `${t.id.slice(0, 19)} in "${owner.name}" at ${Math.round(rate)} B/s (${t.current}${t.total ? ` of ${t.total}` : ""} bytes)`,
+        idleSeconds: Math.round(elapsed / 1e3),
+        resultWritten: stalled === "export" && this.othersFinished(owner)
+      };
+    }
+    return void 0;
+  }
+  /** Every vertex other than the cache exports finished, none failed. */
+  othersFinished(except) {
+    return [...this.vertices.values()].every((v) => v === except || this.phaseOf(v.name) === "export" || v.done && !v.failed || this.phaseOf(v.name) === "import");
+  }
+};
+function rawJsonEvents(line) {
+  let status;
+  try {
+    status = JSON.parse(line);
+  } catch {
+    return [];
+  }
+  if (!status || typeof status !== "object") return [];
+  const events = [];
+  for (const v of status.vertexes ?? []) {
+    if (!v?.digest) continue;
+    events.push({ type: "vertex", id: v.digest, name: v.name, started: !!v.started, completed: !!v.completed, cached: !!v.cached, ...v.error && { error: v.error } });
+  }
+  for (const s of status.statuses ?? []) {
+    if (!s?.vertex || !s.id) continue;
+    events.push({ type: "status", vertex: s.vertex, id: s.id, current: s.current, total: s.total, completed: !!s.completed });
+  }
+  return events;
+}
+var SIZE = /^([\d.]+)\s*(B|kB|KB|KiB|MB|MiB|GB|GiB)$/;
+var UNITS = { B: 1, kB: 1e3, KB: 1e3, KiB: 1024, MB: 1e6, MiB: 1024 ** 2, GB: 1e9, GiB: 1024 ** 3 };
+function bytes(text) {
+  const m = SIZE.exec(text.trim());
+  return m ? Number(m[1]) * UNITS[m[2]] : void 0;
+}
+function plainEvents(line) {
+  const m = /^#(\d+) (.*)$/.exec(line.trimEnd());
+  if (!m) return [];
+  const [, id, rest] = m;
+  if (rest === "CACHED") return [{ type: "vertex", id, cached: true }];
+  if (/^DONE \d/.test(rest)) return [{ type: "vertex", id, completed: true }];
+  const error = /^ERROR:? (.*)$/.exec(rest);
+  if (error) return [{ type: "vertex", id, error: error[1] || "failed" }];
+  const transfer = /^(sha256:[0-9a-f]{64}) (?:([\d.]+\s*\w+) \/ ([\d.]+\s*\w+)|([\d.]+\s*\w+))?.*?( done)?$/.exec(rest);
+  if (transfer) {
+    const [, blob, current, total, only, done] = transfer;
+    return [{ type: "status", vertex: id, id: blob, current: bytes(current ?? only ?? ""), total: total ? bytes(total) : void 0, completed: !!done }];
+  }
+  if (/^\d+(\.\d+)? /.test(rest)) return [{ type: "status", vertex: id, id: "log" }];
+  return [{ type: "vertex", id, name: rest, started: true }];
+}
+function readCacheTimeout(get) {
+  const text = get("cache-timeout").trim() || "2m";
+  const seconds = parseCacheTimeout(text);
+  if (seconds === void 0) {
+    throw new CacheTimeoutError(`Input "cache-timeout": ${JSON.stringify(text)} is not a duration; use e.g. 90s, 2m, 1m30s (0 turns the watch off).`);
+  }
+  return seconds;
+}
+var CacheTimeoutError = class extends Error {
+};
 
 // src/run.ts
 async function readPayload(path) {
@@ -8352,6 +9188,7 @@ function logPlan(p) {
   info(`backend: ${p.backend}, builder: ${p.tool}, own scope: ${p.scope || "(none)"}`);
   info(`import chain: ${p.chain.map((s) => s.id).join(" \u2192 ") || "(none)"}${p.importReason ? ` (import skipped: ${p.importReason})` : ""}`);
   info(`export: ${p.cacheExport ? "yes" : "no"} (${p.exportReason})`);
+  for (const line of p.details) info(line);
 }
 async function requireBuildKitDriver(p, env) {
   const args = ["buildx", "inspect", ...p.request.builder ? [p.request.builder] : []];
@@ -8380,35 +9217,44 @@ async function prepareTool(p, env) {
   if (alternatives.length) throw new InputError(`Input "builder": could not use "${p.request.builder}" (${lastError}).`);
 }
 var EXPORTER_SETUP_FAILED = /failed to configure \S+ cache exporter|failed to receive status: .*no such job/;
-async function runBuild(invocation, p, env) {
+var cacheTimeout = 0;
+var MIN_BYTES_PER_SECOND = 16 * 1024;
+var apartFromStoppedBuild = false;
+function withNoCache(invocation, p) {
+  if (!apartFromStoppedBuild || p.tool !== "buildx" || invocation.args.includes("--no-cache")) return invocation;
+  const at = invocation.args.indexOf("build") + 1;
+  return { ...invocation, args: [...invocation.args.slice(0, at), "--no-cache", ...invocation.args.slice(at)] };
+}
+async function runBuild(given, p, env) {
+  const invocation = withNoCache(given, p);
   const reader = TOOLS[p.tool].progress();
   let denied = false;
   let exporterSetupFailed = false;
-  let pending = "";
-  const take = (chunk) => {
-    pending += chunk.toString("utf8");
-    const lines = pending.split("\n");
-    pending = lines.pop() ?? "";
-    for (const line of lines) {
-      if (/cache write denied/i.test(line)) denied = true;
-      if (EXPORTER_SETUP_FAILED.test(line)) exporterSetupFailed = true;
-      for (const out of reader.line(line)) info(out);
-    }
+  let driverCannotExport = false;
+  const onLine = (line) => {
+    if (/cache write denied/i.test(line)) denied = true;
+    if (EXPORTER_SETUP_FAILED.test(line)) exporterSetupFailed = true;
+    if (DRIVER_CANNOT_EXPORT.test(line)) driverCannotExport = true;
+    for (const out of reader.line(line)) info(out);
   };
-  const exitCode = await group(
+  const importing = invocation.args.some((arg) => arg === "--cache-from" || arg === "--import-cache");
+  const watcher = new CacheWatch({ timeoutMs: cacheTimeout * 1e3, minBytesPerSecond: MIN_BYTES_PER_SECOND, importing });
+  const events = p.tool === "buildx" ? rawJsonEvents : plainEvents;
+  const watch = cacheTimeout > 0 ? { watcher, feed: (line, now) => events(line).forEach((e) => watcher.feed(e, now)) } : void 0;
+  const { exitCode, stall } = await group(
     `Build: ${displayCommand(invocation, p.secrets)}`,
-    () => exec(invocation.file, invocation.args, {
-      env: { ...env, ...invocation.env },
-      ignoreReturnCode: true,
-      silent: true,
-      listeners: { stdout: take, stderr: take }
-    })
+    () => runWatched(invocation.file, invocation.args, { ...env, ...invocation.env }, onLine, watch)
   );
-  if (pending) for (const out of reader.line(pending)) info(out);
-  return { exitCode, report: reader.report(), denied, exporterSetupFailed };
+  return { exitCode, report: reader.report(), denied, exporterSetupFailed, driverCannotExport, stall };
 }
-async function buildWithFallback(p, chosen, env) {
+async function buildWithFallback(p, chosen, env, driver) {
   const first = await runBuild(invocationOf(p, chosen, env), p, env);
+  if (first.exitCode !== 0 && first.driverCannotExport && first.report.totalSteps === 0) {
+    const builder = p.request.builder ?? currentBuilder(readFileOrUndefined, env).name;
+    const retry = await planForDockerDriver(p, builder, env, driver);
+    announceReplan(retry, retry.imports, env);
+    return { p: retry, run: await runBuild(invocationOf(retry, retry.imports, env), retry, env) };
+  }
   if (first.exitCode === 0 || !first.exporterSetupFailed || !p.exports.length || first.report.totalSteps > 0) return { p, run: first };
   const fallback = withoutExport(p, `the ${p.backend} cache export could not be set up (its server did not answer)`);
   const invocation = invocationOf(fallback, chosen, env);
@@ -8417,6 +9263,12 @@ async function buildWithFallback(p, chosen, env) {
   setOutput("cache-export", "false");
   setOutput("command", displayCommand(invocation, p.secrets));
   return { p: fallback, run: await runBuild(invocation, fallback, env) };
+}
+function announceReplan(p, chosen, env) {
+  setOutput("cache-from", maskSecrets(specsOf(chosen.map((i) => i.attributes)).join("\n"), p.secrets));
+  setOutput("cache-to", maskSecrets(specsOf(p.exports).join("\n"), p.secrets));
+  setOutput("cache-export", String(p.cacheExport));
+  setOutput("command", displayCommand(invocationOf(p, chosen, env), p.secrets));
 }
 async function readMetadata(path) {
   try {
@@ -8432,7 +9284,7 @@ function cacheSource(p, report, chosen, restoredKey) {
   if (typeof restoredFrom === "number" && restoredFrom >= 0) return p.chain[restoredFrom]?.id ?? "unknown";
   const found = p.chain.find((scope) => report.imports.some((i) => i.found && sourceOf(i.source, scope)));
   if (found) return found.id;
-  const single = TOOLS[p.tool].singleImport && chosen.length === 1 ? p.chain.find((scope) => scope.location === chosen[0].label) : void 0;
+  const single = TOOLS[p.tool].traits.singleImport && chosen.length === 1 ? p.chain.find((scope) => scope.location === chosen[0].label) : void 0;
   return single?.id ?? "unknown";
 }
 async function lookUpChainIndexes(p, token, context, env) {
@@ -8456,14 +9308,33 @@ async function runMain() {
     setFailed(error instanceof InputError ? error.message : `${error.message}`);
   }
 }
+function withCacheTimeout(p, seconds) {
+  return { ...p, imports: p.imports.map((i) => ({ ...i, attributes: withGhaTimeout(i.attributes, seconds) })), exports: p.exports.map((e) => withGhaTimeout(e, seconds)) };
+}
+function cacheFailures(p, chosen, runs, denied) {
+  const attr2 = (i, key) => i.attributes.find(([k]) => k === key)?.[1];
+  const chain = TOOLS[p.tool].traits.singleImport ? chosen.map((i) => ({ id: p.chain.find((s) => s.location === i.label)?.id ?? i.label, location: attr2(i, "type") === "registry" ? attr2(i, "ref") : void 0 })) : p.chain.map((s) => ({ id: s.id, location: s.location }));
+  const failures = runs.flatMap((run) => [
+    ...run.stall ? [] : importFailures(p.backend, chain, run.report.imports),
+    ...(run.stall?.phase === "export" ? [] : run.report.exportErrors).filter((error) => !(denied && /cache write denied/i.test(error))).map((error) => ({ kind: "export", backend: p.backend, scopes: [p.scope || "(own)"], ambiguous: false, reason: reasonOf(error) }))
+  ]);
+  return dedupe(failures);
+}
+function stalledScopes(p, stall) {
+  const named = p.chain.filter((s) => s.location && stall.what.includes(s.location));
+  return (named.length ? named : p.chain).map((s) => s.id);
+}
 async function build(inputs, context, env) {
-  let p = plan(inputs, context, env);
+  cacheTimeout = readCacheTimeout((name) => getInput(name));
+  let p = withCacheTimeout(plan(inputs, context, env), cacheTimeout);
   for (const secret of p.secrets) setSecret(secret);
   await group("Cache plan", async () => logPlan(p));
   for (const warning2 of p.warnings) warning(warning2);
   for (const notice2 of p.notices) notice(notice2);
   const restored = p.local && !inputs.dryRun ? await restoreLocalCache(p) : void 0;
-  const chosen = TOOLS[p.tool].singleImport ? await chooseImport(p) : p.imports;
+  const driver = { fallback: inputs.driverFallback, driverOpts: inputs.driverFallbackOpts };
+  if (!inputs.dryRun) p = await fitPlanToBuilder(p, env, driver);
+  const chosen = TOOLS[p.tool].traits.singleImport ? await chooseImport(p) : p.imports;
   const invocation = invocationOf(p, chosen, env);
   const command = displayCommand(invocation, p.secrets);
   setOutput("scope", p.scope);
@@ -8478,12 +9349,60 @@ async function build(inputs, context, env) {
   }
   if (p.needsBuildKitDriver) await requireBuildKitDriver(p, env);
   await prepareTool(p, env);
-  if (p.tool === "envd" && p.request.outputs.length === 0) await requireDockerEngine(env);
-  const indexLookup = lookUpChainIndexes(p, inputs.githubToken, context, env);
+  if (TOOLS[p.tool].needsDockerEngine?.(p.request)) await requireDockerEngine(env);
+  const problems = [];
+  const stalled = /* @__PURE__ */ new Set();
+  let used = chosen;
   const started = Date.now();
-  const built = await buildWithFallback(p, chosen, env);
+  const silent = cacheTimeout > 0 && chosen.length ? await silentRead(readProbes(chosen, env), cacheTimeout * 1e3) : void 0;
+  if (silent) {
+    for (const scope of p.chain) stalled.add(scope.id);
+    problems.push(
+      `Cache import (${p.backend}) stalled: ${silent.what} did not answer within cache-timeout (${cacheTimeout} s). The build runs without importing${p.exports.length ? " or exporting" : ""} the cache (BuildKit would wait on the server with every build of its builder).`
+    );
+    used = [];
+    p = withoutExport(p, `the ${p.backend} cache did not answer a read within cache-timeout`);
+    announceReplan(p, used, env);
+  }
+  const indexLookup = lookUpChainIndexes(p, inputs.githubToken, context, env);
+  await rm(p.request.metadataFile, { force: true });
+  let built = await buildWithFallback(p, used, env, driver);
+  const runs = [built.run];
+  const stall = built.run.stall;
+  if (stall) {
+    const what = `${stall.what} made no progress for ${stall.idleSeconds} s (cache-timeout: ${cacheTimeout} s)`;
+    if (stall.phase === "export" && stall.resultWritten) {
+      problems.push(`Cache export to scope ${p.scope || "(own)"} (${p.backend}) stalled: ${what}. The action stopped it; the build's result is kept, its cache was not saved.`);
+      built = { ...built, run: { ...built.run, exitCode: 0 } };
+    } else if (stall.phase === "import") {
+      for (const id of stalledScopes(p, stall)) stalled.add(id);
+      problems.push(`Cache import (${p.backend}) stalled: ${what}. The action stopped the build and built again without importing the cache${p.tool === "buildx" ? " (with --no-cache: BuildKit goes on fetching the stopped build's layers, and a build of the same steps would wait for them)" : ""}.`);
+      used = [];
+      setOutput("cache-from", "");
+      apartFromStoppedBuild = true;
+      built = await buildWithFallback(built.p, used, env, driver);
+      runs.push(built.run);
+    } else {
+      problems.push(`Cache export to scope ${p.scope || "(own)"} (${p.backend}) stalled before the build's result was written: ${what}. The action stopped the build and built again without exporting the cache.`);
+      const without = withoutExport(built.p, `the ${p.backend} cache export stalled (cache-timeout)`);
+      setOutput("cache-to", "");
+      setOutput("cache-export", "false");
+      built = { p: without, run: await runBuild(invocationOf(without, used, env), without, env) };
+      runs.push(built.run);
+    }
+    const again = runs.length > 1 ? built.run.stall : void 0;
+    if (again?.phase === "export" && again.resultWritten) {
+      problems.push(`Cache export to scope ${p.scope || "(own)"} (${p.backend}) stalled: ${again.what} made no progress for ${again.idleSeconds} s. The action stopped it; the build's result is kept, its cache was not saved.`);
+      built = { ...built, run: { ...built.run, exitCode: 0 } };
+    } else if (again) problems.push(`The build stalled again on cache traffic (${again.what}); it was stopped.`);
+  }
+  if (runs.some((r) => r.stall?.phase === "export")) setOutput("cache-export", "false");
   p = built.p;
-  const { exitCode, report, denied } = built.run;
+  const { exitCode, report } = built.run;
+  if (exitCode === 0) await tagInlineCache(p);
+  const denied = runs.some((r) => r.denied);
+  const failures = cacheFailures(p, chosen, runs, denied);
+  for (const failure of failures) problems.push(failureWarning(failure));
   const buildSeconds = (Date.now() - started) / 1e3;
   const metadata = await readMetadata(p.request.metadataFile);
   setOutput("digest", metadata.digest ?? "");
@@ -8491,12 +9410,12 @@ async function build(inputs, context, env) {
   setOutput("cached-steps", String(report.cachedSteps));
   setOutput("total-steps", String(report.totalSteps));
   setOutput("cache-hit-ratio", hitRatio(report));
-  for (const error of report.exportErrors) warning(`Cache export failed, the build went on: ${error}`);
-  if (TOOLS[p.tool].singleImport) for (const failed of report.imports.filter((i) => i.error)) warning(`Cache import from ${chosen[0]?.label ?? failed.source} failed, the build went on without it: ${failed.error}`);
+  for (const problem of problems) warning(problem);
   if (denied) warning("The cache service denied the cache write (cache write denied): this run could not save its cache; the build went on.");
-  const source = cacheSource(p, report, chosen, restored?.key);
+  const source = cacheSource(p, report, used, restored?.key);
   setOutput("cache-source", source);
-  const outcome = { chosen, report, buildSeconds, exitCode, restored, cacheSource: source, indexFound: await indexLookup };
+  const failed = /* @__PURE__ */ new Set([...failedScopes(failures), ...stalled]);
+  const outcome = { chosen: used, report, buildSeconds, exitCode, restored, cacheSource: source, indexFound: await indexLookup, failed, problems };
   if (exitCode === 0 && p.local && p.cacheExport) outcome.localExport = await settleLocalExport(p, restored);
   await writeSummary(p, outcome);
   if (exitCode !== 0) setFailed(`${invocation.file} ${invocation.args[0]} failed with exit code ${exitCode}.`);
@@ -8509,11 +9428,11 @@ async function settleLocalExport(p, restored) {
     await rename(local2.exportDir, local2.importDir);
   }
   const freed = rotates ? 0 : await compactLayout(local2.importDir).catch(() => 0);
-  const bytes = await directorySize(local2.importDir);
+  const bytes2 = await directorySize(local2.importDir);
   const unchanged = !!restored?.digest && restored.digest === await cacheManifestDigest(local2.importDir);
-  const state = { path: local2.importDir, key: local2.key, canSave: local2.canSave, restoredKey: restored?.key, unchanged, bytes };
+  const state = { path: local2.importDir, key: local2.key, canSave: local2.canSave, restoredKey: restored?.key, unchanged, bytes: bytes2 };
   saveState(LOCAL_STATE, JSON.stringify(state));
-  return { bytes, freed, unchanged };
+  return { bytes: bytes2, freed, unchanged };
 }
 
 // src/main.ts

@@ -2,7 +2,9 @@ import { createRequire as __createRequire } from 'node:module'; const require = 
 
 // src/local-state.ts
 var LOCAL_STATE = "local-cache";
+var FALLBACK_BUILDER_STATE = "fallback-builder";
 
 export {
-  LOCAL_STATE
+  LOCAL_STATE,
+  FALLBACK_BUILDER_STATE
 };

@@ -3,9 +3,9 @@ import {
   restoreLocalCache,
   saveLocalCache,
   saveLocalCacheStep
-} from "./chunk-NYQWVDER.js";
-import "./chunk-I2FH5GNM.js";
-import "./chunk-3NORXGW5.js";
+} from "./chunk-XW664ENI.js";
+import "./chunk-MX3X6PSI.js";
+import "./chunk-HKC45ILX.js";
 import "./chunk-PQADDHOS.js";
 import "./chunk-HANBNIMK.js";
 export {

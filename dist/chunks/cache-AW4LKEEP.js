@@ -14,7 +14,7 @@ import {
   setSecret,
   warning,
   which
-} from "./chunk-3NORXGW5.js";
+} from "./chunk-HKC45ILX.js";
 import "./chunk-PQADDHOS.js";
 import {
   __commonJS,
