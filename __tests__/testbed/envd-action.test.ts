@@ -149,7 +149,7 @@ describe('envd with the local cache (a directory carried by the cache service)',
 
       const first = await pushBuild('main', inputs, options('1'))
       expect(cacheFigures(first)).toMatchObject({ exitCode: 0, cached: 0, total: 3, exported: 'true' })
-      expect(first.summary).toMatch(/Local cache saved as <code>buildkit-envd-[0-9a-f]+\/env\/main#1{40}<\/code>/)
+      expect(first.summary).toMatch(/Local cache saved as <code>buildkit-envd[0-9a-f]+\/env\/main#1{40}<\/code>/)
 
       // A fresh job: nothing left on the runner, nothing in buildkitd.
       if (dir) rmSync(dir, { recursive: true, force: true })
@@ -158,7 +158,7 @@ describe('envd with the local cache (a directory carried by the cache service)',
       expect(cacheFigures(second)).toMatchObject({ exitCode: 0, cached: 3, total: 3, exported: 'true', source: `envd${nonce}/env/main` })
       expect(second.log).toContain('cache import: main (found)')
       expect(second.outputs['cache-from']).toMatch(/^type=local,src=.*,digest=sha256:[0-9a-f]{64}$/)
-      expect(second.summary).toMatch(/Local cache restored<\/td><td>buildkit-envd-[0-9a-f]+\/env\/main#1{40}/)
+      expect(second.summary).toMatch(/Local cache restored<\/td><td>buildkit-envd[0-9a-f]+\/env\/main#1{40}/)
       expect(warningsOf(second)).toEqual([])
     })
   })
@@ -175,7 +175,7 @@ describe('envd with the local cache (a directory carried by the cache service)',
     expect(cacheFigures(read)).toMatchObject({ exitCode: 0, cached: 3, total: 3, exported: 'false' })
     expect(read.log).toContain('export: no (ACTIONS_CACHE_MODE=read)')
     expect(read.summary).toContain('Cache export</td><td>no: ACTIONS_CACHE_MODE=read')
-    expect(read.summary).toMatch(/Local cache restored<\/td><td>buildkit-envd-[0-9a-f]+\/env\/main#1{40}/)
+    expect(read.summary).toMatch(/Local cache restored<\/td><td>buildkit-envd[0-9a-f]+\/env\/main#1{40}/)
     expect(read.log).not.toMatch(/local cache saved as/)
     expect(warningsOf(read)).toEqual([])
   })
