@@ -1,22 +1,23 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
-  cacheManifestDigest,
-  compactLayout,
-  directorySize,
-  formatBytes,
-  restoreLocalCache
-} from "./chunks/chunk-XW664ENI.js";
-import {
   DRIVER_CANNOT_EXPORT,
   currentBuilder,
   fitPlanToBuilder,
   planForDockerDriver,
   readFileOrUndefined
-} from "./chunks/chunk-36VYDG4K.js";
+} from "./chunks/chunk-LOUP26S7.js";
 import {
-  LOCAL_STATE
-} from "./chunks/chunk-MX3X6PSI.js";
+  cacheManifestDigest,
+  compactLayout,
+  directorySize,
+  formatBytes,
+  restoreLocalCache
+} from "./chunks/chunk-O7JQMCPW.js";
 import {
+  STATE
+} from "./chunks/chunk-QGCITXSA.js";
+import {
+  endGroup,
   getExecOutput,
   getInput,
   group,
@@ -26,9 +27,10 @@ import {
   setFailed,
   setOutput,
   setSecret,
+  startGroup,
   summary,
   warning
-} from "./chunks/chunk-HKC45ILX.js";
+} from "./chunks/chunk-N3HGW3KE.js";
 import "./chunks/chunk-PQADDHOS.js";
 import {
   __commonJS,
@@ -7370,1466 +7372,6 @@ var require_dist = __commonJS({
 import { readFile as readFile2, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 
-// src/context.ts
-var PULL_REQUEST_EVENTS = /* @__PURE__ */ new Set(["pull_request", "pull_request_target", "pull_request_review", "pull_request_review_comment"]);
-function branchOf(ref) {
-  return ref?.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : void 0;
-}
-function tagOf(ref) {
-  return ref?.startsWith("refs/tags/") ? ref.slice("refs/tags/".length) : void 0;
-}
-function parseMergeQueueBranch(branch) {
-  const match = /^gh-readonly-queue\/(.+)\/pr-(\d+)-[0-9a-f]+$/.exec(branch);
-  return match ? { base: match[1], pullRequest: Number(match[2]) } : void 0;
-}
-function isFork(head, base) {
-  return head !== void 0 && base !== void 0 && head !== base;
-}
-function refContext(ref) {
-  const tag = tagOf(ref);
-  if (tag !== void 0) return { kind: "tag", tag };
-  const branch = branchOf(ref);
-  if (branch === void 0) return { kind: "unknown" };
-  const queue = parseMergeQueueBranch(branch);
-  if (queue) return { kind: "merge-queue", baseBranch: queue.base, pullRequest: queue.pullRequest };
-  return { kind: "branch", branch };
-}
-function runContext(env, payload) {
-  const event = env.GITHUB_EVENT_NAME ?? "";
-  const ref = env.GITHUB_REF ?? "";
-  const common = {
-    event,
-    ref,
-    sha: env.GITHUB_SHA ?? "",
-    repository: env.GITHUB_REPOSITORY ?? "",
-    defaultBranch: payload.repository?.default_branch
-  };
-  if (PULL_REQUEST_EVENTS.has(event) && payload.pull_request) {
-    const pr = payload.pull_request;
-    return {
-      ...common,
-      kind: "pull-request",
-      pullRequest: Number(pr.number ?? payload.number),
-      baseBranch: pr.base?.ref ?? (env.GITHUB_BASE_REF || void 0),
-      branch: pr.head?.ref ?? (env.GITHUB_HEAD_REF || void 0),
-      ...isFork(pr.head?.repo?.full_name, pr.base?.repo?.full_name) && { fromFork: true }
-    };
-  }
-  if (event === "issue_comment" && payload.issue?.pull_request) {
-    return { ...common, kind: "pull-request", pullRequest: Number(payload.issue.number) };
-  }
-  if (event === "merge_group" && payload.merge_group) {
-    const fromRef = refContext(payload.merge_group.head_ref ?? ref);
-    return {
-      ...common,
-      kind: "merge-queue",
-      baseBranch: branchOf(payload.merge_group.base_ref) ?? fromRef.baseBranch,
-      pullRequest: fromRef.pullRequest
-    };
-  }
-  if (event === "release" && payload.release?.tag_name) {
-    return { ...common, kind: "tag", tag: payload.release.tag_name };
-  }
-  const triggeringPullRequest = payload.workflow_run?.pull_requests?.[0];
-  if (event === "workflow_run" && PULL_REQUEST_EVENTS.has(payload.workflow_run.event) && triggeringPullRequest?.number) {
-    return {
-      ...common,
-      kind: "pull-request",
-      pullRequest: Number(triggeringPullRequest.number),
-      baseBranch: triggeringPullRequest.base?.ref,
-      branch: payload.workflow_run.head_branch
-    };
-  }
-  if (event === "workflow_run" && payload.workflow_run?.head_branch) {
-    const run = payload.workflow_run;
-    const fromFork = isFork(run.head_repository?.full_name, payload.repository?.full_name);
-    return { ...common, kind: "branch", branch: run.head_branch, ...fromFork && { fromFork } };
-  }
-  return { ...common, ...refContext(ref) };
-}
-
-// src/inputs.ts
-var import_yaml = __toESM(require_dist(), 1);
-
-// src/backends/backend.ts
-function scopeId(scope, settings) {
-  return settings.namespace ? `${settings.namespace}/${scope.name}` : scope.name;
-}
-function pick(options, keys) {
-  return keys.filter((key) => key in options).map((key) => [key, options[key]]);
-}
-function exportAttributes(backend, settings) {
-  const options = { "ignore-error": "true", ...settings.options };
-  return [["mode", settings.mode], ...pick(options, [...backend.sharedOptions, ...backend.exportOptions])];
-}
-
-// src/backends/object-store.ts
-function commitName(settings) {
-  return settings.sha ? scopeId({ name: settings.sha, ref: "", role: "own" }, settings) : void 0;
-}
-function objectStoreBackend(shape) {
-  const backend = {
-    ...shape,
-    needsBuildKitDriver: true,
-    imports: (chain, settings) => {
-      const commit = commitName(settings);
-      const names = [
-        ...chain.map((scope) => ({ name: scopeId(scope, settings), scope })),
-        ...commit ? [{ name: commit }] : []
-      ];
-      return names.map(({ name, scope }) => ({
-        label: name,
-        ...scope && { scope },
-        attributes: [["type", shape.name], ["name", name], ...pick(settings.options, shape.sharedOptions)],
-        probe: { kind: "object-store" }
-      }));
-    },
-    exportTo: (own, settings) => {
-      const commit = commitName(settings);
-      const names = [scopeId(own, settings), ...commit ? [commit] : []].join(";");
-      return [["type", shape.name], ["name", names], ...exportAttributes(backend, settings)];
-    }
-  };
-  return backend;
-}
-
-// src/backends/azblob.ts
-var azureCredentialsFromEnv = (env, _tool, given) => {
-  const taken = {};
-  if (!given.account_name && env.BUILDKIT_AZURE_STORAGE_ACCOUNT_NAME) taken.account_name = env.BUILDKIT_AZURE_STORAGE_ACCOUNT_NAME;
-  if (!given.secret_access_key && env.BUILDKIT_AZURE_STORAGE_ACCESS_KEY) taken.secret_access_key = env.BUILDKIT_AZURE_STORAGE_ACCESS_KEY;
-  return taken;
-};
-var azblob = objectStoreBackend({
-  name: "azblob",
-  sharedOptions: ["account_url", "account_name", "secret_access_key", "container", "prefix", "blobs_prefix", "manifests_prefix"],
-  exportOptions: ["ignore-error"],
-  secretOptions: ["secret_access_key"],
-  requiredOptions: ["account_url"],
-  optionsFromEnv: azureCredentialsFromEnv
-});
-
-// src/backends/gha.ts
-function serviceAttributes(settings) {
-  const service = settings.actionsCache;
-  if (settings.builder.readsCredentialEnv || !service) return [];
-  return service.urlV2 ? [["url_v2", service.urlV2], ["version", "2"], ["token", service.token]] : [["url", service.url ?? ""], ["token", service.token]];
-}
-function scopeName(scope, settings) {
-  return settings.builder.singleImport ? settings.namespace || "buildkit" : scopeId(scope, settings);
-}
-function exportName(own, settings, chain) {
-  const sharesRef = chain.some((scope) => scope.name !== own.name && scope.ref === own.ref);
-  return settings.builder.singleImport && sharesRef ? scopeId(own, settings) : scopeName(own, settings);
-}
-function scopeAttributes(name, settings) {
-  return [["type", "gha"], ["scope", name], ...serviceAttributes(settings)];
-}
-var escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-var gha = {
-  name: "gha",
-  sharedOptions: ["timeout"],
-  exportOptions: ["ignore-error"],
-  usesActionsCache: true,
-  buildsThroughActionsCache: true,
-  imports: (chain, settings) => {
-    const scopes = settings.builder.singleImport ? chain.slice(0, 1) : chain;
-    return scopes.map((scope) => ({
-      // One import for the whole chain reads no one scope, unless the chain is that scope.
-      ...(!settings.builder.singleImport || chain.length === 1) && { scope },
-      label: settings.builder.singleImport ? `${scopeName(scope, settings)} (read under ${chain.map((s) => s.ref).join(", ")})` : scopeId(scope, settings),
-      attributes: [...scopeAttributes(scopeName(scope, settings), settings), ...pick(settings.options, gha.sharedOptions)]
-    }));
-  },
-  exportTo: (own, settings, chain) => [...scopeAttributes(exportName(own, settings, chain), settings), ...exportAttributes(gha, settings)],
-  ownedKeys: (own, settings, chain) => {
-    const name = exportName(own, settings, chain);
-    const index = new RegExp(`^index-${escapeRegExp(name)}-\\d+-[0-9a-f]+(#\\d+)?$`);
-    return { prefix: `index-${name}-`, matches: (key) => index.test(key) };
-  },
-  // BuildKit keeps a scope's cache index as `index-<scope>-<version>-<ref hash>` under the ref that wrote it.
-  indexKey: (scope, settings) => `index-${scopeName(scope, settings)}-`
-};
-
-// src/names.ts
-import { createHash } from "node:crypto";
-var MAX_NAME = 128;
-var HASH_LENGTH = 8;
-var TAG_GRAMMAR = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
-var RESERVED = [
-  /-[0-9a-f]{8}$/,
-  /^h[0-9a-f]{8}$/,
-  /^pr-\d+$/,
-  /^[0-9a-f]{40}$|^[0-9a-f]{64}$/,
-  /--/,
-  /-$/
-];
-function shortHash(value, length = HASH_LENGTH) {
-  return createHash("sha256").update(value).digest("hex").slice(0, length);
-}
-function isPlainName(name, maxLength = MAX_NAME) {
-  return name.length <= maxLength && TAG_GRAMMAR.test(name) && !RESERVED.some((shape) => shape.test(name));
-}
-function safeName(raw, maxLength = MAX_NAME) {
-  if (isPlainName(raw, maxLength)) return raw;
-  const suffix = `-${shortHash(raw)}`;
-  const name = raw.replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/-{2,}/g, "-").replace(/^[.-]+/, "").slice(0, maxLength - suffix.length).replace(/-+$/, "");
-  return name === "" ? `h${shortHash(raw)}` : `${name}${suffix}`;
-}
-function joinNames(names, maxLength = MAX_NAME) {
-  const joined = names.join("--");
-  if (joined.length <= maxLength) return joined;
-  const suffix = `---${shortHash(joined, 16)}`;
-  return `${joined.slice(0, maxLength - suffix.length)}${suffix}`;
-}
-function imageRepository(image) {
-  const withoutDigest = image.split("@")[0];
-  const lastSlash = withoutDigest.lastIndexOf("/");
-  const lastColon = withoutDigest.lastIndexOf(":");
-  return lastColon > lastSlash ? withoutDigest.slice(0, lastColon) : withoutDigest;
-}
-function splitRegistryHost(repository) {
-  const [first, ...rest] = repository.split("/");
-  const isHost = rest.length > 0 && (first.includes(".") || first.includes(":") || first === "localhost");
-  return isHost ? { host: first, path: rest.join("/") } : { path: repository };
-}
-function imagePath(image) {
-  return splitRegistryHost(imageRepository(image)).path;
-}
-function platformsName(platforms) {
-  const sorted = [...new Set(platforms.map((p) => p.trim()).filter(Boolean))].sort();
-  const parts = sorted.map((platform) => platform.split("/"));
-  const readable = parts.every((p) => p.every((part) => /^[a-z0-9]+$/.test(part)));
-  return safeName(readable ? parts.map((p) => p.join("-")).join(".") : sorted.join(","));
-}
-
-// src/backends/registry.ts
-function cacheTag(scope, settings) {
-  const lead = "buildcache-";
-  return `${lead}${joinNames([...settings.tagNamespace, scope.name], 128 - lead.length)}`;
-}
-function cacheImageRef(scope, settings) {
-  return `${settings.cacheRepository}:${cacheTag(scope, settings)}`;
-}
-function checkCacheRepository(settings) {
-  return settings.cacheRepository ? void 0 : { input: "cache-ref", reason: "required for this backend when no tags are given (the cache repository is derived from the first tag)" };
-}
-var registry = {
-  name: "registry",
-  sharedOptions: [],
-  exportOptions: ["compression", "compression-level", "force-compression", "oci-mediatypes", "image-manifest", "ignore-error"],
-  check: checkCacheRepository,
-  cacheTagOf: cacheImageRef,
-  imports: (chain, settings) => chain.map((scope) => {
-    const ref = cacheImageRef(scope, settings);
-    return { label: ref, scope, attributes: [["type", "registry"], ["ref", ref]], probe: { kind: "registry", ref } };
-  }),
-  exportTo: (own, settings) => [["type", "registry"], ["ref", cacheImageRef(own, settings)], ...exportAttributes(registry, settings)]
-};
-
-// src/backends/inline.ts
-function pushesImage(request) {
-  return request.push || request.outputs.some((output) => /(^|,)(push=true|type=registry)(,|$)/.test(output));
-}
-var inline = {
-  name: "inline",
-  sharedOptions: [],
-  exportOptions: [],
-  minOnly: "inline cache holds only the layers of the final image",
-  check: checkCacheRepository,
-  exportBlocked: (request) => pushesImage(request) ? void 0 : "inline cache travels inside the pushed image and this build pushes none (push: false); the next build imports the last pushed one. Use the registry backend to export without pushing",
-  imports: registry.imports,
-  exportTo: () => [["type", "inline"]],
-  cacheTagOf: cacheImageRef,
-  exportTags: (own, settings) => [cacheImageRef(own, settings)]
-};
-
-// src/backends/local.ts
-import { join } from "node:path";
-var LOCAL_IMPORT_DIR = "cache";
-var LOCAL_EXPORT_DIR = "cache-new";
-function localKeyPrefix(scope, settings) {
-  return `buildkit-${scopeId(scope, settings)}#`;
-}
-function localExportDir(settings) {
-  return join(settings.cacheDir, settings.builder.localImportNeedsExportThere ? LOCAL_IMPORT_DIR : LOCAL_EXPORT_DIR);
-}
-function carriedDirectory(own, chain, settings) {
-  const keyOf = (scope) => localKeyPrefix(scope, settings);
-  const keyScope = own ?? chain[0] ?? { name: "none", ref: "", role: "own" };
-  return {
-    dir: settings.cacheDir,
-    importDir: join(settings.cacheDir, LOCAL_IMPORT_DIR),
-    exportDir: localExportDir(settings),
-    key: `${keyOf(keyScope)}${settings.sha}`,
-    restoreKeys: chain.map(keyOf)
-  };
-}
-var local = {
-  name: "local",
-  sharedOptions: [],
-  exportOptions: ["compression", "compression-level", "force-compression", "oci-mediatypes", "image-manifest", "ignore-error"],
-  usesActionsCache: true,
-  carriedDirectory,
-  imports: (chain, settings) => {
-    const src = join(settings.cacheDir, LOCAL_IMPORT_DIR);
-    return [{ label: chain.map((scope) => scope.name).join(" \u2192 ") || src, ...chain.length === 1 && { scope: chain[0] }, attributes: [["type", "local"], ["src", src]], probe: { kind: "directory", path: src } }];
-  },
-  ownedKeys: (own, settings) => {
-    const prefix = localKeyPrefix(own, settings);
-    return { prefix, matches: (key) => key.startsWith(prefix) };
-  },
-  exportTo: (_own, settings) => [
-    ["type", "local"],
-    ["dest", localExportDir(settings)],
-    ...exportAttributes(local, settings)
-  ]
-};
-
-// src/backends/s3.ts
-var awsCredentialsFromEnv = (env, builder, given) => {
-  if (builder.readsCredentialEnv || given.access_key_id && given.secret_access_key) return {};
-  const taken = {};
-  const take = (key, variable) => {
-    if (!given[key] && env[variable]) taken[key] = env[variable];
-  };
-  take("access_key_id", "AWS_ACCESS_KEY_ID");
-  take("secret_access_key", "AWS_SECRET_ACCESS_KEY");
-  take("session_token", "AWS_SESSION_TOKEN");
-  return taken;
-};
-var s3 = objectStoreBackend({
-  name: "s3",
-  sharedOptions: ["bucket", "region", "endpoint_url", "use_path_style", "access_key_id", "secret_access_key", "session_token", "prefix", "blobs_prefix", "manifests_prefix"],
-  exportOptions: ["ignore-error", "touch_refresh", "upload_parallelism"],
-  secretOptions: ["access_key_id", "secret_access_key", "session_token"],
-  requiredOptions: ["bucket", "region"],
-  optionsFromEnv: awsCredentialsFromEnv
-});
-
-// src/backends/index.ts
-var BACKENDS = Object.fromEntries(
-  [gha, registry, inline, local, s3, azblob].map((backend) => [backend.name, backend])
-);
-
-// src/progress.ts
-var DOCKERFILE_STEP = /^\[[^\]]*?\d+\/\d+\]/;
-var IMPORT = /^importing cache manifest from (.*)$/;
-var EXPORT = /^(exporting cache|exporting to GitHub Actions Cache|preparing build cache for export|writing cache)/i;
-var Vertices = class {
-  /** sameNameSameStep: buildx names every step uniquely (`[2/5] RUN …`), envd does not. */
-  constructor(step, sameNameSameStep) {
-    this.step = step;
-    this.sameNameSameStep = sameNameSameStep;
-  }
-  step;
-  sameNameSameStep;
-  byId = /* @__PURE__ */ new Map();
-  update(id, change) {
-    const previous = this.byId.get(id);
-    const vertex = { name: "", cached: false, seconds: 0, done: false, ...previous };
-    if (change.name) vertex.name = vertex.name || change.name;
-    vertex.cached ||= !!change.cached;
-    vertex.error ||= change.error;
-    if (change.seconds !== void 0) vertex.seconds = change.seconds;
-    vertex.done ||= !!change.done || vertex.cached || !!vertex.error;
-    this.byId.set(id, vertex);
-    return { vertex, finished: vertex.done && !previous?.done };
-  }
-  report() {
-    const all = [...this.byId.values()];
-    const byName = /* @__PURE__ */ new Map();
-    for (const [id, v] of this.byId) {
-      if (!this.step.test(v.name)) continue;
-      const key = this.sameNameSameStep ? v.name : id;
-      const seen = byName.get(key);
-      byName.set(key, seen ? { ...seen, cached: seen.cached || v.cached, seconds: Math.max(seen.seconds, v.seconds) } : v);
-    }
-    const steps = [...byName.values()];
-    const importing = all.filter((v) => IMPORT.test(v.name));
-    const exporting = all.filter((v) => EXPORT.test(v.name));
-    const sum = (vs) => Math.round(vs.reduce((t, v) => t + v.seconds, 0) * 100) / 100;
-    return {
-      totalSteps: steps.length,
-      cachedSteps: steps.filter((v) => v.cached).length,
-      runSeconds: sum(steps.filter((v) => !v.cached)),
-      importSeconds: sum(importing),
-      exportSeconds: sum(exporting),
-      imports: importing.map((v) => ({ source: IMPORT.exec(v.name)[1], found: !v.error, ...v.error && { error: v.error } })),
-      exportErrors: exporting.filter((v) => v.error).map((v) => `${v.name}: ${v.error}`)
-    };
-  }
-};
-function describe(vertex) {
-  if (vertex.cached) return `${vertex.name} CACHED`;
-  if (vertex.error) return `${vertex.name} ERROR: ${vertex.error}`;
-  return `${vertex.name} DONE ${vertex.seconds.toFixed(1)}s`;
-}
-var RawJsonReader = class {
-  vertices;
-  constructor(step) {
-    this.vertices = new Vertices(step, true);
-  }
-  line(text) {
-    let status;
-    try {
-      status = JSON.parse(text);
-    } catch {
-      return text.trim() ? [text] : [];
-    }
-    const out = [];
-    for (const raw of status.vertexes ?? []) {
-      const started = raw.started ? Date.parse(raw.started) : NaN;
-      const completed = raw.completed ? Date.parse(raw.completed) : NaN;
-      const { vertex, finished } = this.vertices.update(raw.digest, {
-        name: raw.name,
-        cached: raw.cached,
-        error: raw.error || void 0,
-        done: !!raw.completed,
-        ...completed >= started && { seconds: (completed - started) / 1e3 }
-      });
-      if (finished) out.push(describe(vertex));
-    }
-    for (const log of status.logs ?? []) {
-      const data = Buffer.from(log.data ?? "", "base64").toString("utf8").replace(/\n$/, "");
-      if (data) out.push(...data.split("\n").map((l) => `  ${l}`));
-    }
-    for (const warning2 of status.warnings ?? []) {
-      out.push(`WARNING: ${Buffer.from(warning2.short ?? "", "base64").toString("utf8")}`);
-    }
-    return out;
-  }
-  report() {
-    return this.vertices.report();
-  }
-};
-var PlainProgressReader = class {
-  vertices;
-  constructor(step) {
-    this.vertices = new Vertices(step, false);
-  }
-  line(text) {
-    const match = /^#(\d+) (.*)$/.exec(text.trimEnd());
-    if (!match) return text.trim() ? [text] : [];
-    const [, id, rest] = match;
-    const done = /^DONE (\d+(?:\.\d+)?)s$/.exec(rest);
-    const error = /^ERROR:? (.*)$/.exec(rest);
-    if (rest === "CACHED") this.vertices.update(id, { cached: true });
-    else if (done) this.vertices.update(id, { done: true, seconds: Number(done[1]) });
-    else if (error) this.vertices.update(id, { error: error[1] || "failed" });
-    else if (!this.vertices.byId.has(id)) this.vertices.update(id, { name: rest });
-    return [text];
-  }
-  report() {
-    return this.vertices.report();
-  }
-};
-function hitRatio(report) {
-  return report.totalSteps ? (report.cachedSteps / report.totalSteps).toFixed(2) : "0.00";
-}
-
-// src/access.ts
-var CACHE_MODES = ["read", "write", "write-only", "none"];
-function base64UrlDecode(part) {
-  return Buffer.from(part.replace(/-/g, "+").replace(/_/g, "/"), "base64").toString("utf8");
-}
-function decodeTokenScopes(token) {
-  const payload = token?.split(".")[1];
-  if (!payload) return void 0;
-  try {
-    const claims = JSON.parse(base64UrlDecode(payload));
-    const entries = typeof claims.ac === "string" ? JSON.parse(claims.ac) : claims.ac;
-    if (!Array.isArray(entries) || entries.length === 0) return void 0;
-    if (!entries.every((e) => typeof e.Scope === "string" && e.Scope.startsWith("refs/") && Number.isInteger(e.Permission))) return void 0;
-    return {
-      readable: entries.filter((e) => (e.Permission & 1) !== 0).map((e) => e.Scope),
-      writable: entries.filter((e) => (e.Permission & 2) !== 0).map((e) => e.Scope)
-    };
-  } catch {
-    return void 0;
-  }
-}
-function parseCacheMode(value) {
-  const mode = value?.trim().toLowerCase();
-  if (!mode) return void 0;
-  return CACHE_MODES.includes(mode) ? mode : void 0;
-}
-function actionsCacheAccess(token, cacheModeValue) {
-  const mode = parseCacheMode(cacheModeValue);
-  const scopes = decodeTokenScopes(token);
-  const modeSays = `ACTIONS_CACHE_MODE=${cacheModeValue?.trim()}`;
-  const access = { canImport: true, canExport: true, readableRefs: scopes?.readable };
-  if (mode === "none") {
-    return { ...access, canImport: false, canExport: false, importDenied: modeSays, exportDenied: modeSays };
-  }
-  if (mode === "write-only") Object.assign(access, { canImport: false, importDenied: modeSays });
-  if (mode === "read") Object.assign(access, { canExport: false, exportDenied: modeSays });
-  if (access.canExport && scopes && scopes.writable.length === 0) {
-    Object.assign(access, { canExport: false, exportDenied: "the runtime token is read-only" });
-  }
-  return access;
-}
-function usesCacheServiceV2(env) {
-  return /^(true|1)$/i.test(env.ACTIONS_CACHE_SERVICE_V2 ?? "") || !env.ACTIONS_CACHE_URL && !!env.ACTIONS_RESULTS_URL;
-}
-var UNRESTRICTED = { canImport: true, canExport: true };
-
-// src/spec.ts
-function csvField(field) {
-  return /[",\r\n]/.test(field) || field !== field.trim() ? `"${field.replace(/"/g, '""')}"` : field;
-}
-function encodeSpec(attributes) {
-  return attributes.map(([key, value]) => csvField(`${key}=${value}`)).join(",");
-}
-function decodeSpec(spec) {
-  const fields = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < spec.length; i++) {
-    const c = spec[i];
-    if (quoted) {
-      if (c === '"' && spec[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === "\r" && spec[i + 1] === "\n") {
-        field += "\n";
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      fields.push(field);
-      field = "";
-    } else field += c;
-  }
-  fields.push(field);
-  return fields.map((f) => {
-    const eq = f.indexOf("=");
-    return eq < 0 ? [f, ""] : [f.slice(0, eq), f.slice(eq + 1)];
-  });
-}
-
-// src/tools/tool.ts
-function repeated(flag, values) {
-  return values.flatMap((value) => [flag, value]);
-}
-
-// src/tools/buildx.ts
-var buildx = {
-  name: "buildx",
-  traits: {
-    singleImport: false,
-    readsCredentialEnv: true,
-    localImportNeedsExportThere: false,
-    pushesOneName: false,
-    driverMayLackExporters: true,
-    plainProgress: false
-  },
-  progress: () => new RawJsonReader(DOCKERFILE_STEP),
-  invocation(request, cache, env) {
-    const args = [
-      "buildx",
-      "build",
-      ...request.builder ? ["--builder", request.builder] : [],
-      ...request.file ? ["--file", request.file] : [],
-      ...repeated("--tag", [...request.tags, ...cache.extraTags]),
-      ...request.platforms.length ? ["--platform", request.platforms.join(",")] : [],
-      ...repeated("--build-arg", request.buildArgs),
-      ...repeated("--label", request.labels),
-      ...request.target ? ["--target", request.target] : [],
-      ...repeated("--output", request.outputs),
-      ...request.push ? ["--push"] : [],
-      ...request.load ? ["--load"] : [],
-      ...repeated("--cache-from", cache.imports.map(encodeSpec)),
-      ...repeated("--cache-to", cache.exports.map(encodeSpec)),
-      "--metadata-file",
-      request.metadataFile,
-      "--progress",
-      "rawjson",
-      request.context
-    ];
-    const toldV2 = /^(true|1)$/i.test(env.ACTIONS_CACHE_SERVICE_V2 ?? "");
-    const childEnv = usesCacheServiceV2(env) && !toldV2 ? { ACTIONS_CACHE_SERVICE_V2: "true" } : {};
-    return { file: "docker", args, env: childEnv };
-  }
-};
-
-// src/tools/envd.ts
-var ENVD_STEP = /^bash -c /;
-var EnvdProgressReader = class {
-  plain = new PlainProgressReader(ENVD_STEP);
-  downloaded = /* @__PURE__ */ new Set();
-  ran = /* @__PURE__ */ new Set();
-  line(text) {
-    const match = /^#(\d+) (.*)$/.exec(text.trimEnd());
-    if (match && /^sha256:[0-9a-f]{64} /.test(match[2])) this.downloaded.add(match[1]);
-    if (match && /^\d+\.\d+ /.test(match[2])) this.ran.add(match[1]);
-    return this.plain.line(text);
-  }
-  report() {
-    for (const id of this.downloaded) if (!this.ran.has(id)) this.plain.line(`#${id} CACHED`);
-    return this.plain.report();
-  }
-};
-function envdBuilderAddress(address) {
-  const match = /^([a-z-]+):\/\/(.*)$/.exec(address);
-  return match ? { kind: match[1], address: match[2] } : { kind: "unix", address };
-}
-function localImportCompanion(imports) {
-  const src = imports[0]?.find(([key]) => key === "src")?.[1];
-  const local2 = imports[0]?.some(([key, value]) => key === "type" && value === "local");
-  return local2 && src ? [[["type", "local"], ["dest", src], ["ignore-error", "true"]]] : [];
-}
-function unsupported(options) {
-  if (options.tags.length > 1) return { input: "tags", reason: "envd takes one image name; give one tag (and tag it again in a later step if needed)" };
-  if (options.buildArgs.length) return { input: "build-args", reason: "envd has no build arguments; read values in build.envd instead" };
-  if (options.labels.length) return { input: "labels", reason: "envd cannot set image labels" };
-  if (options.target) return { input: "target", reason: "envd builds the function named in file (e.g. build.envd:build), not a stage" };
-  if (options.push && options.load) return { input: "load", reason: "envd writes one output: push or load, not both" };
-  if (options.push && options.outputs.length) return { input: "push", reason: "with outputs given, put push=true in the output (e.g. type=image,name=<ref>,push=true)" };
-  if (options.push && !options.tags.length) return { input: "push", reason: "envd pushes the image named by tags; give one tag" };
-  if (options.load && options.outputs.length) return { input: "load", reason: "with outputs given, envd does not load the image into Docker" };
-  return void 0;
-}
-var envd = {
-  name: "envd",
-  traits: {
-    singleImport: true,
-    readsCredentialEnv: false,
-    localImportNeedsExportThere: true,
-    pushesOneName: true,
-    driverMayLackExporters: false,
-    plainProgress: true
-  },
-  check: unsupported,
-  needsDockerEngine: (request) => !request.outputs.length && !request.push,
-  progress: () => new EnvdProgressReader(),
-  prepare(request) {
-    if (!request.builder) return [];
-    const { kind, address } = envdBuilderAddress(request.builder);
-    const name = `bcb-${shortHash(request.builder)}`;
-    const env = { ENVD_ANALYTICS: "false" };
-    return [
-      { file: "envd", args: ["context", "create", "--name", name, "--builder", kind, "--builder-address", address, "--use"], env },
-      { file: "envd", args: ["context", "use", "--name", name], env }
-    ];
-  },
-  invocation(request, cache, env) {
-    const imports = cache.imports.slice(0, 1);
-    const exports = cache.exports.slice(0, 1);
-    const args = [
-      "build",
-      "--path",
-      request.context,
-      ...request.file ? ["--from", request.file] : [],
-      ...request.tags.length ? ["--tag", request.tags[0]] : [],
-      ...request.platforms.length ? ["--platform", request.platforms.join(",")] : [],
-      ...repeated("--output", request.push ? [`type=image,name=${request.tags[0]},push=true`] : request.outputs),
-      ...repeated("--import-cache", imports.map(encodeSpec)),
-      ...repeated("--export-cache", (exports.length ? exports : localImportCompanion(imports)).map(encodeSpec))
-    ];
-    const childEnv = env.ENVD_ANALYTICS === void 0 ? { ENVD_ANALYTICS: "false" } : {};
-    return { file: "envd", args, env: childEnv };
-  }
-};
-
-// src/tools/index.ts
-var TOOLS = Object.fromEntries([buildx, envd].map((tool) => [tool.name, tool]));
-
-// src/inputs.ts
-var InputError = class _InputError extends Error {
-  static refusing({ input, reason }) {
-    return new _InputError(`Input "${input}": ${reason}`);
-  }
-};
-var SET_BY_ACTION = {
-  type: "cache-backend",
-  mode: "cache-mode",
-  scope: "scope-prefix",
-  name: "scope-prefix",
-  ref: "cache-ref",
-  src: "cache-dir",
-  dest: "cache-dir",
-  url: "the runner environment (ACTIONS_CACHE_URL)",
-  url_v2: "the runner environment (ACTIONS_RESULTS_URL)",
-  token: "the runner environment (ACTIONS_RUNTIME_TOKEN)",
-  version: "the runner environment (ACTIONS_CACHE_SERVICE_V2)"
-};
-function oneOf(name, value, allowed) {
-  if (allowed.includes(value)) return value;
-  throw new InputError(`Input "${name}": ${JSON.stringify(value)} is not allowed; use one of: ${allowed.join(", ")}.`);
-}
-function bool(name, value, fallback) {
-  if (value === "") return fallback;
-  if (/^(true|True|TRUE)$/.test(value)) return true;
-  if (/^(false|False|FALSE)$/.test(value)) return false;
-  throw new InputError(`Input "${name}": ${JSON.stringify(value)} is not a boolean; use true or false.`);
-}
-function list(value, commas) {
-  if (!commas) return value.split("\n").map((item) => item.trim()).filter((item) => item !== "" && !item.startsWith("#"));
-  const items = [];
-  for (const line of value.split("\n")) {
-    for (const [, quoted, plain] of line.matchAll(/\s*(?:"((?:[^"]|"")*)"[^,]*|([^,]*))(?:,|$)/g)) {
-      if (quoted !== void 0) items.push(quoted.replace(/""/g, '"'));
-      else if (plain?.trim() && !plain.trim().startsWith("#")) items.push(plain.trim());
-    }
-  }
-  return items;
-}
-function cacheOptions(value) {
-  if (value.trim() === "") return {};
-  let parsed;
-  try {
-    parsed = (0, import_yaml.parse)(value, { schema: "failsafe" });
-  } catch (error) {
-    throw new InputError(`Input "cache-options": not valid YAML (${error.message.split("\n")[0]}).`);
-  }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new InputError('Input "cache-options": must be a YAML mapping of attribute: value, e.g. "region: us-east-1".');
-  }
-  return Object.fromEntries(
-    Object.entries(parsed).map(([key, v]) => {
-      if (v === null || typeof v === "object") throw new InputError(`Input "cache-options": ${JSON.stringify(key)} must have a plain value.`);
-      return [key, String(v)];
-    })
-  );
-}
-function checkCacheOptions(backendName, options) {
-  const backend = BACKENDS[backendName];
-  const known = /* @__PURE__ */ new Set([...backend.sharedOptions, ...backend.exportOptions]);
-  for (const key of Object.keys(options)) {
-    if (known.has(key)) continue;
-    const instead = SET_BY_ACTION[key];
-    const allowed = [...known].join(", ") || "none";
-    throw new InputError(
-      instead ? `Input "cache-options": ${JSON.stringify(key)} is set by the action for each scope; use ${instead} instead.` : `Input "cache-options": ${JSON.stringify(key)} is not an attribute of the ${backendName} backend; allowed: ${allowed}.`
-    );
-  }
-  const missing = (backend.requiredOptions ?? []).filter((key) => !options[key]);
-  if (missing.length) {
-    throw new InputError(`Input "cache-options": the ${backendName} backend needs ${missing.join(" and ")}, e.g. "${missing[0]}: ...".`);
-  }
-  const empty = Object.keys(options).find((key) => options[key] === "");
-  if (empty) throw new InputError(`Input "cache-options": ${JSON.stringify(empty)} is empty; give it a value or leave it out.`);
-}
-function scopePrefix(value) {
-  if (value === "") return void 0;
-  if (/^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$/.test(value)) return value;
-  throw new InputError(`Input "scope-prefix": ${JSON.stringify(value)} is not allowed; use letters, digits, ".", "_" and "-", with "/" between parts (e.g. "team-a/app").`);
-}
-function readInputs(get) {
-  const text = (name) => get(name).trim();
-  const optional = (name) => text(name) || void 0;
-  const buildTool = oneOf("build-tool", text("build-tool") || "buildx", Object.keys(TOOLS));
-  const cacheBackend = oneOf("cache-backend", text("cache-backend") || "gha", [...Object.keys(BACKENDS), "none"]);
-  const modeText = text("cache-mode");
-  const cacheMode = modeText === "" ? void 0 : oneOf("cache-mode", modeText, ["min", "max"]);
-  const minOnly = BACKENDS[cacheBackend]?.minOnly;
-  if (cacheMode === "max" && minOnly) {
-    throw new InputError(`Input "cache-mode": "max" is not supported by the ${cacheBackend} backend (${minOnly}); use min, or the registry backend for max.`);
-  }
-  const options = cacheOptions(get("cache-options"));
-  if (cacheBackend !== "none") checkCacheOptions(cacheBackend, options);
-  else if (Object.keys(options).length) throw new InputError('Input "cache-options": given, but cache-backend is none.');
-  const inputs = {
-    buildTool,
-    builder: optional("builder"),
-    context: text("context") || ".",
-    file: optional("file"),
-    tags: list(get("tags"), true),
-    push: bool("push", text("push"), false),
-    load: bool("load", text("load"), false),
-    platforms: list(get("platforms"), true),
-    buildArgs: list(get("build-args"), false),
-    labels: list(get("labels"), false),
-    target: optional("target"),
-    outputs: list(get("outputs"), false),
-    cacheBackend,
-    cacheMode,
-    cacheOptions: options,
-    cacheRef: optional("cache-ref"),
-    cacheDir: optional("cache-dir"),
-    scopePrefix: scopePrefix(text("scope-prefix")),
-    fallbackBranches: list(get("fallback-branches"), true),
-    cacheExport: oneOf("cache-export", text("cache-export") || "auto", ["auto", "true", "false"]),
-    cacheFrom: list(get("cache-from"), false),
-    cacheTo: list(get("cache-to"), false),
-    githubToken: optional("github-token"),
-    dryRun: bool("dry-run", text("dry-run"), false),
-    cleanup: bool("cleanup", text("cleanup"), false),
-    driverFallback: oneOf("driver-fallback", text("driver-fallback") || "off", ["off", "docker-container"]),
-    driverFallbackOpts: list(get("driver-fallback-opts"), false)
-  };
-  const refused = TOOLS[buildTool].check?.(inputs);
-  if (refused) throw InputError.refusing({ ...refused, reason: `${refused.reason} (build-tool: ${buildTool}).` });
-  return inputs;
-}
-
-// src/plan.ts
-import { join as join2 } from "node:path";
-
-// src/scopes.ts
-function branchScope(branch, role) {
-  return { name: safeName(branch), ref: `refs/heads/${branch}`, role };
-}
-function ownScope(context) {
-  if (context.kind === "pull-request" && context.pullRequest !== void 0) {
-    return { name: `pr-${context.pullRequest}`, ref: context.ref || `refs/pull/${context.pullRequest}/merge`, role: "own" };
-  }
-  if (context.kind === "branch" && context.branch) return { ...branchScope(context.branch, "own"), ...context.ref && { ref: context.ref } };
-  return void 0;
-}
-function naturalRef(context) {
-  if (context.kind === "pull-request") return `refs/pull/${context.pullRequest}/merge`;
-  return context.branch === void 0 ? void 0 : `refs/heads/${context.branch}`;
-}
-function eventExport(context, own) {
-  if (context.kind === "merge-queue") return { eventExports: false, eventReason: "a merge queue build imports only" };
-  if (context.kind === "tag") return { eventExports: false, eventReason: `a tag build (${context.tag}) has no scope of its own` };
-  if (context.fromFork && context.kind === "branch") {
-    return { eventExports: false, eventReason: `${context.event} of a fork's branch must not write to this repository's scopes` };
-  }
-  if (!own) return { eventExports: false, eventReason: `no branch to scope the cache by (ref ${context.ref || "unset"})` };
-  const kept = own.ref === naturalRef(context) ? "" : `: ${own.name} is kept under that ref`;
-  return { eventExports: true, eventReason: `${context.event} on ${own.ref}${kept}` };
-}
-function scopeChain(context, fallbackBranches) {
-  const own = ownScope(context);
-  const candidates = [
-    ...own ? [own] : [],
-    ...context.baseBranch ? [branchScope(context.baseBranch, "base")] : [],
-    ...context.defaultBranch ? [branchScope(context.defaultBranch, "default")] : [],
-    ...fallbackBranches.map((branch) => branchScope(branch, "fallback"))
-  ];
-  const imports = candidates.filter((scope, i) => candidates.findIndex((s) => s.name === scope.name) === i);
-  return { own, imports, ...eventExport(context, own) };
-}
-
-// src/plan.ts
-function namespaceParts(inputs) {
-  const raw = inputs.scopePrefix ?? (inputs.tags.length ? imagePath(inputs.tags[0]) : inputs.target ?? inputs.file ?? "");
-  return {
-    named: raw.split("/").filter(Boolean).map((part) => safeName(part)),
-    platforms: inputs.platforms.length ? [platformsName(inputs.platforms)] : []
-  };
-}
-function namespaceOf(inputs) {
-  const { named, platforms } = namespaceParts(inputs);
-  return [...named, ...platforms].join("/");
-}
-function actionsCacheService(env) {
-  const token = env.ACTIONS_RUNTIME_TOKEN;
-  const useV2 = usesCacheServiceV2(env);
-  const url = useV2 ? env.ACTIONS_RESULTS_URL : env.ACTIONS_CACHE_URL;
-  if (!token || !url) return void 0;
-  return useV2 ? { urlV2: url, token } : { url, token };
-}
-function cacheAccess(backend, settings, env) {
-  if (!backend.usesActionsCache) return UNRESTRICTED;
-  const access = actionsCacheAccess(env.ACTIONS_RUNTIME_TOKEN, env.ACTIONS_CACHE_MODE);
-  if (settings.actionsCache || !backend.buildsThroughActionsCache || !(access.canImport || access.canExport)) return access;
-  const reason = "the job has no cache service (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL or ACTIONS_CACHE_URL are not set; GitHub's runners always set them, act only with its cache server on)";
-  return { canImport: false, canExport: false, importDenied: reason, exportDenied: reason, serviceMissing: true };
-}
-function settingsFor(inputs, env, backend, context) {
-  const namespace = namespaceOf(inputs);
-  const parts = namespaceParts(inputs);
-  const cacheRepository = inputs.cacheRef ? imageRepository(inputs.cacheRef) : inputs.tags.length ? imageRepository(inputs.tags[0]) : void 0;
-  return {
-    builder: TOOLS[inputs.buildTool].traits,
-    namespace,
-    tagNamespace: inputs.cacheRef || inputs.scopePrefix ? [...parts.named, ...parts.platforms] : parts.platforms,
-    mode: inputs.cacheMode ?? (backend.minOnly ? "min" : "max"),
-    options: { ...backend.optionsFromEnv?.(env, TOOLS[inputs.buildTool].traits, inputs.cacheOptions), ...inputs.cacheOptions },
-    cacheRepository,
-    cacheRepositoryGiven: !!inputs.cacheRef,
-    cacheDir: inputs.cacheDir ?? join2(env.RUNNER_TEMP ?? ".", "buildkit-cache", namespace.replace(/\//g, "-") || "default"),
-    actionsCache: actionsCacheService(env),
-    sha: context.sha
-  };
-}
-function buildRequest(inputs, env) {
-  return {
-    context: inputs.context,
-    file: inputs.file,
-    tags: inputs.tags,
-    push: inputs.push,
-    load: inputs.load,
-    platforms: inputs.platforms,
-    buildArgs: inputs.buildArgs,
-    labels: inputs.labels,
-    target: inputs.target,
-    outputs: inputs.outputs,
-    builder: inputs.builder,
-    // One file per step (GITHUB_ACTION names the step), so no step reads another's digest.
-    metadataFile: join2(env.RUNNER_TEMP ?? ".", `branch-cache-build-${safeName(env.GITHUB_ACTION || "step")}-metadata.json`)
-  };
-}
-function exportDecision(inputs, chain, access) {
-  if (inputs.cacheBackend === "none") return { cacheExport: false, reason: "cache-backend: none" };
-  if (inputs.cacheExport === "false") return { cacheExport: false, reason: "cache-export: false" };
-  if (!chain.own) return { cacheExport: false, reason: chain.eventReason };
-  if (!access.canExport) {
-    const reason = access.exportDenied ?? "the cache service does not allow writes";
-    return inputs.cacheExport === "true" ? { cacheExport: false, reason, warning: `cache-export: true cannot override ${reason}: export skipped.` } : { cacheExport: false, reason };
-  }
-  if (!chain.eventExports && inputs.cacheExport === "auto") return { cacheExport: false, reason: chain.eventReason };
-  return { cacheExport: true, reason: inputs.cacheExport === "true" ? "cache-export: true" : chain.eventReason };
-}
-function rawImports(specs) {
-  return specs.map((spec) => ({ label: spec, attributes: decodeSpec(spec) }));
-}
-function locationOf(scope, imports) {
-  const reading = imports.find((i) => i.scope?.name === scope.name);
-  return reading ? { location: reading.label } : {};
-}
-function plan(inputs, context, env) {
-  const backend = BACKENDS[inputs.cacheBackend];
-  const chain = scopeChain(context, inputs.fallbackBranches);
-  const request = buildRequest(inputs, env);
-  const warnings = [];
-  const notices = [];
-  const details = [];
-  const secrets = [env.ACTIONS_RUNTIME_TOKEN, inputs.githubToken].filter((s) => !!s);
-  const common = { tool: inputs.buildTool, backend: inputs.cacheBackend, context, request, secrets, warnings, notices, details };
-  if (!backend) {
-    return {
-      ...common,
-      scope: "",
-      chain: [],
-      imports: rawImports(inputs.cacheFrom),
-      exports: inputs.cacheTo.map(decodeSpec),
-      extraTags: [],
-      cacheExport: inputs.cacheTo.length > 0,
-      exportReason: "cache-backend: none",
-      needsBuildKitDriver: false
-    };
-  }
-  const settings = settingsFor(inputs, env, backend, context);
-  const refused = backend.check?.(settings);
-  if (refused) throw InputError.refusing(refused);
-  const access = cacheAccess(backend, settings, env);
-  if (access.serviceMissing) warnings.push(`No ${backend.name} cache for this build: ${access.importDenied}.`);
-  for (const key of backend.secretOptions ?? []) if (settings.options[key]) secrets.push(settings.options[key]);
-  let importScopes = chain.imports;
-  if (access.readableRefs) {
-    const readable = new Set(access.readableRefs);
-    for (const scope of importScopes.filter((s) => !readable.has(s.ref))) {
-      const skipped = `Cache scope "${scope.name}" lives under ${scope.ref}, which this job's runtime token cannot read (GitHub lets a run read its own ref, its base branch and the default branch): skipped.`;
-      (scope.role === "fallback" ? warnings : details).push(skipped);
-    }
-    importScopes = importScopes.filter((s) => readable.has(s.ref));
-  }
-  if (!access.canImport) {
-    if (!access.serviceMissing) notices.push(`Cache import skipped: ${access.importDenied}.`);
-    importScopes = [];
-  }
-  const blocked = backend.exportBlocked?.(inputs);
-  const allowed = exportDecision(inputs, chain, access);
-  const decision = allowed.cacheExport && blocked ? { cacheExport: false, reason: blocked } : allowed;
-  if (decision.warning) warnings.push(decision.warning);
-  if (!access.canImport && !access.canExport && !access.serviceMissing) notices.push(`No ${backend.name} cache for this build (${access.importDenied}): it runs uncached.`);
-  const carried = backend.carriedDirectory?.(chain.own, importScopes, settings);
-  const hasService = !!settings.actionsCache;
-  const local2 = carried && {
-    ...carried,
-    canRestore: hasService && access.canImport,
-    canSave: hasService && access.canExport && !!chain.own
-  };
-  if (local2 && !settings.actionsCache) {
-    warnings.push("The local cache directory is not carried between runs: ACTIONS_RUNTIME_TOKEN or the cache service URL is missing.");
-  }
-  const own = decision.cacheExport ? chain.own : void 0;
-  const chainImports = importScopes.length ? backend.imports(importScopes, settings) : [];
-  return {
-    ...common,
-    scope: chain.own ? scopeId(chain.own, settings) : "",
-    chain: importScopes.map((scope) => ({
-      ...scope,
-      id: scopeId(scope, settings),
-      ...locationOf(scope, chainImports),
-      ...backend.indexKey && { indexKey: backend.indexKey(scope, settings) }
-    })),
-    imports: [...chainImports, ...rawImports(inputs.cacheFrom)],
-    exports: [...own ? [backend.exportTo(own, settings, chain.imports)] : [], ...inputs.cacheTo.map(decodeSpec)],
-    extraTags: own ? backend.exportTags?.(own, settings) ?? [] : [],
-    cacheExport: decision.cacheExport,
-    exportReason: decision.reason,
-    importReason: access.importDenied,
-    needsBuildKitDriver: TOOLS[inputs.buildTool].traits.driverMayLackExporters && !!backend.needsBuildKitDriver,
-    local: local2,
-    ...chain.own && backend.ownedKeys && { ownedKeys: (ref) => backend.ownedKeys({ ...chain.own, ref }, settings, chain.imports) },
-    ...chain.own && backend.cacheTagOf && { ownedTag: backend.cacheTagOf(chain.own, settings) }
-  };
-}
-function withoutExport(p, reason) {
-  return { ...p, exports: [], extraTags: [], cacheExport: false, exportReason: reason };
-}
-function invocationOf(plan2, imports, env) {
-  return TOOLS[plan2.tool].invocation(
-    plan2.request,
-    { imports: imports.map((i) => i.attributes), exports: plan2.exports, extraTags: plan2.extraTags },
-    env
-  );
-}
-function specsOf(attributes) {
-  return attributes.map(encodeSpec);
-}
-function maskSecrets(text, secrets) {
-  return secrets.reduce((line, secret) => line.split(secret).join("***"), text);
-}
-function displayCommand(invocation, secrets) {
-  const quoted = [invocation.file, ...invocation.args].map((arg) => /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
-  return maskSecrets(quoted.join(" "), secrets);
-}
-
-// src/object-store-probe.ts
-import { createHash as createHash2, createHmac } from "node:crypto";
-var PROBE_TIMEOUT_MS = 3e3;
-function firstName(attributes) {
-  return (attributes.name ?? "buildkit").split(";")[0];
-}
-function encodeKeyPath(key) {
-  return key.split("/").map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)).join("/");
-}
-function s3ManifestKey(attributes) {
-  return `${attributes.prefix ?? ""}${attributes.manifests_prefix ?? "manifests/"}${firstName(attributes)}`;
-}
-function s3ObjectUrl(attributes, key) {
-  const { bucket, region } = attributes;
-  const path = encodeKeyPath(key);
-  if (!attributes.endpoint_url) return new URL(`https://${bucket}.s3.${region}.amazonaws.com/${path}`);
-  const endpoint = new URL(attributes.endpoint_url);
-  const base = endpoint.pathname.replace(/\/+$/, "");
-  if (/^(1|t|true)$/i.test(attributes.use_path_style ?? "")) return new URL(`${endpoint.origin}${base}/${bucket}/${path}`);
-  return new URL(`${endpoint.protocol}//${bucket}.${endpoint.host}${base}/${path}`);
-}
-var sha256Hex = (data) => createHash2("sha256").update(data, "utf8").digest("hex");
-var hmac = (key, data) => createHmac("sha256", key).update(data, "utf8").digest();
-function amzDate(date) {
-  return date.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
-}
-function signS3Request(request, credentials, date) {
-  const timestamp = amzDate(date);
-  const day = timestamp.slice(0, 8);
-  const headers = {
-    ...request.headers,
-    "x-amz-content-sha256": sha256Hex(""),
-    "x-amz-date": timestamp,
-    ...credentials.sessionToken && { "x-amz-security-token": credentials.sessionToken }
-  };
-  const canonical = { host: request.url.host };
-  for (const [name, value] of Object.entries(headers)) canonical[name.toLowerCase()] = value.trim().replace(/\s+/g, " ");
-  const names = Object.keys(canonical).sort();
-  const query = [...request.url.searchParams].map(([k, v]) => [encodeKeyPath(k), encodeKeyPath(v)]).sort(([a, x], [b, y]) => a === b ? x < y ? -1 : 1 : a < b ? -1 : 1).map(([k, v]) => `${k}=${v}`).join("&");
-  const canonicalRequest = [
-    request.method,
-    request.url.pathname || "/",
-    query,
-    ...names.map((name) => `${name}:${canonical[name]}`),
-    "",
-    names.join(";"),
-    headers["x-amz-content-sha256"]
-  ].join("\n");
-  const scope = `${day}/${request.region}/s3/aws4_request`;
-  const stringToSign = ["AWS4-HMAC-SHA256", timestamp, scope, sha256Hex(canonicalRequest)].join("\n");
-  const key = hmac(hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, day), request.region), "s3"), "aws4_request");
-  const signature = createHmac("sha256", key).update(stringToSign, "utf8").digest("hex");
-  return {
-    ...headers,
-    Authorization: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${names.join(";")}, Signature=${signature}`
-  };
-}
-function azblobManifestKey(attributes) {
-  const parts = [attributes.prefix ?? "", attributes.manifests_prefix ?? "manifests", firstName(attributes)];
-  return parts.join("/").split("/").filter((part) => part !== "" && part !== ".").join("/");
-}
-function azblobAccountName(attributes) {
-  return attributes.account_name || new URL(attributes.account_url).hostname.split(".")[0];
-}
-function azblobObjectUrl(attributes, key) {
-  const base = attributes.account_url.replace(/\/+$/, "");
-  return new URL(`${base}/${encodeURIComponent(attributes.container ?? "buildkit-cache")}/${encodeKeyPath(key)}`);
-}
-var AZURE_API_VERSION = "2021-08-06";
-function azureStringToSign(method, url, accountName, headers) {
-  const msHeaders = Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value.trim()]).filter(([name]) => name.startsWith("x-ms-")).sort(([a], [b]) => a < b ? -1 : 1).map(([name, value]) => `${name}:${value}
-`).join("");
-  const params = /* @__PURE__ */ new Map();
-  for (const [k, v] of url.searchParams) params.set(k.toLowerCase(), [...params.get(k.toLowerCase()) ?? [], v]);
-  const query = [...params.keys()].sort().map((k) => `
-${k}:${params.get(k).sort().join(",")}`).join("");
-  return `${method}
-${"\n".repeat(11)}${msHeaders}/${accountName}${url.pathname}${query}`;
-}
-function signAzureRequest(request, accountKey, date) {
-  const headers = { ...request.headers, "x-ms-date": date.toUTCString(), "x-ms-version": AZURE_API_VERSION };
-  const stringToSign = azureStringToSign(request.method, request.url, request.accountName, headers);
-  const signature = createHmac("sha256", Buffer.from(accountKey, "base64")).update(stringToSign, "utf8").digest("base64");
-  return { ...headers, Authorization: `SharedKey ${request.accountName}:${signature}` };
-}
-function resultOf(status) {
-  return status >= 200 && status < 300 ? "found" : status === 404 ? "missing" : "unknown";
-}
-function manifestRequest(type, attributes, date = /* @__PURE__ */ new Date()) {
-  if (type === "s3") {
-    if (!attributes.access_key_id || !attributes.secret_access_key || !attributes.bucket || !attributes.region) return void 0;
-    const url = s3ObjectUrl(attributes, s3ManifestKey(attributes));
-    const credentials = { accessKeyId: attributes.access_key_id, secretAccessKey: attributes.secret_access_key, sessionToken: attributes.session_token };
-    return { url, headers: signS3Request({ method: "HEAD", url, region: attributes.region }, credentials, date) };
-  }
-  if (type === "azblob") {
-    if (!attributes.secret_access_key || !attributes.account_url) return void 0;
-    const url = azblobObjectUrl(attributes, azblobManifestKey(attributes));
-    return { url, headers: signAzureRequest({ method: "HEAD", url, accountName: azblobAccountName(attributes) }, attributes.secret_access_key, date) };
-  }
-  return void 0;
-}
-async function probeObjectStore(type, attributes, timeoutMs = PROBE_TIMEOUT_MS) {
-  try {
-    const request = manifestRequest(type, attributes);
-    if (!request) return "unknown";
-    const response = await fetch(request.url, { method: "HEAD", headers: request.headers, signal: AbortSignal.timeout(timeoutMs) });
-    return resultOf(response.status);
-  } catch {
-    return "unknown";
-  }
-}
-
-// src/registry-client.ts
-import { readFile } from "node:fs/promises";
-import { homedir } from "node:os";
-import { join as join3 } from "node:path";
-var ACCEPT = [
-  "application/vnd.oci.image.index.v1+json",
-  "application/vnd.oci.image.manifest.v1+json",
-  "application/vnd.docker.distribution.manifest.list.v2+json",
-  "application/vnd.docker.distribution.manifest.v2+json"
-].join(", ");
-function splitImageRef(ref) {
-  const repository = imageRepository(ref);
-  const rest = ref.slice(repository.length);
-  return { ...splitRegistryHost(repository), tag: rest.startsWith(":") ? rest.slice(1).split("@")[0] : "latest" };
-}
-async function dockerLogin(host) {
-  try {
-    const dir = process.env.DOCKER_CONFIG ?? join3(homedir(), ".docker");
-    const config = JSON.parse(await readFile(join3(dir, "config.json"), "utf8"));
-    return config.auths?.[host]?.auth;
-  } catch {
-    return void 0;
-  }
-}
-async function bearerToken(challenge, basic) {
-  const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-  if (!params.realm) return void 0;
-  const url = new URL(params.realm);
-  if (params.service) url.searchParams.set("service", params.service);
-  if (params.scope) url.searchParams.set("scope", params.scope);
-  const response = await fetch(url, { headers: basic ? { Authorization: `Basic ${basic}` } : {} });
-  if (!response.ok) return void 0;
-  const body = await response.json();
-  return body.token ?? body.access_token;
-}
-function baseUrl(host) {
-  return `${/^(localhost|127\.|\[::1\])/.test(host) ? "http" : "https"}://${host}`;
-}
-async function registryRequest(host, path, method, body) {
-  const url = `${baseUrl(host)}${path}`;
-  const send = (authorization) => fetch(url, {
-    method,
-    headers: { Accept: ACCEPT, ...body && { "Content-Type": body.type }, ...authorization && { Authorization: authorization } },
-    ...body && { body: body.data },
-    signal: AbortSignal.timeout(1e4)
-  });
-  let response = await send();
-  if (response.status === 401) {
-    const basic = await dockerLogin(host);
-    const challenge = response.headers.get("www-authenticate") ?? "";
-    const token = /^bearer/i.test(challenge) ? await bearerToken(challenge, basic) : void 0;
-    if (token) response = await send(`Bearer ${token}`);
-    else if (basic) response = await send(`Basic ${basic}`);
-  }
-  return response;
-}
-var manifestPath = (path, reference) => `/v2/${path}/manifests/${encodeURIComponent(reference)}`;
-async function manifestRequest2(ref, method, reference) {
-  const { host, path, tag } = splitImageRef(ref);
-  if (!host) return void 0;
-  return registryRequest(host, manifestPath(path, reference ?? tag), method);
-}
-async function probeRegistryTag(ref) {
-  try {
-    const response = await manifestRequest2(ref, "HEAD");
-    if (!response) return "unknown";
-    return response.ok ? "found" : response.status === 404 ? "missing" : "unknown";
-  } catch {
-    return "unknown";
-  }
-}
-function nextPage(link) {
-  return link?.split(",").map((part) => /<([^>]+)>\s*;\s*rel="?next"?/.exec(part)?.[1]).find(Boolean);
-}
-var MAX_TAG_PAGES = 20;
-async function listTags(host, path) {
-  const tags = [];
-  let page = `/v2/${path}/tags/list?n=1000`;
-  for (let i = 0; page && i < MAX_TAG_PAGES; i++) {
-    const response = await registryRequest(host, page, "GET");
-    if (!response.ok) return void 0;
-    tags.push(...(await response.json()).tags ?? []);
-    const next = nextPage(response.headers.get("link"));
-    page = next ? next.startsWith("/") ? next : next.replace(/^https?:\/\/[^/]+/, "") : void 0;
-  }
-  return page ? void 0 : tags;
-}
-async function otherTagOf(ref, digest) {
-  const { host, path, tag } = splitImageRef(ref);
-  const tags = host ? await listTags(host, path).catch(() => void 0) : void 0;
-  if (!host || !tags) return "unknown";
-  const others = tags.filter((t) => t !== tag);
-  for (let i = 0; i < others.length; i += 8) {
-    const batch = others.slice(i, i + 8);
-    const digests = await Promise.all(
-      batch.map((t) => registryRequest(host, manifestPath(path, t), "HEAD").then((r) => r.ok ? r.headers.get("docker-content-digest") : null, () => "unknown"))
-    );
-    const shared = batch.find((_, j) => digests[j] === digest);
-    if (shared) return shared;
-    if (digests.includes("unknown")) return "unknown";
-  }
-  return void 0;
-}
-async function deleteRegistryTag(ref) {
-  const head = await manifestRequest2(ref, "HEAD").catch(() => void 0);
-  if (head?.status === 404) return { result: "missing" };
-  const digest = head?.headers.get("docker-content-digest");
-  if (!head?.ok || !digest) return { result: "unsupported" };
-  const other = await otherTagOf(ref, digest);
-  if (other === "unknown") return { result: "kept", reason: "the registry does not list the repository's tags, so it cannot be ruled out that another tag shares its manifest (which a delete would remove too)" };
-  if (other) return { result: "kept", reason: `tag ${other} points at the same manifest, and deleting the manifest would delete that tag too (the cache tag takes no space of its own)` };
-  const response = await manifestRequest2(ref, "DELETE", digest).catch(() => void 0);
-  return { result: response?.ok ? "deleted" : response?.status === 404 ? "missing" : "unsupported" };
-}
-async function copyTag(source, target) {
-  const from = splitImageRef(source);
-  const to = splitImageRef(target);
-  if (!from.host || from.host !== to.host) return { ok: false, reason: `${target} is not in the registry of ${source}` };
-  try {
-    const got = await registryRequest(from.host, manifestPath(from.path, from.tag), "GET");
-    if (!got.ok) return { ok: false, reason: `reading ${source} answered HTTP ${got.status}` };
-    const type = got.headers.get("content-type") ?? "application/vnd.oci.image.manifest.v1+json";
-    const data = await got.arrayBuffer();
-    const put = await registryRequest(to.host, manifestPath(to.path, to.tag), "PUT", { type, data });
-    return put.ok ? { ok: true } : { ok: false, reason: `writing ${target} answered HTTP ${put.status}` };
-  } catch (error) {
-    return { ok: false, reason: error.message };
-  }
-}
-
-// src/import-choice.ts
-async function resolve(candidate) {
-  const probe = candidate.probe;
-  if (!probe) return { found: void 0, use: candidate };
-  if (probe.kind === "directory") {
-    const digest = await cacheManifestDigest(probe.path);
-    return digest ? { found: true, use: { ...candidate, attributes: [...candidate.attributes, ["digest", digest]] } } : { found: false, use: candidate };
-  }
-  const result = probe.kind === "registry" ? await probeRegistryTag(probe.ref) : await probeObjectStore(candidate.attributes.find(([key]) => key === "type")?.[1] ?? "", Object.fromEntries(candidate.attributes));
-  return { found: result === "found" ? true : result === "missing" ? false : void 0, use: candidate };
-}
-async function chooseImport(plan2) {
-  for (const candidate of plan2.imports) {
-    const { found, use } = await resolve(candidate);
-    if (found === false) {
-      info(`cache import: ${candidate.label} has no cache yet, trying the next scope`);
-      continue;
-    }
-    info(`cache import: ${use.label} (${found ? "found" : "not probed: used as the first candidate"})`);
-    return [use];
-  }
-  info(plan2.imports.length ? "cache import: no scope of the chain has a cache yet" : "cache import: none");
-  return [];
-}
-
-// src/inline-tag.ts
-function pushedImage(request) {
-  if (request.push && request.tags.length) return request.tags[0];
-  for (const output of request.outputs) {
-    const attributes = Object.fromEntries(decodeSpec(output));
-    if ((attributes.type ?? "image") === "image" && /^(1|t|true)$/i.test(attributes.push ?? "") && attributes.name) return attributes.name.split(",")[0];
-  }
-  return void 0;
-}
-async function tagInlineCache(p) {
-  if (!TOOLS[p.tool].traits.pushesOneName || !p.cacheExport || !p.extraTags.length) return;
-  const image = pushedImage(p.request);
-  if (!image) {
-    warning("inline cache with envd travels in the pushed image: push it (push: true, or outputs: type=image,name=<ref>,push=true), or later runs find no cache.");
-    return;
-  }
-  for (const tag of p.extraTags) {
-    const result = await copyTag(image, tag);
-    if (result.ok) info(`inline cache: ${image} tagged as ${tag}`);
-    else warning(`inline cache: could not tag ${image} as ${tag} (${result.reason}); later runs will not find this scope's cache.`);
-  }
-}
-
-// src/github-api.ts
-async function client(token, env) {
-  const { getOctokit } = await import("./chunks/github-TKKHPGNP.js");
-  return getOctokit(token, { baseUrl: env.GITHUB_API_URL || "https://api.github.com" });
-}
-function ownerRepo(context) {
-  const [owner, repo] = context.repository.split("/");
-  return { owner, repo };
-}
-async function lookUpMissingBranches(context, token, env) {
-  const needsBase = context.kind === "pull-request" && !context.baseBranch && context.pullRequest !== void 0;
-  if (context.defaultBranch && !needsBase || !context.repository) return context;
-  if (!token) {
-    const missing = [!context.defaultBranch && "the default branch", needsBase && "the pull request's base branch"].filter(Boolean).join(" and ");
-    warning(`The event does not name ${missing} and no github-token is set: the chain leaves it out.`);
-    return context;
-  }
-  const octokit = await client(token, env);
-  const filled = { ...context };
-  try {
-    if (!filled.defaultBranch) filled.defaultBranch = (await octokit.rest.repos.get(ownerRepo(context))).data.default_branch;
-    if (needsBase) filled.baseBranch = (await octokit.rest.pulls.get({ ...ownerRepo(context), pull_number: context.pullRequest })).data.base.ref;
-  } catch (error) {
-    warning(`Could not look up the ${filled.defaultBranch ? "pull request's base" : "default"} branch with github-token: ${error.message}`);
-  }
-  return filled;
-}
-async function deleteActionsCachesOfRef(token, env, context, ref, keys) {
-  const octokit = await client(token, env);
-  const { owner, repo } = ownerRepo(context);
-  const listed = await octokit.paginate(octokit.rest.actions.getActionsCacheList, { owner, repo, ref, per_page: 100, ...keys && { key: keys.prefix } });
-  const caches = keys ? listed.filter((entry) => keys.matches(entry.key ?? "")) : listed;
-  const deleted = [];
-  for (const entry of caches) {
-    try {
-      await octokit.rest.actions.deleteActionsCacheById({ owner, repo, cache_id: entry.id });
-    } catch (error) {
-      if (error.status === 404) continue;
-      throw error;
-    }
-    deleted.push({ key: entry.key ?? "", bytes: entry.size_in_bytes ?? 0 });
-  }
-  return deleted;
-}
-async function actionsCachesExist(token, env, context, lookups, before) {
-  const octokit = await client(token, env);
-  return Promise.all(
-    lookups.map(async ({ key, ref }) => {
-      const { data } = await octokit.rest.actions.getActionsCacheList({ ...ownerRepo(context), key, ref, sort: "created_at", direction: "asc", per_page: 1 });
-      const oldest = data.actions_caches[0]?.created_at;
-      return !!oldest && Date.parse(oldest) < before.getTime();
-    })
-  );
-}
-
-// src/summary.ts
-function sourceOf(source, scope) {
-  return scope.location ? source.includes(scope.location) : source.includes(scope.id);
-}
-function restoreMarks(p, restored) {
-  if (!p.local || !restored?.looked) return void 0;
-  const hit = restored.key ? p.local.restoreKeys.findIndex((prefix) => restored.key.startsWith(prefix)) : -1;
-  if (restored.key && hit < 0) return void 0;
-  return p.chain.map((_, i) => hit < 0 || i < hit ? "\u2717" : i === hit ? "\u2713" : "?");
-}
-function chainMarks(p, outcome) {
-  const failed = outcome.failed ?? /* @__PURE__ */ new Set();
-  const marks = restoreMarks(p, outcome.restored) ?? outcome.indexFound?.map((found) => found ? "\u2713" : "\u2717");
-  if (marks) return p.chain.map((scope, i) => `${scope.id} ${failed.has(scope.id) ? "\u26A0" : marks[i]}`).join(" \u2192 ");
-  const imports = outcome.report?.imports ?? [];
-  const single = TOOLS[p.tool].traits.singleImport;
-  return p.chain.map((scope) => {
-    const seen = imports.filter((i) => sourceOf(i.source, scope));
-    if (failed.has(scope.id)) return `${scope.id} \u26A0`;
-    if (single && !scope.location) return `${scope.id} ?`;
-    const chosen = outcome.chosen.some((c) => c.label === scope.location);
-    if (seen.some((i) => i.found) || chosen && single && (outcome.report?.cachedSteps ?? 0) > 0) return `${scope.id} \u2713`;
-    if (seen.length || single && !chosen) return `${scope.id} \u2717`;
-    return `${scope.id} ?`;
-  }).join(" \u2192 ");
-}
-function summaryRows(p, outcome) {
-  const report = outcome.report;
-  const rows = [
-    ["Builder", p.tool],
-    ["Backend", p.backend],
-    ["Own scope", p.scope || "(none)"],
-    ["Import chain", p.chain.length ? chainMarks(p, outcome) : `(none)${p.importReason ? `: ${p.importReason}` : ""}`]
-  ];
-  if (report) {
-    rows.push(
-      ["Cached steps", `${report.cachedSteps} / ${report.totalSteps} (${hitRatio(report)})`],
-      ["Cache source", outcome.cacheSource ?? "unknown"],
-      ["Build time", `${(outcome.buildSeconds ?? 0).toFixed(1)} s (steps that ran: ${report.runSeconds.toFixed(1)} s, cache import: ${report.importSeconds.toFixed(1)} s, export: ${report.exportSeconds.toFixed(1)} s)`]
-    );
-  }
-  const where = p.exports.map((e) => e.filter(([k]) => ["type", "scope", "ref", "name", "dest"].includes(k)).map(([k, v]) => `${k}=${v}`).join(",")).join("; ");
-  rows.push(["Cache export", p.cacheExport ? `yes: ${where}` : `no: ${p.exportReason}`]);
-  if (outcome.restored) rows.push(["Local cache restored", outcome.restored.key ? `${outcome.restored.key} (${formatBytes(outcome.restored.bytes)})` : "nothing"]);
-  if (outcome.localExport) rows.push(["Local cache exported", `${formatBytes(outcome.localExport.bytes)}${outcome.localExport.freed ? `, ${formatBytes(outcome.localExport.freed)} of dead blobs removed` : ""}; ${outcome.localExport.unchanged ? "the same as the restored cache: not saved again" : "saved in the post step"}`]);
-  if (outcome.problems?.length) rows.push(["Cache problems", outcome.problems.map((line) => `\u26A0 ${line}`).join("<br>")]);
-  if (TOOLS[p.tool].traits.plainProgress) rows.push(["Note", `${p.tool} prints BuildKit's plain progress: cache import and export times and the scope a hit came from are not in it`]);
-  if (outcome.dryRun) rows.push(["Dry run", "nothing was built"]);
-  return rows;
-}
-async function writeSummary(p, outcome) {
-  if (!process.env.GITHUB_STEP_SUMMARY) return;
-  const rows = summaryRows(p, outcome);
-  await summary.addHeading(`Build cache: ${p.scope || p.context.ref || "build"}`, 3).addTable([[{ data: "What", header: true }, { data: "Result", header: true }], ...rows]).write();
-}
-
-// src/cleanup.ts
-async function deletePullRequestCaches(token, env, context, ownedKeys) {
-  const branchRefs = [...new Set([context.baseBranch, context.defaultBranch].filter(Boolean).map((branch) => `refs/heads/${branch}`))];
-  try {
-    const deleted = await deleteActionsCachesOfRef(token, env, context, `refs/pull/${context.pullRequest}/merge`);
-    for (const ref of branchRefs) deleted.push(...await deleteActionsCachesOfRef(token, env, context, ref, ownedKeys(ref)));
-    return deleted;
-  } catch (error) {
-    if (error.status === 403) {
-      throw InputError.refusing({ input: "github-token", reason: `may not delete caches (${error.message}); give the job "permissions: actions: write".` });
-    }
-    throw error;
-  }
-}
-async function cleanUpClosedPullRequest(inputs, context, env, action) {
-  if (context.kind !== "pull-request" || context.pullRequest === void 0 || !/^pull_request/.test(context.event) || action !== "closed") {
-    notice("cleanup: true deletes the caches of a closed pull request; this run is not a closed pull_request event, so nothing is deleted.");
-    return;
-  }
-  const p = plan({ ...inputs, cacheExport: "true" }, context, env);
-  let lines;
-  let freed = 0;
-  if (p.ownedKeys) {
-    if (!inputs.githubToken) throw InputError.refusing({ input: "github-token", reason: "cleanup needs a token with the actions: write permission." });
-    const deleted = await deletePullRequestCaches(inputs.githubToken, env, context, p.ownedKeys);
-    freed = deleted.reduce((sum, d) => sum + d.bytes, 0);
-    lines = deleted.map((d) => `deleted cache ${d.key} (${formatBytes(d.bytes)})`);
-    if (!lines.length) lines = [`no GitHub Actions caches of pull request #${context.pullRequest}`];
-  } else if (p.ownedTag) {
-    const tagRef = p.ownedTag;
-    const deletion = await deleteRegistryTag(tagRef);
-    lines = [
-      deletion.result === "deleted" ? `deleted cache tag ${tagRef}` : deletion.result === "missing" ? `no cache tag ${tagRef} to delete` : deletion.result === "kept" ? `cache tag ${tagRef} left in place: ${deletion.reason}` : `the registry does not allow deleting ${tagRef} through its API: delete that tag by hand or with the registry's own tools`
-    ];
-    if (deletion.result === "unsupported" || deletion.result === "kept") notice(lines[0]);
-  } else {
-    lines = [`the ${p.backend} backend keeps ${p.scope} under its own name; delete that object yourself (the action does not manage bucket or container contents)`];
-    notice(lines[0]);
-  }
-  for (const line of lines) info(line);
-  setOutput("scope", p.scope);
-  setOutput("cleaned-bytes", String(freed));
-  await summary.addHeading(`Cache clean-up for pull request #${context.pullRequest}`, 3).addList(lines).addRaw(`Freed: ${formatBytes(freed)}`, true).write();
-}
-
 // src/build-process.ts
 import { spawn } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
@@ -8907,6 +7449,190 @@ function runWatched(file, args, env, onLine, watch) {
   });
 }
 
+// src/registry-client.ts
+import { readFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+// src/names.ts
+import { createHash } from "node:crypto";
+var MAX_NAME = 128;
+var HASH_LENGTH = 8;
+var TAG_GRAMMAR = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+var RESERVED = [
+  /-[0-9a-f]{8}$/,
+  /^h[0-9a-f]{8}$/,
+  /^pr-\d+$/,
+  /^[0-9a-f]{40}$|^[0-9a-f]{64}$/,
+  /--/,
+  /-$/
+];
+function shortHash(value, length = HASH_LENGTH) {
+  return createHash("sha256").update(value).digest("hex").slice(0, length);
+}
+function isPlainName(name, maxLength = MAX_NAME) {
+  return name.length <= maxLength && TAG_GRAMMAR.test(name) && !RESERVED.some((shape) => shape.test(name));
+}
+function safeName(raw, maxLength = MAX_NAME) {
+  if (isPlainName(raw, maxLength)) return raw;
+  const suffix = `-${shortHash(raw)}`;
+  const name = raw.replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/-{2,}/g, "-").replace(/^[.-]+/, "").slice(0, maxLength - suffix.length).replace(/-+$/, "");
+  return name === "" ? `h${shortHash(raw)}` : `${name}${suffix}`;
+}
+function joinNames(names, maxLength = MAX_NAME) {
+  const joined = names.join("--");
+  if (joined.length <= maxLength) return joined;
+  const suffix = `---${shortHash(joined, 16)}`;
+  return `${joined.slice(0, maxLength - suffix.length)}${suffix}`;
+}
+function imageRepository(image) {
+  const withoutDigest = image.split("@")[0];
+  const lastSlash = withoutDigest.lastIndexOf("/");
+  const lastColon = withoutDigest.lastIndexOf(":");
+  return lastColon > lastSlash ? withoutDigest.slice(0, lastColon) : withoutDigest;
+}
+function splitRegistryHost(repository) {
+  const [first, ...rest] = repository.split("/");
+  const isHost = rest.length > 0 && (first.includes(".") || first.includes(":") || first === "localhost");
+  return isHost ? { host: first, path: rest.join("/") } : { path: repository };
+}
+function imagePath(image) {
+  return splitRegistryHost(imageRepository(image)).path;
+}
+function platformsName(platforms) {
+  const sorted = [...new Set(platforms.map((p) => p.trim()).filter(Boolean))].sort();
+  const parts = sorted.map((platform) => platform.split("/"));
+  const readable = parts.every((p) => p.every((part) => /^[a-z0-9]+$/.test(part)));
+  return safeName(readable ? parts.map((p) => p.join("-")).join(".") : sorted.join(","));
+}
+
+// src/registry-client.ts
+var ACCEPT = [
+  "application/vnd.oci.image.index.v1+json",
+  "application/vnd.oci.image.manifest.v1+json",
+  "application/vnd.docker.distribution.manifest.list.v2+json",
+  "application/vnd.docker.distribution.manifest.v2+json"
+].join(", ");
+function splitImageRef(ref) {
+  const repository = imageRepository(ref);
+  const rest = ref.slice(repository.length);
+  return { ...splitRegistryHost(repository), tag: rest.startsWith(":") ? rest.slice(1).split("@")[0] : "latest" };
+}
+async function dockerLogin(host) {
+  try {
+    const dir = process.env.DOCKER_CONFIG ?? join(homedir(), ".docker");
+    const config = JSON.parse(await readFile(join(dir, "config.json"), "utf8"));
+    return config.auths?.[host]?.auth;
+  } catch {
+    return void 0;
+  }
+}
+async function bearerToken(challenge, basic) {
+  const params = Object.fromEntries([...challenge.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+  if (!params.realm) return void 0;
+  const url = new URL(params.realm);
+  if (params.service) url.searchParams.set("service", params.service);
+  if (params.scope) url.searchParams.set("scope", params.scope);
+  const response = await fetch(url, { headers: basic ? { Authorization: `Basic ${basic}` } : {} });
+  if (!response.ok) return void 0;
+  const body = await response.json();
+  return body.token ?? body.access_token;
+}
+function baseUrl(host) {
+  return `${/^(localhost|127\.|\[::1\])/.test(host) ? "http" : "https"}://${host}`;
+}
+async function registryRequest(host, path, method, body) {
+  const url = `${baseUrl(host)}${path}`;
+  const send = (authorization) => fetch(url, {
+    method,
+    headers: { Accept: ACCEPT, ...body && { "Content-Type": body.type }, ...authorization && { Authorization: authorization } },
+    ...body && { body: body.data },
+    signal: AbortSignal.timeout(1e4)
+  });
+  let response = await send();
+  if (response.status === 401) {
+    const basic = await dockerLogin(host);
+    const challenge = response.headers.get("www-authenticate") ?? "";
+    const token = /^bearer/i.test(challenge) ? await bearerToken(challenge, basic) : void 0;
+    if (token) response = await send(`Bearer ${token}`);
+    else if (basic) response = await send(`Basic ${basic}`);
+  }
+  return response;
+}
+var manifestPath = (path, reference) => `/v2/${path}/manifests/${encodeURIComponent(reference)}`;
+async function manifestRequest(ref, method, reference) {
+  const { host, path, tag } = splitImageRef(ref);
+  if (!host) return void 0;
+  return registryRequest(host, manifestPath(path, reference ?? tag), method);
+}
+async function probeRegistryTag(ref) {
+  try {
+    const response = await manifestRequest(ref, "HEAD");
+    if (!response) return "unknown";
+    return response.ok ? "found" : response.status === 404 ? "missing" : "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+function nextPage(link) {
+  return link?.split(",").map((part) => /<([^>]+)>\s*;\s*rel="?next"?/.exec(part)?.[1]).find(Boolean);
+}
+var MAX_TAG_PAGES = 20;
+async function listTags(host, path) {
+  const tags = [];
+  let page = `/v2/${path}/tags/list?n=1000`;
+  for (let i = 0; page && i < MAX_TAG_PAGES; i++) {
+    const response = await registryRequest(host, page, "GET");
+    if (!response.ok) return void 0;
+    tags.push(...(await response.json()).tags ?? []);
+    const next = nextPage(response.headers.get("link"));
+    page = next ? next.startsWith("/") ? next : next.replace(/^https?:\/\/[^/]+/, "") : void 0;
+  }
+  return page ? void 0 : tags;
+}
+async function otherTagOf(ref, digest) {
+  const { host, path, tag } = splitImageRef(ref);
+  const tags = host ? await listTags(host, path).catch(() => void 0) : void 0;
+  if (!host || !tags) return "unknown";
+  const others = tags.filter((t) => t !== tag);
+  for (let i = 0; i < others.length; i += 8) {
+    const batch = others.slice(i, i + 8);
+    const digests = await Promise.all(
+      batch.map((t) => registryRequest(host, manifestPath(path, t), "HEAD").then((r) => r.ok ? r.headers.get("docker-content-digest") : null, () => "unknown"))
+    );
+    const shared = batch.find((_, j) => digests[j] === digest);
+    if (shared) return shared;
+    if (digests.includes("unknown")) return "unknown";
+  }
+  return void 0;
+}
+async function deleteRegistryTag(ref) {
+  const head = await manifestRequest(ref, "HEAD").catch(() => void 0);
+  if (head?.status === 404) return { result: "missing" };
+  const digest = head?.headers.get("docker-content-digest");
+  if (!head?.ok || !digest) return { result: "unsupported" };
+  const other = await otherTagOf(ref, digest);
+  if (other === "unknown") return { result: "kept", reason: "the registry does not list the repository's tags, so it cannot be ruled out that another tag shares its manifest (which a delete would remove too)" };
+  if (other) return { result: "kept", reason: `tag ${other} points at the same manifest, and deleting the manifest would delete that tag too (the cache tag takes no space of its own)` };
+  const response = await manifestRequest(ref, "DELETE", digest).catch(() => void 0);
+  return { result: response?.ok ? "deleted" : response?.status === 404 ? "missing" : "unsupported" };
+}
+async function copyTag(source, target) {
+  const from = splitImageRef(source);
+  const to = splitImageRef(target);
+  if (!from.host || from.host !== to.host) return { ok: false, reason: `${target} is not in the registry of ${source}` };
+  try {
+    const got = await registryRequest(from.host, manifestPath(from.path, from.tag), "GET");
+    if (!got.ok) return { ok: false, reason: `reading ${source} answered HTTP ${got.status}` };
+    const type = got.headers.get("content-type") ?? "application/vnd.oci.image.manifest.v1+json";
+    const data = await got.arrayBuffer();
+    const put = await registryRequest(to.host, manifestPath(to.path, to.tag), "PUT", { type, data });
+    return put.ok ? { ok: true } : { ok: false, reason: `writing ${target} answered HTTP ${put.status}` };
+  } catch (error) {
+    return { ok: false, reason: error.message };
+  }
+}
+
 // src/cache-probe.ts
 var attr = (attributes, key) => attributes.find(([k]) => k === key)?.[1];
 function registryBase(host) {
@@ -8972,14 +7698,6 @@ async function silentRead(probes, timeoutMs, send = fetch) {
 }
 
 // src/cache-watch.ts
-function parseCacheTimeout(text) {
-  const value = text.trim();
-  if (/^\d+$/.test(value)) return Number(value);
-  const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(value);
-  if (!value || !match) return void 0;
-  const [, h = "0", m = "0", s = "0"] = match;
-  return Number(h) * 3600 + Number(m) * 60 + Number(s);
-}
 function withGhaTimeout(attributes, seconds) {
   const isGha = attributes.some(([k, v]) => k === "type" && v === "gha");
   if (!isGha || seconds <= 0 || attributes.some(([k]) => k === "timeout")) return attributes;
@@ -9160,158 +7878,1392 @@ function plainEvents(line) {
   if (/^\d+(\.\d+)? /.test(rest)) return [{ type: "status", vertex: id, id: "log" }];
   return [{ type: "vertex", id, name: rest, started: true }];
 }
+
+// src/github-api.ts
+async function client(token, env) {
+  const { getOctokit } = await import("./chunks/github-TKKHPGNP.js");
+  return getOctokit(token, { baseUrl: env.GITHUB_API_URL || "https://api.github.com" });
+}
+function ownerRepo(context) {
+  const [owner, repo] = context.repository.split("/");
+  return { owner, repo };
+}
+async function lookUpMissingBranches(context, token, env) {
+  const needsBase = context.kind === "pull-request" && !context.baseBranch && context.pullRequest !== void 0;
+  if (context.defaultBranch && !needsBase || !context.repository) return context;
+  if (!token) {
+    const missing = [!context.defaultBranch && "the default branch", needsBase && "the pull request's base branch"].filter(Boolean).join(" and ");
+    warning(`The event does not name ${missing} and no github-token is set: the chain leaves it out.`);
+    return context;
+  }
+  const octokit = await client(token, env);
+  const filled = { ...context };
+  try {
+    if (!filled.defaultBranch) filled.defaultBranch = (await octokit.rest.repos.get(ownerRepo(context))).data.default_branch;
+    if (needsBase) filled.baseBranch = (await octokit.rest.pulls.get({ ...ownerRepo(context), pull_number: context.pullRequest })).data.base.ref;
+  } catch (error) {
+    warning(`Could not look up the ${filled.defaultBranch ? "pull request's base" : "default"} branch with github-token: ${error.message}`);
+  }
+  return filled;
+}
+async function deleteActionsCachesOfRef(token, env, context, ref, keys) {
+  const octokit = await client(token, env);
+  const { owner, repo } = ownerRepo(context);
+  const listed = await octokit.paginate(octokit.rest.actions.getActionsCacheList, { owner, repo, ref, per_page: 100, ...keys && { key: keys.prefix } });
+  const caches = keys ? listed.filter((entry) => keys.matches(entry.key ?? "")) : listed;
+  const deleted = [];
+  for (const entry of caches) {
+    try {
+      await octokit.rest.actions.deleteActionsCacheById({ owner, repo, cache_id: entry.id });
+    } catch (error) {
+      if (error.status === 404) continue;
+      throw error;
+    }
+    deleted.push({ key: entry.key ?? "", bytes: entry.size_in_bytes ?? 0 });
+  }
+  return deleted;
+}
+async function actionsCachesExist(token, env, context, lookups, before) {
+  const octokit = await client(token, env);
+  return Promise.all(
+    lookups.map(async ({ key, ref }) => {
+      const { data } = await octokit.rest.actions.getActionsCacheList({ ...ownerRepo(context), key, ref, sort: "created_at", direction: "asc", per_page: 1 });
+      const oldest = data.actions_caches[0]?.created_at;
+      return !!oldest && Date.parse(oldest) < before.getTime();
+    })
+  );
+}
+
+// src/inputs.ts
+var import_yaml = __toESM(require_dist(), 1);
+
+// src/backends/backend.ts
+function scopeId(scope, settings) {
+  return settings.namespace ? `${settings.namespace}/${scope.name}` : scope.name;
+}
+function pick(options, keys) {
+  return keys.filter((key) => key in options).map((key) => [key, options[key]]);
+}
+function exportAttributes(backend, settings) {
+  const options = { "ignore-error": "true", ...settings.options };
+  return [["mode", settings.mode], ...pick(options, [...backend.sharedOptions, ...backend.exportOptions])];
+}
+
+// src/backends/object-store.ts
+function commitName(settings) {
+  return settings.sha ? scopeId({ name: settings.sha, ref: "", role: "own" }, settings) : void 0;
+}
+function objectStoreBackend(shape) {
+  const backend = {
+    ...shape,
+    needsBuildKitDriver: true,
+    imports: (chain, settings) => {
+      const commit = commitName(settings);
+      const names = [
+        ...chain.map((scope) => ({ name: scopeId(scope, settings), scope })),
+        ...commit ? [{ name: commit }] : []
+      ];
+      return names.map(({ name, scope }) => ({
+        label: name,
+        ...scope && { scope },
+        attributes: [["type", shape.name], ["name", name], ...pick(settings.options, shape.sharedOptions)],
+        probe: { kind: "object-store" }
+      }));
+    },
+    exportTo: (own, settings) => {
+      const commit = commitName(settings);
+      const names = [scopeId(own, settings), ...commit ? [commit] : []].join(";");
+      return [["type", shape.name], ["name", names], ...exportAttributes(backend, settings)];
+    }
+  };
+  return backend;
+}
+
+// src/backends/azblob.ts
+var azureCredentialsFromEnv = (env, _tool, given) => {
+  const taken = {};
+  if (!given.account_name && env.BUILDKIT_AZURE_STORAGE_ACCOUNT_NAME) taken.account_name = env.BUILDKIT_AZURE_STORAGE_ACCOUNT_NAME;
+  if (!given.secret_access_key && env.BUILDKIT_AZURE_STORAGE_ACCESS_KEY) taken.secret_access_key = env.BUILDKIT_AZURE_STORAGE_ACCESS_KEY;
+  return taken;
+};
+var azblob = objectStoreBackend({
+  name: "azblob",
+  sharedOptions: ["account_url", "account_name", "secret_access_key", "container", "prefix", "blobs_prefix", "manifests_prefix"],
+  exportOptions: ["ignore-error"],
+  secretOptions: ["secret_access_key"],
+  requiredOptions: ["account_url"],
+  optionsFromEnv: azureCredentialsFromEnv
+});
+
+// src/backends/gha.ts
+function serviceAttributes(settings) {
+  const service = settings.actionsCache;
+  if (settings.builder.readsCredentialEnv || !service) return [];
+  return service.urlV2 ? [["url_v2", service.urlV2], ["version", "2"], ["token", service.token]] : [["url", service.url ?? ""], ["token", service.token]];
+}
+function scopeName(scope, settings) {
+  return settings.builder.singleImport ? settings.namespace || "buildkit" : scopeId(scope, settings);
+}
+function exportName(own, settings, chain) {
+  const sharesRef = chain.some((scope) => scope.name !== own.name && scope.ref === own.ref);
+  return settings.builder.singleImport && sharesRef ? scopeId(own, settings) : scopeName(own, settings);
+}
+function scopeAttributes(name, settings) {
+  return [["type", "gha"], ["scope", name], ...serviceAttributes(settings)];
+}
+var escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+var gha = {
+  name: "gha",
+  sharedOptions: ["timeout"],
+  exportOptions: ["ignore-error"],
+  usesActionsCache: true,
+  buildsThroughActionsCache: true,
+  imports: (chain, settings) => {
+    const scopes = settings.builder.singleImport ? chain.slice(0, 1) : chain;
+    return scopes.map((scope) => ({
+      // One import for the whole chain reads no one scope, unless the chain is that scope.
+      ...(!settings.builder.singleImport || chain.length === 1) && { scope },
+      label: settings.builder.singleImport ? `${scopeName(scope, settings)} (read under ${chain.map((s) => s.ref).join(", ")})` : scopeId(scope, settings),
+      attributes: [...scopeAttributes(scopeName(scope, settings), settings), ...pick(settings.options, gha.sharedOptions)]
+    }));
+  },
+  exportTo: (own, settings, chain) => [...scopeAttributes(exportName(own, settings, chain), settings), ...exportAttributes(gha, settings)],
+  ownedKeys: (own, settings, chain) => {
+    const name = exportName(own, settings, chain);
+    const index = new RegExp(`^index-${escapeRegExp(name)}-\\d+-[0-9a-f]+(#\\d+)?$`);
+    return { prefix: `index-${name}-`, matches: (key) => index.test(key) };
+  },
+  // BuildKit keeps a scope's cache index as `index-<scope>-<version>-<ref hash>` under the ref that wrote it.
+  indexKey: (scope, settings) => `index-${scopeName(scope, settings)}-`
+};
+
+// src/backends/registry.ts
+function cacheTag(scope, settings) {
+  const lead = "buildcache-";
+  return `${lead}${joinNames([...settings.tagNamespace, scope.name], 128 - lead.length)}`;
+}
+function cacheImageRef(scope, settings) {
+  return `${settings.cacheRepository}:${cacheTag(scope, settings)}`;
+}
+function checkCacheRepository(settings) {
+  return settings.cacheRepository ? void 0 : { input: "cache-ref", reason: "required for this backend when no tags are given (the cache repository is derived from the first tag)" };
+}
+var registry = {
+  name: "registry",
+  sharedOptions: [],
+  exportOptions: ["compression", "compression-level", "force-compression", "oci-mediatypes", "image-manifest", "ignore-error"],
+  check: checkCacheRepository,
+  cacheTagOf: cacheImageRef,
+  imports: (chain, settings) => chain.map((scope) => {
+    const ref = cacheImageRef(scope, settings);
+    return { label: ref, scope, attributes: [["type", "registry"], ["ref", ref]], probe: { kind: "registry", ref } };
+  }),
+  exportTo: (own, settings) => [["type", "registry"], ["ref", cacheImageRef(own, settings)], ...exportAttributes(registry, settings)]
+};
+
+// src/backends/inline.ts
+function pushesImage(request) {
+  return request.push || request.outputs.some((output) => /(^|,)(push=true|type=registry)(,|$)/.test(output));
+}
+var inline = {
+  name: "inline",
+  sharedOptions: [],
+  exportOptions: [],
+  minOnly: "inline cache holds only the layers of the final image",
+  check: checkCacheRepository,
+  exportBlocked: (request) => pushesImage(request) ? void 0 : "inline cache travels inside the pushed image and this build pushes none (push: false); the next build imports the last pushed one. Use the registry backend to export without pushing",
+  imports: registry.imports,
+  exportTo: () => [["type", "inline"]],
+  cacheTagOf: cacheImageRef,
+  exportTags: (own, settings) => [cacheImageRef(own, settings)]
+};
+
+// src/backends/local.ts
+import { join as join2 } from "node:path";
+var LOCAL_IMPORT_DIR = "cache";
+var LOCAL_EXPORT_DIR = "cache-new";
+function localKeyPrefix(scope, settings) {
+  return `buildkit-${scopeId(scope, settings)}#`;
+}
+function localExportDir(settings) {
+  return join2(settings.cacheDir, settings.builder.localImportNeedsExportThere ? LOCAL_IMPORT_DIR : LOCAL_EXPORT_DIR);
+}
+function carriedDirectory(own, chain, settings) {
+  const keyOf = (scope) => localKeyPrefix(scope, settings);
+  const keyScope = own ?? chain[0] ?? { name: "none", ref: "", role: "own" };
+  return {
+    dir: settings.cacheDir,
+    importDir: join2(settings.cacheDir, LOCAL_IMPORT_DIR),
+    exportDir: localExportDir(settings),
+    key: `${keyOf(keyScope)}${settings.sha}`,
+    restoreKeys: chain.map(keyOf)
+  };
+}
+var local = {
+  name: "local",
+  sharedOptions: [],
+  exportOptions: ["compression", "compression-level", "force-compression", "oci-mediatypes", "image-manifest", "ignore-error"],
+  usesActionsCache: true,
+  carriedDirectory,
+  imports: (chain, settings) => {
+    const src = join2(settings.cacheDir, LOCAL_IMPORT_DIR);
+    return [{ label: chain.map((scope) => scope.name).join(" \u2192 ") || src, ...chain.length === 1 && { scope: chain[0] }, attributes: [["type", "local"], ["src", src]], probe: { kind: "directory", path: src } }];
+  },
+  ownedKeys: (own, settings) => {
+    const prefix = localKeyPrefix(own, settings);
+    return { prefix, matches: (key) => key.startsWith(prefix) };
+  },
+  exportTo: (_own, settings) => [
+    ["type", "local"],
+    ["dest", localExportDir(settings)],
+    ...exportAttributes(local, settings)
+  ]
+};
+
+// src/backends/s3.ts
+var awsCredentialsFromEnv = (env, builder, given) => {
+  if (builder.readsCredentialEnv || given.access_key_id && given.secret_access_key) return {};
+  const taken = {};
+  const take = (key, variable) => {
+    if (!given[key] && env[variable]) taken[key] = env[variable];
+  };
+  take("access_key_id", "AWS_ACCESS_KEY_ID");
+  take("secret_access_key", "AWS_SECRET_ACCESS_KEY");
+  take("session_token", "AWS_SESSION_TOKEN");
+  return taken;
+};
+var s3 = objectStoreBackend({
+  name: "s3",
+  sharedOptions: ["bucket", "region", "endpoint_url", "use_path_style", "access_key_id", "secret_access_key", "session_token", "prefix", "blobs_prefix", "manifests_prefix"],
+  exportOptions: ["ignore-error", "touch_refresh", "upload_parallelism"],
+  secretOptions: ["access_key_id", "secret_access_key", "session_token"],
+  requiredOptions: ["bucket", "region"],
+  optionsFromEnv: awsCredentialsFromEnv
+});
+
+// src/backends/index.ts
+var BACKENDS = Object.fromEntries(
+  [gha, registry, inline, local, s3, azblob].map((backend) => [backend.name, backend])
+);
+
+// src/progress.ts
+var DOCKERFILE_STEP = /^\[[^\]]*?\d+\/\d+\]/;
+var IMPORT = /^importing cache manifest from (.*)$/;
+var EXPORT = /^(exporting cache|exporting to GitHub Actions Cache|preparing build cache for export|writing cache)/i;
+var Vertices = class {
+  /** sameNameSameStep: buildx names every step uniquely (`[2/5] RUN …`), envd does not. */
+  constructor(step, sameNameSameStep) {
+    this.step = step;
+    this.sameNameSameStep = sameNameSameStep;
+  }
+  step;
+  sameNameSameStep;
+  byId = /* @__PURE__ */ new Map();
+  update(id, change) {
+    const previous = this.byId.get(id);
+    const vertex = { name: "", cached: false, seconds: 0, done: false, ...previous };
+    if (change.name) vertex.name = vertex.name || change.name;
+    vertex.cached ||= !!change.cached;
+    vertex.error ||= change.error;
+    if (change.seconds !== void 0) vertex.seconds = change.seconds;
+    vertex.done ||= !!change.done || vertex.cached || !!vertex.error;
+    this.byId.set(id, vertex);
+    return { vertex, finished: vertex.done && !previous?.done };
+  }
+  report() {
+    const all = [...this.byId.values()];
+    const byName = /* @__PURE__ */ new Map();
+    for (const [id, v] of this.byId) {
+      if (!this.step.test(v.name)) continue;
+      const key = this.sameNameSameStep ? v.name : id;
+      const seen = byName.get(key);
+      byName.set(key, seen ? { ...seen, cached: seen.cached || v.cached, seconds: Math.max(seen.seconds, v.seconds) } : v);
+    }
+    const steps = [...byName.values()];
+    const importing = all.filter((v) => IMPORT.test(v.name));
+    const exporting = all.filter((v) => EXPORT.test(v.name));
+    const sum = (vs) => Math.round(vs.reduce((t, v) => t + v.seconds, 0) * 100) / 100;
+    return {
+      totalSteps: steps.length,
+      cachedSteps: steps.filter((v) => v.cached).length,
+      runSeconds: sum(steps.filter((v) => !v.cached)),
+      importSeconds: sum(importing),
+      exportSeconds: sum(exporting),
+      imports: importing.map((v) => ({ source: IMPORT.exec(v.name)[1], found: !v.error, ...v.error && { error: v.error } })),
+      exportErrors: exporting.filter((v) => v.error).map((v) => `${v.name}: ${v.error}`)
+    };
+  }
+};
+function describe(vertex) {
+  if (vertex.cached) return `${vertex.name} CACHED`;
+  if (vertex.error) return `${vertex.name} ERROR: ${vertex.error}`;
+  return `${vertex.name} DONE ${vertex.seconds.toFixed(1)}s`;
+}
+var RawJsonReader = class {
+  vertices;
+  constructor(step) {
+    this.vertices = new Vertices(step, true);
+  }
+  line(text) {
+    let status;
+    try {
+      status = JSON.parse(text);
+    } catch {
+      return text.trim() ? [text] : [];
+    }
+    const out = [];
+    for (const raw of status.vertexes ?? []) {
+      const started = raw.started ? Date.parse(raw.started) : NaN;
+      const completed = raw.completed ? Date.parse(raw.completed) : NaN;
+      const { vertex, finished } = this.vertices.update(raw.digest, {
+        name: raw.name,
+        cached: raw.cached,
+        error: raw.error || void 0,
+        done: !!raw.completed,
+        ...completed >= started && { seconds: (completed - started) / 1e3 }
+      });
+      if (finished) out.push(describe(vertex));
+    }
+    for (const log of status.logs ?? []) {
+      const data = Buffer.from(log.data ?? "", "base64").toString("utf8").replace(/\n$/, "");
+      if (data) out.push(...data.split("\n").map((l) => `  ${l}`));
+    }
+    for (const warning2 of status.warnings ?? []) {
+      out.push(`WARNING: ${Buffer.from(warning2.short ?? "", "base64").toString("utf8")}`);
+    }
+    return out;
+  }
+  report() {
+    return this.vertices.report();
+  }
+};
+var PlainProgressReader = class {
+  vertices;
+  constructor(step) {
+    this.vertices = new Vertices(step, false);
+  }
+  line(text) {
+    const match = /^#(\d+) (.*)$/.exec(text.trimEnd());
+    if (!match) return text.trim() ? [text] : [];
+    const [, id, rest] = match;
+    const done = /^DONE (\d+(?:\.\d+)?)s$/.exec(rest);
+    const error = /^ERROR:? (.*)$/.exec(rest);
+    if (rest === "CACHED") this.vertices.update(id, { cached: true });
+    else if (done) this.vertices.update(id, { done: true, seconds: Number(done[1]) });
+    else if (error) this.vertices.update(id, { error: error[1] || "failed" });
+    else if (!this.vertices.byId.has(id)) this.vertices.update(id, { name: rest });
+    return [text];
+  }
+  report() {
+    return this.vertices.report();
+  }
+};
+function hitRatio(report2) {
+  return report2.totalSteps ? (report2.cachedSteps / report2.totalSteps).toFixed(2) : "0.00";
+}
+
+// src/access.ts
+var CACHE_MODES = ["read", "write", "write-only", "none"];
+function base64UrlDecode(part) {
+  return Buffer.from(part.replace(/-/g, "+").replace(/_/g, "/"), "base64").toString("utf8");
+}
+function decodeTokenScopes(token) {
+  const payload = token?.split(".")[1];
+  if (!payload) return void 0;
+  try {
+    const claims = JSON.parse(base64UrlDecode(payload));
+    const entries = typeof claims.ac === "string" ? JSON.parse(claims.ac) : claims.ac;
+    if (!Array.isArray(entries) || entries.length === 0) return void 0;
+    if (!entries.every((e) => typeof e.Scope === "string" && e.Scope.startsWith("refs/") && Number.isInteger(e.Permission))) return void 0;
+    return {
+      readable: entries.filter((e) => (e.Permission & 1) !== 0).map((e) => e.Scope),
+      writable: entries.filter((e) => (e.Permission & 2) !== 0).map((e) => e.Scope)
+    };
+  } catch {
+    return void 0;
+  }
+}
+function parseCacheMode(value) {
+  const mode = value?.trim().toLowerCase();
+  if (!mode) return void 0;
+  return CACHE_MODES.includes(mode) ? mode : void 0;
+}
+function actionsCacheAccess(token, cacheModeValue) {
+  const mode = parseCacheMode(cacheModeValue);
+  const scopes = decodeTokenScopes(token);
+  const modeSays = `ACTIONS_CACHE_MODE=${cacheModeValue?.trim()}`;
+  const access = { canImport: true, canExport: true, readableRefs: scopes?.readable };
+  if (mode === "none") {
+    return { ...access, canImport: false, canExport: false, importDenied: modeSays, exportDenied: modeSays };
+  }
+  if (mode === "write-only") Object.assign(access, { canImport: false, importDenied: modeSays });
+  if (mode === "read") Object.assign(access, { canExport: false, exportDenied: modeSays });
+  if (access.canExport && scopes && scopes.writable.length === 0) {
+    Object.assign(access, { canExport: false, exportDenied: "the runtime token is read-only" });
+  }
+  return access;
+}
+function usesCacheServiceV2(env) {
+  return /^(true|1)$/i.test(env.ACTIONS_CACHE_SERVICE_V2 ?? "") || !env.ACTIONS_CACHE_URL && !!env.ACTIONS_RESULTS_URL;
+}
+var UNRESTRICTED = { canImport: true, canExport: true };
+
+// src/spec.ts
+function csvField(field) {
+  return /[",\r\n]/.test(field) || field !== field.trim() ? `"${field.replace(/"/g, '""')}"` : field;
+}
+function encodeSpec(attributes) {
+  return attributes.map(([key, value]) => csvField(`${key}=${value}`)).join(",");
+}
+function decodeSpec(spec) {
+  const fields = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < spec.length; i++) {
+    const c = spec[i];
+    if (quoted) {
+      if (c === '"' && spec[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === "\r" && spec[i + 1] === "\n") {
+        field += "\n";
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") {
+      fields.push(field);
+      field = "";
+    } else field += c;
+  }
+  fields.push(field);
+  return fields.map((f) => {
+    const eq = f.indexOf("=");
+    return eq < 0 ? [f, ""] : [f.slice(0, eq), f.slice(eq + 1)];
+  });
+}
+
+// src/tools/tool.ts
+function repeated(flag, values) {
+  return values.flatMap((value) => [flag, value]);
+}
+
+// src/tools/buildx.ts
+var buildx = {
+  name: "buildx",
+  traits: {
+    singleImport: false,
+    readsCredentialEnv: true,
+    localImportNeedsExportThere: false,
+    pushesOneName: false,
+    driverMayLackExporters: true,
+    plainProgress: false,
+    canBuildWithoutCache: true
+  },
+  progress: () => new RawJsonReader(DOCKERFILE_STEP),
+  invocation(request, cache, env) {
+    const args = [
+      "buildx",
+      "build",
+      ...request.builder ? ["--builder", request.builder] : [],
+      ...request.file ? ["--file", request.file] : [],
+      ...repeated("--tag", [...request.tags, ...cache.extraTags]),
+      ...request.platforms.length ? ["--platform", request.platforms.join(",")] : [],
+      ...repeated("--build-arg", request.buildArgs),
+      ...repeated("--label", request.labels),
+      ...request.target ? ["--target", request.target] : [],
+      ...request.noCache ? ["--no-cache"] : [],
+      ...repeated("--output", request.outputs),
+      ...request.push ? ["--push"] : [],
+      ...request.load ? ["--load"] : [],
+      ...repeated("--cache-from", cache.imports.map(encodeSpec)),
+      ...repeated("--cache-to", cache.exports.map(encodeSpec)),
+      "--metadata-file",
+      request.metadataFile,
+      "--progress",
+      "rawjson",
+      request.context
+    ];
+    const toldV2 = /^(true|1)$/i.test(env.ACTIONS_CACHE_SERVICE_V2 ?? "");
+    const childEnv = usesCacheServiceV2(env) && !toldV2 ? { ACTIONS_CACHE_SERVICE_V2: "true" } : {};
+    return { file: "docker", args, env: childEnv };
+  }
+};
+
+// src/tools/envd.ts
+var ENVD_STEP = /^bash -c /;
+var EnvdProgressReader = class {
+  plain = new PlainProgressReader(ENVD_STEP);
+  downloaded = /* @__PURE__ */ new Set();
+  ran = /* @__PURE__ */ new Set();
+  line(text) {
+    const match = /^#(\d+) (.*)$/.exec(text.trimEnd());
+    if (match && /^sha256:[0-9a-f]{64} /.test(match[2])) this.downloaded.add(match[1]);
+    if (match && /^\d+\.\d+ /.test(match[2])) this.ran.add(match[1]);
+    return this.plain.line(text);
+  }
+  report() {
+    for (const id of this.downloaded) if (!this.ran.has(id)) this.plain.line(`#${id} CACHED`);
+    return this.plain.report();
+  }
+};
+function envdBuilderAddress(address) {
+  const match = /^([a-z-]+):\/\/(.*)$/.exec(address);
+  return match ? { kind: match[1], address: match[2] } : { kind: "unix", address };
+}
+function localImportCompanion(imports) {
+  const src = imports[0]?.find(([key]) => key === "src")?.[1];
+  const local2 = imports[0]?.some(([key, value]) => key === "type" && value === "local");
+  return local2 && src ? [[["type", "local"], ["dest", src], ["ignore-error", "true"]]] : [];
+}
+function unsupported(options) {
+  if (options.tags.length > 1) return { input: "tags", reason: "envd takes one image name; give one tag (and tag it again in a later step if needed)" };
+  if (options.buildArgs.length) return { input: "build-args", reason: "envd has no build arguments; read values in build.envd instead" };
+  if (options.labels.length) return { input: "labels", reason: "envd cannot set image labels" };
+  if (options.target) return { input: "target", reason: "envd builds the function named in file (e.g. build.envd:build), not a stage" };
+  if (options.push && options.load) return { input: "load", reason: "envd writes one output: push or load, not both" };
+  if (options.push && options.outputs.length) return { input: "push", reason: "with outputs given, put push=true in the output (e.g. type=image,name=<ref>,push=true)" };
+  if (options.push && !options.tags.length) return { input: "push", reason: "envd pushes the image named by tags; give one tag" };
+  if (options.load && options.outputs.length) return { input: "load", reason: "with outputs given, envd does not load the image into Docker" };
+  return void 0;
+}
+var envd = {
+  name: "envd",
+  traits: {
+    singleImport: true,
+    readsCredentialEnv: false,
+    localImportNeedsExportThere: true,
+    pushesOneName: true,
+    driverMayLackExporters: false,
+    plainProgress: true,
+    canBuildWithoutCache: false
+  },
+  check: unsupported,
+  needsDockerEngine: (request) => !request.outputs.length && !request.push,
+  progress: () => new EnvdProgressReader(),
+  prepare(request) {
+    if (!request.builder) return [];
+    const { kind, address } = envdBuilderAddress(request.builder);
+    const name = `bcb-${shortHash(request.builder)}`;
+    const env = { ENVD_ANALYTICS: "false" };
+    return [
+      { file: "envd", args: ["context", "create", "--name", name, "--builder", kind, "--builder-address", address, "--use"], env },
+      { file: "envd", args: ["context", "use", "--name", name], env }
+    ];
+  },
+  invocation(request, cache, env) {
+    const imports = cache.imports.slice(0, 1);
+    const exports = cache.exports.slice(0, 1);
+    const args = [
+      "build",
+      "--path",
+      request.context,
+      ...request.file ? ["--from", request.file] : [],
+      ...request.tags.length ? ["--tag", request.tags[0]] : [],
+      ...request.platforms.length ? ["--platform", request.platforms.join(",")] : [],
+      ...repeated("--output", request.push ? [`type=image,name=${request.tags[0]},push=true`] : request.outputs),
+      ...repeated("--import-cache", imports.map(encodeSpec)),
+      ...repeated("--export-cache", (exports.length ? exports : localImportCompanion(imports)).map(encodeSpec))
+    ];
+    const childEnv = env.ENVD_ANALYTICS === void 0 ? { ENVD_ANALYTICS: "false" } : {};
+    return { file: "envd", args, env: childEnv };
+  }
+};
+
+// src/tools/index.ts
+var TOOLS = Object.fromEntries([buildx, envd].map((tool) => [tool.name, tool]));
+
+// src/inputs.ts
+var InputError = class _InputError extends Error {
+  static refusing({ input, reason }) {
+    return new _InputError(`Input "${input}": ${reason}`);
+  }
+};
+var SET_BY_ACTION = {
+  type: "cache-backend",
+  mode: "cache-mode",
+  scope: "scope-prefix",
+  name: "scope-prefix",
+  ref: "cache-ref",
+  src: "cache-dir",
+  dest: "cache-dir",
+  url: "the runner environment (ACTIONS_CACHE_URL)",
+  url_v2: "the runner environment (ACTIONS_RESULTS_URL)",
+  token: "the runner environment (ACTIONS_RUNTIME_TOKEN)",
+  version: "the runner environment (ACTIONS_CACHE_SERVICE_V2)"
+};
+function oneOf(name, value, allowed) {
+  if (allowed.includes(value)) return value;
+  throw new InputError(`Input "${name}": ${JSON.stringify(value)} is not allowed; use one of: ${allowed.join(", ")}.`);
+}
+function bool(name, value, fallback) {
+  if (value === "") return fallback;
+  if (/^(true|True|TRUE)$/.test(value)) return true;
+  if (/^(false|False|FALSE)$/.test(value)) return false;
+  throw new InputError(`Input "${name}": ${JSON.stringify(value)} is not a boolean; use true or false.`);
+}
+function list(value, commas) {
+  if (!commas) return value.split("\n").map((item) => item.trim()).filter((item) => item !== "" && !item.startsWith("#"));
+  const items = [];
+  for (const line of value.split("\n")) {
+    for (const [, quoted, plain] of line.matchAll(/\s*(?:"((?:[^"]|"")*)"[^,]*|([^,]*))(?:,|$)/g)) {
+      if (quoted !== void 0) items.push(quoted.replace(/""/g, '"'));
+      else if (plain?.trim() && !plain.trim().startsWith("#")) items.push(plain.trim());
+    }
+  }
+  return items;
+}
+function cacheOptions(value) {
+  if (value.trim() === "") return {};
+  let parsed;
+  try {
+    parsed = (0, import_yaml.parse)(value, { schema: "failsafe" });
+  } catch (error) {
+    throw new InputError(`Input "cache-options": not valid YAML (${error.message.split("\n")[0]}).`);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new InputError('Input "cache-options": must be a YAML mapping of attribute: value, e.g. "region: us-east-1".');
+  }
+  return Object.fromEntries(
+    Object.entries(parsed).map(([key, v]) => {
+      if (v === null || typeof v === "object") throw new InputError(`Input "cache-options": ${JSON.stringify(key)} must have a plain value.`);
+      return [key, String(v)];
+    })
+  );
+}
+function checkCacheOptions(backendName, options) {
+  const backend = BACKENDS[backendName];
+  const known = /* @__PURE__ */ new Set([...backend.sharedOptions, ...backend.exportOptions]);
+  for (const key of Object.keys(options)) {
+    if (known.has(key)) continue;
+    const instead = SET_BY_ACTION[key];
+    const allowed = [...known].join(", ") || "none";
+    throw new InputError(
+      instead ? `Input "cache-options": ${JSON.stringify(key)} is set by the action for each scope; use ${instead} instead.` : `Input "cache-options": ${JSON.stringify(key)} is not an attribute of the ${backendName} backend; allowed: ${allowed}.`
+    );
+  }
+  const missing = (backend.requiredOptions ?? []).filter((key) => !options[key]);
+  if (missing.length) {
+    throw new InputError(`Input "cache-options": the ${backendName} backend needs ${missing.join(" and ")}, e.g. "${missing[0]}: ...".`);
+  }
+  const empty = Object.keys(options).find((key) => options[key] === "");
+  if (empty) throw new InputError(`Input "cache-options": ${JSON.stringify(empty)} is empty; give it a value or leave it out.`);
+}
+function scopePrefix(value) {
+  if (value === "") return void 0;
+  if (/^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$/.test(value)) return value;
+  throw new InputError(`Input "scope-prefix": ${JSON.stringify(value)} is not allowed; use letters, digits, ".", "_" and "-", with "/" between parts (e.g. "team-a/app").`);
+}
+function parseCacheTimeout(text) {
+  const value = text.trim();
+  if (/^\d+$/.test(value)) return Number(value);
+  const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(value);
+  if (!value || !match) return void 0;
+  const [, h = "0", m = "0", s = "0"] = match;
+  return Number(h) * 3600 + Number(m) * 60 + Number(s);
+}
 function readCacheTimeout(get) {
   const text = get("cache-timeout").trim() || "2m";
   const seconds = parseCacheTimeout(text);
   if (seconds === void 0) {
-    throw new CacheTimeoutError(`Input "cache-timeout": ${JSON.stringify(text)} is not a duration; use e.g. 90s, 2m, 1m30s (0 turns the watch off).`);
+    throw new InputError(`Input "cache-timeout": ${JSON.stringify(text)} is not a duration; use e.g. 90s, 2m, 1m30s (0 turns the watch off).`);
   }
   return seconds;
 }
-var CacheTimeoutError = class extends Error {
-};
+function readInputs(get) {
+  const text = (name) => get(name).trim();
+  const optional = (name) => text(name) || void 0;
+  const buildTool = oneOf("build-tool", text("build-tool") || "buildx", Object.keys(TOOLS));
+  const cacheBackend = oneOf("cache-backend", text("cache-backend") || "gha", [...Object.keys(BACKENDS), "none"]);
+  const modeText = text("cache-mode");
+  const cacheMode = modeText === "" ? void 0 : oneOf("cache-mode", modeText, ["min", "max"]);
+  const minOnly = BACKENDS[cacheBackend]?.minOnly;
+  if (cacheMode === "max" && minOnly) {
+    throw new InputError(`Input "cache-mode": "max" is not supported by the ${cacheBackend} backend (${minOnly}); use min, or the registry backend for max.`);
+  }
+  const options = cacheOptions(get("cache-options"));
+  if (cacheBackend !== "none") checkCacheOptions(cacheBackend, options);
+  else if (Object.keys(options).length) throw new InputError('Input "cache-options": given, but cache-backend is none.');
+  const inputs = {
+    buildTool,
+    builder: optional("builder"),
+    context: text("context") || ".",
+    file: optional("file"),
+    tags: list(get("tags"), true),
+    push: bool("push", text("push"), false),
+    load: bool("load", text("load"), false),
+    platforms: list(get("platforms"), true),
+    buildArgs: list(get("build-args"), false),
+    labels: list(get("labels"), false),
+    target: optional("target"),
+    outputs: list(get("outputs"), false),
+    cacheBackend,
+    cacheMode,
+    cacheOptions: options,
+    cacheRef: optional("cache-ref"),
+    cacheDir: optional("cache-dir"),
+    scopePrefix: scopePrefix(text("scope-prefix")),
+    fallbackBranches: list(get("fallback-branches"), true),
+    cacheExport: oneOf("cache-export", text("cache-export") || "auto", ["auto", "true", "false"]),
+    cacheFrom: list(get("cache-from"), false),
+    cacheTo: list(get("cache-to"), false),
+    githubToken: optional("github-token"),
+    dryRun: bool("dry-run", text("dry-run"), false),
+    cleanup: bool("cleanup", text("cleanup"), false),
+    driverFallback: oneOf("driver-fallback", text("driver-fallback") || "off", ["off", "docker-container"]),
+    driverFallbackOpts: list(get("driver-fallback-opts"), false),
+    cacheTimeout: readCacheTimeout(get)
+  };
+  const refused = TOOLS[buildTool].check?.(inputs);
+  if (refused) throw InputError.refusing({ ...refused, reason: `${refused.reason} (build-tool: ${buildTool}).` });
+  return inputs;
+}
 
-// src/run.ts
-async function readPayload(path) {
-  if (!path) return {};
+// src/plan.ts
+import { join as join3 } from "node:path";
+
+// src/scopes.ts
+function branchScope(branch, role) {
+  return { name: safeName(branch), ref: `refs/heads/${branch}`, role };
+}
+function ownScope(context) {
+  if (context.kind === "pull-request" && context.pullRequest !== void 0) {
+    return { name: `pr-${context.pullRequest}`, ref: context.ref || `refs/pull/${context.pullRequest}/merge`, role: "own" };
+  }
+  if (context.kind === "branch" && context.branch) return { ...branchScope(context.branch, "own"), ...context.ref && { ref: context.ref } };
+  return void 0;
+}
+function naturalRef(context) {
+  if (context.kind === "pull-request") return `refs/pull/${context.pullRequest}/merge`;
+  return context.branch === void 0 ? void 0 : `refs/heads/${context.branch}`;
+}
+function eventExport(context, own) {
+  if (context.kind === "merge-queue") return { eventExports: false, eventReason: "a merge queue build imports only" };
+  if (context.kind === "tag") return { eventExports: false, eventReason: `a tag build (${context.tag}) has no scope of its own` };
+  if (context.fromFork && context.kind === "branch") {
+    return { eventExports: false, eventReason: `${context.event} of a fork's branch must not write to this repository's scopes` };
+  }
+  if (!own) return { eventExports: false, eventReason: `no branch to scope the cache by (ref ${context.ref || "unset"})` };
+  const kept = own.ref === naturalRef(context) ? "" : `: ${own.name} is kept under that ref`;
+  return { eventExports: true, eventReason: `${context.event} on ${own.ref}${kept}` };
+}
+function scopeChain(context, fallbackBranches) {
+  const own = ownScope(context);
+  const candidates = [
+    ...own ? [own] : [],
+    ...context.baseBranch ? [branchScope(context.baseBranch, "base")] : [],
+    ...context.defaultBranch ? [branchScope(context.defaultBranch, "default")] : [],
+    ...fallbackBranches.map((branch) => branchScope(branch, "fallback"))
+  ];
+  const imports = candidates.filter((scope, i) => candidates.findIndex((s) => s.name === scope.name) === i);
+  return { own, imports, ...eventExport(context, own) };
+}
+
+// src/plan.ts
+function namespaceParts(inputs) {
+  const raw = inputs.scopePrefix ?? (inputs.tags.length ? imagePath(inputs.tags[0]) : inputs.target ?? inputs.file ?? "");
+  return {
+    named: raw.split("/").filter(Boolean).map((part) => safeName(part)),
+    platforms: inputs.platforms.length ? [platformsName(inputs.platforms)] : []
+  };
+}
+function namespaceOf(inputs) {
+  const { named, platforms } = namespaceParts(inputs);
+  return [...named, ...platforms].join("/");
+}
+function actionsCacheService(env) {
+  const token = env.ACTIONS_RUNTIME_TOKEN;
+  const useV2 = usesCacheServiceV2(env);
+  const url = useV2 ? env.ACTIONS_RESULTS_URL : env.ACTIONS_CACHE_URL;
+  if (!token || !url) return void 0;
+  return useV2 ? { urlV2: url, token } : { url, token };
+}
+function cacheAccess(backend, settings, env) {
+  if (!backend.usesActionsCache) return UNRESTRICTED;
+  const access = actionsCacheAccess(env.ACTIONS_RUNTIME_TOKEN, env.ACTIONS_CACHE_MODE);
+  if (settings.actionsCache || !backend.buildsThroughActionsCache || !(access.canImport || access.canExport)) return access;
+  const reason = "the job has no cache service (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL or ACTIONS_CACHE_URL are not set; GitHub's runners always set them, act only with its cache server on)";
+  return { canImport: false, canExport: false, importDenied: reason, exportDenied: reason, serviceMissing: true };
+}
+function settingsFor(inputs, env, backend, context) {
+  const namespace = namespaceOf(inputs);
+  const parts = namespaceParts(inputs);
+  const cacheRepository = inputs.cacheRef ? imageRepository(inputs.cacheRef) : inputs.tags.length ? imageRepository(inputs.tags[0]) : void 0;
+  return {
+    builder: TOOLS[inputs.buildTool].traits,
+    namespace,
+    tagNamespace: inputs.cacheRef || inputs.scopePrefix ? [...parts.named, ...parts.platforms] : parts.platforms,
+    mode: inputs.cacheMode ?? (backend.minOnly ? "min" : "max"),
+    options: { ...backend.optionsFromEnv?.(env, TOOLS[inputs.buildTool].traits, inputs.cacheOptions), ...inputs.cacheOptions },
+    cacheRepository,
+    cacheRepositoryGiven: !!inputs.cacheRef,
+    cacheDir: inputs.cacheDir ?? join3(env.RUNNER_TEMP ?? ".", "buildkit-cache", namespace.replace(/\//g, "-") || "default"),
+    actionsCache: actionsCacheService(env),
+    sha: context.sha
+  };
+}
+function buildRequest(inputs, env) {
+  return {
+    context: inputs.context,
+    file: inputs.file,
+    tags: inputs.tags,
+    push: inputs.push,
+    load: inputs.load,
+    platforms: inputs.platforms,
+    buildArgs: inputs.buildArgs,
+    labels: inputs.labels,
+    target: inputs.target,
+    outputs: inputs.outputs,
+    builder: inputs.builder,
+    // One file per step (GITHUB_ACTION names the step), so no step reads another's digest.
+    metadataFile: join3(env.RUNNER_TEMP ?? ".", `branch-cache-build-${safeName(env.GITHUB_ACTION || "step")}-metadata.json`)
+  };
+}
+function exportDecision(inputs, chain, access) {
+  if (inputs.cacheBackend === "none") return { cacheExport: false, reason: "cache-backend: none" };
+  if (inputs.cacheExport === "false") return { cacheExport: false, reason: "cache-export: false" };
+  if (!chain.own) return { cacheExport: false, reason: chain.eventReason };
+  if (!access.canExport) {
+    const reason = access.exportDenied ?? "the cache service does not allow writes";
+    return inputs.cacheExport === "true" ? { cacheExport: false, reason, warning: `cache-export: true cannot override ${reason}: export skipped.` } : { cacheExport: false, reason };
+  }
+  if (!chain.eventExports && inputs.cacheExport === "auto") return { cacheExport: false, reason: chain.eventReason };
+  return { cacheExport: true, reason: inputs.cacheExport === "true" ? "cache-export: true" : chain.eventReason };
+}
+function rawImports(specs) {
+  return specs.map((spec) => ({ label: spec, attributes: decodeSpec(spec) }));
+}
+function locationOf(scope, imports) {
+  const reading = imports.find((i) => i.scope?.name === scope.name);
+  return reading ? { location: reading.label } : {};
+}
+function plan(inputs, context, env) {
+  const backend = BACKENDS[inputs.cacheBackend];
+  const chain = scopeChain(context, inputs.fallbackBranches);
+  const request = buildRequest(inputs, env);
+  const warnings = [];
+  const notices = [];
+  const details = [];
+  const secrets = [env.ACTIONS_RUNTIME_TOKEN, inputs.githubToken].filter((s) => !!s);
+  const common = { tool: inputs.buildTool, backend: inputs.cacheBackend, context, request, secrets, warnings, notices, details };
+  if (!backend) {
+    return {
+      ...common,
+      scope: "",
+      chain: [],
+      imports: rawImports(inputs.cacheFrom),
+      exports: inputs.cacheTo.map(decodeSpec),
+      extraTags: [],
+      cacheExport: inputs.cacheTo.length > 0,
+      exportReason: "cache-backend: none",
+      needsBuildKitDriver: false
+    };
+  }
+  const settings = settingsFor(inputs, env, backend, context);
+  const refused = backend.check?.(settings);
+  if (refused) throw InputError.refusing(refused);
+  const access = cacheAccess(backend, settings, env);
+  if (access.serviceMissing) warnings.push(`No ${backend.name} cache for this build: ${access.importDenied}.`);
+  for (const key of backend.secretOptions ?? []) if (settings.options[key]) secrets.push(settings.options[key]);
+  let importScopes = chain.imports;
+  if (access.readableRefs) {
+    const readable = new Set(access.readableRefs);
+    for (const scope of importScopes.filter((s) => !readable.has(s.ref))) {
+      const skipped = `Cache scope "${scope.name}" lives under ${scope.ref}, which this job's runtime token cannot read (GitHub lets a run read its own ref, its base branch and the default branch): skipped.`;
+      (scope.role === "fallback" ? warnings : details).push(skipped);
+    }
+    importScopes = importScopes.filter((s) => readable.has(s.ref));
+  }
+  if (!access.canImport) {
+    if (!access.serviceMissing) notices.push(`Cache import skipped: ${access.importDenied}.`);
+    importScopes = [];
+  }
+  const blocked = backend.exportBlocked?.(inputs);
+  const allowed = exportDecision(inputs, chain, access);
+  const decision = allowed.cacheExport && blocked ? { cacheExport: false, reason: blocked } : allowed;
+  if (decision.warning) warnings.push(decision.warning);
+  if (!access.canImport && !access.canExport && !access.serviceMissing) notices.push(`No ${backend.name} cache for this build (${access.importDenied}): it runs uncached.`);
+  const carried = backend.carriedDirectory?.(chain.own, importScopes, settings);
+  const hasService = !!settings.actionsCache;
+  const local2 = carried && {
+    ...carried,
+    canRestore: hasService && access.canImport,
+    canSave: hasService && access.canExport && !!chain.own
+  };
+  if (local2 && !settings.actionsCache) {
+    warnings.push("The local cache directory is not carried between runs: ACTIONS_RUNTIME_TOKEN or the cache service URL is missing.");
+  }
+  const own = decision.cacheExport ? chain.own : void 0;
+  const chainImports = importScopes.length ? backend.imports(importScopes, settings) : [];
+  return {
+    ...common,
+    scope: chain.own ? scopeId(chain.own, settings) : "",
+    chain: importScopes.map((scope) => ({
+      ...scope,
+      id: scopeId(scope, settings),
+      ...locationOf(scope, chainImports),
+      ...backend.indexKey && { indexKey: backend.indexKey(scope, settings) }
+    })),
+    // BuildKit's gha client retries a 429 for its own timeout: cache-timeout ends that loop too.
+    imports: [...chainImports, ...rawImports(inputs.cacheFrom)].map((i) => ({ ...i, attributes: withGhaTimeout(i.attributes, inputs.cacheTimeout) })),
+    exports: [...own ? [backend.exportTo(own, settings, chain.imports)] : [], ...inputs.cacheTo.map(decodeSpec)].map((e) => withGhaTimeout(e, inputs.cacheTimeout)),
+    extraTags: own ? backend.exportTags?.(own, settings) ?? [] : [],
+    cacheExport: decision.cacheExport,
+    exportReason: decision.reason,
+    importReason: access.importDenied,
+    needsBuildKitDriver: TOOLS[inputs.buildTool].traits.driverMayLackExporters && !!backend.needsBuildKitDriver,
+    local: local2,
+    ...chain.own && backend.ownedKeys && { ownedKeys: (ref) => backend.ownedKeys({ ...chain.own, ref }, settings, chain.imports) },
+    ...chain.own && backend.cacheTagOf && { ownedTag: backend.cacheTagOf(chain.own, settings) }
+  };
+}
+function withoutExport(p, reason) {
+  return { ...p, exports: [], extraTags: [], cacheExport: false, exportReason: reason };
+}
+function invocationOf(plan2, imports, env, noCache = false) {
+  return TOOLS[plan2.tool].invocation(
+    noCache ? { ...plan2.request, noCache } : plan2.request,
+    { imports: imports.map((i) => i.attributes), exports: plan2.exports, extraTags: plan2.extraTags },
+    env
+  );
+}
+function specsOf(attributes) {
+  return attributes.map(encodeSpec);
+}
+function maskSecrets(text, secrets) {
+  return secrets.reduce((line, secret) => line.split(secret).join("***"), text);
+}
+function displayCommand(invocation, secrets) {
+  const quoted = [invocation.file, ...invocation.args].map((arg) => /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
+  return maskSecrets(quoted.join(" "), secrets);
+}
+
+// src/outputs.ts
+var OUTPUT_NAMES = [
+  "scope",
+  "cache-from",
+  "cache-to",
+  "cache-export",
+  "command",
+  "digest",
+  "metadata",
+  "cached-steps",
+  "total-steps",
+  "cache-hit-ratio",
+  "cache-source",
+  "cleaned-bytes"
+];
+function writeOutputs(values) {
+  for (const name of OUTPUT_NAMES) if (values[name] !== void 0) setOutput(name, values[name]);
+}
+
+// src/cleanup.ts
+async function deletePullRequestCaches(token, env, context, ownedKeys) {
+  const branchRefs = [...new Set([context.baseBranch, context.defaultBranch].filter(Boolean).map((branch) => `refs/heads/${branch}`))];
   try {
-    return JSON.parse(await readFile2(path, "utf8"));
+    const deleted = await deleteActionsCachesOfRef(token, env, context, `refs/pull/${context.pullRequest}/merge`);
+    for (const ref of branchRefs) deleted.push(...await deleteActionsCachesOfRef(token, env, context, ref, ownedKeys(ref)));
+    return deleted;
   } catch (error) {
-    warning(`Could not read the event payload (${error.message}); resolving the scope from GITHUB_REF alone.`);
-    return {};
+    if (error.status === 403) {
+      throw InputError.refusing({ input: "github-token", reason: `may not delete caches (${error.message}); give the job "permissions: actions: write".` });
+    }
+    throw error;
   }
 }
-function logPlan(p) {
-  const c = p.context;
-  info(`event: ${c.event} (${c.kind}${c.pullRequest ? ` #${c.pullRequest}` : ""}), ref ${c.ref || "unset"}`);
-  info(`base branch: ${c.baseBranch ?? "-"}, default branch: ${c.defaultBranch ?? "-"}`);
-  info(`backend: ${p.backend}, builder: ${p.tool}, own scope: ${p.scope || "(none)"}`);
-  info(`import chain: ${p.chain.map((s) => s.id).join(" \u2192 ") || "(none)"}${p.importReason ? ` (import skipped: ${p.importReason})` : ""}`);
-  info(`export: ${p.cacheExport ? "yes" : "no"} (${p.exportReason})`);
-  for (const line of p.details) info(line);
+async function cleanUpClosedPullRequest(inputs, context, env, action) {
+  if (context.kind !== "pull-request" || context.pullRequest === void 0 || !/^pull_request/.test(context.event) || action !== "closed") {
+    notice("cleanup: true deletes the caches of a closed pull request; this run is not a closed pull_request event, so nothing is deleted.");
+    return;
+  }
+  const p = plan({ ...inputs, cacheExport: "true" }, context, env);
+  let lines;
+  let freed = 0;
+  if (p.ownedKeys) {
+    if (!inputs.githubToken) throw InputError.refusing({ input: "github-token", reason: "cleanup needs a token with the actions: write permission." });
+    const deleted = await deletePullRequestCaches(inputs.githubToken, env, context, p.ownedKeys);
+    freed = deleted.reduce((sum, d) => sum + d.bytes, 0);
+    lines = deleted.map((d) => `deleted cache ${d.key} (${formatBytes(d.bytes)})`);
+    if (!lines.length) lines = [`no GitHub Actions caches of pull request #${context.pullRequest}`];
+  } else if (p.ownedTag) {
+    const tagRef = p.ownedTag;
+    const deletion = await deleteRegistryTag(tagRef);
+    lines = [
+      deletion.result === "deleted" ? `deleted cache tag ${tagRef}` : deletion.result === "missing" ? `no cache tag ${tagRef} to delete` : deletion.result === "kept" ? `cache tag ${tagRef} left in place: ${deletion.reason}` : `the registry does not allow deleting ${tagRef} through its API: delete that tag by hand or with the registry's own tools`
+    ];
+    if (deletion.result === "unsupported" || deletion.result === "kept") notice(lines[0]);
+  } else {
+    lines = [`the ${p.backend} backend keeps ${p.scope} under its own name; delete that object yourself (the action does not manage bucket or container contents)`];
+    notice(lines[0]);
+  }
+  for (const line of lines) info(line);
+  writeOutputs({ scope: p.scope, "cleaned-bytes": String(freed) });
+  await summary.addHeading(`Cache clean-up for pull request #${context.pullRequest}`, 3).addList(lines).addRaw(`Freed: ${formatBytes(freed)}`, true).write();
 }
-async function requireBuildKitDriver(p, env) {
-  const args = ["buildx", "inspect", ...p.request.builder ? [p.request.builder] : []];
-  const { stdout, exitCode } = await getExecOutput("docker", args, { silent: true, ignoreReturnCode: true, env });
-  const driver = /^Driver:\s*(\S+)/m.exec(stdout)?.[1];
-  if (exitCode === 0 && driver === "docker") {
-    throw new InputError(
-      `Input "cache-backend": ${p.backend} needs a builder with the docker-container or remote driver, but builder "${p.request.builder ?? "default"}" uses the docker driver; add docker/setup-buildx-action before this step, or set builder: to a remote builder.`
+
+// src/context.ts
+var PULL_REQUEST_EVENTS = /* @__PURE__ */ new Set(["pull_request", "pull_request_target", "pull_request_review", "pull_request_review_comment"]);
+function branchOf(ref) {
+  return ref?.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : void 0;
+}
+function tagOf(ref) {
+  return ref?.startsWith("refs/tags/") ? ref.slice("refs/tags/".length) : void 0;
+}
+function parseMergeQueueBranch(branch) {
+  const match = /^gh-readonly-queue\/(.+)\/pr-(\d+)-[0-9a-f]+$/.exec(branch);
+  return match ? { base: match[1], pullRequest: Number(match[2]) } : void 0;
+}
+function isFork(head, base) {
+  return head !== void 0 && base !== void 0 && head !== base;
+}
+function refContext(ref) {
+  const tag = tagOf(ref);
+  if (tag !== void 0) return { kind: "tag", tag };
+  const branch = branchOf(ref);
+  if (branch === void 0) return { kind: "unknown" };
+  const queue = parseMergeQueueBranch(branch);
+  if (queue) return { kind: "merge-queue", baseBranch: queue.base, pullRequest: queue.pullRequest };
+  return { kind: "branch", branch };
+}
+function runContext(env, payload) {
+  const event = env.GITHUB_EVENT_NAME ?? "";
+  const ref = env.GITHUB_REF ?? "";
+  const common = {
+    event,
+    ref,
+    sha: env.GITHUB_SHA ?? "",
+    repository: env.GITHUB_REPOSITORY ?? "",
+    defaultBranch: payload.repository?.default_branch
+  };
+  if (PULL_REQUEST_EVENTS.has(event) && payload.pull_request) {
+    const pr = payload.pull_request;
+    return {
+      ...common,
+      kind: "pull-request",
+      pullRequest: Number(pr.number ?? payload.number),
+      baseBranch: pr.base?.ref ?? (env.GITHUB_BASE_REF || void 0),
+      branch: pr.head?.ref ?? (env.GITHUB_HEAD_REF || void 0),
+      ...isFork(pr.head?.repo?.full_name, pr.base?.repo?.full_name) && { fromFork: true }
+    };
+  }
+  if (event === "issue_comment" && payload.issue?.pull_request) {
+    return { ...common, kind: "pull-request", pullRequest: Number(payload.issue.number) };
+  }
+  if (event === "merge_group" && payload.merge_group) {
+    const fromRef = refContext(payload.merge_group.head_ref ?? ref);
+    return {
+      ...common,
+      kind: "merge-queue",
+      baseBranch: branchOf(payload.merge_group.base_ref) ?? fromRef.baseBranch,
+      pullRequest: fromRef.pullRequest
+    };
+  }
+  if (event === "release" && payload.release?.tag_name) {
+    return { ...common, kind: "tag", tag: payload.release.tag_name };
+  }
+  const triggeringPullRequest = payload.workflow_run?.pull_requests?.[0];
+  if (event === "workflow_run" && PULL_REQUEST_EVENTS.has(payload.workflow_run.event) && triggeringPullRequest?.number) {
+    return {
+      ...common,
+      kind: "pull-request",
+      pullRequest: Number(triggeringPullRequest.number),
+      baseBranch: triggeringPullRequest.base?.ref,
+      branch: payload.workflow_run.head_branch
+    };
+  }
+  if (event === "workflow_run" && payload.workflow_run?.head_branch) {
+    const run = payload.workflow_run;
+    const fromFork = isFork(run.head_repository?.full_name, payload.repository?.full_name);
+    return { ...common, kind: "branch", branch: run.head_branch, ...fromFork && { fromFork } };
+  }
+  return { ...common, ...refContext(ref) };
+}
+
+// src/object-store-probe.ts
+import { createHash as createHash2, createHmac } from "node:crypto";
+var PROBE_TIMEOUT_MS = 3e3;
+function firstName(attributes) {
+  return (attributes.name ?? "buildkit").split(";")[0];
+}
+function encodeKeyPath(key) {
+  return key.split("/").map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)).join("/");
+}
+function s3ManifestKey(attributes) {
+  return `${attributes.prefix ?? ""}${attributes.manifests_prefix ?? "manifests/"}${firstName(attributes)}`;
+}
+function s3ObjectUrl(attributes, key) {
+  const { bucket, region } = attributes;
+  const path = encodeKeyPath(key);
+  if (!attributes.endpoint_url) return new URL(`https://${bucket}.s3.${region}.amazonaws.com/${path}`);
+  const endpoint = new URL(attributes.endpoint_url);
+  const base = endpoint.pathname.replace(/\/+$/, "");
+  if (/^(1|t|true)$/i.test(attributes.use_path_style ?? "")) return new URL(`${endpoint.origin}${base}/${bucket}/${path}`);
+  return new URL(`${endpoint.protocol}//${bucket}.${endpoint.host}${base}/${path}`);
+}
+var sha256Hex = (data) => createHash2("sha256").update(data, "utf8").digest("hex");
+var hmac = (key, data) => createHmac("sha256", key).update(data, "utf8").digest();
+function amzDate(date) {
+  return date.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+}
+function signS3Request(request, credentials, date) {
+  const timestamp = amzDate(date);
+  const day = timestamp.slice(0, 8);
+  const headers = {
+    ...request.headers,
+    "x-amz-content-sha256": sha256Hex(""),
+    "x-amz-date": timestamp,
+    ...credentials.sessionToken && { "x-amz-security-token": credentials.sessionToken }
+  };
+  const canonical = { host: request.url.host };
+  for (const [name, value] of Object.entries(headers)) canonical[name.toLowerCase()] = value.trim().replace(/\s+/g, " ");
+  const names = Object.keys(canonical).sort();
+  const query = [...request.url.searchParams].map(([k, v]) => [encodeKeyPath(k), encodeKeyPath(v)]).sort(([a, x], [b, y]) => a === b ? x < y ? -1 : 1 : a < b ? -1 : 1).map(([k, v]) => `${k}=${v}`).join("&");
+  const canonicalRequest = [
+    request.method,
+    request.url.pathname || "/",
+    query,
+    ...names.map((name) => `${name}:${canonical[name]}`),
+    "",
+    names.join(";"),
+    headers["x-amz-content-sha256"]
+  ].join("\n");
+  const scope = `${day}/${request.region}/s3/aws4_request`;
+  const stringToSign = ["AWS4-HMAC-SHA256", timestamp, scope, sha256Hex(canonicalRequest)].join("\n");
+  const key = hmac(hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, day), request.region), "s3"), "aws4_request");
+  const signature = createHmac("sha256", key).update(stringToSign, "utf8").digest("hex");
+  return {
+    ...headers,
+    Authorization: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${names.join(";")}, Signature=${signature}`
+  };
+}
+function azblobManifestKey(attributes) {
+  const parts = [attributes.prefix ?? "", attributes.manifests_prefix ?? "manifests", firstName(attributes)];
+  return parts.join("/").split("/").filter((part) => part !== "" && part !== ".").join("/");
+}
+function azblobAccountName(attributes) {
+  return attributes.account_name || new URL(attributes.account_url).hostname.split(".")[0];
+}
+function azblobObjectUrl(attributes, key) {
+  const base = attributes.account_url.replace(/\/+$/, "");
+  return new URL(`${base}/${encodeURIComponent(attributes.container ?? "buildkit-cache")}/${encodeKeyPath(key)}`);
+}
+var AZURE_API_VERSION = "2021-08-06";
+function azureStringToSign(method, url, accountName, headers) {
+  const msHeaders = Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value.trim()]).filter(([name]) => name.startsWith("x-ms-")).sort(([a], [b]) => a < b ? -1 : 1).map(([name, value]) => `${name}:${value}
+`).join("");
+  const params = /* @__PURE__ */ new Map();
+  for (const [k, v] of url.searchParams) params.set(k.toLowerCase(), [...params.get(k.toLowerCase()) ?? [], v]);
+  const query = [...params.keys()].sort().map((k) => `
+${k}:${params.get(k).sort().join(",")}`).join("");
+  return `${method}
+${"\n".repeat(11)}${msHeaders}/${accountName}${url.pathname}${query}`;
+}
+function signAzureRequest(request, accountKey, date) {
+  const headers = { ...request.headers, "x-ms-date": date.toUTCString(), "x-ms-version": AZURE_API_VERSION };
+  const stringToSign = azureStringToSign(request.method, request.url, request.accountName, headers);
+  const signature = createHmac("sha256", Buffer.from(accountKey, "base64")).update(stringToSign, "utf8").digest("base64");
+  return { ...headers, Authorization: `SharedKey ${request.accountName}:${signature}` };
+}
+function resultOf(status) {
+  return status >= 200 && status < 300 ? "found" : status === 404 ? "missing" : "unknown";
+}
+function manifestRequest2(type, attributes, date = /* @__PURE__ */ new Date()) {
+  if (type === "s3") {
+    if (!attributes.access_key_id || !attributes.secret_access_key || !attributes.bucket || !attributes.region) return void 0;
+    const url = s3ObjectUrl(attributes, s3ManifestKey(attributes));
+    const credentials = { accessKeyId: attributes.access_key_id, secretAccessKey: attributes.secret_access_key, sessionToken: attributes.session_token };
+    return { url, headers: signS3Request({ method: "HEAD", url, region: attributes.region }, credentials, date) };
+  }
+  if (type === "azblob") {
+    if (!attributes.secret_access_key || !attributes.account_url) return void 0;
+    const url = azblobObjectUrl(attributes, azblobManifestKey(attributes));
+    return { url, headers: signAzureRequest({ method: "HEAD", url, accountName: azblobAccountName(attributes) }, attributes.secret_access_key, date) };
+  }
+  return void 0;
+}
+async function probeObjectStore(type, attributes, timeoutMs = PROBE_TIMEOUT_MS) {
+  try {
+    const request = manifestRequest2(type, attributes);
+    if (!request) return "unknown";
+    const response = await fetch(request.url, { method: "HEAD", headers: request.headers, signal: AbortSignal.timeout(timeoutMs) });
+    return resultOf(response.status);
+  } catch {
+    return "unknown";
+  }
+}
+
+// src/import-choice.ts
+async function resolve(candidate) {
+  const probe = candidate.probe;
+  if (!probe) return { found: void 0, use: candidate };
+  if (probe.kind === "directory") {
+    const digest = await cacheManifestDigest(probe.path);
+    return digest ? { found: true, use: { ...candidate, attributes: [...candidate.attributes, ["digest", digest]] } } : { found: false, use: candidate };
+  }
+  const result = probe.kind === "registry" ? await probeRegistryTag(probe.ref) : await probeObjectStore(candidate.attributes.find(([key]) => key === "type")?.[1] ?? "", Object.fromEntries(candidate.attributes));
+  return { found: result === "found" ? true : result === "missing" ? false : void 0, use: candidate };
+}
+async function chooseImport(plan2) {
+  for (const candidate of plan2.imports) {
+    const { found, use } = await resolve(candidate);
+    if (found === false) {
+      info(`cache import: ${candidate.label} has no cache yet, trying the next scope`);
+      continue;
+    }
+    info(`cache import: ${use.label} (${found ? "found" : "not probed: used as the first candidate"})`);
+    return [use];
+  }
+  info(plan2.imports.length ? "cache import: no scope of the chain has a cache yet" : "cache import: none");
+  return [];
+}
+
+// src/inline-tag.ts
+function pushedImage(request) {
+  if (request.push && request.tags.length) return request.tags[0];
+  for (const output of request.outputs) {
+    const attributes = Object.fromEntries(decodeSpec(output));
+    if ((attributes.type ?? "image") === "image" && /^(1|t|true)$/i.test(attributes.push ?? "") && attributes.name) return attributes.name.split(",")[0];
+  }
+  return void 0;
+}
+async function tagInlineCache(p) {
+  if (!TOOLS[p.tool].traits.pushesOneName || !p.cacheExport || !p.extraTags.length) return;
+  const image = pushedImage(p.request);
+  if (!image) {
+    warning("inline cache with envd travels in the pushed image: push it (push: true, or outputs: type=image,name=<ref>,push=true), or later runs find no cache.");
+    return;
+  }
+  for (const tag of p.extraTags) {
+    const result = await copyTag(image, tag);
+    if (result.ok) info(`inline cache: ${image} tagged as ${tag}`);
+    else warning(`inline cache: could not tag ${image} as ${tag} (${result.reason}); later runs will not find this scope's cache.`);
+  }
+}
+
+// src/recovery.ts
+var stalledFor = (stall, cacheTimeout) => `${stall.what} made no progress for ${stall.idleSeconds} s (cache-timeout: ${cacheTimeout} s)`;
+function recover(attempt, run, earlier, cacheTimeout) {
+  const p = attempt.plan;
+  const stall = run.stall;
+  const stoppedBefore = earlier.some((r) => r.stall);
+  if (stall?.phase === "export" && stall.resultWritten) {
+    return {
+      kind: "finish",
+      exitCode: 0,
+      plan: withoutExport(p, `the ${p.backend} cache export stalled (cache-timeout)`),
+      problem: `Cache export to scope ${p.scope || "(own)"} (${p.backend}) stalled: ${stalledFor(stall, cacheTimeout)}. The action stopped it; the build's result is kept, its cache was not saved.`
+    };
+  }
+  if (stall && stoppedBefore) {
+    return { kind: "finish", exitCode: run.exitCode, plan: p, problem: `The build stalled again on cache traffic (${stall.what}); it was stopped.` };
+  }
+  if (stall?.phase === "import") {
+    const apart = TOOLS[p.tool].traits.canBuildWithoutCache;
+    return {
+      kind: "retry",
+      attempt: { plan: p, imports: [], noCache: apart },
+      stalledImport: stall,
+      problem: `Cache import (${p.backend}) stalled: ${stalledFor(stall, cacheTimeout)}. The action stopped the build and built again without importing the cache${apart ? " (with --no-cache: BuildKit goes on fetching the stopped build's layers, and a build of the same steps would wait for them)" : ""}.`
+    };
+  }
+  if (stall) {
+    return {
+      kind: "retry",
+      attempt: { ...attempt, plan: withoutExport(p, `the ${p.backend} cache export stalled (cache-timeout)`) },
+      problem: `Cache export to scope ${p.scope || "(own)"} (${p.backend}) stalled before the build's result was written: ${stalledFor(stall, cacheTimeout)}. The action stopped the build and built again without exporting the cache.`
+    };
+  }
+  const stoppedBeforeAnyStep = run.exitCode !== 0 && run.report.totalSteps === 0;
+  if (stoppedBeforeAnyStep && run.driverCannotExport && !earlier.some((r) => r.driverCannotExport)) return { kind: "fit-to-docker-driver" };
+  if (stoppedBeforeAnyStep && run.exporterSetupFailed && p.exports.length) {
+    return {
+      kind: "retry",
+      attempt: { ...attempt, plan: withoutExport(p, `the ${p.backend} cache export could not be set up (its server did not answer)`) },
+      problem: `BuildKit could not set up the ${p.backend} cache export and stopped before building (ignore-error does not cover that): building again without exporting the cache.`
+    };
+  }
+  return { kind: "finish", exitCode: run.exitCode, plan: p };
+}
+
+// src/summary.ts
+function sourceOf(source, scope) {
+  return scope.location ? source.includes(scope.location) : source.includes(scope.id);
+}
+function restoreMarks(p, restored) {
+  if (!p.local || !restored?.looked) return void 0;
+  const hit = restored.key ? p.local.restoreKeys.findIndex((prefix) => restored.key.startsWith(prefix)) : -1;
+  if (restored.key && hit < 0) return void 0;
+  return p.chain.map((_, i) => hit < 0 || i < hit ? "\u2717" : i === hit ? "\u2713" : "?");
+}
+function chainMarks(p, outcome) {
+  const failed = outcome.failed ?? /* @__PURE__ */ new Set();
+  const marks = restoreMarks(p, outcome.restored) ?? outcome.indexFound?.map((found) => found ? "\u2713" : "\u2717");
+  if (marks) return p.chain.map((scope, i) => `${scope.id} ${failed.has(scope.id) ? "\u26A0" : marks[i]}`).join(" \u2192 ");
+  const imports = outcome.report?.imports ?? [];
+  const single = TOOLS[p.tool].traits.singleImport;
+  return p.chain.map((scope) => {
+    const seen = imports.filter((i) => sourceOf(i.source, scope));
+    if (failed.has(scope.id)) return `${scope.id} \u26A0`;
+    if (single && !scope.location) return `${scope.id} ?`;
+    const chosen = outcome.chosen.some((c) => c.label === scope.location);
+    if (seen.some((i) => i.found) || chosen && single && (outcome.report?.cachedSteps ?? 0) > 0) return `${scope.id} \u2713`;
+    if (seen.length || single && !chosen) return `${scope.id} \u2717`;
+    return `${scope.id} ?`;
+  }).join(" \u2192 ");
+}
+function summaryRows(p, outcome) {
+  const report2 = outcome.report;
+  const rows = [
+    ["Builder", p.tool],
+    ["Backend", p.backend],
+    ["Own scope", p.scope || "(none)"],
+    ["Import chain", p.chain.length ? chainMarks(p, outcome) : `(none)${p.importReason ? `: ${p.importReason}` : ""}`]
+  ];
+  if (report2) {
+    rows.push(
+      ["Cached steps", `${report2.cachedSteps} / ${report2.totalSteps} (${hitRatio(report2)})`],
+      ["Cache source", outcome.cacheSource ?? "unknown"],
+      ["Build time", `${(outcome.buildSeconds ?? 0).toFixed(1)} s (steps that ran: ${report2.runSeconds.toFixed(1)} s, cache import: ${report2.importSeconds.toFixed(1)} s, export: ${report2.exportSeconds.toFixed(1)} s)`]
     );
   }
+  const where = p.exports.map((e) => e.filter(([k]) => ["type", "scope", "ref", "name", "dest"].includes(k)).map(([k, v]) => `${k}=${v}`).join(",")).join("; ");
+  rows.push(["Cache export", p.cacheExport ? `yes: ${where}` : `no: ${p.exportReason}`]);
+  if (outcome.restored) rows.push(["Local cache restored", outcome.restored.key ? `${outcome.restored.key} (${formatBytes(outcome.restored.bytes)})` : "nothing"]);
+  if (outcome.localExport) rows.push(["Local cache exported", `${formatBytes(outcome.localExport.bytes)}${outcome.localExport.freed ? `, ${formatBytes(outcome.localExport.freed)} of dead blobs removed` : ""}; ${outcome.localExport.unchanged ? "the same as the restored cache: not saved again" : "saved in the post step"}`]);
+  if (outcome.problems?.length) rows.push(["Cache problems", outcome.problems.map((line) => `\u26A0 ${line}`).join("<br>")]);
+  if (TOOLS[p.tool].traits.plainProgress) rows.push(["Note", `${p.tool} prints BuildKit's plain progress: cache import and export times and the scope a hit came from are not in it`]);
+  if (outcome.dryRun) rows.push(["Dry run", "nothing was built"]);
+  return rows;
 }
-async function requireDockerEngine(env) {
-  const probe = await getExecOutput("docker", ["version", "--format", "{{.Server.Version}}"], { silent: true, ignoreReturnCode: true, env }).catch(() => void 0);
-  if (probe?.exitCode !== 0) {
-    throw new InputError('Input "outputs": envd needs an output when no Docker engine answers, e.g. "type=image,name=<ref>,push=true" or "type=oci,dest=<file>".');
-  }
+async function writeSummary(p, outcome) {
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  const rows = summaryRows(p, outcome);
+  await summary.addHeading(`Build cache: ${p.scope || p.context.ref || "build"}`, 3).addTable([[{ data: "What", header: true }, { data: "Result", header: true }], ...rows]).write();
 }
-async function prepareTool(p, env) {
-  const alternatives = TOOLS[p.tool].prepare?.(p.request) ?? [];
-  let lastError = "";
-  for (const step of alternatives) {
-    const result = await getExecOutput(step.file, step.args, { silent: true, ignoreReturnCode: true, env: { ...env, ...step.env } });
-    if (result.exitCode === 0) return info(`builder: ${[step.file, ...step.args].join(" ")}`);
-    lastError = (result.stderr || result.stdout).trim().split("\n").pop() ?? "";
-  }
-  if (alternatives.length) throw new InputError(`Input "builder": could not use "${p.request.builder}" (${lastError}).`);
-}
-var EXPORTER_SETUP_FAILED = /failed to configure \S+ cache exporter|failed to receive status: .*no such job/;
-var cacheTimeout = 0;
-var MIN_BYTES_PER_SECOND = 16 * 1024;
-var apartFromStoppedBuild = false;
-function withNoCache(invocation, p) {
-  if (!apartFromStoppedBuild || p.tool !== "buildx" || invocation.args.includes("--no-cache")) return invocation;
-  const at = invocation.args.indexOf("build") + 1;
-  return { ...invocation, args: [...invocation.args.slice(0, at), "--no-cache", ...invocation.args.slice(at)] };
-}
-async function runBuild(given, p, env) {
-  const invocation = withNoCache(given, p);
-  const reader = TOOLS[p.tool].progress();
-  let denied = false;
-  let exporterSetupFailed = false;
-  let driverCannotExport = false;
-  const onLine = (line) => {
-    if (/cache write denied/i.test(line)) denied = true;
-    if (EXPORTER_SETUP_FAILED.test(line)) exporterSetupFailed = true;
-    if (DRIVER_CANNOT_EXPORT.test(line)) driverCannotExport = true;
-    for (const out of reader.line(line)) info(out);
+
+// src/report.ts
+function planOutputs(attempt, env) {
+  const p = attempt.plan;
+  return {
+    scope: p.scope,
+    // envd carries the gha token as a spec attribute: later steps read these outputs, never the token.
+    "cache-from": maskSecrets(specsOf(attempt.imports.map((i) => i.attributes)).join("\n"), p.secrets),
+    "cache-to": maskSecrets(specsOf(p.exports).join("\n"), p.secrets),
+    "cache-export": String(p.cacheExport),
+    command: displayCommand(invocationOf(p, attempt.imports, env, attempt.noCache), p.secrets)
   };
-  const importing = invocation.args.some((arg) => arg === "--cache-from" || arg === "--import-cache");
-  const watcher = new CacheWatch({ timeoutMs: cacheTimeout * 1e3, minBytesPerSecond: MIN_BYTES_PER_SECOND, importing });
-  const events = p.tool === "buildx" ? rawJsonEvents : plainEvents;
-  const watch = cacheTimeout > 0 ? { watcher, feed: (line, now) => events(line).forEach((e) => watcher.feed(e, now)) } : void 0;
-  const { exitCode, stall } = await group(
-    `Build: ${displayCommand(invocation, p.secrets)}`,
-    () => runWatched(invocation.file, invocation.args, { ...env, ...invocation.env }, onLine, watch)
-  );
-  return { exitCode, report: reader.report(), denied, exporterSetupFailed, driverCannotExport, stall };
 }
-async function buildWithFallback(p, chosen, env, driver) {
-  const first = await runBuild(invocationOf(p, chosen, env), p, env);
-  if (first.exitCode !== 0 && first.driverCannotExport && first.report.totalSteps === 0) {
-    const builder = p.request.builder ?? currentBuilder(readFileOrUndefined, env).name;
-    const retry = await planForDockerDriver(p, builder, env, driver);
-    announceReplan(retry, retry.imports, env);
-    return { p: retry, run: await runBuild(invocationOf(retry, retry.imports, env), retry, env) };
-  }
-  if (first.exitCode === 0 || !first.exporterSetupFailed || !p.exports.length || first.report.totalSteps > 0) return { p, run: first };
-  const fallback = withoutExport(p, `the ${p.backend} cache export could not be set up (its server did not answer)`);
-  const invocation = invocationOf(fallback, chosen, env);
-  warning(`BuildKit could not set up the ${p.backend} cache export and stopped before building (ignore-error does not cover that): building again without exporting the cache.`);
-  setOutput("cache-to", "");
-  setOutput("cache-export", "false");
-  setOutput("command", displayCommand(invocation, p.secrets));
-  return { p: fallback, run: await runBuild(invocation, fallback, env) };
-}
-function announceReplan(p, chosen, env) {
-  setOutput("cache-from", maskSecrets(specsOf(chosen.map((i) => i.attributes)).join("\n"), p.secrets));
-  setOutput("cache-to", maskSecrets(specsOf(p.exports).join("\n"), p.secrets));
-  setOutput("cache-export", String(p.cacheExport));
-  setOutput("command", displayCommand(invocationOf(p, chosen, env), p.secrets));
-}
-async function readMetadata(path) {
-  try {
-    const text = await readFile2(path, "utf8");
-    return { text, digest: JSON.parse(text)["containerimage.digest"] };
-  } catch {
-    return { text: "" };
-  }
-}
-function cacheSource(p, report, chosen, restoredKey) {
-  if (report.cachedSteps === 0) return "none";
+function cacheSource(p, report2, chosen, restoredKey) {
+  if (report2.cachedSteps === 0) return "none";
   const restoredFrom = restoredKey && p.local?.restoreKeys.findIndex((prefix) => restoredKey.startsWith(prefix));
   if (typeof restoredFrom === "number" && restoredFrom >= 0) return p.chain[restoredFrom]?.id ?? "unknown";
-  const found = p.chain.find((scope) => report.imports.some((i) => i.found && sourceOf(i.source, scope)));
+  const found = p.chain.find((scope) => report2.imports.some((i) => i.found && sourceOf(i.source, scope)));
   if (found) return found.id;
   const single = TOOLS[p.tool].traits.singleImport && chosen.length === 1 ? p.chain.find((scope) => scope.location === chosen[0].label) : void 0;
   return single?.id ?? "unknown";
 }
-async function lookUpChainIndexes(p, token, context, env) {
-  if (!token || !p.chain.length || !p.chain.every((scope) => scope.indexKey)) return void 0;
-  try {
-    return await actionsCachesExist(token, env, context, p.chain.map((scope) => ({ key: scope.indexKey, ref: scope.ref })), /* @__PURE__ */ new Date());
-  } catch (error) {
-    info(`Could not list the chain's caches (${error.message}); the summary marks them ?. "permissions: actions: read" allows it.`);
-    return void 0;
-  }
-}
-async function runMain() {
-  try {
-    const inputs = readInputs((name) => getInput(name));
-    const env = { ...process.env, RUNNER_TEMP: process.env.RUNNER_TEMP || tmpdir() };
-    const payload = await readPayload(env.GITHUB_EVENT_PATH);
-    const context = await lookUpMissingBranches(runContext(env, payload), inputs.githubToken, env);
-    if (inputs.cleanup) return await cleanUpClosedPullRequest(inputs, context, env, payload.action);
-    await build(inputs, context, env);
-  } catch (error) {
-    setFailed(error instanceof InputError ? error.message : `${error.message}`);
-  }
-}
-function withCacheTimeout(p, seconds) {
-  return { ...p, imports: p.imports.map((i) => ({ ...i, attributes: withGhaTimeout(i.attributes, seconds) })), exports: p.exports.map((e) => withGhaTimeout(e, seconds)) };
-}
-function cacheFailures(p, chosen, runs, denied) {
+function cacheFailures(p, chosen, runs) {
+  const denied = runs.some((r) => r.denied);
   const attr2 = (i, key) => i.attributes.find(([k]) => k === key)?.[1];
   const chain = TOOLS[p.tool].traits.singleImport ? chosen.map((i) => ({ id: p.chain.find((s) => s.location === i.label)?.id ?? i.label, location: attr2(i, "type") === "registry" ? attr2(i, "ref") : void 0 })) : p.chain.map((s) => ({ id: s.id, location: s.location }));
   const failures = runs.flatMap((run) => [
@@ -9324,101 +9276,223 @@ function stalledScopes(p, stall) {
   const named = p.chain.filter((s) => s.location && stall.what.includes(s.location));
   return (named.length ? named : p.chain).map((s) => s.id);
 }
+function report(execution, facts, env) {
+  const p = execution.last.plan;
+  const { report: progress } = execution.runs[execution.runs.length - 1];
+  const failures = cacheFailures(p, execution.first.imports, execution.runs);
+  const warnings = [...execution.problems, ...failures.map(failureWarning)];
+  if (execution.runs.some((r) => r.denied)) warnings.push("The cache service denied the cache write (cache write denied): this run could not save its cache; the build went on.");
+  const source = cacheSource(p, progress, execution.last.imports, facts.restored?.key);
+  const invocation = invocationOf(p, execution.last.imports, env, execution.last.noCache);
+  return {
+    outputs: {
+      ...planOutputs(execution.last, env),
+      digest: facts.metadata.digest ?? "",
+      metadata: facts.metadata.text,
+      "cached-steps": String(progress.cachedSteps),
+      "total-steps": String(progress.totalSteps),
+      "cache-hit-ratio": hitRatio(progress),
+      "cache-source": source
+    },
+    warnings,
+    outcome: {
+      chosen: execution.last.imports,
+      report: progress,
+      buildSeconds: execution.seconds,
+      exitCode: execution.exitCode,
+      restored: facts.restored,
+      cacheSource: source,
+      indexFound: facts.indexFound,
+      failed: /* @__PURE__ */ new Set([...failedScopes(failures), ...execution.stalled]),
+      problems: warnings,
+      ...facts.localExport && { localExport: facts.localExport }
+    },
+    ...execution.exitCode !== 0 && { failure: `${invocation.file} ${invocation.args[0]} failed with exit code ${execution.exitCode}.` }
+  };
+}
+
+// src/run.ts
+async function runMain() {
+  try {
+    const inputs = readInputs((name) => getInput(name));
+    const env = { ...process.env, RUNNER_TEMP: process.env.RUNNER_TEMP || tmpdir() };
+    const payload = await readPayload(env.GITHUB_EVENT_PATH);
+    const context = await lookUpMissingBranches(runContext(env, payload), inputs.githubToken, env);
+    if (inputs.cleanup) return await cleanUpClosedPullRequest(inputs, context, env, payload.action);
+    await build(inputs, context, env);
+  } catch (error) {
+    setFailed(error.message);
+  }
+}
 async function build(inputs, context, env) {
-  cacheTimeout = readCacheTimeout((name) => getInput(name));
-  let p = withCacheTimeout(plan(inputs, context, env), cacheTimeout);
-  for (const secret of p.secrets) setSecret(secret);
-  await group("Cache plan", async () => logPlan(p));
-  for (const warning2 of p.warnings) warning(warning2);
-  for (const notice2 of p.notices) notice(notice2);
-  const restored = p.local && !inputs.dryRun ? await restoreLocalCache(p) : void 0;
+  const planned = plan(inputs, context, env);
+  announcePlan(planned);
   const driver = { fallback: inputs.driverFallback, driverOpts: inputs.driverFallbackOpts };
-  if (!inputs.dryRun) p = await fitPlanToBuilder(p, env, driver);
-  const chosen = TOOLS[p.tool].traits.singleImport ? await chooseImport(p) : p.imports;
-  const invocation = invocationOf(p, chosen, env);
-  const command = displayCommand(invocation, p.secrets);
-  setOutput("scope", p.scope);
-  setOutput("cache-from", maskSecrets(specsOf(chosen.map((i) => i.attributes)).join("\n"), p.secrets));
-  setOutput("cache-to", maskSecrets(specsOf(p.exports).join("\n"), p.secrets));
-  setOutput("cache-export", String(p.cacheExport));
-  setOutput("command", command);
+  const restored = planned.local && !inputs.dryRun ? await restoreLocalCache(planned) : void 0;
+  const fitted = inputs.dryRun ? planned : await fitPlanToBuilder(planned, env, driver);
+  const chosen = TOOLS[fitted.tool].traits.singleImport ? await chooseImport(fitted) : fitted.imports;
+  const first = { plan: fitted, imports: chosen, noCache: false };
   if (inputs.dryRun) {
-    info(`dry-run: ${command}`);
-    await writeSummary(p, { dryRun: true, chosen });
+    const outputs = planOutputs(first, env);
+    info(`dry-run: ${outputs.command}`);
+    writeOutputs(outputs);
+    await writeSummary(fitted, { dryRun: true, chosen });
     return;
   }
-  if (p.needsBuildKitDriver) await requireBuildKitDriver(p, env);
-  await prepareTool(p, env);
-  if (TOOLS[p.tool].needsDockerEngine?.(p.request)) await requireDockerEngine(env);
-  const problems = [];
-  const stalled = /* @__PURE__ */ new Set();
-  let used = chosen;
+  await prepareBuilder(fitted, env);
+  const answered = await whenCacheAnswers(first, inputs.cacheTimeout, env);
+  const indexLookup = lookUpChainIndexes(fitted, inputs.githubToken, context, env);
+  await rm(fitted.request.metadataFile, { force: true });
+  const execution = await execute(answered, env, inputs.cacheTimeout, driver);
+  const last = execution.last.plan;
+  const metadata = await readMetadata(last.request.metadataFile);
+  if (execution.exitCode === 0) await tagInlineCache(last);
+  const localExport = execution.exitCode === 0 && last.local && last.cacheExport ? await settleLocalExport(last, restored) : void 0;
+  const result = report(execution, { restored, indexFound: await indexLookup, metadata, localExport }, env);
+  writeOutputs(result.outputs);
+  for (const warning2 of result.warnings) warning(warning2);
+  await writeSummary(last, result.outcome);
+  if (result.failure) setFailed(result.failure);
+}
+function announcePlan(p) {
+  for (const secret of p.secrets) setSecret(secret);
+  const c = p.context;
+  startGroup("Cache plan");
+  info(`event: ${c.event} (${c.kind}${c.pullRequest ? ` #${c.pullRequest}` : ""}), ref ${c.ref || "unset"}`);
+  info(`base branch: ${c.baseBranch ?? "-"}, default branch: ${c.defaultBranch ?? "-"}`);
+  info(`backend: ${p.backend}, builder: ${p.tool}, own scope: ${p.scope || "(none)"}`);
+  info(`import chain: ${p.chain.map((s) => s.id).join(" \u2192 ") || "(none)"}${p.importReason ? ` (import skipped: ${p.importReason})` : ""}`);
+  info(`export: ${p.cacheExport ? "yes" : "no"} (${p.exportReason})`);
+  for (const line of p.details) info(line);
+  endGroup();
+  for (const warning2 of p.warnings) warning(warning2);
+  for (const notice2 of p.notices) notice(notice2);
+}
+var MAX_BUILDS = 4;
+async function execute(start, env, cacheTimeout, driver) {
   const started = Date.now();
-  const silent = cacheTimeout > 0 && chosen.length ? await silentRead(readProbes(chosen, env), cacheTimeout * 1e3) : void 0;
-  if (silent) {
-    for (const scope of p.chain) stalled.add(scope.id);
-    problems.push(
-      `Cache import (${p.backend}) stalled: ${silent.what} did not answer within cache-timeout (${cacheTimeout} s). The build runs without importing${p.exports.length ? " or exporting" : ""} the cache (BuildKit would wait on the server with every build of its builder).`
-    );
-    used = [];
-    p = withoutExport(p, `the ${p.backend} cache did not answer a read within cache-timeout`);
-    announceReplan(p, used, env);
-  }
-  const indexLookup = lookUpChainIndexes(p, inputs.githubToken, context, env);
-  await rm(p.request.metadataFile, { force: true });
-  let built = await buildWithFallback(p, used, env, driver);
-  const runs = [built.run];
-  const stall = built.run.stall;
-  if (stall) {
-    const what = `${stall.what} made no progress for ${stall.idleSeconds} s (cache-timeout: ${cacheTimeout} s)`;
-    if (stall.phase === "export" && stall.resultWritten) {
-      problems.push(`Cache export to scope ${p.scope || "(own)"} (${p.backend}) stalled: ${what}. The action stopped it; the build's result is kept, its cache was not saved.`);
-      built = { ...built, run: { ...built.run, exitCode: 0 } };
-    } else if (stall.phase === "import") {
-      for (const id of stalledScopes(p, stall)) stalled.add(id);
-      problems.push(`Cache import (${p.backend}) stalled: ${what}. The action stopped the build and built again without importing the cache${p.tool === "buildx" ? " (with --no-cache: BuildKit goes on fetching the stopped build's layers, and a build of the same steps would wait for them)" : ""}.`);
-      used = [];
-      setOutput("cache-from", "");
-      apartFromStoppedBuild = true;
-      built = await buildWithFallback(built.p, used, env, driver);
-      runs.push(built.run);
-    } else {
-      problems.push(`Cache export to scope ${p.scope || "(own)"} (${p.backend}) stalled before the build's result was written: ${what}. The action stopped the build and built again without exporting the cache.`);
-      const without = withoutExport(built.p, `the ${p.backend} cache export stalled (cache-timeout)`);
-      setOutput("cache-to", "");
-      setOutput("cache-export", "false");
-      built = { p: without, run: await runBuild(invocationOf(without, used, env), without, env) };
-      runs.push(built.run);
+  const runs = [];
+  const { problems, stalled } = start;
+  let attempt = start.attempt;
+  for (; ; ) {
+    const run = await runBuild(attempt, env, cacheTimeout);
+    const next = runs.length + 1 < MAX_BUILDS ? recover(attempt, run, runs, cacheTimeout) : { kind: "finish", exitCode: run.exitCode, plan: attempt.plan };
+    runs.push(run);
+    if (next.kind === "finish") {
+      if (next.problem) problems.push(next.problem);
+      return { first: start.attempt, last: { ...attempt, plan: next.plan }, runs, exitCode: next.exitCode, problems, stalled, seconds: (Date.now() - started) / 1e3 };
     }
-    const again = runs.length > 1 ? built.run.stall : void 0;
-    if (again?.phase === "export" && again.resultWritten) {
-      problems.push(`Cache export to scope ${p.scope || "(own)"} (${p.backend}) stalled: ${again.what} made no progress for ${again.idleSeconds} s. The action stopped it; the build's result is kept, its cache was not saved.`);
-      built = { ...built, run: { ...built.run, exitCode: 0 } };
-    } else if (again) problems.push(`The build stalled again on cache traffic (${again.what}); it was stopped.`);
+    if (next.kind === "fit-to-docker-driver") {
+      const builder = attempt.plan.request.builder ?? currentBuilder(readFileOrUndefined, env).name;
+      const fitted = await planForDockerDriver(attempt.plan, builder, env, driver);
+      attempt = { ...attempt, plan: fitted, imports: fitted.imports };
+      continue;
+    }
+    problems.push(next.problem);
+    if (next.stalledImport) stalled.push(...stalledScopes(attempt.plan, next.stalledImport));
+    attempt = next.attempt;
   }
-  if (runs.some((r) => r.stall?.phase === "export")) setOutput("cache-export", "false");
-  p = built.p;
-  const { exitCode, report } = built.run;
-  if (exitCode === 0) await tagInlineCache(p);
-  const denied = runs.some((r) => r.denied);
-  const failures = cacheFailures(p, chosen, runs, denied);
-  for (const failure of failures) problems.push(failureWarning(failure));
-  const buildSeconds = (Date.now() - started) / 1e3;
-  const metadata = await readMetadata(p.request.metadataFile);
-  setOutput("digest", metadata.digest ?? "");
-  setOutput("metadata", metadata.text);
-  setOutput("cached-steps", String(report.cachedSteps));
-  setOutput("total-steps", String(report.totalSteps));
-  setOutput("cache-hit-ratio", hitRatio(report));
-  for (const problem of problems) warning(problem);
-  if (denied) warning("The cache service denied the cache write (cache write denied): this run could not save its cache; the build went on.");
-  const source = cacheSource(p, report, used, restored?.key);
-  setOutput("cache-source", source);
-  const failed = /* @__PURE__ */ new Set([...failedScopes(failures), ...stalled]);
-  const outcome = { chosen: used, report, buildSeconds, exitCode, restored, cacheSource: source, indexFound: await indexLookup, failed, problems };
-  if (exitCode === 0 && p.local && p.cacheExport) outcome.localExport = await settleLocalExport(p, restored);
-  await writeSummary(p, outcome);
-  if (exitCode !== 0) setFailed(`${invocation.file} ${invocation.args[0]} failed with exit code ${exitCode}.`);
+}
+async function whenCacheAnswers(attempt, cacheTimeout, env) {
+  const p = attempt.plan;
+  const silent = cacheTimeout > 0 && attempt.imports.length ? await silentRead(readProbes(attempt.imports, env), cacheTimeout * 1e3) : void 0;
+  if (!silent) return { attempt, problems: [], stalled: [] };
+  return {
+    attempt: { ...attempt, imports: [], plan: withoutExport(p, `the ${p.backend} cache did not answer a read within cache-timeout`) },
+    problems: [
+      `Cache import (${p.backend}) stalled: ${silent.what} did not answer within cache-timeout (${cacheTimeout} s). The build runs without importing${p.exports.length ? " or exporting" : ""} the cache (BuildKit would wait on the server with every build of its builder).`
+    ],
+    stalled: p.chain.map((scope) => scope.id)
+  };
+}
+var EXPORTER_SETUP_FAILED = /failed to configure \S+ cache exporter|failed to receive status: .*no such job/;
+var MIN_BYTES_PER_SECOND = 16 * 1024;
+async function runBuild(attempt, env, cacheTimeout) {
+  const p = attempt.plan;
+  const tool = TOOLS[p.tool];
+  const invocation = invocationOf(p, attempt.imports, env, attempt.noCache);
+  const reader = tool.progress();
+  let denied = false;
+  let exporterSetupFailed = false;
+  let driverCannotExport = false;
+  const onLine = (line) => {
+    if (/cache write denied/i.test(line)) denied = true;
+    if (EXPORTER_SETUP_FAILED.test(line)) exporterSetupFailed = true;
+    if (DRIVER_CANNOT_EXPORT.test(line)) driverCannotExport = true;
+    for (const out of reader.line(line)) info(out);
+  };
+  const watcher = new CacheWatch({ timeoutMs: cacheTimeout * 1e3, minBytesPerSecond: MIN_BYTES_PER_SECOND, importing: attempt.imports.length > 0 });
+  const events = tool.traits.plainProgress ? plainEvents : rawJsonEvents;
+  const watch = cacheTimeout > 0 ? { watcher, feed: (line, now) => events(line).forEach((e) => watcher.feed(e, now)) } : void 0;
+  const { exitCode, stall } = await group(
+    `Build: ${displayCommand(invocation, p.secrets)}`,
+    () => runWatched(invocation.file, invocation.args, { ...definedOnly(env), ...invocation.env }, onLine, watch)
+  );
+  return { exitCode, report: reader.report(), denied, exporterSetupFailed, driverCannotExport, stall };
+}
+async function prepareBuilder(p, env) {
+  const tool = TOOLS[p.tool];
+  if (p.needsBuildKitDriver) await requireBuildKitDriver(p, env);
+  const alternatives = tool.prepare?.(p.request) ?? [];
+  let lastError = "";
+  let prepared = !alternatives.length;
+  for (const step of alternatives) {
+    const result = await getExecOutput(step.file, step.args, { silent: true, ignoreReturnCode: true, env: { ...definedOnly(env), ...step.env } });
+    if (result.exitCode === 0) {
+      info(`builder: ${[step.file, ...step.args].join(" ")}`);
+      prepared = true;
+      break;
+    }
+    lastError = (result.stderr || result.stdout).trim().split("\n").pop() ?? "";
+  }
+  if (!prepared) throw InputError.refusing({ input: "builder", reason: `could not use "${p.request.builder}" (${lastError}).` });
+  if (tool.needsDockerEngine?.(p.request)) await requireDockerEngine(env);
+}
+async function requireBuildKitDriver(p, env) {
+  const args = ["buildx", "inspect", ...p.request.builder ? [p.request.builder] : []];
+  const { stdout, exitCode } = await getExecOutput("docker", args, { silent: true, ignoreReturnCode: true, env: definedOnly(env) });
+  const driver = /^Driver:\s*(\S+)/m.exec(stdout)?.[1];
+  if (exitCode === 0 && driver === "docker") {
+    throw InputError.refusing({
+      input: "cache-backend",
+      reason: `${p.backend} needs a builder with the docker-container or remote driver, but builder "${p.request.builder ?? "default"}" uses the docker driver; add docker/setup-buildx-action before this step, or set builder: to a remote builder.`
+    });
+  }
+}
+async function requireDockerEngine(env) {
+  const probe = await getExecOutput("docker", ["version", "--format", "{{.Server.Version}}"], { silent: true, ignoreReturnCode: true, env: definedOnly(env) }).catch(() => void 0);
+  if (probe?.exitCode !== 0) {
+    throw InputError.refusing({ input: "outputs", reason: 'envd needs an output when no Docker engine answers, e.g. "type=image,name=<ref>,push=true" or "type=oci,dest=<file>".' });
+  }
+}
+function definedOnly(env) {
+  return Object.fromEntries(Object.entries(env).filter((entry) => entry[1] !== void 0));
+}
+async function readPayload(path) {
+  if (!path) return {};
+  try {
+    return JSON.parse(await readFile2(path, "utf8"));
+  } catch (error) {
+    warning(`Could not read the event payload (${error.message}); resolving the scope from GITHUB_REF alone.`);
+    return {};
+  }
+}
+async function readMetadata(path) {
+  try {
+    const text = await readFile2(path, "utf8");
+    return { text, digest: JSON.parse(text)["containerimage.digest"] };
+  } catch {
+    return { text: "" };
+  }
+}
+async function lookUpChainIndexes(p, token, context, env) {
+  if (!token || !p.chain.length || !p.chain.every((scope) => scope.indexKey)) return void 0;
+  try {
+    return await actionsCachesExist(token, env, context, p.chain.map((scope) => ({ key: scope.indexKey, ref: scope.ref })), /* @__PURE__ */ new Date());
+  } catch (error) {
+    info(`Could not list the chain's caches (${error.message}); the summary marks them ?. "permissions: actions: read" allows it.`);
+    return void 0;
+  }
 }
 async function settleLocalExport(p, restored) {
   const local2 = p.local;
@@ -9431,7 +9505,7 @@ async function settleLocalExport(p, restored) {
   const bytes2 = await directorySize(local2.importDir);
   const unchanged = !!restored?.digest && restored.digest === await cacheManifestDigest(local2.importDir);
   const state = { path: local2.importDir, key: local2.key, canSave: local2.canSave, restoredKey: restored?.key, unchanged, bytes: bytes2 };
-  saveState(LOCAL_STATE, JSON.stringify(state));
+  saveState(STATE.localCache, JSON.stringify(state));
   return { bytes: bytes2, freed, unchanged };
 }
 

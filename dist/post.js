@@ -1,17 +1,16 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
-  FALLBACK_BUILDER_STATE,
-  LOCAL_STATE
-} from "./chunks/chunk-MX3X6PSI.js";
+  STATE
+} from "./chunks/chunk-QGCITXSA.js";
 import "./chunks/chunk-HANBNIMK.js";
 
 // src/post.ts
-if (process.env[`STATE_${LOCAL_STATE}`]) {
-  const { saveLocalCacheStep } = await import("./chunks/local-cache-QWRNSVIR.js");
+if (process.env[`STATE_${STATE.localCache}`]) {
+  const { saveLocalCacheStep } = await import("./chunks/local-cache-26B2OJTP.js");
   await saveLocalCacheStep();
 }
-var fallbackBuilder = process.env[`STATE_${FALLBACK_BUILDER_STATE}`];
+var fallbackBuilder = process.env[`STATE_${STATE.fallbackBuilder}`];
 if (fallbackBuilder) {
-  const { removeFallbackBuilder } = await import("./chunks/builder-driver-B4FVYDXC.js");
+  const { removeFallbackBuilder } = await import("./chunks/builder-driver-ON5LDZO6.js");
   await removeFallbackBuilder(fallbackBuilder);
 }

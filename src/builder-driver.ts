@@ -17,7 +17,7 @@ import * as core from '@actions/core'
 import * as exec from '@actions/exec'
 import type { Env, Plan } from './plan.js'
 import type { Attributes } from './spec.js'
-import { FALLBACK_BUILDER_STATE } from './local-state.js'
+import { STATE } from './state.js'
 
 /**
  * buildx's refusal, in its current words ("Cache export is not supported for the docker
@@ -211,7 +211,7 @@ async function createFallbackBuilder(env: Env, options: DriverFallbackOptions): 
     core.info(`Could not create a docker-container builder (${(result.stderr || result.stdout).trim().split('\n').pop()}).`)
     return undefined
   }
-  core.saveState(FALLBACK_BUILDER_STATE, name)
+  core.saveState(STATE.fallbackBuilder, name)
   return name
 }
 

@@ -9,19 +9,6 @@
  */
 import type { Attributes } from './spec.js'
 
-// ---------------------------------------------------------------------------------------
-// cache-timeout
-
-/** Parses `cache-timeout`: `90s`, `2m`, `1m30s`, `1h`, or bare seconds; 0 turns the watch off. */
-export function parseCacheTimeout(text: string): number | undefined {
-  const value = text.trim()
-  if (/^\d+$/.test(value)) return Number(value)
-  const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(value)
-  if (!value || !match) return undefined
-  const [, h = '0', m = '0', s = '0'] = match
-  return Number(h) * 3600 + Number(m) * 60 + Number(s)
-}
-
 /**
  * Sets `timeout` on every gha spec that has none (the user's `cache-options: timeout` wins):
  * BuildKit retries a 429 until it, 10 minutes by default.
@@ -326,15 +313,3 @@ export function plainEvents(line: string): WatchEvent[] {
   if (/^\d+(\.\d+)? /.test(rest)) return [{ type: 'status', vertex: id, id: 'log' }]
   return [{ type: 'vertex', id, name: rest, started: true }]
 }
-
-/** Reads the `cache-timeout` input (action.yml's default: 2m); an error names the input. */
-export function readCacheTimeout(get: (name: string) => string): number {
-  const text = get('cache-timeout').trim() || '2m'
-  const seconds = parseCacheTimeout(text)
-  if (seconds === undefined) {
-    throw new CacheTimeoutError(`Input "cache-timeout": ${JSON.stringify(text)} is not a duration; use e.g. 90s, 2m, 1m30s (0 turns the watch off).`)
-  }
-  return seconds
-}
-
-export class CacheTimeoutError extends Error {}

@@ -6,6 +6,7 @@ import { InputError, type Inputs } from './inputs.js'
 import { type Env, plan } from './plan.js'
 import { type TagDeletion, deleteRegistryTag } from './registry-client.js'
 import { formatBytes } from './format.js'
+import { writeOutputs } from './outputs.js'
 
 /**
  * A pull request's caches live under `refs/pull/N/merge` (its pull_request runs), and under its
@@ -62,8 +63,7 @@ export async function cleanUpClosedPullRequest(inputs: Inputs, context: RunConte
     core.notice(lines[0])
   }
   for (const line of lines) core.info(line)
-  core.setOutput('scope', p.scope)
-  core.setOutput('cleaned-bytes', String(freed))
+  writeOutputs({ scope: p.scope, 'cleaned-bytes': String(freed) })
   await core.summary
     .addHeading(`Cache clean-up for pull request #${context.pullRequest}`, 3)
     .addList(lines)

@@ -25,6 +25,8 @@ export interface Inputs extends BuildOptions {
   driverFallback: 'off' | 'docker-container'
   /** `--driver-opt` values for the builder driver-fallback creates. */
   driverFallbackOpts: string[]
+  /** Seconds cache traffic may make no progress before the build is stopped (0: unwatched). */
+  cacheTimeout: number
 }
 
 /** An input the action cannot take, said by the part that knows why (a backend, a builder). */
@@ -134,6 +136,26 @@ function scopePrefix(value: string): string | undefined {
   throw new InputError(`Input "scope-prefix": ${JSON.stringify(value)} is not allowed; use letters, digits, ".", "_" and "-", with "/" between parts (e.g. "team-a/app").`)
 }
 
+/** Parses `cache-timeout`: `90s`, `2m`, `1m30s`, `1h`, or bare seconds; 0 turns the watch off. */
+export function parseCacheTimeout(text: string): number | undefined {
+  const value = text.trim()
+  if (/^\d+$/.test(value)) return Number(value)
+  const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(value)
+  if (!value || !match) return undefined
+  const [, h = '0', m = '0', s = '0'] = match
+  return Number(h) * 3600 + Number(m) * 60 + Number(s)
+}
+
+/** Reads the `cache-timeout` input (action.yml's default: 2m) in seconds; an error names the input. */
+export function readCacheTimeout(get: InputReader): number {
+  const text = get('cache-timeout').trim() || '2m'
+  const seconds = parseCacheTimeout(text)
+  if (seconds === undefined) {
+    throw new InputError(`Input "cache-timeout": ${JSON.stringify(text)} is not a duration; use e.g. 90s, 2m, 1m30s (0 turns the watch off).`)
+  }
+  return seconds
+}
+
 export function readInputs(get: InputReader): Inputs {
   const text = (name: string) => get(name).trim()
   const optional = (name: string) => text(name) || undefined
@@ -176,7 +198,8 @@ export function readInputs(get: InputReader): Inputs {
     dryRun: bool('dry-run', text('dry-run'), false),
     cleanup: bool('cleanup', text('cleanup'), false),
     driverFallback: oneOf('driver-fallback', text('driver-fallback') || 'off', ['off', 'docker-container'] as const),
-    driverFallbackOpts: list(get('driver-fallback-opts'), false)
+    driverFallbackOpts: list(get('driver-fallback-opts'), false),
+    cacheTimeout: readCacheTimeout(get)
   }
   const refused = TOOLS[buildTool].check?.(inputs)
   if (refused) throw InputError.refusing({ ...refused, reason: `${refused.reason} (build-tool: ${buildTool}).` })

@@ -1,6 +1,6 @@
 import * as core from '@actions/core'
 import { cacheManifestDigest, directorySize } from './oci-layout.js'
-import { LOCAL_STATE, type LocalCacheState } from './local-state.js'
+import { type LocalCacheState, STATE } from './state.js'
 import type { Plan } from './plan.js'
 import { formatBytes } from './format.js'
 
@@ -58,7 +58,7 @@ export async function saveLocalCache(state: LocalCacheState): Promise<number | u
 /** The post step: saves what the main step exported and says how big it is. Never fails the job. */
 export async function saveLocalCacheStep(): Promise<void> {
   try {
-    const state = JSON.parse(core.getState(LOCAL_STATE)) as LocalCacheState
+    const state = JSON.parse(core.getState(STATE.localCache)) as LocalCacheState
     const bytes = await saveLocalCache(state)
     if (bytes !== undefined && process.env.GITHUB_STEP_SUMMARY) {
       await core.summary.addRaw(`Local cache saved as <code>${state.key}</code>: ${formatBytes(bytes)}`, true).write()

@@ -6,6 +6,7 @@ import { BACKENDS } from './backends/index.js'
 import type { RunContext } from './context.js'
 import { InputError, type Inputs } from './inputs.js'
 import { imagePath, imageRepository, platformsName, safeName } from './names.js'
+import { withGhaTimeout } from './cache-watch.js'
 import { type Scope, scopeChain } from './scopes.js'
 import { type Attributes, decodeSpec, encodeSpec } from './spec.js'
 import type { BuildRequest, Invocation } from './tools/tool.js'
@@ -237,8 +238,9 @@ export function plan(inputs: Inputs, context: RunContext, env: Env): Plan {
       ...locationOf(scope, chainImports),
       ...(backend.indexKey && { indexKey: backend.indexKey(scope, settings) })
     })),
-    imports: [...chainImports, ...rawImports(inputs.cacheFrom)],
-    exports: [...(own ? [backend.exportTo(own, settings, chain.imports)] : []), ...inputs.cacheTo.map(decodeSpec)],
+    // BuildKit's gha client retries a 429 for its own timeout: cache-timeout ends that loop too.
+    imports: [...chainImports, ...rawImports(inputs.cacheFrom)].map(i => ({ ...i, attributes: withGhaTimeout(i.attributes, inputs.cacheTimeout) })),
+    exports: [...(own ? [backend.exportTo(own, settings, chain.imports)] : []), ...inputs.cacheTo.map(decodeSpec)].map(e => withGhaTimeout(e, inputs.cacheTimeout)),
     extraTags: own ? backend.exportTags?.(own, settings) ?? [] : [],
     cacheExport: decision.cacheExport,
     exportReason: decision.reason,
@@ -255,10 +257,13 @@ export function withoutExport(p: Plan, reason: string): Plan {
   return { ...p, exports: [], extraTags: [], cacheExport: false, exportReason: reason }
 }
 
-/** The tool's command line for the imports that will really be used (envd: the one chosen). */
-export function invocationOf(plan: Plan, imports: readonly CacheImport[], env: Env): Invocation {
+/**
+ * The tool's command line for the imports that will really be used (envd: the one chosen);
+ * with `noCache`, without the builder's cache.
+ */
+export function invocationOf(plan: Plan, imports: readonly CacheImport[], env: Env, noCache = false): Invocation {
   return TOOLS[plan.tool].invocation(
-    plan.request,
+    noCache ? { ...plan.request, noCache } : plan.request,
     { imports: imports.map(i => i.attributes), exports: plan.exports, extraTags: plan.extraTags },
     env
   )

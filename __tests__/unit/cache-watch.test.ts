@@ -5,12 +5,11 @@ import {
   failureWarning,
   importFailures,
   isNotFound,
-  parseCacheTimeout,
   plainEvents,
   rawJsonEvents,
-  readCacheTimeout,
   withGhaTimeout
 } from '../../src/cache-watch.js'
+import { parseCacheTimeout, readCacheTimeout } from '../../src/inputs.js'
 import { isSilence, readProbeOf, readProbes, silentRead } from '../../src/cache-probe.js'
 import type { CacheImport } from '../../src/backends/backend.js'
 

@@ -33,6 +33,7 @@ describe('defaults', () => {
       cacheMode: undefined,
       cacheOptions: {},
       cacheRef: undefined,
+      cacheTimeout: 120,
       cacheDir: undefined,
       scopePrefix: undefined,
       fallbackBranches: [],

@@ -111,7 +111,7 @@ describe('gha service settings', () => {
 
     const envd = plan(inputs({ 'build-tool': 'envd', outputs: 'type=oci,dest=/tmp/x.tar' }), PR_CONTEXT, env)
     const envdArgv = invocationOf(envd, envd.imports, env)
-    expect(envdArgv.args).toContain(encodeSpec([['type', 'gha'], ['scope', 'buildkit'], ['url_v2', 'http://cache.test/'], ['version', '2'], ['token', RW]]))
+    expect(envdArgv.args).toContain(encodeSpec([['type', 'gha'], ['scope', 'buildkit'], ['url_v2', 'http://cache.test/'], ['version', '2'], ['token', RW], ['timeout', '120s']]))
     expect(envd.secrets).toContain(RW)
     expect(displayCommand(envdArgv, envd.secrets)).not.toContain(RW)
     expect(displayCommand(envdArgv, envd.secrets)).toContain('token=***')
@@ -173,7 +173,7 @@ describe('untrusted triggers: the own scope lives under the ref the runtime toke
     expect(p.warnings).toEqual([])
     expect(p.cacheExport).toBe(true)
     expect(p.exportReason).toBe('pull_request_target on refs/heads/main: pr-7 is kept under that ref')
-    expect(p.exports.map(encodeSpec)).toEqual(['type=gha,scope=pr-7,mode=max,ignore-error=true'])
+    expect(p.exports.map(encodeSpec)).toEqual(['type=gha,scope=pr-7,mode=max,ignore-error=true,timeout=120s'])
   })
 
   it('a read-only token (fork pull requests) imports the chain and never exports', () => {

@@ -15,7 +15,8 @@ export const buildx: Tool = {
     localImportNeedsExportThere: false,
     pushesOneName: false,
     driverMayLackExporters: true,
-    plainProgress: false
+    plainProgress: false,
+    canBuildWithoutCache: true
   },
   progress: () => new RawJsonReader(DOCKERFILE_STEP),
   invocation(request, cache, env) {
@@ -28,6 +29,7 @@ export const buildx: Tool = {
       ...repeated('--build-arg', request.buildArgs),
       ...repeated('--label', request.labels),
       ...(request.target ? ['--target', request.target] : []),
+      ...(request.noCache ? ['--no-cache'] : []),
       ...repeated('--output', request.outputs),
       ...(request.push ? ['--push'] : []),
       ...(request.load ? ['--load'] : []),

@@ -79,7 +79,8 @@ export const envd: Tool = {
     localImportNeedsExportThere: true,
     pushesOneName: true,
     driverMayLackExporters: false,
-    plainProgress: true
+    plainProgress: true,
+    canBuildWithoutCache: false
   },
   check: unsupported,
   needsDockerEngine: request => !request.outputs.length && !request.push,

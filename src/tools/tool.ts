@@ -20,6 +20,8 @@ export interface BuildOptions {
 export interface BuildRequest extends BuildOptions {
   /** Where buildx writes the build's metadata (digest): a path in the runner's temp dir. */
   metadataFile: string
+  /** Build without the builder's cache (a builder with canBuildWithoutCache). */
+  noCache?: boolean
 }
 
 export interface CacheFlags {
@@ -50,6 +52,8 @@ export interface BuilderTraits {
   driverMayLackExporters: boolean
   /** Prints BuildKit's plain progress (envd): cache import and export times and a hit's scope are not in it. */
   plainProgress: boolean
+  /** Can build without the builder's cache when asked (buildx --no-cache). */
+  canBuildWithoutCache: boolean
 }
 
 export interface Tool {

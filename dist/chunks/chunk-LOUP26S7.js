@@ -1,13 +1,13 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
-  FALLBACK_BUILDER_STATE
-} from "./chunk-MX3X6PSI.js";
+  STATE
+} from "./chunk-QGCITXSA.js";
 import {
   getExecOutput,
   info,
   saveState,
   warning
-} from "./chunk-HKC45ILX.js";
+} from "./chunk-N3HGW3KE.js";
 
 // src/builder-driver.ts
 import { createHash, randomBytes } from "node:crypto";
@@ -141,7 +141,7 @@ async function createFallbackBuilder(env, options) {
     info(`Could not create a docker-container builder (${(result.stderr || result.stdout).trim().split("\n").pop()}).`);
     return void 0;
   }
-  saveState(FALLBACK_BUILDER_STATE, name);
+  saveState(STATE.fallbackBuilder, name);
   return name;
 }
 async function planForDockerDriver(p, builderName, env, options) {

@@ -14,7 +14,7 @@ import {
   setSecret,
   warning,
   which
-} from "./chunk-HKC45ILX.js";
+} from "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";
 import {
   __commonJS,

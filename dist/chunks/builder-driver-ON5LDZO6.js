@@ -13,9 +13,9 @@ import {
   removeFallbackBuilder,
   usesContainerdStore,
   withoutDriverExport
-} from "./chunk-36VYDG4K.js";
-import "./chunk-MX3X6PSI.js";
-import "./chunk-HKC45ILX.js";
+} from "./chunk-LOUP26S7.js";
+import "./chunk-QGCITXSA.js";
+import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";
 import "./chunk-HANBNIMK.js";
 export {

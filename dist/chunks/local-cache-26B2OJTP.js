@@ -3,9 +3,9 @@ import {
   restoreLocalCache,
   saveLocalCache,
   saveLocalCacheStep
-} from "./chunk-XW664ENI.js";
-import "./chunk-MX3X6PSI.js";
-import "./chunk-HKC45ILX.js";
+} from "./chunk-O7JQMCPW.js";
+import "./chunk-QGCITXSA.js";
+import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";
 import "./chunk-HANBNIMK.js";
 export {

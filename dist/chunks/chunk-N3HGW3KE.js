@@ -2063,6 +2063,8 @@ export {
   warning,
   notice,
   info,
+  startGroup,
+  endGroup,
   group,
   saveState,
   getState

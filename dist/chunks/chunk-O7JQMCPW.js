@@ -1,14 +1,14 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
-  LOCAL_STATE
-} from "./chunk-MX3X6PSI.js";
+  STATE
+} from "./chunk-QGCITXSA.js";
 import {
   getState,
   group,
   info,
   summary,
   warning
-} from "./chunk-HKC45ILX.js";
+} from "./chunk-N3HGW3KE.js";
 
 // src/oci-layout.ts
 import { readFile, readdir, rm, stat } from "node:fs/promises";
@@ -77,7 +77,7 @@ function formatBytes(bytes) {
 }
 
 // src/local-cache.ts
-var actionsCache = () => import("./cache-AW4LKEEP.js");
+var actionsCache = () => import("./cache-4I7C44LA.js");
 async function restoreLocalCache(p) {
   const local = p.local;
   if (!local.canRestore) return { bytes: 0 };
@@ -113,7 +113,7 @@ async function saveLocalCache(state) {
 }
 async function saveLocalCacheStep() {
   try {
-    const state = JSON.parse(getState(LOCAL_STATE));
+    const state = JSON.parse(getState(STATE.localCache));
     const bytes = await saveLocalCache(state);
     if (bytes !== void 0 && process.env.GITHUB_STEP_SUMMARY) {
       await summary.addRaw(`Local cache saved as <code>${state.key}</code>: ${formatBytes(bytes)}`, true).write();
@@ -124,10 +124,10 @@ async function saveLocalCacheStep() {
 }
 
 export {
+  formatBytes,
   cacheManifestDigest,
   compactLayout,
   directorySize,
-  formatBytes,
   restoreLocalCache,
   saveLocalCache,
   saveLocalCacheStep

@@ -1,0 +1,13 @@
+import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
+
+// src/state.ts
+var STATE = {
+  /** The local backend's exported directory, to save. */
+  localCache: "local-cache",
+  /** The docker-container builder driver-fallback created, to remove. */
+  fallbackBuilder: "fallback-builder"
+};
+
+export {
+  STATE
+};

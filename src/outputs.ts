@@ -1,0 +1,37 @@
+import * as core from '@actions/core'
+
+/** Every output of action.yml, by its name there: the values a step writes, in one place. */
+export interface Outputs {
+  scope: string
+  'cache-from': string
+  'cache-to': string
+  'cache-export': string
+  command: string
+  digest: string
+  metadata: string
+  'cached-steps': string
+  'total-steps': string
+  'cache-hit-ratio': string
+  'cache-source': string
+  'cleaned-bytes': string
+}
+
+export const OUTPUT_NAMES: ReadonlyArray<keyof Outputs> = [
+  'scope',
+  'cache-from',
+  'cache-to',
+  'cache-export',
+  'command',
+  'digest',
+  'metadata',
+  'cached-steps',
+  'total-steps',
+  'cache-hit-ratio',
+  'cache-source',
+  'cleaned-bytes'
+]
+
+/** Writes the outputs a run has, once, at its end. */
+export function writeOutputs(values: Partial<Outputs>): void {
+  for (const name of OUTPUT_NAMES) if (values[name] !== undefined) core.setOutput(name, values[name])
+}
