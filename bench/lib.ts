@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { RunResult } from '../testbed/runner.js'
-import { displayCommand } from '../src/plan.js'
+import { displayCommand } from '../src/core/plan.js'
 
 export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b)

@@ -1,21 +1,34 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
   DRIVER_CANNOT_EXPORT,
+  TOOLS,
+  UNRESTRICTED,
+  actionsCacheAccess,
   currentBuilder,
+  decodeSpec,
+  encodeSpec,
   fitPlanToBuilder,
+  hitRatio,
+  imagePath,
+  imageRepository,
+  joinNames,
   planForDockerDriver,
-  readFileOrUndefined
-} from "./chunks/chunk-LOUP26S7.js";
+  platformsName,
+  readFileOrUndefined,
+  safeName,
+  splitRegistryHost,
+  usesCacheServiceV2
+} from "./chunks/chunk-YRLRZHY6.js";
 import {
   cacheManifestDigest,
   compactLayout,
   directorySize,
   formatBytes,
   restoreLocalCache
-} from "./chunks/chunk-O7JQMCPW.js";
+} from "./chunks/chunk-EVRXWEQV.js";
 import {
   STATE
-} from "./chunks/chunk-QGCITXSA.js";
+} from "./chunks/chunk-74WAKCNO.js";
 import {
   endGroup,
   getExecOutput,
@@ -7372,7 +7385,7 @@ var require_dist = __commonJS({
 import { readFile as readFile2, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 
-// src/build-process.ts
+// src/effects/build-process.ts
 import { spawn } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 function descendants(root) {
@@ -7449,64 +7462,10 @@ function runWatched(file, args, env, onLine, watch) {
   });
 }
 
-// src/registry-client.ts
+// src/effects/registry-client.ts
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-
-// src/names.ts
-import { createHash } from "node:crypto";
-var MAX_NAME = 128;
-var HASH_LENGTH = 8;
-var TAG_GRAMMAR = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
-var RESERVED = [
-  /-[0-9a-f]{8}$/,
-  /^h[0-9a-f]{8}$/,
-  /^pr-\d+$/,
-  /^[0-9a-f]{40}$|^[0-9a-f]{64}$/,
-  /--/,
-  /-$/
-];
-function shortHash(value, length = HASH_LENGTH) {
-  return createHash("sha256").update(value).digest("hex").slice(0, length);
-}
-function isPlainName(name, maxLength = MAX_NAME) {
-  return name.length <= maxLength && TAG_GRAMMAR.test(name) && !RESERVED.some((shape) => shape.test(name));
-}
-function safeName(raw, maxLength = MAX_NAME) {
-  if (isPlainName(raw, maxLength)) return raw;
-  const suffix = `-${shortHash(raw)}`;
-  const name = raw.replace(/[^A-Za-z0-9_.-]+/g, "-").replace(/-{2,}/g, "-").replace(/^[.-]+/, "").slice(0, maxLength - suffix.length).replace(/-+$/, "");
-  return name === "" ? `h${shortHash(raw)}` : `${name}${suffix}`;
-}
-function joinNames(names, maxLength = MAX_NAME) {
-  const joined = names.join("--");
-  if (joined.length <= maxLength) return joined;
-  const suffix = `---${shortHash(joined, 16)}`;
-  return `${joined.slice(0, maxLength - suffix.length)}${suffix}`;
-}
-function imageRepository(image) {
-  const withoutDigest = image.split("@")[0];
-  const lastSlash = withoutDigest.lastIndexOf("/");
-  const lastColon = withoutDigest.lastIndexOf(":");
-  return lastColon > lastSlash ? withoutDigest.slice(0, lastColon) : withoutDigest;
-}
-function splitRegistryHost(repository) {
-  const [first, ...rest] = repository.split("/");
-  const isHost = rest.length > 0 && (first.includes(".") || first.includes(":") || first === "localhost");
-  return isHost ? { host: first, path: rest.join("/") } : { path: repository };
-}
-function imagePath(image) {
-  return splitRegistryHost(imageRepository(image)).path;
-}
-function platformsName(platforms) {
-  const sorted = [...new Set(platforms.map((p) => p.trim()).filter(Boolean))].sort();
-  const parts = sorted.map((platform) => platform.split("/"));
-  const readable = parts.every((p) => p.every((part) => /^[a-z0-9]+$/.test(part)));
-  return safeName(readable ? parts.map((p) => p.join("-")).join(".") : sorted.join(","));
-}
-
-// src/registry-client.ts
 var ACCEPT = [
   "application/vnd.oci.image.index.v1+json",
   "application/vnd.oci.image.manifest.v1+json",
@@ -7633,7 +7592,7 @@ async function copyTag(source, target) {
   }
 }
 
-// src/cache-probe.ts
+// src/effects/cache-probe.ts
 var attr = (attributes, key) => attributes.find(([k]) => k === key)?.[1];
 function registryBase(host) {
   return `${/^(localhost|127\.|\[::1\])/.test(host) ? "http" : "https"}://${host}`;
@@ -7697,7 +7656,7 @@ async function silentRead(probes, timeoutMs, send = fetch) {
   return results.find(Boolean);
 }
 
-// src/cache-watch.ts
+// src/core/cache-watch.ts
 function withGhaTimeout(attributes, seconds) {
   const isGha = attributes.some(([k, v]) => k === "type" && v === "gha");
   if (!isGha || seconds <= 0 || attributes.some(([k]) => k === "timeout")) return attributes;
@@ -7879,7 +7838,7 @@ function plainEvents(line) {
   return [{ type: "vertex", id, name: rest, started: true }];
 }
 
-// src/github-api.ts
+// src/effects/github-api.ts
 async function client(token, env) {
   const { getOctokit } = await import("./chunks/github-TKKHPGNP.js");
   return getOctokit(token, { baseUrl: env.GITHUB_API_URL || "https://api.github.com" });
@@ -7934,7 +7893,7 @@ async function actionsCachesExist(token, env, context, lookups, before) {
   );
 }
 
-// src/inputs.ts
+// src/core/inputs.ts
 var import_yaml = __toESM(require_dist(), 1);
 
 // src/backends/backend.ts
@@ -8146,334 +8105,7 @@ var BACKENDS = Object.fromEntries(
   [gha, registry, inline, local, s3, azblob].map((backend) => [backend.name, backend])
 );
 
-// src/progress.ts
-var DOCKERFILE_STEP = /^\[[^\]]*?\d+\/\d+\]/;
-var IMPORT = /^importing cache manifest from (.*)$/;
-var EXPORT = /^(exporting cache|exporting to GitHub Actions Cache|preparing build cache for export|writing cache)/i;
-var Vertices = class {
-  /** sameNameSameStep: buildx names every step uniquely (`[2/5] RUN …`), envd does not. */
-  constructor(step, sameNameSameStep) {
-    this.step = step;
-    this.sameNameSameStep = sameNameSameStep;
-  }
-  step;
-  sameNameSameStep;
-  byId = /* @__PURE__ */ new Map();
-  update(id, change) {
-    const previous = this.byId.get(id);
-    const vertex = { name: "", cached: false, seconds: 0, done: false, ...previous };
-    if (change.name) vertex.name = vertex.name || change.name;
-    vertex.cached ||= !!change.cached;
-    vertex.error ||= change.error;
-    if (change.seconds !== void 0) vertex.seconds = change.seconds;
-    vertex.done ||= !!change.done || vertex.cached || !!vertex.error;
-    this.byId.set(id, vertex);
-    return { vertex, finished: vertex.done && !previous?.done };
-  }
-  report() {
-    const all = [...this.byId.values()];
-    const byName = /* @__PURE__ */ new Map();
-    for (const [id, v] of this.byId) {
-      if (!this.step.test(v.name)) continue;
-      const key = this.sameNameSameStep ? v.name : id;
-      const seen = byName.get(key);
-      byName.set(key, seen ? { ...seen, cached: seen.cached || v.cached, seconds: Math.max(seen.seconds, v.seconds) } : v);
-    }
-    const steps = [...byName.values()];
-    const importing = all.filter((v) => IMPORT.test(v.name));
-    const exporting = all.filter((v) => EXPORT.test(v.name));
-    const sum = (vs) => Math.round(vs.reduce((t, v) => t + v.seconds, 0) * 100) / 100;
-    return {
-      totalSteps: steps.length,
-      cachedSteps: steps.filter((v) => v.cached).length,
-      runSeconds: sum(steps.filter((v) => !v.cached)),
-      importSeconds: sum(importing),
-      exportSeconds: sum(exporting),
-      imports: importing.map((v) => ({ source: IMPORT.exec(v.name)[1], found: !v.error, ...v.error && { error: v.error } })),
-      exportErrors: exporting.filter((v) => v.error).map((v) => `${v.name}: ${v.error}`)
-    };
-  }
-};
-function describe(vertex) {
-  if (vertex.cached) return `${vertex.name} CACHED`;
-  if (vertex.error) return `${vertex.name} ERROR: ${vertex.error}`;
-  return `${vertex.name} DONE ${vertex.seconds.toFixed(1)}s`;
-}
-var RawJsonReader = class {
-  vertices;
-  constructor(step) {
-    this.vertices = new Vertices(step, true);
-  }
-  line(text) {
-    let status;
-    try {
-      status = JSON.parse(text);
-    } catch {
-      return text.trim() ? [text] : [];
-    }
-    const out = [];
-    for (const raw of status.vertexes ?? []) {
-      const started = raw.started ? Date.parse(raw.started) : NaN;
-      const completed = raw.completed ? Date.parse(raw.completed) : NaN;
-      const { vertex, finished } = this.vertices.update(raw.digest, {
-        name: raw.name,
-        cached: raw.cached,
-        error: raw.error || void 0,
-        done: !!raw.completed,
-        ...completed >= started && { seconds: (completed - started) / 1e3 }
-      });
-      if (finished) out.push(describe(vertex));
-    }
-    for (const log of status.logs ?? []) {
-      const data = Buffer.from(log.data ?? "", "base64").toString("utf8").replace(/\n$/, "");
-      if (data) out.push(...data.split("\n").map((l) => `  ${l}`));
-    }
-    for (const warning2 of status.warnings ?? []) {
-      out.push(`WARNING: ${Buffer.from(warning2.short ?? "", "base64").toString("utf8")}`);
-    }
-    return out;
-  }
-  report() {
-    return this.vertices.report();
-  }
-};
-var PlainProgressReader = class {
-  vertices;
-  constructor(step) {
-    this.vertices = new Vertices(step, false);
-  }
-  line(text) {
-    const match = /^#(\d+) (.*)$/.exec(text.trimEnd());
-    if (!match) return text.trim() ? [text] : [];
-    const [, id, rest] = match;
-    const done = /^DONE (\d+(?:\.\d+)?)s$/.exec(rest);
-    const error = /^ERROR:? (.*)$/.exec(rest);
-    if (rest === "CACHED") this.vertices.update(id, { cached: true });
-    else if (done) this.vertices.update(id, { done: true, seconds: Number(done[1]) });
-    else if (error) this.vertices.update(id, { error: error[1] || "failed" });
-    else if (!this.vertices.byId.has(id)) this.vertices.update(id, { name: rest });
-    return [text];
-  }
-  report() {
-    return this.vertices.report();
-  }
-};
-function hitRatio(report2) {
-  return report2.totalSteps ? (report2.cachedSteps / report2.totalSteps).toFixed(2) : "0.00";
-}
-
-// src/access.ts
-var CACHE_MODES = ["read", "write", "write-only", "none"];
-function base64UrlDecode(part) {
-  return Buffer.from(part.replace(/-/g, "+").replace(/_/g, "/"), "base64").toString("utf8");
-}
-function decodeTokenScopes(token) {
-  const payload = token?.split(".")[1];
-  if (!payload) return void 0;
-  try {
-    const claims = JSON.parse(base64UrlDecode(payload));
-    const entries = typeof claims.ac === "string" ? JSON.parse(claims.ac) : claims.ac;
-    if (!Array.isArray(entries) || entries.length === 0) return void 0;
-    if (!entries.every((e) => typeof e.Scope === "string" && e.Scope.startsWith("refs/") && Number.isInteger(e.Permission))) return void 0;
-    return {
-      readable: entries.filter((e) => (e.Permission & 1) !== 0).map((e) => e.Scope),
-      writable: entries.filter((e) => (e.Permission & 2) !== 0).map((e) => e.Scope)
-    };
-  } catch {
-    return void 0;
-  }
-}
-function parseCacheMode(value) {
-  const mode = value?.trim().toLowerCase();
-  if (!mode) return void 0;
-  return CACHE_MODES.includes(mode) ? mode : void 0;
-}
-function actionsCacheAccess(token, cacheModeValue) {
-  const mode = parseCacheMode(cacheModeValue);
-  const scopes = decodeTokenScopes(token);
-  const modeSays = `ACTIONS_CACHE_MODE=${cacheModeValue?.trim()}`;
-  const access = { canImport: true, canExport: true, readableRefs: scopes?.readable };
-  if (mode === "none") {
-    return { ...access, canImport: false, canExport: false, importDenied: modeSays, exportDenied: modeSays };
-  }
-  if (mode === "write-only") Object.assign(access, { canImport: false, importDenied: modeSays });
-  if (mode === "read") Object.assign(access, { canExport: false, exportDenied: modeSays });
-  if (access.canExport && scopes && scopes.writable.length === 0) {
-    Object.assign(access, { canExport: false, exportDenied: "the runtime token is read-only" });
-  }
-  return access;
-}
-function usesCacheServiceV2(env) {
-  return /^(true|1)$/i.test(env.ACTIONS_CACHE_SERVICE_V2 ?? "") || !env.ACTIONS_CACHE_URL && !!env.ACTIONS_RESULTS_URL;
-}
-var UNRESTRICTED = { canImport: true, canExport: true };
-
-// src/spec.ts
-function csvField(field) {
-  return /[",\r\n]/.test(field) || field !== field.trim() ? `"${field.replace(/"/g, '""')}"` : field;
-}
-function encodeSpec(attributes) {
-  return attributes.map(([key, value]) => csvField(`${key}=${value}`)).join(",");
-}
-function decodeSpec(spec) {
-  const fields = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < spec.length; i++) {
-    const c = spec[i];
-    if (quoted) {
-      if (c === '"' && spec[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === "\r" && spec[i + 1] === "\n") {
-        field += "\n";
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      fields.push(field);
-      field = "";
-    } else field += c;
-  }
-  fields.push(field);
-  return fields.map((f) => {
-    const eq = f.indexOf("=");
-    return eq < 0 ? [f, ""] : [f.slice(0, eq), f.slice(eq + 1)];
-  });
-}
-
-// src/tools/tool.ts
-function repeated(flag, values) {
-  return values.flatMap((value) => [flag, value]);
-}
-
-// src/tools/buildx.ts
-var buildx = {
-  name: "buildx",
-  traits: {
-    singleImport: false,
-    readsCredentialEnv: true,
-    localImportNeedsExportThere: false,
-    pushesOneName: false,
-    driverMayLackExporters: true,
-    plainProgress: false,
-    canBuildWithoutCache: true
-  },
-  progress: () => new RawJsonReader(DOCKERFILE_STEP),
-  invocation(request, cache, env) {
-    const args = [
-      "buildx",
-      "build",
-      ...request.builder ? ["--builder", request.builder] : [],
-      ...request.file ? ["--file", request.file] : [],
-      ...repeated("--tag", [...request.tags, ...cache.extraTags]),
-      ...request.platforms.length ? ["--platform", request.platforms.join(",")] : [],
-      ...repeated("--build-arg", request.buildArgs),
-      ...repeated("--label", request.labels),
-      ...request.target ? ["--target", request.target] : [],
-      ...request.noCache ? ["--no-cache"] : [],
-      ...repeated("--output", request.outputs),
-      ...request.push ? ["--push"] : [],
-      ...request.load ? ["--load"] : [],
-      ...repeated("--cache-from", cache.imports.map(encodeSpec)),
-      ...repeated("--cache-to", cache.exports.map(encodeSpec)),
-      "--metadata-file",
-      request.metadataFile,
-      "--progress",
-      "rawjson",
-      request.context
-    ];
-    const toldV2 = /^(true|1)$/i.test(env.ACTIONS_CACHE_SERVICE_V2 ?? "");
-    const childEnv = usesCacheServiceV2(env) && !toldV2 ? { ACTIONS_CACHE_SERVICE_V2: "true" } : {};
-    return { file: "docker", args, env: childEnv };
-  }
-};
-
-// src/tools/envd.ts
-var ENVD_STEP = /^bash -c /;
-var EnvdProgressReader = class {
-  plain = new PlainProgressReader(ENVD_STEP);
-  downloaded = /* @__PURE__ */ new Set();
-  ran = /* @__PURE__ */ new Set();
-  line(text) {
-    const match = /^#(\d+) (.*)$/.exec(text.trimEnd());
-    if (match && /^sha256:[0-9a-f]{64} /.test(match[2])) this.downloaded.add(match[1]);
-    if (match && /^\d+\.\d+ /.test(match[2])) this.ran.add(match[1]);
-    return this.plain.line(text);
-  }
-  report() {
-    for (const id of this.downloaded) if (!this.ran.has(id)) this.plain.line(`#${id} CACHED`);
-    return this.plain.report();
-  }
-};
-function envdBuilderAddress(address) {
-  const match = /^([a-z-]+):\/\/(.*)$/.exec(address);
-  return match ? { kind: match[1], address: match[2] } : { kind: "unix", address };
-}
-function localImportCompanion(imports) {
-  const src = imports[0]?.find(([key]) => key === "src")?.[1];
-  const local2 = imports[0]?.some(([key, value]) => key === "type" && value === "local");
-  return local2 && src ? [[["type", "local"], ["dest", src], ["ignore-error", "true"]]] : [];
-}
-function unsupported(options) {
-  if (options.tags.length > 1) return { input: "tags", reason: "envd takes one image name; give one tag (and tag it again in a later step if needed)" };
-  if (options.buildArgs.length) return { input: "build-args", reason: "envd has no build arguments; read values in build.envd instead" };
-  if (options.labels.length) return { input: "labels", reason: "envd cannot set image labels" };
-  if (options.target) return { input: "target", reason: "envd builds the function named in file (e.g. build.envd:build), not a stage" };
-  if (options.push && options.load) return { input: "load", reason: "envd writes one output: push or load, not both" };
-  if (options.push && options.outputs.length) return { input: "push", reason: "with outputs given, put push=true in the output (e.g. type=image,name=<ref>,push=true)" };
-  if (options.push && !options.tags.length) return { input: "push", reason: "envd pushes the image named by tags; give one tag" };
-  if (options.load && options.outputs.length) return { input: "load", reason: "with outputs given, envd does not load the image into Docker" };
-  return void 0;
-}
-var envd = {
-  name: "envd",
-  traits: {
-    singleImport: true,
-    readsCredentialEnv: false,
-    localImportNeedsExportThere: true,
-    pushesOneName: true,
-    driverMayLackExporters: false,
-    plainProgress: true,
-    canBuildWithoutCache: false
-  },
-  check: unsupported,
-  needsDockerEngine: (request) => !request.outputs.length && !request.push,
-  progress: () => new EnvdProgressReader(),
-  prepare(request) {
-    if (!request.builder) return [];
-    const { kind, address } = envdBuilderAddress(request.builder);
-    const name = `bcb-${shortHash(request.builder)}`;
-    const env = { ENVD_ANALYTICS: "false" };
-    return [
-      { file: "envd", args: ["context", "create", "--name", name, "--builder", kind, "--builder-address", address, "--use"], env },
-      { file: "envd", args: ["context", "use", "--name", name], env }
-    ];
-  },
-  invocation(request, cache, env) {
-    const imports = cache.imports.slice(0, 1);
-    const exports = cache.exports.slice(0, 1);
-    const args = [
-      "build",
-      "--path",
-      request.context,
-      ...request.file ? ["--from", request.file] : [],
-      ...request.tags.length ? ["--tag", request.tags[0]] : [],
-      ...request.platforms.length ? ["--platform", request.platforms.join(",")] : [],
-      ...repeated("--output", request.push ? [`type=image,name=${request.tags[0]},push=true`] : request.outputs),
-      ...repeated("--import-cache", imports.map(encodeSpec)),
-      ...repeated("--export-cache", (exports.length ? exports : localImportCompanion(imports)).map(encodeSpec))
-    ];
-    const childEnv = env.ENVD_ANALYTICS === void 0 ? { ENVD_ANALYTICS: "false" } : {};
-    return { file: "envd", args, env: childEnv };
-  }
-};
-
-// src/tools/index.ts
-var TOOLS = Object.fromEntries([buildx, envd].map((tool) => [tool.name, tool]));
-
-// src/inputs.ts
+// src/core/inputs.ts
 var InputError = class _InputError extends Error {
   static refusing({ input, reason }) {
     return new _InputError(`Input "${input}": ${reason}`);
@@ -8619,10 +8251,10 @@ function readInputs(get) {
   return inputs;
 }
 
-// src/plan.ts
+// src/core/plan.ts
 import { join as join3 } from "node:path";
 
-// src/scopes.ts
+// src/core/scopes.ts
 function branchScope(branch, role) {
   return { name: safeName(branch), ref: `refs/heads/${branch}`, role };
 }
@@ -8659,7 +8291,7 @@ function scopeChain(context, fallbackBranches) {
   return { own, imports, ...eventExport(context, own) };
 }
 
-// src/plan.ts
+// src/core/plan.ts
 function namespaceParts(inputs) {
   const raw = inputs.scopePrefix ?? (inputs.tags.length ? imagePath(inputs.tags[0]) : inputs.target ?? inputs.file ?? "");
   return {
@@ -8838,7 +8470,58 @@ function displayCommand(invocation, secrets) {
   return maskSecrets(quoted.join(" "), secrets);
 }
 
-// src/outputs.ts
+// src/core/summary.ts
+function sourceOf(source, scope) {
+  return scope.location ? source.includes(scope.location) : source.includes(scope.id);
+}
+function restoreMarks(p, restored) {
+  if (!p.local || !restored?.looked) return void 0;
+  const hit = restored.key ? p.local.restoreKeys.findIndex((prefix) => restored.key.startsWith(prefix)) : -1;
+  if (restored.key && hit < 0) return void 0;
+  return p.chain.map((_, i) => hit < 0 || i < hit ? "\u2717" : i === hit ? "\u2713" : "?");
+}
+function chainMarks(p, outcome) {
+  const failed = outcome.failed ?? /* @__PURE__ */ new Set();
+  const marks = restoreMarks(p, outcome.restored) ?? outcome.indexFound?.map((found) => found ? "\u2713" : "\u2717");
+  if (marks) return p.chain.map((scope, i) => `${scope.id} ${failed.has(scope.id) ? "\u26A0" : marks[i]}`).join(" \u2192 ");
+  const imports = outcome.report?.imports ?? [];
+  const single = TOOLS[p.tool].traits.singleImport;
+  return p.chain.map((scope) => {
+    const seen = imports.filter((i) => sourceOf(i.source, scope));
+    if (failed.has(scope.id)) return `${scope.id} \u26A0`;
+    if (single && !scope.location) return `${scope.id} ?`;
+    const chosen = outcome.chosen.some((c) => c.label === scope.location);
+    if (seen.some((i) => i.found) || chosen && single && (outcome.report?.cachedSteps ?? 0) > 0) return `${scope.id} \u2713`;
+    if (seen.length || single && !chosen) return `${scope.id} \u2717`;
+    return `${scope.id} ?`;
+  }).join(" \u2192 ");
+}
+function summaryRows(p, outcome) {
+  const report2 = outcome.report;
+  const rows = [
+    ["Builder", p.tool],
+    ["Backend", p.backend],
+    ["Own scope", p.scope || "(none)"],
+    ["Import chain", p.chain.length ? chainMarks(p, outcome) : `(none)${p.importReason ? `: ${p.importReason}` : ""}`]
+  ];
+  if (report2) {
+    rows.push(
+      ["Cached steps", `${report2.cachedSteps} / ${report2.totalSteps} (${hitRatio(report2)})`],
+      ["Cache source", outcome.cacheSource ?? "unknown"],
+      ["Build time", `${(outcome.buildSeconds ?? 0).toFixed(1)} s (steps that ran: ${report2.runSeconds.toFixed(1)} s, cache import: ${report2.importSeconds.toFixed(1)} s, export: ${report2.exportSeconds.toFixed(1)} s)`]
+    );
+  }
+  const where = p.exports.map((e) => e.filter(([k]) => ["type", "scope", "ref", "name", "dest"].includes(k)).map(([k, v]) => `${k}=${v}`).join(",")).join("; ");
+  rows.push(["Cache export", p.cacheExport ? `yes: ${where}` : `no: ${p.exportReason}`]);
+  if (outcome.restored) rows.push(["Local cache restored", outcome.restored.key ? `${outcome.restored.key} (${formatBytes(outcome.restored.bytes)})` : "nothing"]);
+  if (outcome.localExport) rows.push(["Local cache exported", `${formatBytes(outcome.localExport.bytes)}${outcome.localExport.freed ? `, ${formatBytes(outcome.localExport.freed)} of dead blobs removed` : ""}; ${outcome.localExport.unchanged ? "the same as the restored cache: not saved again" : "saved in the post step"}`]);
+  if (outcome.problems?.length) rows.push(["Cache problems", outcome.problems.map((line) => `\u26A0 ${line}`).join("<br>")]);
+  if (TOOLS[p.tool].traits.plainProgress) rows.push(["Note", `${p.tool} prints BuildKit's plain progress: cache import and export times and the scope a hit came from are not in it`]);
+  if (outcome.dryRun) rows.push(["Dry run", "nothing was built"]);
+  return rows;
+}
+
+// src/effects/outputs.ts
 var OUTPUT_NAMES = [
   "scope",
   "cache-from",
@@ -8855,6 +8538,11 @@ var OUTPUT_NAMES = [
 ];
 function writeOutputs(values) {
   for (const name of OUTPUT_NAMES) if (values[name] !== void 0) setOutput(name, values[name]);
+}
+async function writeSummary(p, outcome, env) {
+  if (!env.GITHUB_STEP_SUMMARY) return;
+  const rows = summaryRows(p, outcome);
+  await summary.addHeading(`Build cache: ${p.scope || p.context.ref || "build"}`, 3).addTable([[{ data: "What", header: true }, { data: "Result", header: true }], ...rows]).write();
 }
 
 // src/cleanup.ts
@@ -8901,7 +8589,7 @@ async function cleanUpClosedPullRequest(inputs, context, env, action) {
   await summary.addHeading(`Cache clean-up for pull request #${context.pullRequest}`, 3).addList(lines).addRaw(`Freed: ${formatBytes(freed)}`, true).write();
 }
 
-// src/context.ts
+// src/core/context.ts
 var PULL_REQUEST_EVENTS = /* @__PURE__ */ new Set(["pull_request", "pull_request_target", "pull_request_review", "pull_request_review_comment"]);
 function branchOf(ref) {
   return ref?.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : void 0;
@@ -8979,8 +8667,8 @@ function runContext(env, payload) {
   return { ...common, ...refContext(ref) };
 }
 
-// src/object-store-probe.ts
-import { createHash as createHash2, createHmac } from "node:crypto";
+// src/effects/object-store-probe.ts
+import { createHash, createHmac } from "node:crypto";
 var PROBE_TIMEOUT_MS = 3e3;
 function firstName(attributes) {
   return (attributes.name ?? "buildkit").split(";")[0];
@@ -9000,7 +8688,7 @@ function s3ObjectUrl(attributes, key) {
   if (/^(1|t|true)$/i.test(attributes.use_path_style ?? "")) return new URL(`${endpoint.origin}${base}/${bucket}/${path}`);
   return new URL(`${endpoint.protocol}//${bucket}.${endpoint.host}${base}/${path}`);
 }
-var sha256Hex = (data) => createHash2("sha256").update(data, "utf8").digest("hex");
+var sha256Hex = (data) => createHash("sha256").update(data, "utf8").digest("hex");
 var hmac = (key, data) => createHmac("sha256", key).update(data, "utf8").digest();
 function amzDate(date) {
   return date.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
@@ -9092,7 +8780,7 @@ async function probeObjectStore(type, attributes, timeoutMs = PROBE_TIMEOUT_MS) 
   }
 }
 
-// src/import-choice.ts
+// src/effects/import-choice.ts
 async function resolve(candidate) {
   const probe = candidate.probe;
   if (!probe) return { found: void 0, use: candidate };
@@ -9117,7 +8805,7 @@ async function chooseImport(plan2) {
   return [];
 }
 
-// src/inline-tag.ts
+// src/effects/inline-tag.ts
 function pushedImage(request) {
   if (request.push && request.tags.length) return request.tags[0];
   for (const output of request.outputs) {
@@ -9140,7 +8828,7 @@ async function tagInlineCache(p) {
   }
 }
 
-// src/recovery.ts
+// src/core/recovery.ts
 var stalledFor = (stall, cacheTimeout) => `${stall.what} made no progress for ${stall.idleSeconds} s (cache-timeout: ${cacheTimeout} s)`;
 function recover(attempt, run, earlier, cacheTimeout) {
   const p = attempt.plan;
@@ -9185,63 +8873,7 @@ function recover(attempt, run, earlier, cacheTimeout) {
   return { kind: "finish", exitCode: run.exitCode, plan: p };
 }
 
-// src/summary.ts
-function sourceOf(source, scope) {
-  return scope.location ? source.includes(scope.location) : source.includes(scope.id);
-}
-function restoreMarks(p, restored) {
-  if (!p.local || !restored?.looked) return void 0;
-  const hit = restored.key ? p.local.restoreKeys.findIndex((prefix) => restored.key.startsWith(prefix)) : -1;
-  if (restored.key && hit < 0) return void 0;
-  return p.chain.map((_, i) => hit < 0 || i < hit ? "\u2717" : i === hit ? "\u2713" : "?");
-}
-function chainMarks(p, outcome) {
-  const failed = outcome.failed ?? /* @__PURE__ */ new Set();
-  const marks = restoreMarks(p, outcome.restored) ?? outcome.indexFound?.map((found) => found ? "\u2713" : "\u2717");
-  if (marks) return p.chain.map((scope, i) => `${scope.id} ${failed.has(scope.id) ? "\u26A0" : marks[i]}`).join(" \u2192 ");
-  const imports = outcome.report?.imports ?? [];
-  const single = TOOLS[p.tool].traits.singleImport;
-  return p.chain.map((scope) => {
-    const seen = imports.filter((i) => sourceOf(i.source, scope));
-    if (failed.has(scope.id)) return `${scope.id} \u26A0`;
-    if (single && !scope.location) return `${scope.id} ?`;
-    const chosen = outcome.chosen.some((c) => c.label === scope.location);
-    if (seen.some((i) => i.found) || chosen && single && (outcome.report?.cachedSteps ?? 0) > 0) return `${scope.id} \u2713`;
-    if (seen.length || single && !chosen) return `${scope.id} \u2717`;
-    return `${scope.id} ?`;
-  }).join(" \u2192 ");
-}
-function summaryRows(p, outcome) {
-  const report2 = outcome.report;
-  const rows = [
-    ["Builder", p.tool],
-    ["Backend", p.backend],
-    ["Own scope", p.scope || "(none)"],
-    ["Import chain", p.chain.length ? chainMarks(p, outcome) : `(none)${p.importReason ? `: ${p.importReason}` : ""}`]
-  ];
-  if (report2) {
-    rows.push(
-      ["Cached steps", `${report2.cachedSteps} / ${report2.totalSteps} (${hitRatio(report2)})`],
-      ["Cache source", outcome.cacheSource ?? "unknown"],
-      ["Build time", `${(outcome.buildSeconds ?? 0).toFixed(1)} s (steps that ran: ${report2.runSeconds.toFixed(1)} s, cache import: ${report2.importSeconds.toFixed(1)} s, export: ${report2.exportSeconds.toFixed(1)} s)`]
-    );
-  }
-  const where = p.exports.map((e) => e.filter(([k]) => ["type", "scope", "ref", "name", "dest"].includes(k)).map(([k, v]) => `${k}=${v}`).join(",")).join("; ");
-  rows.push(["Cache export", p.cacheExport ? `yes: ${where}` : `no: ${p.exportReason}`]);
-  if (outcome.restored) rows.push(["Local cache restored", outcome.restored.key ? `${outcome.restored.key} (${formatBytes(outcome.restored.bytes)})` : "nothing"]);
-  if (outcome.localExport) rows.push(["Local cache exported", `${formatBytes(outcome.localExport.bytes)}${outcome.localExport.freed ? `, ${formatBytes(outcome.localExport.freed)} of dead blobs removed` : ""}; ${outcome.localExport.unchanged ? "the same as the restored cache: not saved again" : "saved in the post step"}`]);
-  if (outcome.problems?.length) rows.push(["Cache problems", outcome.problems.map((line) => `\u26A0 ${line}`).join("<br>")]);
-  if (TOOLS[p.tool].traits.plainProgress) rows.push(["Note", `${p.tool} prints BuildKit's plain progress: cache import and export times and the scope a hit came from are not in it`]);
-  if (outcome.dryRun) rows.push(["Dry run", "nothing was built"]);
-  return rows;
-}
-async function writeSummary(p, outcome) {
-  if (!process.env.GITHUB_STEP_SUMMARY) return;
-  const rows = summaryRows(p, outcome);
-  await summary.addHeading(`Build cache: ${p.scope || p.context.ref || "build"}`, 3).addTable([[{ data: "What", header: true }, { data: "Result", header: true }], ...rows]).write();
-}
-
-// src/report.ts
+// src/core/report.ts
 function planOutputs(attempt, env) {
   const p = attempt.plan;
   return {
@@ -9336,7 +8968,7 @@ async function build(inputs, context, env) {
     const outputs = planOutputs(first, env);
     info(`dry-run: ${outputs.command}`);
     writeOutputs(outputs);
-    await writeSummary(fitted, { dryRun: true, chosen });
+    await writeSummary(fitted, { dryRun: true, chosen }, env);
     return;
   }
   await prepareBuilder(fitted, env);
@@ -9351,7 +8983,7 @@ async function build(inputs, context, env) {
   const result = report(execution, { restored, indexFound: await indexLookup, metadata, localExport }, env);
   writeOutputs(result.outputs);
   for (const warning2 of result.warnings) warning(warning2);
-  await writeSummary(last, result.outcome);
+  await writeSummary(last, result.outcome, env);
   if (result.failure) setFailed(result.failure);
 }
 function announcePlan(p) {

@@ -1,12 +1,12 @@
 import * as core from '@actions/core'
-import type { RunContext } from './context.js'
+import type { RunContext } from './core/context.js'
 import type { KeyMatch } from './backends/backend.js'
-import { type DeletedCache, deleteActionsCachesOfRef } from './github-api.js'
-import { InputError, type Inputs } from './inputs.js'
-import { type Env, plan } from './plan.js'
-import { type TagDeletion, deleteRegistryTag } from './registry-client.js'
-import { formatBytes } from './format.js'
-import { writeOutputs } from './outputs.js'
+import { type DeletedCache, deleteActionsCachesOfRef } from './effects/github-api.js'
+import { InputError, type Inputs } from './core/inputs.js'
+import { type Env, plan } from './core/plan.js'
+import { type TagDeletion, deleteRegistryTag } from './effects/registry-client.js'
+import { formatBytes } from './core/format.js'
+import { writeOutputs } from './effects/outputs.js'
 
 /**
  * A pull request's caches live under `refs/pull/N/merge` (its pull_request runs), and under its

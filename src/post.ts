@@ -2,14 +2,14 @@
 // and removes the docker-container builder driver-fallback created. Most runs leave neither.
 // That is read straight from STATE_<name> (where core.getState reads it), so their post step
 // ends before the toolkit is loaded at all.
-import { STATE } from './state.js'
+import { STATE } from './core/state.js'
 
 if (process.env[`STATE_${STATE.localCache}`]) {
-  const { saveLocalCacheStep } = await import('./local-cache.js')
+  const { saveLocalCacheStep } = await import('./effects/local-cache.js')
   await saveLocalCacheStep()
 }
 const fallbackBuilder = process.env[`STATE_${STATE.fallbackBuilder}`]
 if (fallbackBuilder) {
-  const { removeFallbackBuilder } = await import('./builder-driver.js')
+  const { removeFallbackBuilder } = await import('./effects/builder-driver.js')
   await removeFallbackBuilder(fallbackBuilder)
 }

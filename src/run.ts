@@ -9,24 +9,24 @@ import { readFile, rename, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import * as core from '@actions/core'
 import * as exec from '@actions/exec'
-import { runWatched } from './build-process.js'
-import { readProbes, silentRead } from './cache-probe.js'
-import { CacheWatch, plainEvents, rawJsonEvents } from './cache-watch.js'
-import { type DriverFallbackOptions, DRIVER_CANNOT_EXPORT, currentBuilder, fitPlanToBuilder, planForDockerDriver, readFileOrUndefined } from './builder-driver.js'
+import { runWatched } from './effects/build-process.js'
+import { readProbes, silentRead } from './effects/cache-probe.js'
+import { CacheWatch, plainEvents, rawJsonEvents } from './core/cache-watch.js'
+import { type DriverFallbackOptions, DRIVER_CANNOT_EXPORT, currentBuilder, fitPlanToBuilder, planForDockerDriver, readFileOrUndefined } from './effects/builder-driver.js'
 import { cleanUpClosedPullRequest } from './cleanup.js'
-import { type RunContext, runContext } from './context.js'
-import { actionsCachesExist, lookUpMissingBranches } from './github-api.js'
-import { chooseImport } from './import-choice.js'
-import { tagInlineCache } from './inline-tag.js'
-import { InputError, type Inputs, readInputs } from './inputs.js'
-import { type Restored, restoreLocalCache } from './local-cache.js'
-import { cacheManifestDigest, compactLayout, directorySize } from './oci-layout.js'
-import { writeOutputs } from './outputs.js'
-import { type Env, type Plan, displayCommand, invocationOf, plan, withoutExport } from './plan.js'
-import { type Attempt, type BuildRun, recover } from './recovery.js'
-import { type Execution, planOutputs, report, stalledScopes } from './report.js'
-import { type LocalCacheState, STATE } from './state.js'
-import { type BuildOutcome, writeSummary } from './summary.js'
+import { type RunContext, runContext } from './core/context.js'
+import { actionsCachesExist, lookUpMissingBranches } from './effects/github-api.js'
+import { chooseImport } from './effects/import-choice.js'
+import { tagInlineCache } from './effects/inline-tag.js'
+import { InputError, type Inputs, readInputs } from './core/inputs.js'
+import { restoreLocalCache } from './effects/local-cache.js'
+import { cacheManifestDigest, compactLayout, directorySize } from './effects/oci-layout.js'
+import { writeOutputs, writeSummary } from './effects/outputs.js'
+import { type Env, type Plan, displayCommand, invocationOf, plan, withoutExport } from './core/plan.js'
+import { type Attempt, type BuildRun, recover } from './core/recovery.js'
+import { type Execution, planOutputs, report, stalledScopes } from './core/report.js'
+import { type LocalCacheState, STATE } from './core/state.js'
+import type { BuildOutcome, Restored } from './core/summary.js'
 import { TOOLS } from './tools/index.js'
 
 export async function runMain(): Promise<void> {
@@ -57,7 +57,7 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
     const outputs = planOutputs(first, env)
     core.info(`dry-run: ${outputs.command}`)
     writeOutputs(outputs)
-    await writeSummary(fitted, { dryRun: true, chosen })
+    await writeSummary(fitted, { dryRun: true, chosen }, env)
     return
   }
   await prepareBuilder(fitted, env)
@@ -75,7 +75,7 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
   const result = report(execution, { restored, indexFound: await indexLookup, metadata, localExport }, env)
   writeOutputs(result.outputs)
   for (const warning of result.warnings) core.warning(warning)
-  await writeSummary(last, result.outcome)
+  await writeSummary(last, result.outcome, env)
   if (result.failure) core.setFailed(result.failure)
 }
 

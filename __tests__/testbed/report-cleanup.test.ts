@@ -13,7 +13,7 @@ import path from 'node:path'
 import { type TestbedEnv, fixtureContext, testbedEnv } from '../../testbed/env.js'
 import type { RunResult } from '../../testbed/runner.js'
 import { type ServiceEntry, closedPullRequestRun, pruneBuildKit, pullRequestBuild, pushBuild, serviceEntries, tempDir } from '../../testbed/scenario.js'
-import { formatBytes } from '../../src/format.js'
+import { formatBytes } from '../../src/core/format.js'
 
 /** A build context whose every step is new to the builder: a nonce file is its first layer. */
 function uniqueContext(nonce: string, steps: string[], bed: TestbedEnv): string {

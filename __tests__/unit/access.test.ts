@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { UNRESTRICTED, actionsCacheAccess, decodeTokenScopes, parseCacheMode } from '../../src/access.js'
+import { UNRESTRICTED, actionsCacheAccess, decodeTokenScopes, parseCacheMode } from '../../src/core/access.js'
 
 const b64url = (value: string) => Buffer.from(value).toString('base64url')
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
 import { createHash } from 'node:crypto'
-import { DRIVER_CANNOT_EXPORT, currentBuilder, exportsNeedingCacheExport, usesContainerdStore, withoutDriverExport } from '../../src/builder-driver.js'
-import type { Plan } from '../../src/plan.js'
-import { decodeSpec } from '../../src/spec.js'
+import { DRIVER_CANNOT_EXPORT, currentBuilder, exportsNeedingCacheExport, usesContainerdStore, withoutDriverExport } from '../../src/effects/builder-driver.js'
+import type { Plan } from '../../src/core/plan.js'
+import { decodeSpec } from '../../src/core/spec.js'
 
 const CONFIG = '/cfg'
 const SOCK = 'unix:///run/user/docker.sock'

@@ -8,9 +8,9 @@ import {
   plainEvents,
   rawJsonEvents,
   withGhaTimeout
-} from '../../src/cache-watch.js'
-import { parseCacheTimeout, readCacheTimeout } from '../../src/inputs.js'
-import { isSilence, readProbeOf, readProbes, silentRead } from '../../src/cache-probe.js'
+} from '../../src/core/cache-watch.js'
+import { parseCacheTimeout, readCacheTimeout } from '../../src/core/inputs.js'
+import { isSilence, readProbeOf, readProbes, silentRead } from '../../src/effects/cache-probe.js'
 import type { CacheImport } from '../../src/backends/backend.js'
 
 describe('cache-timeout', () => {

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from '@jest/globals'
-import { type GithubEnv, type RunContext, parseMergeQueueBranch, runContext } from '../../src/context.js'
-import { scopeChain } from '../../src/scopes.js'
-import { safeName } from '../../src/names.js'
+import { type GithubEnv, type RunContext, parseMergeQueueBranch, runContext } from '../../src/core/context.js'
+import { scopeChain } from '../../src/core/scopes.js'
+import { safeName } from '../../src/core/names.js'
 
 const eventsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/events')
 const event = (file: string): Record<string, any> => JSON.parse(readFileSync(path.join(eventsDir, file), 'utf8'))

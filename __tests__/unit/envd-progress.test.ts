@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { hitRatio } from '../../src/progress.js'
+import { hitRatio } from '../../src/core/progress.js'
 import { EnvdProgressReader, envdBuilderAddress } from '../../src/tools/envd.js'
 
 function read(lines: string[]) {

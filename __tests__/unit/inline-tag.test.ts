@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { pushedImage } from '../../src/inline-tag.js'
+import { pushedImage } from '../../src/effects/inline-tag.js'
 
 describe('the image envd pushes (inline cache with envd)', () => {
   it.each<[string, { push: boolean; tags: string[]; outputs: string[] }, string | undefined]>([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { InputError, list, readInputs } from '../../src/inputs.js'
+import { InputError, list, readInputs } from '../../src/core/inputs.js'
 
 /** Reads inputs the way @actions/core does: an input that is not given reads as ''. */
 const read = (inputs: Record<string, string>) => readInputs(name => inputs[name] ?? '')

@@ -13,7 +13,7 @@ import {
   s3ObjectUrl,
   signAzureRequest,
   signS3Request
-} from '../../src/object-store-probe.js'
+} from '../../src/effects/object-store-probe.js'
 import { awsCredentialsFromEnv } from '../../src/backends/s3.js'
 import { TOOLS } from '../../src/tools/index.js'
 import { azureCredentialsFromEnv } from '../../src/backends/azblob.js'

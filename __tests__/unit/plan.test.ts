@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
-import { runContext } from '../../src/context.js'
-import { readInputs } from '../../src/inputs.js'
-import { type Env, displayCommand, invocationOf, namespaceOf, plan, withoutExport } from '../../src/plan.js'
-import { encodeSpec } from '../../src/spec.js'
+import { runContext } from '../../src/core/context.js'
+import { readInputs } from '../../src/core/inputs.js'
+import { type Env, displayCommand, invocationOf, namespaceOf, plan, withoutExport } from '../../src/core/plan.js'
+import { encodeSpec } from '../../src/core/spec.js'
 import { mintRuntimeToken } from '../../testbed/cache-service/token.js'
 
 const PR_PAYLOAD = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
-import { DOCKERFILE_STEP, PlainProgressReader, RawJsonReader, hitRatio } from '../../src/progress.js'
+import { DOCKERFILE_STEP, PlainProgressReader, RawJsonReader, hitRatio } from '../../src/core/progress.js'
 
 const at = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString()
 

@@ -1,12 +1,12 @@
 // What the action does after each build run, for every way a cache can break a build: the
 // recovery rules as a table, with no builder and no test bed.
 import { describe, expect, it } from '@jest/globals'
-import { runContext } from '../../src/context.js'
-import { readInputs } from '../../src/inputs.js'
-import { type Plan, plan } from '../../src/plan.js'
-import type { BuildReport } from '../../src/progress.js'
-import { type Attempt, type BuildRun, recover } from '../../src/recovery.js'
-import type { Stall } from '../../src/cache-watch.js'
+import { runContext } from '../../src/core/context.js'
+import { readInputs } from '../../src/core/inputs.js'
+import { type Plan, plan } from '../../src/core/plan.js'
+import type { BuildReport } from '../../src/core/progress.js'
+import { type Attempt, type BuildRun, recover } from '../../src/core/recovery.js'
+import type { Stall } from '../../src/core/cache-watch.js'
 import { mintRuntimeToken } from '../../testbed/cache-service/token.js'
 
 const PR = runContext(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
-import { type Attributes, decodeSpec, encodeSpec } from '../../src/spec.js'
-import { imagePath, imageRepository, isPlainName, joinNames, platformsName, safeName, shortHash } from '../../src/names.js'
+import { type Attributes, decodeSpec, encodeSpec } from '../../src/core/spec.js'
+import { imagePath, imageRepository, isPlainName, joinNames, platformsName, safeName, shortHash } from '../../src/core/names.js'
 
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/
 

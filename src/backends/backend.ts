@@ -1,6 +1,6 @@
-import type { Attributes } from '../spec.js'
-import type { InputRefusal } from '../inputs.js'
-import type { Scope } from '../scopes.js'
+import type { Attributes } from '../core/spec.js'
+import type { InputRefusal } from '../core/inputs.js'
+import type { Scope } from '../core/scopes.js'
 import type { BuildOptions, BuilderTraits } from '../tools/tool.js'
 
 /** What a backend needs to place a scope: everything is resolved and validated before. */

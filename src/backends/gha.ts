@@ -1,6 +1,6 @@
 import { type Backend, type BackendSettings, exportAttributes, pick, scopeId } from './backend.js'
-import type { Scope } from '../scopes.js'
-import type { Attributes } from '../spec.js'
+import type { Scope } from '../core/scopes.js'
+import type { Attributes } from '../core/spec.js'
 
 /**
  * buildx reads the cache service's URL and token from its environment; envd reads neither,

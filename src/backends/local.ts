@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { type Backend, type BackendSettings, type CarriedDirectory, exportAttributes, scopeId } from './backend.js'
-import type { Scope } from '../scopes.js'
+import type { Scope } from '../core/scopes.js'
 
 /**
  * A directory carried between runs by @actions/cache: one directory is restored through the

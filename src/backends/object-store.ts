@@ -1,5 +1,5 @@
 import { type Backend, type BackendSettings, exportAttributes, pick, scopeId } from './backend.js'
-import type { Scope } from '../scopes.js'
+import type { Scope } from '../core/scopes.js'
 
 type ObjectStoreShape = Pick<Backend, 'name' | 'sharedOptions' | 'exportOptions' | 'secretOptions' | 'requiredOptions' | 'optionsFromEnv'>
 

@@ -1,7 +1,7 @@
 import { type Backend, type BackendSettings, exportAttributes } from './backend.js'
-import type { Scope } from '../scopes.js'
-import type { InputRefusal } from '../inputs.js'
-import { joinNames } from '../names.js'
+import type { Scope } from '../core/scopes.js'
+import type { InputRefusal } from '../core/inputs.js'
+import { joinNames } from '../core/names.js'
 
 /**
  * The cache tag of a scope: `buildcache-` and the names that tell it from every other scope

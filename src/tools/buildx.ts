@@ -1,6 +1,6 @@
-import { DOCKERFILE_STEP, RawJsonReader } from '../progress.js'
-import { usesCacheServiceV2 } from '../access.js'
-import { encodeSpec } from '../spec.js'
+import { DOCKERFILE_STEP, RawJsonReader } from '../core/progress.js'
+import { usesCacheServiceV2 } from '../core/access.js'
+import { encodeSpec } from '../core/spec.js'
 import { type Tool, repeated } from './tool.js'
 
 /**

@@ -1,7 +1,7 @@
-import { type BuildReport, PlainProgressReader, type ProgressReader } from '../progress.js'
-import { type Attributes, encodeSpec } from '../spec.js'
-import { shortHash } from '../names.js'
-import type { InputRefusal } from '../inputs.js'
+import { type BuildReport, PlainProgressReader, type ProgressReader } from '../core/progress.js'
+import { type Attributes, encodeSpec } from '../core/spec.js'
+import { shortHash } from '../core/names.js'
+import type { InputRefusal } from '../core/inputs.js'
 import { type BuildOptions, type Tool, repeated } from './tool.js'
 
 /**

@@ -1,6 +1,6 @@
-import type { InputRefusal } from '../inputs.js'
-import type { ProgressReader } from '../progress.js'
-import type { Attributes } from '../spec.js'
+import type { InputRefusal } from '../core/inputs.js'
+import type { ProgressReader } from '../core/progress.js'
+import type { Attributes } from '../core/spec.js'
 
 /** The build as the user asked for it (the tool's own flags), independent of caching. */
 export interface BuildOptions {

@@ -1,7 +1,7 @@
 import { parse as parseYaml } from 'yaml'
-import { BACKENDS } from './backends/index.js'
-import { TOOLS } from './tools/index.js'
-import type { BuildOptions } from './tools/tool.js'
+import { BACKENDS } from '../backends/index.js'
+import { TOOLS } from '../tools/index.js'
+import type { BuildOptions } from '../tools/tool.js'
 
 /** Every input, read and checked in one place. Errors are one line naming the input. */
 export interface Inputs extends BuildOptions {

@@ -3,15 +3,14 @@
  * summary's facts. Pure: the plan, what the action found before the build and what the builds
  * told it, in; values out. run.ts writes them, once.
  */
-import type { CacheImport } from './backends/backend.js'
+import type { CacheImport } from '../backends/backend.js'
 import { type CacheFailure, type Stall, dedupe, failedScopes, failureWarning, importFailures, reasonOf } from './cache-watch.js'
-import type { Restored } from './local-cache.js'
-import type { Outputs } from './outputs.js'
+import type { Outputs } from '../effects/outputs.js'
 import { type Env, type Plan, displayCommand, invocationOf, maskSecrets, specsOf } from './plan.js'
 import { type BuildReport, hitRatio } from './progress.js'
 import type { Attempt, BuildRun } from './recovery.js'
-import { type BuildOutcome, sourceOf } from './summary.js'
-import { TOOLS } from './tools/index.js'
+import { type BuildOutcome, type Restored, sourceOf } from './summary.js'
+import { TOOLS } from '../tools/index.js'
 
 /** The attempt a run ends with, and the outputs that describe it before any build (a dry run). */
 export function planOutputs(attempt: Attempt, env: Env): Pick<Outputs, 'scope' | 'cache-from' | 'cache-to' | 'cache-export' | 'command'> {

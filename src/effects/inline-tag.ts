@@ -1,9 +1,9 @@
 import * as core from '@actions/core'
-import type { Plan } from './plan.js'
+import type { Plan } from '../core/plan.js'
 import { copyTag } from './registry-client.js'
-import { decodeSpec } from './spec.js'
-import { TOOLS } from './tools/index.js'
-import type { BuildOptions } from './tools/tool.js'
+import { decodeSpec } from '../core/spec.js'
+import { TOOLS } from '../tools/index.js'
+import type { BuildOptions } from '../tools/tool.js'
 
 /**
  * The image envd pushed: the first tag with `push`, else the `name` of an output

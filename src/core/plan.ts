@@ -1,16 +1,16 @@
 import { join } from 'node:path'
 import { type CacheAccess, UNRESTRICTED, actionsCacheAccess, usesCacheServiceV2 } from './access.js'
-import type { Backend, BackendSettings, CacheImport, CarriedDirectory, KeyMatch } from './backends/backend.js'
-import { scopeId } from './backends/backend.js'
-import { BACKENDS } from './backends/index.js'
+import type { Backend, BackendSettings, CacheImport, CarriedDirectory, KeyMatch } from '../backends/backend.js'
+import { scopeId } from '../backends/backend.js'
+import { BACKENDS } from '../backends/index.js'
 import type { RunContext } from './context.js'
 import { InputError, type Inputs } from './inputs.js'
 import { imagePath, imageRepository, platformsName, safeName } from './names.js'
 import { withGhaTimeout } from './cache-watch.js'
 import { type Scope, scopeChain } from './scopes.js'
 import { type Attributes, decodeSpec, encodeSpec } from './spec.js'
-import type { BuildRequest, Invocation } from './tools/tool.js'
-import { TOOLS } from './tools/index.js'
+import type { BuildRequest, Invocation } from '../tools/tool.js'
+import { TOOLS } from '../tools/index.js'
 
 export type Env = Readonly<Record<string, string | undefined>>
 

@@ -1,7 +1,7 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
   STATE
-} from "./chunk-QGCITXSA.js";
+} from "./chunk-74WAKCNO.js";
 import {
   getState,
   group,
@@ -10,7 +10,7 @@ import {
   warning
 } from "./chunk-N3HGW3KE.js";
 
-// src/oci-layout.ts
+// src/effects/oci-layout.ts
 import { readFile, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 async function readJson(path) {
@@ -69,14 +69,14 @@ async function directorySize(dir) {
   return total;
 }
 
-// src/format.ts
+// src/core/format.ts
 function formatBytes(bytes) {
   if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`;
   if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
   return `${(bytes / 1e3).toFixed(1)} kB`;
 }
 
-// src/local-cache.ts
+// src/effects/local-cache.ts
 var actionsCache = () => import("./cache-4I7C44LA.js");
 async function restoreLocalCache(p) {
   const local = p.local;

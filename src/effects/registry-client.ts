@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { imageRepository, splitRegistryHost } from './names.js'
+import { imageRepository, splitRegistryHost } from '../core/names.js'
 
 /**
  * The few calls of the distribution API the action makes on cache tags: does a tag exist

@@ -1,6 +1,6 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 
-// src/state.ts
+// src/core/state.ts
 var STATE = {
   /** The local backend's exported directory, to save. */
   localCache: "local-cache",

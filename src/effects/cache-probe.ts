@@ -11,8 +11,8 @@
  * Any answer counts, an error status or a refused connection too: BuildKit fails those fast
  * and the warnings name them. Only silence until the deadline is a stall.
  */
-import type { CacheImport } from './backends/backend.js'
-import type { Attributes } from './spec.js'
+import type { CacheImport } from '../backends/backend.js'
+import type { Attributes } from '../core/spec.js'
 import { splitImageRef } from './registry-client.js'
 
 export interface ReadProbe {

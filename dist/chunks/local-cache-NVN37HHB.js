@@ -3,8 +3,8 @@ import {
   restoreLocalCache,
   saveLocalCache,
   saveLocalCacheStep
-} from "./chunk-O7JQMCPW.js";
-import "./chunk-QGCITXSA.js";
+} from "./chunk-EVRXWEQV.js";
+import "./chunk-74WAKCNO.js";
 import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";
 import "./chunk-HANBNIMK.js";

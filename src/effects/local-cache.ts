@@ -1,20 +1,13 @@
 import * as core from '@actions/core'
 import { cacheManifestDigest, directorySize } from './oci-layout.js'
-import { type LocalCacheState, STATE } from './state.js'
-import type { Plan } from './plan.js'
-import { formatBytes } from './format.js'
+import { type LocalCacheState, STATE } from '../core/state.js'
+import type { Plan } from '../core/plan.js'
+import type { Restored } from '../core/summary.js'
+import { formatBytes } from '../core/format.js'
 
 // @actions/cache is most of the bundle: loaded only by the runs that carry a local cache.
 const actionsCache = () => import('@actions/cache')
 
-export interface Restored {
-  key?: string
-  bytes: number
-  /** The cache service answered the lookup (with a hit or with nothing); false when it was not asked or failed. */
-  looked?: boolean
-  /** The restored cache manifest's digest. */
-  digest?: string
-}
 
 /** Restores the local backend's directory through the chain's restore keys; never fails the build. */
 export async function restoreLocalCache(p: Plan): Promise<Restored> {

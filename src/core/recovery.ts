@@ -3,11 +3,11 @@
  * again another way. A missing or sick cache never fails a build, so each rule drops what the
  * cache broke (the imports, the export) and says why in one warning. Pure: runs in, decision out.
  */
-import type { CacheImport } from './backends/backend.js'
+import type { CacheImport } from '../backends/backend.js'
 import type { Stall } from './cache-watch.js'
 import { type Plan, withoutExport } from './plan.js'
 import type { BuildReport } from './progress.js'
-import { TOOLS } from './tools/index.js'
+import { TOOLS } from '../tools/index.js'
 
 /** One build of a plan: the imports it uses, and whether it builds without the builder's cache. */
 export interface Attempt {

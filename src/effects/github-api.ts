@@ -1,8 +1,8 @@
 import * as core from '@actions/core'
 import type { getOctokit } from '@actions/github'
-import type { KeyMatch } from './backends/backend.js'
-import type { RunContext } from './context.js'
-import type { Env } from './plan.js'
+import type { KeyMatch } from '../backends/backend.js'
+import type { RunContext } from '../core/context.js'
+import type { Env } from '../core/plan.js'
 
 type Octokit = ReturnType<typeof getOctokit>
 

@@ -1,11 +1,19 @@
-import * as core from '@actions/core'
-import type { CacheImport } from './backends/backend.js'
+import type { CacheImport } from '../backends/backend.js'
 import type { Plan } from './plan.js'
 import type { BuildReport } from './progress.js'
 import { hitRatio } from './progress.js'
 import { formatBytes } from './format.js'
-import { TOOLS } from './tools/index.js'
-import type { Restored } from './local-cache.js'
+import { TOOLS } from '../tools/index.js'
+
+/** What the restore of a carried directory found. */
+export interface Restored {
+  key?: string
+  bytes: number
+  /** The cache service answered the lookup (with a hit or with nothing); false when it was not asked or failed. */
+  looked?: boolean
+  /** The restored cache manifest's digest. */
+  digest?: string
+}
 
 export interface BuildOutcome {
   dryRun?: boolean
@@ -90,13 +98,4 @@ export function summaryRows(p: Plan, outcome: BuildOutcome): Array<[string, stri
   if (TOOLS[p.tool].traits.plainProgress) rows.push(['Note', `${p.tool} prints BuildKit's plain progress: cache import and export times and the scope a hit came from are not in it`])
   if (outcome.dryRun) rows.push(['Dry run', 'nothing was built'])
   return rows
-}
-
-export async function writeSummary(p: Plan, outcome: BuildOutcome): Promise<void> {
-  if (!process.env.GITHUB_STEP_SUMMARY) return
-  const rows = summaryRows(p, outcome)
-  await core.summary
-    .addHeading(`Build cache: ${p.scope || p.context.ref || 'build'}`, 3)
-    .addTable([[{ data: 'What', header: true }, { data: 'Result', header: true }], ...rows])
-    .write()
 }

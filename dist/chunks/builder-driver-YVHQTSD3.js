@@ -13,8 +13,8 @@ import {
   removeFallbackBuilder,
   usesContainerdStore,
   withoutDriverExport
-} from "./chunk-LOUP26S7.js";
-import "./chunk-QGCITXSA.js";
+} from "./chunk-YRLRZHY6.js";
+import "./chunk-74WAKCNO.js";
 import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";
 import "./chunk-HANBNIMK.js";

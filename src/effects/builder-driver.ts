@@ -15,9 +15,10 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import * as core from '@actions/core'
 import * as exec from '@actions/exec'
-import type { Env, Plan } from './plan.js'
-import type { Attributes } from './spec.js'
-import { STATE } from './state.js'
+import type { Env, Plan } from '../core/plan.js'
+import type { Attributes } from '../core/spec.js'
+import { STATE } from '../core/state.js'
+import { TOOLS } from '../tools/index.js'
 
 /**
  * buildx's refusal, in its current words ("Cache export is not supported for the docker
@@ -241,7 +242,7 @@ export async function planForDockerDriver(p: Plan, builderName: string, env: Env
  * second trigger).
  */
 export async function fitPlanToBuilder(p: Plan, env: Env, options: DriverFallbackOptions): Promise<Plan> {
-  if (p.tool !== 'buildx') return p
+  if (!TOOLS[p.tool].traits.driverMayLackExporters) return p
   // What the docker driver does only with the containerd image store: a cache export, a gha import.
   const needsExport = exportsNeedingCacheExport(p.exports).length > 0 || p.imports.some(i => !CLASSIC_STORE_IMPORTS.has(typeOf(i.attributes)))
   const needsBuildKit = p.needsBuildKitDriver && options.fallback === 'docker-container'

@@ -1,0 +1,94 @@
+// The README's claim: a new backend is one file and one line in src/backends/index.ts. Here a
+// backend is declared as such a file would declare it, added as that line would add it, and
+// inputs, plan, command line, report and clean-up take it with no other change.
+import { describe, expect, it } from '@jest/globals'
+import type { Backend } from '../../src/backends/backend.js'
+import { exportAttributes, pick, scopeId } from '../../src/backends/backend.js'
+import { BACKENDS } from '../../src/backends/index.js'
+import { runContext } from '../../src/core/context.js'
+import { readInputs } from '../../src/core/inputs.js'
+import { invocationOf, plan } from '../../src/core/plan.js'
+import type { BuildReport } from '../../src/core/progress.js'
+import { report } from '../../src/core/report.js'
+import { summaryRows } from '../../src/core/summary.js'
+import { mintRuntimeToken } from '../../testbed/cache-service/token.js'
+
+// --- what src/backends/webdav.ts would hold -------------------------------------------------
+const webdav: Backend = {
+  name: 'webdav',
+  sharedOptions: ['url'],
+  exportOptions: ['ignore-error'],
+  requiredOptions: ['url'],
+  imports: (chain, settings) =>
+    chain.map(scope => ({ label: scopeId(scope, settings), scope, attributes: [['type', 'webdav'], ['path', scopeId(scope, settings)], ...pick(settings.options, ['url'])] })),
+  exportTo: (own, settings) => [['type', 'webdav'], ['path', scopeId(own, settings)], ...exportAttributes(webdav, settings)]
+}
+// --- and the line in src/backends/index.ts --------------------------------------------------
+;(BACKENDS as Record<string, Backend>)[webdav.name] = webdav
+
+const PR = runContext(
+  { GITHUB_EVENT_NAME: 'pull_request', GITHUB_REF: 'refs/pull/7/merge', GITHUB_SHA: 'abc', GITHUB_REPOSITORY: 'o/r' },
+  { number: 7, pull_request: { number: 7, base: { ref: 'main' }, head: { ref: 'feature' } }, repository: { default_branch: 'main' } }
+)
+const ENV = {
+  ACTIONS_RUNTIME_TOKEN: mintRuntimeToken({ scopes: [{ ref: 'refs/pull/7/merge', permission: 3 }, { ref: 'refs/heads/main', permission: 1 }] }),
+  ACTIONS_RESULTS_URL: 'http://cache.test/',
+  RUNNER_TEMP: '/runner/temp'
+}
+const inputs = (values: Record<string, string>) => readInputs(name => values[name] ?? '')
+
+describe('a backend declared in one file', () => {
+  const values = { 'cache-backend': 'webdav', 'cache-options': 'url: https://dav.example/cache', tags: 'r.example/o/app:1' }
+
+  it('is an input value, with its options checked like any backend’s', () => {
+    expect(inputs(values).cacheBackend).toBe('webdav')
+    expect(() => inputs({ ...values, 'cache-options': 'user: me' })).toThrow(/^Input "cache-options": "user" is not an attribute of the webdav backend; allowed: url, ignore-error\.$/)
+    expect(() => inputs({ 'cache-backend': 'webdav' })).toThrow(/^Input "cache-options": the webdav backend needs url/)
+  })
+
+  it('gets the scope chain, its specs and the command line', () => {
+    const p = plan(inputs(values), PR, ENV)
+    expect(p.chain.map(s => [s.id, s.location])).toEqual([
+      ['o/app/pr-7', 'o/app/pr-7'],
+      ['o/app/main', 'o/app/main']
+    ])
+    const args = invocationOf(p, p.imports, ENV).args
+    expect(args).toEqual(
+      expect.arrayContaining([
+        '--cache-from', 'type=webdav,path=o/app/pr-7,url=https://dav.example/cache',
+        '--cache-to', 'type=webdav,path=o/app/pr-7,mode=max,url=https://dav.example/cache,ignore-error=true'
+      ])
+    )
+  })
+
+  it('is reported: outputs, chain marks from BuildKit’s import lines, the summary', () => {
+    const p = plan(inputs(values), PR, ENV)
+    const progress: BuildReport = {
+      totalSteps: 4,
+      cachedSteps: 4,
+      runSeconds: 0,
+      importSeconds: 0.2,
+      exportSeconds: 0.1,
+      imports: [
+        { source: 'webdav:o/app/pr-7', found: false },
+        { source: 'webdav:o/app/main', found: true }
+      ],
+      exportErrors: []
+    }
+    const attempt = { plan: p, imports: p.imports, noCache: false }
+    const result = report(
+      { first: attempt, last: attempt, runs: [{ exitCode: 0, report: progress, denied: false, exporterSetupFailed: false }], exitCode: 0, problems: [], stalled: [], seconds: 1 },
+      { metadata: { text: '' } },
+      ENV
+    )
+    expect(result.outputs).toMatchObject({ scope: 'o/app/pr-7', 'cache-export': 'true', 'cached-steps': '4', 'cache-source': 'o/app/main' })
+    expect(result.warnings).toEqual([])
+    expect(Object.fromEntries(summaryRows(p, result.outcome))).toMatchObject({ Backend: 'webdav', 'Import chain': 'o/app/pr-7 ✗ → o/app/main ✓' })
+  })
+
+  it('is cleaned up as far as it says it can be: neither Actions cache keys nor a registry tag', () => {
+    const p = plan(inputs({ ...values, 'cache-export': 'true' }), PR, ENV)
+    expect(p.ownedKeys).toBeUndefined()
+    expect(p.ownedTag).toBeUndefined()
+  })
+})
