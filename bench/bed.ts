@@ -43,10 +43,14 @@ export async function startPrivateBuilder(bed: TestbedEnv, nonce: string): Promi
   const child: ChildProcess = spawn(
     'buildkitd',
     [
-      '--root', path.join(dir, 'root'),
-      '--config', path.join(bed.state, 'buildkit', 'buildkitd.toml'),
-      '--addr', `unix://${sock}`,
-      '--oci-worker=true', '--containerd-worker=false'
+      '--root',
+      path.join(dir, 'root'),
+      '--config',
+      path.join(bed.state, 'buildkit', 'buildkitd.toml'),
+      '--addr',
+      `unix://${sock}`,
+      '--oci-worker=true',
+      '--containerd-worker=false'
     ],
     { env, stdio: ['ignore', logFd, logFd] }
   )
@@ -56,7 +60,8 @@ export async function startPrivateBuilder(bed: TestbedEnv, nonce: string): Promi
       await run('buildctl', ['--addr', `unix://${sock}`, 'debug', 'workers'], { env })
       break
     } catch (error) {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`private buildkitd did not start (log: ${dir}/buildkitd.log): ${(error as Error).message}`)
+      if (child.exitCode !== null || Date.now() > deadline)
+        throw new Error(`private buildkitd did not start (log: ${dir}/buildkitd.log): ${(error as Error).message}`)
       await new Promise(r => setTimeout(r, 200))
     }
   }

@@ -20,7 +20,20 @@ import type { RunResult } from '../testbed/runner.js'
 import { type ScenarioOptions, actionAt, pruneBuildKit, tempDir } from '../testbed/scenario.js'
 import { type PrivateBuilder, acquireBed, repo, startPrivateBuilder } from './bed.js'
 import {
-  assertRan, buildTimes, commandArgv, localBytes, makeShims, mb, median, min, ratio, secs, stepsMs, table, timed, verdict
+  assertRan,
+  buildTimes,
+  commandArgv,
+  localBytes,
+  makeShims,
+  mb,
+  median,
+  min,
+  ratio,
+  secs,
+  stepsMs,
+  table,
+  timed,
+  verdict
 } from './lib.js'
 
 // ---------------------------------------------------------------------------------------------
@@ -40,7 +53,10 @@ function parseArgs(argv: string[]) {
   const list = <T extends string>(flag: string, all: readonly T[], fallback: readonly T[]): T[] => {
     const v = value(flag)
     if (!v) return [...fallback]
-    const got = v.split(',').map(s => s.trim()).filter(Boolean)
+    const got = v
+      .split(',')
+      .map(s => s.trim())
+      .filter(Boolean)
     const bad = got.filter(g => !all.some(a => a.toLowerCase() === g.toLowerCase()))
     if (bad.length) throw new Error(`${flag}: unknown ${bad.join(', ')} (known: ${all.join(', ')})`)
     return all.filter(a => got.some(g => g.toLowerCase() === a.toLowerCase()))
@@ -94,7 +110,7 @@ function snapshotAction(commit: string | undefined): { dir: string; what: string
   if (commit) {
     // The commit's sources built as CI checks dist/ is built (scripts/build.mjs), with this
     // checkout's node_modules: the action as that commit defines it, whatever dist/ holds.
-    const sha = execSync(`git rev-parse --short ${JSON.stringify(commit + '^{commit}')}`, { cwd: repo, encoding: 'utf8' }).trim()
+    const sha = execSync(`git rev-parse --short ${JSON.stringify(`${commit}^{commit}`)}`, { cwd: repo, encoding: 'utf8' }).trim()
     execSync(`git archive ${sha} action.yml package.json tsconfig.json src scripts | tar -x -C ${JSON.stringify(dir)}`, { cwd: repo })
     symlinkSync(path.join(repo, 'node_modules'), path.join(dir, 'node_modules'))
     execSync('node scripts/build.mjs', { cwd: dir, stdio: 'inherit' })
@@ -116,10 +132,18 @@ function makeCase(backend: BackendName, context: string, label: string): Case {
   const nonce = randomBytes(4).toString('hex')
   const options: Partial<Record<BackendName, string>> = {
     s3: [
-      `bucket: ${bed.s3.bucket}`, `region: ${bed.s3.region}`, `endpoint_url: ${bed.s3.endpoint}`, 'use_path_style: true',
-      `access_key_id: ${bed.s3.accessKeyId}`, `secret_access_key: ${bed.s3.secretAccessKey}`
+      `bucket: ${bed.s3.bucket}`,
+      `region: ${bed.s3.region}`,
+      `endpoint_url: ${bed.s3.endpoint}`,
+      'use_path_style: true',
+      `access_key_id: ${bed.s3.accessKeyId}`,
+      `secret_access_key: ${bed.s3.secretAccessKey}`
     ].join('\n'),
-    azblob: [`account_url: ${bed.azblob.accountUrl}`, `account_name: ${bed.azblob.accountName}`, `secret_access_key: ${bed.azblob.accountKey}`].join('\n')
+    azblob: [
+      `account_url: ${bed.azblob.accountUrl}`,
+      `account_name: ${bed.azblob.accountName}`,
+      `secret_access_key: ${bed.azblob.accountKey}`
+    ].join('\n')
   }
   return {
     backend,
@@ -141,9 +165,12 @@ const prune = () => pruneBuildKit(builder!.name, bed)
 function trace(what: string, r: RunResult): RunResult {
   if (!args.verbose) return r
   const t = buildTimes(r)
-  const local = /Local cache/.test(r.summary) ? `, local restored ${mb(localBytes(r).restored)} MB exported ${mb(localBytes(r).exported)} MB` : ''
+  const local = /Local cache/.test(r.summary)
+    ? `, local restored ${mb(localBytes(r).restored)} MB exported ${mb(localBytes(r).exported)} MB`
+    : ''
   console.error(
-    `[run] ${what}: main ${secs(r.main.wallMs)} s, post ${secs(r.post?.wallMs ?? 0)} s; build ${t ? `${t.build} s (ran ${t.run}, import ${t.import}, export ${t.export})` : '–'}; ` +
+    `[run] ${what}: main ${secs(r.main.wallMs)} s, post ${secs(r.post?.wallMs ?? 0)} s; build ` +
+      `${t ? `${t.build} s (ran ${t.run}, import ${t.import}, export ${t.export})` : '–'}; ` +
       `cached ${r.outputs['cached-steps']}/${r.outputs['total-steps']}${local}`
   )
   return r
@@ -173,7 +200,10 @@ const SCALE_STEPS = 30
 const SCALE_LAYER_BYTES = 6_700_000
 /** 30 steps of ~6.7 MB of random data each (~200 MB of layers); `last` replaces the last step. */
 function scaleFixture(tag: string, last?: string): string {
-  const steps = Array.from({ length: SCALE_STEPS }, (_, i) => `head -c ${SCALE_LAYER_BYTES} /dev/urandom > /layer-${i + 1}.bin && echo ${tag} > /layer-${i + 1}.id`)
+  const steps = Array.from(
+    { length: SCALE_STEPS },
+    (_, i) => `head -c ${SCALE_LAYER_BYTES} /dev/urandom > /layer-${i + 1}.bin && echo ${tag} > /layer-${i + 1}.id`
+  )
   if (last) steps[steps.length - 1] = last
   return fixtureContext(steps, bed)
 }
@@ -191,7 +221,12 @@ interface Pass {
   pull?: RunResult
 }
 
-async function backendPass(backend: BackendName, context: string, label: string, opts: { p1: boolean; p4: boolean; p4Reps: number; pullContext?: string }): Promise<Pass> {
+async function backendPass(
+  backend: BackendName,
+  context: string,
+  label: string,
+  opts: { p1: boolean; p4: boolean; p4Reps: number; pullContext?: string }
+): Promise<Pass> {
   const pass: Pass = { backend }
   try {
     const c = makeCase(backend, context, label)
@@ -229,7 +264,15 @@ function p1Table(passes: Pass[]): string {
     const total = Number(p.pr.outputs['total-steps'])
     const r = stepsMs(p.pr) / stepsMs(p.cold)
     const split = (r: RunResult) => `${secs(stepsMs(r))} (post ${secs(r.post?.wallMs ?? 0)})`
-    return [p.backend, split(p.cold), split(p.pr), `${cached} / ${total}`, ratio(r), '≤ 0.25, all CACHED', verdict(r <= 0.25 && cached === total && total > 0)]
+    return [
+      p.backend,
+      split(p.cold),
+      split(p.pr),
+      `${cached} / ${total}`,
+      ratio(r),
+      '≤ 0.25, all CACHED',
+      verdict(r <= 0.25 && cached === total && total > 0)
+    ]
   })
   return table(['backend', 'main cold (s)', 'PR 7 first (s)', 'PR cached / cacheable', 'PR / cold', 'target', 'result'], rows)
 }
@@ -258,14 +301,26 @@ function throughputTable(passes: Pass[]): string {
       const exportS = (cold?.export ?? 0) + (p.cold.post?.wallMs ?? 0) / 1000
       const restored = p.pull ? localBytes(p.pull).restored : NaN
       const restoreS = p.pull && pull ? p.pull.main.wallMs / 1000 - pull.build : NaN
-      return [p.backend, mb(saved), exportS.toFixed(1), (saved / 1e6 / exportS).toFixed(0), pull ? `${restoreS.toFixed(1)} (restore)` : '–', (restored / 1e6 / restoreS).toFixed(0), p.pull ? `${p.pull.outputs['cached-steps']}/${p.pull.outputs['total-steps']}` : '–']
+      return [
+        p.backend,
+        mb(saved),
+        exportS.toFixed(1),
+        (saved / 1e6 / exportS).toFixed(0),
+        pull ? `${restoreS.toFixed(1)} (restore)` : '–',
+        (restored / 1e6 / restoreS).toFixed(0),
+        p.pull ? `${p.pull.outputs['cached-steps']}/${p.pull.outputs['total-steps']}` : '–'
+      ]
     }
     const exportMBs = cold ? layerBytes / 1e6 / cold.export : NaN
     // The pull build's own step is tiny: its build time less its export is (an upper bound of) the time to fetch every layer.
     const pullS = pull ? pull.build - pull.export : NaN
     return [
-      p.backend, mb(layerBytes), cold ? cold.export.toFixed(1) : '–', exportMBs.toFixed(0),
-      pull ? `${pullS.toFixed(1)} (manifest ${pull.import.toFixed(1)})` : '–', (layerBytes / 1e6 / pullS).toFixed(0),
+      p.backend,
+      mb(layerBytes),
+      cold ? cold.export.toFixed(1) : '–',
+      exportMBs.toFixed(0),
+      pull ? `${pullS.toFixed(1)} (manifest ${pull.import.toFixed(1)})` : '–',
+      (layerBytes / 1e6 / pullS).toFixed(0),
       p.pull ? `${p.pull.outputs['cached-steps']}/${p.pull.outputs['total-steps']}` : '–'
     ]
   })
@@ -292,7 +347,19 @@ interface P2Result {
 }
 
 async function measureOverhead(backend: BackendName, reps: number): Promise<P2Result> {
-  const res: P2Result = { backend, buildMs: [], mainOver: [], postOver: [], totalOver: [], nodeStart: [], dryRun: [], children: [], inRunMain: [], inRunPost: [], bareArgv: [] }
+  const res: P2Result = {
+    backend,
+    buildMs: [],
+    mainOver: [],
+    postOver: [],
+    totalOver: [],
+    nodeStart: [],
+    dryRun: [],
+    children: [],
+    inRunMain: [],
+    inRunPost: [],
+    bareArgv: []
+  }
   try {
     const c = makeCase(backend, smallFixture(randomBytes(4).toString('hex')), 'p2')
     await prune()
@@ -354,7 +421,11 @@ async function measureOverhead(backend: BackendName, reps: number): Promise<P2Re
 /** One warm run of a small fixture with PATH shims: the child processes of main and post besides the build (JSON rows). */
 async function childProcessRows(backend: BackendName): Promise<string> {
   try {
-    const c = makeCase(backend, fixtureContext([`echo ${randomBytes(4).toString('hex')} > /id`, 'head -c 1000000 /dev/urandom > /a.bin'], bed), 'p2-children')
+    const c = makeCase(
+      backend,
+      fixtureContext([`echo ${randomBytes(4).toString('hex')} > /id`, 'head -c 1000000 /dev/urandom > /a.bin'], bed),
+      'p2-children'
+    )
     await onMain(c)
     const shims = makeShims(toolEnv(bed))
     scratch.push(path.dirname(shims.log))
@@ -366,7 +437,12 @@ async function childProcessRows(backend: BackendName): Promise<string> {
     const rows = shims
       .read()
       .filter(ch => !/^docker buildx build /.test(ch.command))
-      .map(ch => [backend, ch.startMs < postFrom ? 'main' : 'post', `\`${ch.command.length > 90 ? `${ch.command.slice(0, 87)}...` : ch.command}\``, Math.round(ch.ms)])
+      .map(ch => [
+        backend,
+        ch.startMs < postFrom ? 'main' : 'post',
+        `\`${ch.command.length > 90 ? `${ch.command.slice(0, 87)}...` : ch.command}\``,
+        Math.round(ch.ms)
+      ])
     return JSON.stringify(rows.length ? rows : [[backend, '', 'none', 0]])
   } catch (error) {
     return JSON.stringify([[backend, '', `ERROR: ${(error as Error).message.split('\n')[0]}`, '–']])
@@ -375,15 +451,29 @@ async function childProcessRows(backend: BackendName): Promise<string> {
 
 function p2Tables(r: P2Result): string {
   if (r.error) return `ERROR on ${r.backend}: ${r.error}`
-  const row = (what: string, xs: number[], target: string, ok?: boolean) => [what, Math.round(min(xs)), Math.round(median(xs)), target, ok === undefined ? '' : verdict(ok)]
-  const over = table(['', 'min (ms)', 'median (ms)', 'target', 'result'], [
-    row('bare `docker buildx build` (the build itself)', r.buildMs, ''),
-    row('overhead in main (main wall − bare wall)', r.mainOver, ''),
-    row('overhead in post (post wall)', r.postOver, ''),
-    row('overhead, main + post', r.totalOver, '≤ 400 (median)', median(r.totalOver) <= 400),
-    row('in the same run: main wall − its own build process (timed by a PATH shim)', r.inRunMain, ''),
-    row('in the same run: that + its post wall', r.inRunMain.map((x, i) => x + r.inRunPost[i]), '≤ 400 (median)', median(r.inRunMain.map((x, i) => x + r.inRunPost[i])) <= 400)
-  ])
+  const row = (what: string, xs: number[], target: string, ok?: boolean) => [
+    what,
+    Math.round(min(xs)),
+    Math.round(median(xs)),
+    target,
+    ok === undefined ? '' : verdict(ok)
+  ]
+  const over = table(
+    ['', 'min (ms)', 'median (ms)', 'target', 'result'],
+    [
+      row('bare `docker buildx build` (the build itself)', r.buildMs, ''),
+      row('overhead in main (main wall − bare wall)', r.mainOver, ''),
+      row('overhead in post (post wall)', r.postOver, ''),
+      row('overhead, main + post', r.totalOver, '≤ 400 (median)', median(r.totalOver) <= 400),
+      row('in the same run: main wall − its own build process (timed by a PATH shim)', r.inRunMain, ''),
+      row(
+        'in the same run: that + its post wall',
+        r.inRunMain.map((x, i) => x + r.inRunPost[i]),
+        '≤ 400 (median)',
+        median(r.inRunMain.map((x, i) => x + r.inRunPost[i])) <= 400
+      )
+    ]
+  )
   const nodeStart = median(r.nodeStart)
   const dry = median(r.dryRun)
   const beforeBuild = r.children.filter(ch => !/^docker buildx build /.test(ch.command))
@@ -397,12 +487,19 @@ function p2Tables(r: P2Result): string {
     ['main: the rest (progress parsing, metadata, summary after the build; in-run overhead − the rows above)', rest],
     ['post: Node start + bundle load (post wall)', median(r.postOver)]
   ]
-  const breakdown = table(['where (medians)', 'ms'], parts.map(([w, ms]) => [w, Math.round(ms)]))
+  const breakdown = table(
+    ['where (medians)', 'ms'],
+    parts.map(([w, ms]) => [w, Math.round(ms)])
+  )
   const note =
     min(r.totalOver) < 0
-      ? "\n\nA negative minimum: in that pair the bare build was slower than the action's build, i.e. the build's own run-to-run noise exceeds the overhead; the in-run rows take the build's noise out."
+      ? "\n\nA negative minimum: in that pair the bare build was slower than the action's build, i.e. the build's own run-to-run noise " +
+        "exceeds the overhead; the in-run rows take the build's noise out."
       : ''
-  return `${over}${note}\n\nWhere the time goes (${r.backend}):\n\n${breakdown}\n\nBare command (the action's \`command\` output, run as argv): \`${r.bareArgv.join(' ')}\``
+  return (
+    `${over}${note}\n\nWhere the time goes (${r.backend}):\n\n${breakdown}\n\nBare command (the action's \`command\` output, run as ` +
+    `argv): \`${r.bareArgv.join(' ')}\``
+  )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -451,7 +548,10 @@ function p3Table(r: P3Result): string {
     const x = saved / r.fresh
     return [n, mb(restored), mb(saved), ratio(x), n === r.rows.length ? '≤ 1.25' : '', n === r.rows.length ? verdict(x <= 1.25) : '']
   })
-  return `One fresh export of the last commit: ${mb(r.fresh)} MB.\n\n${table(['build', 'restored (MB)', 'saved (MB)', 'saved / fresh', 'target', 'result'], rows)}`
+  return (
+    `One fresh export of the last commit: ${mb(r.fresh)} ` +
+    `MB.\n\n${table(['build', 'restored (MB)', 'saved (MB)', 'saved / fresh', 'target', 'result'], rows)}`
+  )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -459,7 +559,9 @@ function p3Table(r: P3Result): string {
 
 function sh(cmd: string, argv: string[], env = toolEnv(bed)): string {
   try {
-    return execFileSync(cmd, argv, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split('\n')[0]
+    return execFileSync(cmd, argv, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+      .trim()
+      .split('\n')[0]
   } catch (error) {
     return `unknown (${(error as Error).message.split('\n')[0]})`
   }
@@ -484,7 +586,8 @@ async function main(): Promise<void> {
   try {
     bed = testbedEnv()
     if (args.node === '24') {
-      if (!bed.node24 || !existsSync(bed.node24)) throw new Error('--node 24: the bed has no Node 24 (bash testbed/install.sh node24), or pass --node current')
+      if (!bed.node24 || !existsSync(bed.node24))
+        throw new Error('--node 24: the bed has no Node 24 (bash testbed/install.sh node24), or pass --node current')
       nodeBin = bed.node24
     } else if (args.node !== 'current') nodeBin = args.node
     const action = snapshotAction(args.action)
@@ -502,14 +605,16 @@ async function main(): Promise<void> {
         sections.push(
           `## P1 — a pull request's first build\n\n` +
             'Fixture: FROM scratch + busybox, a 4 MB base layer, ~5 s dependency install (2 MB), ~5 s compile (1 MB), a small last step. ' +
-            "Main's cold build exports; BuildKit's local state is wiped; pull request 7's first build imports main's cache. Times are the main and post steps together.\n\n" +
+            "Main's cold build exports; BuildKit's local state is wiped; pull request 7's first build imports main's cache. Times are " +
+            'the main and post steps together.\n\n' +
             p1Table(passes)
         )
       }
       if (has('P4')) {
         sections.push(
           `## P4 — warm from the remote cache vs warm local\n\n` +
-            "The same commit on main built after BuildKit's local state is wiped (cache imported) and again without wiping; best of 2 each.\n\n" +
+            "The same commit on main built after BuildKit's local state is wiped (cache imported) and again without wiping; best of 2 " +
+            'each.\n\n' +
             p4Table(passes)
         )
       }
@@ -525,16 +630,24 @@ async function main(): Promise<void> {
       }
       sections.push(
         `## P2 — the action's own overhead (${b}, warm cache, ${args.reps} alternating pairs)\n\n` +
-          `Each pair runs the action (main + post, as the runner does) and the bare command line it printed, in alternating order.\n\n${p2Tables(r)}` +
+          `Each pair runs the action (main + post, as the runner does) and the bare command line it printed, in alternating ` +
+          `order.\n\n${p2Tables(r)}` +
           (others.length
-            ? `\n\nChild processes the action starts besides the build on the other backends (one warm run each, timed by PATH shims):\n\n${table(['backend', 'step', 'child process', 'ms'], others.flatMap(o => JSON.parse(o)))}`
+            ? '\n\nChild processes the action starts besides the build on the other backends (one warm run each, timed by PATH shims):' +
+              `\n\n${table(
+                ['backend', 'step', 'child process', 'ms'],
+                others.flatMap(o => JSON.parse(o))
+              )}`
             : '')
       )
     }
     if (has('P3')) {
       if (args.backends.includes('local')) {
         log('P3 local')
-        sections.push(`## P3 — the local backend's saved size over ten builds\n\nTen successive pushes to main, each changing the last step, the directory carried by @actions/cache (RUNNER_TEMP pinned).\n\n${p3Table(await measureLocalGrowth(10))}`)
+        sections.push(
+          `## P3 — the local backend's saved size over ten builds\n\nTen successive pushes to main, each changing the last step, the ` +
+            `directory carried by @actions/cache (RUNNER_TEMP pinned).\n\n${p3Table(await measureLocalGrowth(10))}`
+        )
       } else {
         sections.push('## P3 — skipped (the local backend is not among --backends)')
       }
@@ -544,14 +657,25 @@ async function main(): Promise<void> {
       for (const b of args.scaleBackends) {
         log(`scale ${b}`)
         const tag = randomBytes(4).toString('hex')
-        passes.push(await backendPass(b, scaleFixture(tag), 'scale', { p1: true, p4: true, p4Reps: 1, pullContext: scaleFixture(tag, `echo changed-${tag} > /changed`) }))
+        passes.push(
+          await backendPass(b, scaleFixture(tag), 'scale', {
+            p1: true,
+            p4: true,
+            p4Reps: 1,
+            pullContext: scaleFixture(tag, `echo changed-${tag} > /changed`)
+          })
+        )
       }
       sections.push(
         `## Scale — ${SCALE_STEPS} steps, ~${Math.round((SCALE_STEPS * SCALE_LAYER_BYTES) / 1e6)} MB of layers\n\n` +
-          `${SCALE_STEPS} RUN steps of ${SCALE_LAYER_BYTES / 1e6} MB of random data each.\n\n### P1 at scale\n\n${p1Table(passes)}\n\n### P4 at scale\n\n${p4Table(passes)}\n\n` +
-          "### Throughput\n\nExport: the cold build's export time (job summary). Import: a pull request build whose last step changed after the local state was wiped, so every layer below it is fetched; " +
-          "its build time less its export time (an upper bound: it includes the tiny changed step). local: the post step's save plus the export, and the restore before the build (main wall − build time, which includes the action's own overhead). " +
-          'Imports are lazy: an all-CACHED build without an output fetches no layer at all, which is why P1 and P4 at scale do not depend on the layer size.\n\n' +
+          `${SCALE_STEPS} RUN steps of ${SCALE_LAYER_BYTES / 1e6} MB of random data each.\n\n### P1 at ` +
+          `scale\n\n${p1Table(passes)}\n\n### P4 at scale\n\n${p4Table(passes)}\n\n` +
+          "### Throughput\n\nExport: the cold build's export time (job summary). Import: a pull request build whose last step changed " +
+          'after the local state was wiped, so every layer below it is fetched; ' +
+          "its build time less its export time (an upper bound: it includes the tiny changed step). local: the post step's save plus the " +
+          "export, and the restore before the build (main wall − build time, which includes the action's own overhead). " +
+          'Imports are lazy: an all-CACHED build without an output fetches no layer at all, which is why P1 and P4 at scale do not ' +
+          'depend on the layer size.\n\n' +
           throughputTable(passes)
       )
     }
@@ -565,17 +689,24 @@ async function main(): Promise<void> {
     '',
     `- Command: \`${command}\``,
     `- Date: ${started.toISOString().replace(/\.\d+Z$/, 'Z')}, duration ${((Date.now() - started.getTime()) / 60000).toFixed(1)} min`,
-    `- Machine: ${os.cpus().length} cores (\`nproc\`: ${sh('nproc', [])}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; load average at start ${loadStart.map(l => l.toFixed(2)).join(' ')}, at end ${loadEnd.map(l => l.toFixed(2)).join(' ')}`,
-    `- The action: ${actionWhat}, run by Node ${sh(nodeBin, ['--version'])} (the bench itself: Node ${process.version}); ${sh('docker', ['buildx', 'version'])}; BuildKit ${sh('buildkitd', ['--version'])}`,
-    "- Builder: a private buildkitd (runc worker) behind a buildx builder with the remote driver, as docker/setup-buildx-action's docker-container builder; its local state is wiped with `docker buildx prune -af` where a measurement says so.",
-    '- Noise: other builds ran on the same test bed and the same 2 cores during the run (see the load average); single figures can be off by hundreds of milliseconds.',
+    `- Machine: ${os.cpus().length} cores (\`nproc\`: ${sh('nproc', [])}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; load average at ` +
+      `start ${loadStart.map(l => l.toFixed(2)).join(' ')}, at end ${loadEnd.map(l => l.toFixed(2)).join(' ')}`,
+    `- The action: ${actionWhat}, run by Node ${sh(nodeBin, ['--version'])} (the bench itself: Node ${process.version}); ` +
+      `${sh('docker', ['buildx', 'version'])}; BuildKit ${sh('buildkitd', ['--version'])}`,
+    "- Builder: a private buildkitd (runc worker) behind a buildx builder with the remote driver, as docker/setup-buildx-action's " +
+      'docker-container builder; its local state is wiped with `docker buildx prune -af` where a measurement says so.',
+    '- Noise: other builds ran on the same test bed and the same 2 cores during the run (see the load average); single figures can be ' +
+      'off by hundreds of milliseconds.',
     ''
   ]
   // No machine's paths in a report that may be committed.
   const report = `${header.join('\n')}\n${sections.join('\n\n')}\n`
-    .split(repo).join('<repo>')
-    .split(os.tmpdir()).join('<tmp>')
-    .split((bed as TestbedEnv | undefined)?.registry ?? '\0').join('<bed registry>')
+    .split(repo)
+    .join('<repo>')
+    .split(os.tmpdir())
+    .join('<tmp>')
+    .split((bed as TestbedEnv | undefined)?.registry ?? '\0')
+    .join('<bed registry>')
   console.log(`\n${report}`)
   const dir = path.join(repo, 'bench', 'results')
   mkdirSync(dir, { recursive: true })

@@ -18,14 +18,14 @@ import {
   safeName,
   splitRegistryHost,
   usesCacheServiceV2
-} from "./chunks/chunk-YRLRZHY6.js";
+} from "./chunks/chunk-3NSTN6WZ.js";
 import {
   cacheManifestDigest,
   compactLayout,
   directorySize,
   formatBytes,
   restoreLocalCache
-} from "./chunks/chunk-EVRXWEQV.js";
+} from "./chunks/chunk-GMYJTMZ5.js";
 import {
   STATE
 } from "./chunks/chunk-74WAKCNO.js";
@@ -7557,7 +7557,12 @@ async function otherTagOf(ref, digest) {
   for (let i = 0; i < others.length; i += 8) {
     const batch = others.slice(i, i + 8);
     const digests = await Promise.all(
-      batch.map((t) => registryRequest(host, manifestPath(path, t), "HEAD").then((r) => r.ok ? r.headers.get("docker-content-digest") : null, () => "unknown"))
+      batch.map(
+        (t) => registryRequest(host, manifestPath(path, t), "HEAD").then(
+          (r) => r.ok ? r.headers.get("docker-content-digest") : null,
+          () => "unknown"
+        )
+      )
     );
     const shared = batch.find((_, j) => digests[j] === digest);
     if (shared) return shared;
@@ -7571,8 +7576,16 @@ async function deleteRegistryTag(ref) {
   const digest = head?.headers.get("docker-content-digest");
   if (!head?.ok || !digest) return { result: "unsupported" };
   const other = await otherTagOf(ref, digest);
-  if (other === "unknown") return { result: "kept", reason: "the registry does not list the repository's tags, so it cannot be ruled out that another tag shares its manifest (which a delete would remove too)" };
-  if (other) return { result: "kept", reason: `tag ${other} points at the same manifest, and deleting the manifest would delete that tag too (the cache tag takes no space of its own)` };
+  if (other === "unknown")
+    return {
+      result: "kept",
+      reason: "the registry does not list the repository's tags, so it cannot be ruled out that another tag shares its manifest (which a delete would remove too)"
+    };
+  if (other)
+    return {
+      result: "kept",
+      reason: `tag ${other} points at the same manifest, and deleting the manifest would delete that tag too (the cache tag takes no space of its own)`
+    };
   const response = await manifestRequest(ref, "DELETE", digest).catch(() => void 0);
   return { result: response?.ok ? "deleted" : response?.status === 404 ? "missing" : "unsupported" };
 }
@@ -7624,7 +7637,11 @@ function readProbeOf(imp, env) {
     return service.v2 ? {
       what: `the cache service (GetCacheEntryDownloadURL ${key})`,
       url: `${service.url}twirp/github.actions.results.api.v1.CacheService/GetCacheEntryDownloadURL`,
-      init: { method: "POST", headers: { ...auth, "Content-Type": "application/json" }, body: JSON.stringify({ key, restore_keys: [key], version: "probe" }) }
+      init: {
+        method: "POST",
+        headers: { ...auth, "Content-Type": "application/json" },
+        body: JSON.stringify({ key, restore_keys: [key], version: "probe" })
+      }
     } : {
       what: `the cache service (cache ${key})`,
       url: `${service.url}_apis/artifactcache/cache?keys=${encodeURIComponent(key)}&version=probe`,
@@ -7688,9 +7705,11 @@ function importFailures(backend, chain, imports) {
   const failed = hashed.filter((line) => line.error && !isNotFound(backend, line.error));
   if (failed.length && unnamedScopes.length) {
     if (failed.length === hashed.length && hashed.length === unnamedScopes.length) {
-      failed.forEach((line, i) => failures.push({ kind: "import", backend, scopes: [unnamedScopes[i].id], ambiguous: false, reason: reasonOf(line.error) }));
+      for (const [i, line] of failed.entries())
+        failures.push({ kind: "import", backend, scopes: [unnamedScopes[i].id], ambiguous: false, reason: reasonOf(line.error) });
     } else {
-      for (const line of failed) failures.push({ kind: "import", backend, scopes: unnamedScopes.map((s) => s.id), ambiguous: true, reason: reasonOf(line.error) });
+      for (const line of failed)
+        failures.push({ kind: "import", backend, scopes: unnamedScopes.map((s) => s.id), ambiguous: true, reason: reasonOf(line.error) });
     }
   }
   for (const line of unnamed.filter((l) => !hashed.includes(l) && l.error && !isNotFound(backend, l.error))) {
@@ -7734,7 +7753,15 @@ var CacheWatch = class {
     const seen = this.transfers.get(key);
     const current = event.current ?? seen?.current ?? 0;
     if (!seen) {
-      this.transfers.set(key, { vertex: event.vertex, id: event.id, since: now, from: current, current, total: event.total, done: !!event.completed });
+      this.transfers.set(key, {
+        vertex: event.vertex,
+        id: event.id,
+        since: now,
+        from: current,
+        current,
+        total: event.total,
+        done: !!event.completed
+      });
       return;
     }
     seen.current = current;
@@ -7766,7 +7793,12 @@ var CacheWatch = class {
       if (v.done || phase !== "import" && phase !== "export") continue;
       if (now - v.since <= timeoutMs) continue;
       if ([...this.transfers.values()].some((t) => !t.done && this.vertices.get(t.vertex) === v)) continue;
-      return { phase, what: v.name, idleSeconds: Math.round((now - v.since) / 1e3), resultWritten: phase === "export" && this.othersFinished(v) };
+      return {
+        phase,
+        what: v.name,
+        idleSeconds: Math.round((now - v.since) / 1e3),
+        resultWritten: phase === "export" && this.othersFinished(v)
+      };
     }
     for (const t of this.transfers.values()) {
       const owner = this.vertices.get(t.vertex);
@@ -7793,7 +7825,9 @@ var CacheWatch = class {
   }
   /** Every vertex other than the cache exports finished, none failed. */
   othersFinished(except) {
-    return [...this.vertices.values()].every((v) => v === except || this.phaseOf(v.name) === "export" || v.done && !v.failed || this.phaseOf(v.name) === "import");
+    return [...this.vertices.values()].every(
+      (v) => v === except || this.phaseOf(v.name) === "export" || v.done && !v.failed || this.phaseOf(v.name) === "import"
+    );
   }
 };
 function rawJsonEvents(line) {
@@ -7807,7 +7841,15 @@ function rawJsonEvents(line) {
   const events = [];
   for (const v of status.vertexes ?? []) {
     if (!v?.digest) continue;
-    events.push({ type: "vertex", id: v.digest, name: v.name, started: !!v.started, completed: !!v.completed, cached: !!v.cached, ...v.error && { error: v.error } });
+    events.push({
+      type: "vertex",
+      id: v.digest,
+      name: v.name,
+      started: !!v.started,
+      completed: !!v.completed,
+      cached: !!v.cached,
+      ...v.error && { error: v.error }
+    });
   }
   for (const s of status.statuses ?? []) {
     if (!s?.vertex || !s.id) continue;
@@ -7832,7 +7874,16 @@ function plainEvents(line) {
   const transfer = /^(sha256:[0-9a-f]{64}) (?:([\d.]+\s*\w+) \/ ([\d.]+\s*\w+)|([\d.]+\s*\w+))?.*?( done)?$/.exec(rest);
   if (transfer) {
     const [, blob, current, total, only, done] = transfer;
-    return [{ type: "status", vertex: id, id: blob, current: bytes(current ?? only ?? ""), total: total ? bytes(total) : void 0, completed: !!done }];
+    return [
+      {
+        type: "status",
+        vertex: id,
+        id: blob,
+        current: bytes(current ?? only ?? ""),
+        total: total ? bytes(total) : void 0,
+        completed: !!done
+      }
+    ];
   }
   if (/^\d+(\.\d+)? /.test(rest)) return [{ type: "status", vertex: id, id: "log" }];
   return [{ type: "vertex", id, name: rest, started: true }];
@@ -7859,16 +7910,25 @@ async function lookUpMissingBranches(context, token, env) {
   const filled = { ...context };
   try {
     if (!filled.defaultBranch) filled.defaultBranch = (await octokit.rest.repos.get(ownerRepo(context))).data.default_branch;
-    if (needsBase) filled.baseBranch = (await octokit.rest.pulls.get({ ...ownerRepo(context), pull_number: context.pullRequest })).data.base.ref;
+    if (needsBase)
+      filled.baseBranch = (await octokit.rest.pulls.get({ ...ownerRepo(context), pull_number: context.pullRequest })).data.base.ref;
   } catch (error) {
-    warning(`Could not look up the ${filled.defaultBranch ? "pull request's base" : "default"} branch with github-token: ${error.message}`);
+    warning(
+      `Could not look up the ${filled.defaultBranch ? "pull request's base" : "default"} branch with github-token: ${error.message}`
+    );
   }
   return filled;
 }
 async function deleteActionsCachesOfRef(token, env, context, ref, keys) {
   const octokit = await client(token, env);
   const { owner, repo } = ownerRepo(context);
-  const listed = await octokit.paginate(octokit.rest.actions.getActionsCacheList, { owner, repo, ref, per_page: 100, ...keys && { key: keys.prefix } });
+  const listed = await octokit.paginate(octokit.rest.actions.getActionsCacheList, {
+    owner,
+    repo,
+    ref,
+    per_page: 100,
+    ...keys && { key: keys.prefix }
+  });
   const caches = keys ? listed.filter((entry) => keys.matches(entry.key ?? "")) : listed;
   const deleted = [];
   for (const entry of caches) {
@@ -7886,7 +7946,14 @@ async function actionsCachesExist(token, env, context, lookups, before) {
   const octokit = await client(token, env);
   return Promise.all(
     lookups.map(async ({ key, ref }) => {
-      const { data } = await octokit.rest.actions.getActionsCacheList({ ...ownerRepo(context), key, ref, sort: "created_at", direction: "asc", per_page: 1 });
+      const { data } = await octokit.rest.actions.getActionsCacheList({
+        ...ownerRepo(context),
+        key,
+        ref,
+        sort: "created_at",
+        direction: "asc",
+        per_page: 1
+      });
       const oldest = data.actions_caches[0]?.created_at;
       return !!oldest && Date.parse(oldest) < before.getTime();
     })
@@ -7958,7 +8025,14 @@ var azblob = objectStoreBackend({
 function serviceAttributes(settings) {
   const service = settings.actionsCache;
   if (settings.builder.readsCredentialEnv || !service) return [];
-  return service.urlV2 ? [["url_v2", service.urlV2], ["version", "2"], ["token", service.token]] : [["url", service.url ?? ""], ["token", service.token]];
+  return service.urlV2 ? [
+    ["url_v2", service.urlV2],
+    ["version", "2"],
+    ["token", service.token]
+  ] : [
+    ["url", service.url ?? ""],
+    ["token", service.token]
+  ];
 }
 function scopeName(scope, settings) {
   return settings.builder.singleImport ? settings.namespace || "buildkit" : scopeId(scope, settings);
@@ -8005,7 +8079,10 @@ function cacheImageRef(scope, settings) {
   return `${settings.cacheRepository}:${cacheTag(scope, settings)}`;
 }
 function checkCacheRepository(settings) {
-  return settings.cacheRepository ? void 0 : { input: "cache-ref", reason: "required for this backend when no tags are given (the cache repository is derived from the first tag)" };
+  return settings.cacheRepository ? void 0 : {
+    input: "cache-ref",
+    reason: "required for this backend when no tags are given (the cache repository is derived from the first tag)"
+  };
 }
 var registry = {
   name: "registry",
@@ -8015,7 +8092,15 @@ var registry = {
   cacheTagOf: cacheImageRef,
   imports: (chain, settings) => chain.map((scope) => {
     const ref = cacheImageRef(scope, settings);
-    return { label: ref, scope, attributes: [["type", "registry"], ["ref", ref]], probe: { kind: "registry", ref } };
+    return {
+      label: ref,
+      scope,
+      attributes: [
+        ["type", "registry"],
+        ["ref", ref]
+      ],
+      probe: { kind: "registry", ref }
+    };
   }),
   exportTo: (own, settings) => [["type", "registry"], ["ref", cacheImageRef(own, settings)], ...exportAttributes(registry, settings)]
 };
@@ -8066,17 +8151,23 @@ var local = {
   carriedDirectory,
   imports: (chain, settings) => {
     const src = join2(settings.cacheDir, LOCAL_IMPORT_DIR);
-    return [{ label: chain.map((scope) => scope.name).join(" \u2192 ") || src, ...chain.length === 1 && { scope: chain[0] }, attributes: [["type", "local"], ["src", src]], probe: { kind: "directory", path: src } }];
+    return [
+      {
+        label: chain.map((scope) => scope.name).join(" \u2192 ") || src,
+        ...chain.length === 1 && { scope: chain[0] },
+        attributes: [
+          ["type", "local"],
+          ["src", src]
+        ],
+        probe: { kind: "directory", path: src }
+      }
+    ];
   },
   ownedKeys: (own, settings) => {
     const prefix = localKeyPrefix(own, settings);
     return { prefix, matches: (key) => key.startsWith(prefix) };
   },
-  exportTo: (_own, settings) => [
-    ["type", "local"],
-    ["dest", localExportDir(settings)],
-    ...exportAttributes(local, settings)
-  ]
+  exportTo: (_own, settings) => [["type", "local"], ["dest", localExportDir(settings)], ...exportAttributes(local, settings)]
 };
 
 // src/backends/s3.ts
@@ -8093,7 +8184,18 @@ var awsCredentialsFromEnv = (env, builder, given) => {
 };
 var s3 = objectStoreBackend({
   name: "s3",
-  sharedOptions: ["bucket", "region", "endpoint_url", "use_path_style", "access_key_id", "secret_access_key", "session_token", "prefix", "blobs_prefix", "manifests_prefix"],
+  sharedOptions: [
+    "bucket",
+    "region",
+    "endpoint_url",
+    "use_path_style",
+    "access_key_id",
+    "secret_access_key",
+    "session_token",
+    "prefix",
+    "blobs_prefix",
+    "manifests_prefix"
+  ],
   exportOptions: ["ignore-error", "touch_refresh", "upload_parallelism"],
   secretOptions: ["access_key_id", "secret_access_key", "session_token"],
   requiredOptions: ["bucket", "region"],
@@ -8135,7 +8237,8 @@ function bool(name, value, fallback) {
   throw new InputError(`Input "${name}": ${JSON.stringify(value)} is not a boolean; use true or false.`);
 }
 function list(value, commas) {
-  if (!commas) return value.split("\n").map((item) => item.trim()).filter((item) => item !== "" && !item.startsWith("#"));
+  if (!commas)
+    return value.split("\n").map((item) => item.trim()).filter((item) => item !== "" && !item.startsWith("#"));
   const items = [];
   for (const line of value.split("\n")) {
     for (const [, quoted, plain] of line.matchAll(/\s*(?:"((?:[^"]|"")*)"[^,]*|([^,]*))(?:,|$)/g)) {
@@ -8158,7 +8261,8 @@ function cacheOptions(value) {
   }
   return Object.fromEntries(
     Object.entries(parsed).map(([key, v]) => {
-      if (v === null || typeof v === "object") throw new InputError(`Input "cache-options": ${JSON.stringify(key)} must have a plain value.`);
+      if (v === null || typeof v === "object")
+        throw new InputError(`Input "cache-options": ${JSON.stringify(key)} must have a plain value.`);
       return [key, String(v)];
     })
   );
@@ -8184,7 +8288,9 @@ function checkCacheOptions(backendName, options) {
 function scopePrefix(value) {
   if (value === "") return void 0;
   if (/^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$/.test(value)) return value;
-  throw new InputError(`Input "scope-prefix": ${JSON.stringify(value)} is not allowed; use letters, digits, ".", "_" and "-", with "/" between parts (e.g. "team-a/app").`);
+  throw new InputError(
+    `Input "scope-prefix": ${JSON.stringify(value)} is not allowed; use letters, digits, ".", "_" and "-", with "/" between parts (e.g. "team-a/app").`
+  );
 }
 function parseCacheTimeout(text) {
   const value = text.trim();
@@ -8198,7 +8304,9 @@ function readCacheTimeout(get) {
   const text = get("cache-timeout").trim() || "2m";
   const seconds = parseCacheTimeout(text);
   if (seconds === void 0) {
-    throw new InputError(`Input "cache-timeout": ${JSON.stringify(text)} is not a duration; use e.g. 90s, 2m, 1m30s (0 turns the watch off).`);
+    throw new InputError(
+      `Input "cache-timeout": ${JSON.stringify(text)} is not a duration; use e.g. 90s, 2m, 1m30s (0 turns the watch off).`
+    );
   }
   return seconds;
 }
@@ -8211,7 +8319,9 @@ function readInputs(get) {
   const cacheMode = modeText === "" ? void 0 : oneOf("cache-mode", modeText, ["min", "max"]);
   const minOnly = BACKENDS[cacheBackend]?.minOnly;
   if (cacheMode === "max" && minOnly) {
-    throw new InputError(`Input "cache-mode": "max" is not supported by the ${cacheBackend} backend (${minOnly}); use min, or the registry backend for max.`);
+    throw new InputError(
+      `Input "cache-mode": "max" is not supported by the ${cacheBackend} backend (${minOnly}); use min, or the registry backend for max.`
+    );
   }
   const options = cacheOptions(get("cache-options"));
   if (cacheBackend !== "none") checkCacheOptions(cacheBackend, options);
@@ -8262,7 +8372,8 @@ function ownScope(context) {
   if (context.kind === "pull-request" && context.pullRequest !== void 0) {
     return { name: `pr-${context.pullRequest}`, ref: context.ref || `refs/pull/${context.pullRequest}/merge`, role: "own" };
   }
-  if (context.kind === "branch" && context.branch) return { ...branchScope(context.branch, "own"), ...context.ref && { ref: context.ref } };
+  if (context.kind === "branch" && context.branch)
+    return { ...branchScope(context.branch, "own"), ...context.ref && { ref: context.ref } };
   return void 0;
 }
 function naturalRef(context) {
@@ -8414,7 +8525,8 @@ function plan(inputs, context, env) {
   const allowed = exportDecision(inputs, chain, access);
   const decision = allowed.cacheExport && blocked ? { cacheExport: false, reason: blocked } : allowed;
   if (decision.warning) warnings.push(decision.warning);
-  if (!access.canImport && !access.canExport && !access.serviceMissing) notices.push(`No ${backend.name} cache for this build (${access.importDenied}): it runs uncached.`);
+  if (!access.canImport && !access.canExport && !access.serviceMissing)
+    notices.push(`No ${backend.name} cache for this build (${access.importDenied}): it runs uncached.`);
   const carried = backend.carriedDirectory?.(chain.own, importScopes, settings);
   const hasService = !!settings.actionsCache;
   const local2 = carried && {
@@ -8437,8 +8549,13 @@ function plan(inputs, context, env) {
       ...backend.indexKey && { indexKey: backend.indexKey(scope, settings) }
     })),
     // BuildKit's gha client retries a 429 for its own timeout: cache-timeout ends that loop too.
-    imports: [...chainImports, ...rawImports(inputs.cacheFrom)].map((i) => ({ ...i, attributes: withGhaTimeout(i.attributes, inputs.cacheTimeout) })),
-    exports: [...own ? [backend.exportTo(own, settings, chain.imports)] : [], ...inputs.cacheTo.map(decodeSpec)].map((e) => withGhaTimeout(e, inputs.cacheTimeout)),
+    imports: [...chainImports, ...rawImports(inputs.cacheFrom)].map((i) => ({
+      ...i,
+      attributes: withGhaTimeout(i.attributes, inputs.cacheTimeout)
+    })),
+    exports: [...own ? [backend.exportTo(own, settings, chain.imports)] : [], ...inputs.cacheTo.map(decodeSpec)].map(
+      (e) => withGhaTimeout(e, inputs.cacheTimeout)
+    ),
     extraTags: own ? backend.exportTags?.(own, settings) ?? [] : [],
     cacheExport: decision.cacheExport,
     exportReason: decision.reason,
@@ -8508,15 +8625,33 @@ function summaryRows(p, outcome) {
     rows.push(
       ["Cached steps", `${report2.cachedSteps} / ${report2.totalSteps} (${hitRatio(report2)})`],
       ["Cache source", outcome.cacheSource ?? "unknown"],
-      ["Build time", `${(outcome.buildSeconds ?? 0).toFixed(1)} s (steps that ran: ${report2.runSeconds.toFixed(1)} s, cache import: ${report2.importSeconds.toFixed(1)} s, export: ${report2.exportSeconds.toFixed(1)} s)`]
+      [
+        "Build time",
+        `${(outcome.buildSeconds ?? 0).toFixed(1)} s (steps that ran: ${report2.runSeconds.toFixed(1)} s, cache import: ${report2.importSeconds.toFixed(1)} s, export: ${report2.exportSeconds.toFixed(1)} s)`
+      ]
     );
   }
-  const where = p.exports.map((e) => e.filter(([k]) => ["type", "scope", "ref", "name", "dest"].includes(k)).map(([k, v]) => `${k}=${v}`).join(",")).join("; ");
+  const where = p.exports.map(
+    (e) => e.filter(([k]) => ["type", "scope", "ref", "name", "dest"].includes(k)).map(([k, v]) => `${k}=${v}`).join(",")
+  ).join("; ");
   rows.push(["Cache export", p.cacheExport ? `yes: ${where}` : `no: ${p.exportReason}`]);
-  if (outcome.restored) rows.push(["Local cache restored", outcome.restored.key ? `${outcome.restored.key} (${formatBytes(outcome.restored.bytes)})` : "nothing"]);
-  if (outcome.localExport) rows.push(["Local cache exported", `${formatBytes(outcome.localExport.bytes)}${outcome.localExport.freed ? `, ${formatBytes(outcome.localExport.freed)} of dead blobs removed` : ""}; ${outcome.localExport.unchanged ? "the same as the restored cache: not saved again" : "saved in the post step"}`]);
+  if (outcome.restored)
+    rows.push([
+      "Local cache restored",
+      outcome.restored.key ? `${outcome.restored.key} (${formatBytes(outcome.restored.bytes)})` : "nothing"
+    ]);
+  const exported = outcome.localExport;
+  if (exported) {
+    const freed = exported.freed ? `, ${formatBytes(exported.freed)} of dead blobs removed` : "";
+    const saved = exported.unchanged ? "the same as the restored cache: not saved again" : "saved in the post step";
+    rows.push(["Local cache exported", `${formatBytes(exported.bytes)}${freed}; ${saved}`]);
+  }
   if (outcome.problems?.length) rows.push(["Cache problems", outcome.problems.map((line) => `\u26A0 ${line}`).join("<br>")]);
-  if (TOOLS[p.tool].traits.plainProgress) rows.push(["Note", `${p.tool} prints BuildKit's plain progress: cache import and export times and the scope a hit came from are not in it`]);
+  if (TOOLS[p.tool].traits.plainProgress)
+    rows.push([
+      "Note",
+      `${p.tool} prints BuildKit's plain progress: cache import and export times and the scope a hit came from are not in it`
+    ]);
   if (outcome.dryRun) rows.push(["Dry run", "nothing was built"]);
   return rows;
 }
@@ -8542,7 +8677,13 @@ function writeOutputs(values) {
 async function writeSummary(p, outcome, env) {
   if (!env.GITHUB_STEP_SUMMARY) return;
   const rows = summaryRows(p, outcome);
-  await summary.addHeading(`Build cache: ${p.scope || p.context.ref || "build"}`, 3).addTable([[{ data: "What", header: true }, { data: "Result", header: true }], ...rows]).write();
+  await summary.addHeading(`Build cache: ${p.scope || p.context.ref || "build"}`, 3).addTable([
+    [
+      { data: "What", header: true },
+      { data: "Result", header: true }
+    ],
+    ...rows
+  ]).write();
 }
 
 // src/cleanup.ts
@@ -8554,21 +8695,27 @@ async function deletePullRequestCaches(token, env, context, ownedKeys) {
     return deleted;
   } catch (error) {
     if (error.status === 403) {
-      throw InputError.refusing({ input: "github-token", reason: `may not delete caches (${error.message}); give the job "permissions: actions: write".` });
+      throw InputError.refusing({
+        input: "github-token",
+        reason: `may not delete caches (${error.message}); give the job "permissions: actions: write".`
+      });
     }
     throw error;
   }
 }
 async function cleanUpClosedPullRequest(inputs, context, env, action) {
   if (context.kind !== "pull-request" || context.pullRequest === void 0 || !/^pull_request/.test(context.event) || action !== "closed") {
-    notice("cleanup: true deletes the caches of a closed pull request; this run is not a closed pull_request event, so nothing is deleted.");
+    notice(
+      "cleanup: true deletes the caches of a closed pull request; this run is not a closed pull_request event, so nothing is deleted."
+    );
     return;
   }
   const p = plan({ ...inputs, cacheExport: "true" }, context, env);
   let lines;
   let freed = 0;
   if (p.ownedKeys) {
-    if (!inputs.githubToken) throw InputError.refusing({ input: "github-token", reason: "cleanup needs a token with the actions: write permission." });
+    if (!inputs.githubToken)
+      throw InputError.refusing({ input: "github-token", reason: "cleanup needs a token with the actions: write permission." });
     const deleted = await deletePullRequestCaches(inputs.githubToken, env, context, p.ownedKeys);
     freed = deleted.reduce((sum, d) => sum + d.bytes, 0);
     lines = deleted.map((d) => `deleted cache ${d.key} (${formatBytes(d.bytes)})`);
@@ -8581,7 +8728,9 @@ async function cleanUpClosedPullRequest(inputs, context, env, action) {
     ];
     if (deletion.result === "unsupported" || deletion.result === "kept") notice(lines[0]);
   } else {
-    lines = [`the ${p.backend} backend keeps ${p.scope} under its own name; delete that object yourself (the action does not manage bucket or container contents)`];
+    lines = [
+      `the ${p.backend} backend keeps ${p.scope} under its own name; delete that object yourself (the action does not manage bucket or container contents)`
+    ];
     notice(lines[0]);
   }
   for (const line of lines) info(line);
@@ -8759,13 +8908,20 @@ function manifestRequest2(type, attributes, date = /* @__PURE__ */ new Date()) {
   if (type === "s3") {
     if (!attributes.access_key_id || !attributes.secret_access_key || !attributes.bucket || !attributes.region) return void 0;
     const url = s3ObjectUrl(attributes, s3ManifestKey(attributes));
-    const credentials = { accessKeyId: attributes.access_key_id, secretAccessKey: attributes.secret_access_key, sessionToken: attributes.session_token };
+    const credentials = {
+      accessKeyId: attributes.access_key_id,
+      secretAccessKey: attributes.secret_access_key,
+      sessionToken: attributes.session_token
+    };
     return { url, headers: signS3Request({ method: "HEAD", url, region: attributes.region }, credentials, date) };
   }
   if (type === "azblob") {
     if (!attributes.secret_access_key || !attributes.account_url) return void 0;
     const url = azblobObjectUrl(attributes, azblobManifestKey(attributes));
-    return { url, headers: signAzureRequest({ method: "HEAD", url, accountName: azblobAccountName(attributes) }, attributes.secret_access_key, date) };
+    return {
+      url,
+      headers: signAzureRequest({ method: "HEAD", url, accountName: azblobAccountName(attributes) }, attributes.secret_access_key, date)
+    };
   }
   return void 0;
 }
@@ -8810,7 +8966,8 @@ function pushedImage(request) {
   if (request.push && request.tags.length) return request.tags[0];
   for (const output of request.outputs) {
     const attributes = Object.fromEntries(decodeSpec(output));
-    if ((attributes.type ?? "image") === "image" && /^(1|t|true)$/i.test(attributes.push ?? "") && attributes.name) return attributes.name.split(",")[0];
+    if ((attributes.type ?? "image") === "image" && /^(1|t|true)$/i.test(attributes.push ?? "") && attributes.name)
+      return attributes.name.split(",")[0];
   }
   return void 0;
 }
@@ -8818,7 +8975,9 @@ async function tagInlineCache(p) {
   if (!TOOLS[p.tool].traits.pushesOneName || !p.cacheExport || !p.extraTags.length) return;
   const image = pushedImage(p.request);
   if (!image) {
-    warning("inline cache with envd travels in the pushed image: push it (push: true, or outputs: type=image,name=<ref>,push=true), or later runs find no cache.");
+    warning(
+      "inline cache with envd travels in the pushed image: push it (push: true, or outputs: type=image,name=<ref>,push=true), or later runs find no cache."
+    );
     return;
   }
   for (const tag of p.extraTags) {
@@ -8829,6 +8988,7 @@ async function tagInlineCache(p) {
 }
 
 // src/core/recovery.ts
+var APART = " (with --no-cache: BuildKit goes on fetching the stopped build's layers, and a build of the same steps would wait for them)";
 var stalledFor = (stall, cacheTimeout) => `${stall.what} made no progress for ${stall.idleSeconds} s (cache-timeout: ${cacheTimeout} s)`;
 function recover(attempt, run, earlier, cacheTimeout) {
   const p = attempt.plan;
@@ -8843,7 +9003,12 @@ function recover(attempt, run, earlier, cacheTimeout) {
     };
   }
   if (stall && stoppedBefore) {
-    return { kind: "finish", exitCode: run.exitCode, plan: p, problem: `The build stalled again on cache traffic (${stall.what}); it was stopped.` };
+    return {
+      kind: "finish",
+      exitCode: run.exitCode,
+      plan: p,
+      problem: `The build stalled again on cache traffic (${stall.what}); it was stopped.`
+    };
   }
   if (stall?.phase === "import") {
     const apart = TOOLS[p.tool].traits.canBuildWithoutCache;
@@ -8851,7 +9016,7 @@ function recover(attempt, run, earlier, cacheTimeout) {
       kind: "retry",
       attempt: { plan: p, imports: [], noCache: apart },
       stalledImport: stall,
-      problem: `Cache import (${p.backend}) stalled: ${stalledFor(stall, cacheTimeout)}. The action stopped the build and built again without importing the cache${apart ? " (with --no-cache: BuildKit goes on fetching the stopped build's layers, and a build of the same steps would wait for them)" : ""}.`
+      problem: `Cache import (${p.backend}) stalled: ${stalledFor(stall, cacheTimeout)}. The action stopped the build and built again without importing the cache${apart ? APART : ""}.`
     };
   }
   if (stall) {
@@ -8897,10 +9062,19 @@ function cacheSource(p, report2, chosen, restoredKey) {
 function cacheFailures(p, chosen, runs) {
   const denied = runs.some((r) => r.denied);
   const attr2 = (i, key) => i.attributes.find(([k]) => k === key)?.[1];
-  const chain = TOOLS[p.tool].traits.singleImport ? chosen.map((i) => ({ id: p.chain.find((s) => s.location === i.label)?.id ?? i.label, location: attr2(i, "type") === "registry" ? attr2(i, "ref") : void 0 })) : p.chain.map((s) => ({ id: s.id, location: s.location }));
+  const chain = TOOLS[p.tool].traits.singleImport ? chosen.map((i) => ({
+    id: p.chain.find((s) => s.location === i.label)?.id ?? i.label,
+    location: attr2(i, "type") === "registry" ? attr2(i, "ref") : void 0
+  })) : p.chain.map((s) => ({ id: s.id, location: s.location }));
   const failures = runs.flatMap((run) => [
     ...run.stall ? [] : importFailures(p.backend, chain, run.report.imports),
-    ...(run.stall?.phase === "export" ? [] : run.report.exportErrors).filter((error) => !(denied && /cache write denied/i.test(error))).map((error) => ({ kind: "export", backend: p.backend, scopes: [p.scope || "(own)"], ambiguous: false, reason: reasonOf(error) }))
+    ...(run.stall?.phase === "export" ? [] : run.report.exportErrors).filter((error) => !(denied && /cache write denied/i.test(error))).map((error) => ({
+      kind: "export",
+      backend: p.backend,
+      scopes: [p.scope || "(own)"],
+      ambiguous: false,
+      reason: reasonOf(error)
+    }))
   ]);
   return dedupe(failures);
 }
@@ -8913,7 +9087,8 @@ function report(execution, facts, env) {
   const { report: progress } = execution.runs[execution.runs.length - 1];
   const failures = cacheFailures(p, execution.first.imports, execution.runs);
   const warnings = [...execution.problems, ...failures.map(failureWarning)];
-  if (execution.runs.some((r) => r.denied)) warnings.push("The cache service denied the cache write (cache write denied): this run could not save its cache; the build went on.");
+  if (execution.runs.some((r) => r.denied))
+    warnings.push("The cache service denied the cache write (cache write denied): this run could not save its cache; the build went on.");
   const source = cacheSource(p, progress, execution.last.imports, facts.restored?.key);
   const invocation = invocationOf(p, execution.last.imports, env, execution.last.noCache);
   return {
@@ -8993,7 +9168,9 @@ function announcePlan(p) {
   info(`event: ${c.event} (${c.kind}${c.pullRequest ? ` #${c.pullRequest}` : ""}), ref ${c.ref || "unset"}`);
   info(`base branch: ${c.baseBranch ?? "-"}, default branch: ${c.defaultBranch ?? "-"}`);
   info(`backend: ${p.backend}, builder: ${p.tool}, own scope: ${p.scope || "(none)"}`);
-  info(`import chain: ${p.chain.map((s) => s.id).join(" \u2192 ") || "(none)"}${p.importReason ? ` (import skipped: ${p.importReason})` : ""}`);
+  info(
+    `import chain: ${p.chain.map((s) => s.id).join(" \u2192 ") || "(none)"}${p.importReason ? ` (import skipped: ${p.importReason})` : ""}`
+  );
   info(`export: ${p.cacheExport ? "yes" : "no"} (${p.exportReason})`);
   for (const line of p.details) info(line);
   endGroup();
@@ -9012,7 +9189,15 @@ async function execute(start, env, cacheTimeout, driver) {
     runs.push(run);
     if (next.kind === "finish") {
       if (next.problem) problems.push(next.problem);
-      return { first: start.attempt, last: { ...attempt, plan: next.plan }, runs, exitCode: next.exitCode, problems, stalled, seconds: (Date.now() - started) / 1e3 };
+      return {
+        first: start.attempt,
+        last: { ...attempt, plan: next.plan },
+        runs,
+        exitCode: next.exitCode,
+        problems,
+        stalled,
+        seconds: (Date.now() - started) / 1e3
+      };
     }
     if (next.kind === "fit-to-docker-driver") {
       const builder = attempt.plan.request.builder ?? currentBuilder(readFileOrUndefined, env).name;
@@ -9053,9 +9238,18 @@ async function runBuild(attempt, env, cacheTimeout) {
     if (DRIVER_CANNOT_EXPORT.test(line)) driverCannotExport = true;
     for (const out of reader.line(line)) info(out);
   };
-  const watcher = new CacheWatch({ timeoutMs: cacheTimeout * 1e3, minBytesPerSecond: MIN_BYTES_PER_SECOND, importing: attempt.imports.length > 0 });
+  const watcher = new CacheWatch({
+    timeoutMs: cacheTimeout * 1e3,
+    minBytesPerSecond: MIN_BYTES_PER_SECOND,
+    importing: attempt.imports.length > 0
+  });
   const events = tool.traits.plainProgress ? plainEvents : rawJsonEvents;
-  const watch = cacheTimeout > 0 ? { watcher, feed: (line, now) => events(line).forEach((e) => watcher.feed(e, now)) } : void 0;
+  const watch = cacheTimeout > 0 ? {
+    watcher,
+    feed: (line, now) => {
+      for (const event of events(line)) watcher.feed(event, now);
+    }
+  } : void 0;
   const { exitCode, stall } = await group(
     `Build: ${displayCommand(invocation, p.secrets)}`,
     () => runWatched(invocation.file, invocation.args, { ...definedOnly(env), ...invocation.env }, onLine, watch)
@@ -9069,7 +9263,11 @@ async function prepareBuilder(p, env) {
   let lastError = "";
   let prepared = !alternatives.length;
   for (const step of alternatives) {
-    const result = await getExecOutput(step.file, step.args, { silent: true, ignoreReturnCode: true, env: { ...definedOnly(env), ...step.env } });
+    const result = await getExecOutput(step.file, step.args, {
+      silent: true,
+      ignoreReturnCode: true,
+      env: { ...definedOnly(env), ...step.env }
+    });
     if (result.exitCode === 0) {
       info(`builder: ${[step.file, ...step.args].join(" ")}`);
       prepared = true;
@@ -9092,9 +9290,16 @@ async function requireBuildKitDriver(p, env) {
   }
 }
 async function requireDockerEngine(env) {
-  const probe = await getExecOutput("docker", ["version", "--format", "{{.Server.Version}}"], { silent: true, ignoreReturnCode: true, env: definedOnly(env) }).catch(() => void 0);
+  const probe = await getExecOutput("docker", ["version", "--format", "{{.Server.Version}}"], {
+    silent: true,
+    ignoreReturnCode: true,
+    env: definedOnly(env)
+  }).catch(() => void 0);
   if (probe?.exitCode !== 0) {
-    throw InputError.refusing({ input: "outputs", reason: 'envd needs an output when no Docker engine answers, e.g. "type=image,name=<ref>,push=true" or "type=oci,dest=<file>".' });
+    throw InputError.refusing({
+      input: "outputs",
+      reason: 'envd needs an output when no Docker engine answers, e.g. "type=image,name=<ref>,push=true" or "type=oci,dest=<file>".'
+    });
   }
 }
 function definedOnly(env) {
@@ -9120,9 +9325,17 @@ async function readMetadata(path) {
 async function lookUpChainIndexes(p, token, context, env) {
   if (!token || !p.chain.length || !p.chain.every((scope) => scope.indexKey)) return void 0;
   try {
-    return await actionsCachesExist(token, env, context, p.chain.map((scope) => ({ key: scope.indexKey, ref: scope.ref })), /* @__PURE__ */ new Date());
+    return await actionsCachesExist(
+      token,
+      env,
+      context,
+      p.chain.map((scope) => ({ key: scope.indexKey, ref: scope.ref })),
+      /* @__PURE__ */ new Date()
+    );
   } catch (error) {
-    info(`Could not list the chain's caches (${error.message}); the summary marks them ?. "permissions: actions: read" allows it.`);
+    info(
+      `Could not list the chain's caches (${error.message}); the summary marks them ?. "permissions: actions: read" allows it.`
+    );
     return void 0;
   }
 }
@@ -9136,7 +9349,14 @@ async function settleLocalExport(p, restored) {
   const freed = rotates ? 0 : await compactLayout(local2.importDir).catch(() => 0);
   const bytes2 = await directorySize(local2.importDir);
   const unchanged = !!restored?.digest && restored.digest === await cacheManifestDigest(local2.importDir);
-  const state = { path: local2.importDir, key: local2.key, canSave: local2.canSave, restoredKey: restored?.key, unchanged, bytes: bytes2 };
+  const state = {
+    path: local2.importDir,
+    key: local2.key,
+    canSave: local2.canSave,
+    restoredKey: restored?.key,
+    unchanged,
+    bytes: bytes2
+  };
   saveState(STATE.localCache, JSON.stringify(state));
   return { bytes: bytes2, freed, unchanged };
 }

@@ -6,11 +6,11 @@ import "./chunks/chunk-HANBNIMK.js";
 
 // src/post.ts
 if (process.env[`STATE_${STATE.localCache}`]) {
-  const { saveLocalCacheStep } = await import("./chunks/local-cache-NVN37HHB.js");
+  const { saveLocalCacheStep } = await import("./chunks/local-cache-74NOB6XR.js");
   await saveLocalCacheStep();
 }
 var fallbackBuilder = process.env[`STATE_${STATE.fallbackBuilder}`];
 if (fallbackBuilder) {
-  const { removeFallbackBuilder } = await import("./chunks/builder-driver-YVHQTSD3.js");
+  const { removeFallbackBuilder } = await import("./chunks/builder-driver-UIHNGP5L.js");
   await removeFallbackBuilder(fallbackBuilder);
 }

@@ -13,7 +13,12 @@ import { writeOutputs } from './effects/outputs.js'
  * base and the default branch where pull_request_target and issue_comment runs wrote its scope:
  * there only the keys of its own scope go.
  */
-async function deletePullRequestCaches(token: string, env: Env, context: RunContext, ownedKeys: (ref: string) => KeyMatch): Promise<DeletedCache[]> {
+async function deletePullRequestCaches(
+  token: string,
+  env: Env,
+  context: RunContext,
+  ownedKeys: (ref: string) => KeyMatch
+): Promise<DeletedCache[]> {
   const branchRefs = [...new Set([context.baseBranch, context.defaultBranch].filter(Boolean).map(branch => `refs/heads/${branch}`))]
   try {
     const deleted = await deleteActionsCachesOfRef(token, env, context, `refs/pull/${context.pullRequest}/merge`)
@@ -21,7 +26,10 @@ async function deletePullRequestCaches(token: string, env: Env, context: RunCont
     return deleted
   } catch (error) {
     if ((error as { status?: number }).status === 403) {
-      throw InputError.refusing({ input: 'github-token', reason: `may not delete caches (${(error as Error).message}); give the job "permissions: actions: write".` })
+      throw InputError.refusing({
+        input: 'github-token',
+        reason: `may not delete caches (${(error as Error).message}); give the job "permissions: actions: write".`
+      })
     }
     throw error
   }
@@ -33,14 +41,17 @@ async function deletePullRequestCaches(token: string, env: Env, context: RunCont
  */
 export async function cleanUpClosedPullRequest(inputs: Inputs, context: RunContext, env: Env, action: string | undefined): Promise<void> {
   if (context.kind !== 'pull-request' || context.pullRequest === undefined || !/^pull_request/.test(context.event) || action !== 'closed') {
-    core.notice('cleanup: true deletes the caches of a closed pull request; this run is not a closed pull_request event, so nothing is deleted.')
+    core.notice(
+      'cleanup: true deletes the caches of a closed pull request; this run is not a closed pull_request event, so nothing is deleted.'
+    )
     return
   }
   const p = plan({ ...inputs, cacheExport: 'true' }, context, env)
   let lines: string[]
   let freed = 0
   if (p.ownedKeys) {
-    if (!inputs.githubToken) throw InputError.refusing({ input: 'github-token', reason: 'cleanup needs a token with the actions: write permission.' })
+    if (!inputs.githubToken)
+      throw InputError.refusing({ input: 'github-token', reason: 'cleanup needs a token with the actions: write permission.' })
     const deleted = await deletePullRequestCaches(inputs.githubToken, env, context, p.ownedKeys)
     freed = deleted.reduce((sum, d) => sum + d.bytes, 0)
     lines = deleted.map(d => `deleted cache ${d.key} (${formatBytes(d.bytes)})`)
@@ -59,7 +70,10 @@ export async function cleanUpClosedPullRequest(inputs: Inputs, context: RunConte
     ]
     if (deletion.result === 'unsupported' || deletion.result === 'kept') core.notice(lines[0])
   } else {
-    lines = [`the ${p.backend} backend keeps ${p.scope} under its own name; delete that object yourself (the action does not manage bucket or container contents)`]
+    lines = [
+      `the ${p.backend} backend keeps ${p.scope} under its own name; delete that object yourself (the action does not manage bucket or ` +
+        `container contents)`
+    ]
     core.notice(lines[0])
   }
   for (const line of lines) core.info(line)

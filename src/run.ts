@@ -12,7 +12,14 @@ import * as exec from '@actions/exec'
 import { runWatched } from './effects/build-process.js'
 import { readProbes, silentRead } from './effects/cache-probe.js'
 import { CacheWatch, plainEvents, rawJsonEvents } from './core/cache-watch.js'
-import { type DriverFallbackOptions, DRIVER_CANNOT_EXPORT, currentBuilder, fitPlanToBuilder, planForDockerDriver, readFileOrUndefined } from './effects/builder-driver.js'
+import {
+  type DriverFallbackOptions,
+  DRIVER_CANNOT_EXPORT,
+  currentBuilder,
+  fitPlanToBuilder,
+  planForDockerDriver,
+  readFileOrUndefined
+} from './effects/builder-driver.js'
 import { cleanUpClosedPullRequest } from './cleanup.js'
 import { type RunContext, runContext } from './core/context.js'
 import { actionsCachesExist, lookUpMissingBranches } from './effects/github-api.js'
@@ -86,7 +93,9 @@ function announcePlan(p: Plan): void {
   core.info(`event: ${c.event} (${c.kind}${c.pullRequest ? ` #${c.pullRequest}` : ''}), ref ${c.ref || 'unset'}`)
   core.info(`base branch: ${c.baseBranch ?? '-'}, default branch: ${c.defaultBranch ?? '-'}`)
   core.info(`backend: ${p.backend}, builder: ${p.tool}, own scope: ${p.scope || '(none)'}`)
-  core.info(`import chain: ${p.chain.map(s => s.id).join(' → ') || '(none)'}${p.importReason ? ` (import skipped: ${p.importReason})` : ''}`)
+  core.info(
+    `import chain: ${p.chain.map(s => s.id).join(' → ') || '(none)'}${p.importReason ? ` (import skipped: ${p.importReason})` : ''}`
+  )
   core.info(`export: ${p.cacheExport ? 'yes' : 'no'} (${p.exportReason})`)
   for (const line of p.details) core.info(line)
   core.endGroup()
@@ -100,18 +109,34 @@ function announcePlan(p: Plan): void {
  */
 const MAX_BUILDS = 4
 
-async function execute(start: { attempt: Attempt; problems: string[]; stalled: string[] }, env: Env, cacheTimeout: number, driver: DriverFallbackOptions): Promise<Execution> {
+async function execute(
+  start: { attempt: Attempt; problems: string[]; stalled: string[] },
+  env: Env,
+  cacheTimeout: number,
+  driver: DriverFallbackOptions
+): Promise<Execution> {
   const started = Date.now()
   const runs: BuildRun[] = []
   const { problems, stalled } = start
   let attempt = start.attempt
   for (;;) {
     const run = await runBuild(attempt, env, cacheTimeout)
-    const next = runs.length + 1 < MAX_BUILDS ? recover(attempt, run, runs, cacheTimeout) : { kind: 'finish' as const, exitCode: run.exitCode, plan: attempt.plan }
+    const next =
+      runs.length + 1 < MAX_BUILDS
+        ? recover(attempt, run, runs, cacheTimeout)
+        : { kind: 'finish' as const, exitCode: run.exitCode, plan: attempt.plan }
     runs.push(run)
     if (next.kind === 'finish') {
       if (next.problem) problems.push(next.problem)
-      return { first: start.attempt, last: { ...attempt, plan: next.plan }, runs, exitCode: next.exitCode, problems, stalled, seconds: (Date.now() - started) / 1000 }
+      return {
+        first: start.attempt,
+        last: { ...attempt, plan: next.plan },
+        runs,
+        exitCode: next.exitCode,
+        problems,
+        stalled,
+        seconds: (Date.now() - started) / 1000
+      }
     }
     if (next.kind === 'fit-to-docker-driver') {
       const builder = attempt.plan.request.builder ?? currentBuilder(readFileOrUndefined, env).name
@@ -130,14 +155,21 @@ async function execute(start: { attempt: Attempt; problems: string[]; stalled: s
  * build on it (see cache-probe.ts): the action makes that read first, and when nothing
  * answers within cache-timeout, the build runs without the cache.
  */
-async function whenCacheAnswers(attempt: Attempt, cacheTimeout: number, env: Env): Promise<{ attempt: Attempt; problems: string[]; stalled: string[] }> {
+async function whenCacheAnswers(
+  attempt: Attempt,
+  cacheTimeout: number,
+  env: Env
+): Promise<{ attempt: Attempt; problems: string[]; stalled: string[] }> {
   const p = attempt.plan
-  const silent = cacheTimeout > 0 && attempt.imports.length ? await silentRead(readProbes(attempt.imports, env), cacheTimeout * 1000) : undefined
+  const silent =
+    cacheTimeout > 0 && attempt.imports.length ? await silentRead(readProbes(attempt.imports, env), cacheTimeout * 1000) : undefined
   if (!silent) return { attempt, problems: [], stalled: [] }
   return {
     attempt: { ...attempt, imports: [], plan: withoutExport(p, `the ${p.backend} cache did not answer a read within cache-timeout`) },
     problems: [
-      `Cache import (${p.backend}) stalled: ${silent.what} did not answer within cache-timeout (${cacheTimeout} s). The build runs without importing${p.exports.length ? ' or exporting' : ''} the cache (BuildKit would wait on the server with every build of its builder).`
+      `Cache import (${p.backend}) stalled: ${silent.what} did not answer within cache-timeout (${cacheTimeout} s). The build runs ` +
+        `without importing${p.exports.length ? ' or exporting' : ''} the cache (BuildKit would wait on the server with every build of ` +
+        `its builder).`
     ],
     stalled: p.chain.map(scope => scope.id)
   }
@@ -167,9 +199,21 @@ async function runBuild(attempt: Attempt, env: Env, cacheTimeout: number): Promi
     if (DRIVER_CANNOT_EXPORT.test(line)) driverCannotExport = true
     for (const out of reader.line(line)) core.info(out)
   }
-  const watcher = new CacheWatch({ timeoutMs: cacheTimeout * 1000, minBytesPerSecond: MIN_BYTES_PER_SECOND, importing: attempt.imports.length > 0 })
+  const watcher = new CacheWatch({
+    timeoutMs: cacheTimeout * 1000,
+    minBytesPerSecond: MIN_BYTES_PER_SECOND,
+    importing: attempt.imports.length > 0
+  })
   const events = tool.traits.plainProgress ? plainEvents : rawJsonEvents
-  const watch = cacheTimeout > 0 ? { watcher, feed: (line: string, now: number) => events(line).forEach(e => watcher.feed(e, now)) } : undefined
+  const watch =
+    cacheTimeout > 0
+      ? {
+          watcher,
+          feed: (line: string, now: number) => {
+            for (const event of events(line)) watcher.feed(event, now)
+          }
+        }
+      : undefined
   const { exitCode, stall } = await core.group(`Build: ${displayCommand(invocation, p.secrets)}`, () =>
     runWatched(invocation.file, invocation.args, { ...definedOnly(env), ...invocation.env }, onLine, watch)
   )
@@ -184,7 +228,11 @@ async function prepareBuilder(p: Plan, env: Env): Promise<void> {
   let lastError = ''
   let prepared = !alternatives.length
   for (const step of alternatives) {
-    const result = await exec.getExecOutput(step.file, step.args, { silent: true, ignoreReturnCode: true, env: { ...definedOnly(env), ...step.env } })
+    const result = await exec.getExecOutput(step.file, step.args, {
+      silent: true,
+      ignoreReturnCode: true,
+      env: { ...definedOnly(env), ...step.env }
+    })
     if (result.exitCode === 0) {
       core.info(`builder: ${[step.file, ...step.args].join(' ')}`)
       prepared = true
@@ -204,16 +252,27 @@ async function requireBuildKitDriver(p: Plan, env: Env): Promise<void> {
   if (exitCode === 0 && driver === 'docker') {
     throw InputError.refusing({
       input: 'cache-backend',
-      reason: `${p.backend} needs a builder with the docker-container or remote driver, but builder "${p.request.builder ?? 'default'}" uses the docker driver; add docker/setup-buildx-action before this step, or set builder: to a remote builder.`
+      reason:
+        `${p.backend} needs a builder with the docker-container or remote driver, but builder "${p.request.builder ?? 'default'}" ` +
+        `uses the docker driver; add docker/setup-buildx-action before this step, or set builder: to a remote builder.`
     })
   }
 }
 
 /** A build that loads its image into Docker: say what to do before it fails after building. */
 async function requireDockerEngine(env: Env): Promise<void> {
-  const probe = await exec.getExecOutput('docker', ['version', '--format', '{{.Server.Version}}'], { silent: true, ignoreReturnCode: true, env: definedOnly(env) }).catch(() => undefined)
+  const probe = await exec
+    .getExecOutput('docker', ['version', '--format', '{{.Server.Version}}'], {
+      silent: true,
+      ignoreReturnCode: true,
+      env: definedOnly(env)
+    })
+    .catch(() => undefined)
   if (probe?.exitCode !== 0) {
-    throw InputError.refusing({ input: 'outputs', reason: 'envd needs an output when no Docker engine answers, e.g. "type=image,name=<ref>,push=true" or "type=oci,dest=<file>".' })
+    throw InputError.refusing({
+      input: 'outputs',
+      reason: 'envd needs an output when no Docker engine answers, e.g. "type=image,name=<ref>,push=true" or "type=oci,dest=<file>".'
+    })
   }
 }
 
@@ -248,9 +307,17 @@ async function readMetadata(path: string): Promise<{ text: string; digest?: stri
 async function lookUpChainIndexes(p: Plan, token: string | undefined, context: RunContext, env: Env): Promise<boolean[] | undefined> {
   if (!token || !p.chain.length || !p.chain.every(scope => scope.indexKey)) return undefined
   try {
-    return await actionsCachesExist(token, env, context, p.chain.map(scope => ({ key: scope.indexKey!, ref: scope.ref })), new Date())
+    return await actionsCachesExist(
+      token,
+      env,
+      context,
+      p.chain.map(scope => ({ key: scope.indexKey!, ref: scope.ref })),
+      new Date()
+    )
   } catch (error) {
-    core.info(`Could not list the chain's caches (${(error as Error).message}); the summary marks them ?. "permissions: actions: read" allows it.`)
+    core.info(
+      `Could not list the chain's caches (${(error as Error).message}); the summary marks them ?. "permissions: actions: read" allows it.`
+    )
     return undefined
   }
 }
@@ -269,7 +336,14 @@ async function settleLocalExport(p: Plan, restored: Restored | undefined): Promi
   const freed = rotates ? 0 : await compactLayout(local.importDir).catch(() => 0)
   const bytes = await directorySize(local.importDir)
   const unchanged = !!restored?.digest && restored.digest === (await cacheManifestDigest(local.importDir))
-  const state: LocalCacheState = { path: local.importDir, key: local.key, canSave: local.canSave, restoredKey: restored?.key, unchanged, bytes }
+  const state: LocalCacheState = {
+    path: local.importDir,
+    key: local.key,
+    canSave: local.canSave,
+    restoredKey: restored?.key,
+    unchanged,
+    bytes
+  }
   core.saveState(STATE.localCache, JSON.stringify(state))
   return { bytes, freed, unchanged }
 }

@@ -6,7 +6,18 @@
 // dir, so testbed/down.sh also finds anything a crashed test left behind.
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { closeSync, copyFileSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  closeSync,
+  copyFileSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync
+} from 'node:fs'
 import { request } from 'node:http'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -87,10 +98,14 @@ export async function startClassicEngine(bed: TestbedEnv): Promise<ClassicEngine
   const dockerConfig = path.join(dir, 'config')
   const socket = path.join(dir, 'docker.sock')
   const bridge = `bcbc${id}`
-  for (const d of [bin, path.join(dir, 'data'), path.join(dir, 'exec'), path.join(dockerConfig, 'cli-plugins')]) mkdirSync(d, { recursive: true })
+  for (const d of [bin, path.join(dir, 'data'), path.join(dir, 'exec'), path.join(dockerConfig, 'cli-plugins')])
+    mkdirSync(d, { recursive: true })
   writeFileSync(path.join(dir, 'daemon.json'), '{"features":{"containerd-snapshotter":false}}\n')
   writeFileSync(path.join(dockerConfig, 'config.json'), '{}\n')
-  symlinkSync(readlinkSync(path.join(bed.dockerConfig, 'cli-plugins', 'docker-buildx')), path.join(dockerConfig, 'cli-plugins', 'docker-buildx'))
+  symlinkSync(
+    readlinkSync(path.join(bed.dockerConfig, 'cli-plugins', 'docker-buildx')),
+    path.join(dockerConfig, 'cli-plugins', 'docker-buildx')
+  )
   // The Docker prefix's docker-init is a link to tini-static, which tini installs in /usr/bin.
   symlinkSync('/usr/bin/tini-static', path.join(bin, 'docker-init'))
   await createBridge(bridge)
@@ -100,11 +115,16 @@ export async function startClassicEngine(bed: TestbedEnv): Promise<ClassicEngine
   const child: ChildProcess = spawn(
     'dockerd',
     [
-      '--data-root', path.join(dir, 'data'),
-      '--exec-root', path.join(dir, 'exec'),
-      '-H', `unix://${socket}`,
-      '--pidfile', path.join(dir, 'dockerd.pid'),
-      '--config-file', path.join(dir, 'daemon.json'),
+      '--data-root',
+      path.join(dir, 'data'),
+      '--exec-root',
+      path.join(dir, 'exec'),
+      '-H',
+      `unix://${socket}`,
+      '--pidfile',
+      path.join(dir, 'dockerd.pid'),
+      '--config-file',
+      path.join(dir, 'daemon.json'),
       `--bridge=${bridge}`,
       '--iptables=false',
       '--ip6tables=false'
@@ -128,7 +148,9 @@ export async function startClassicEngine(bed: TestbedEnv): Promise<ClassicEngine
         process.kill(stray, 'SIGKILL')
       } catch {}
     }
-    const { stdout } = await run('awk', ['-v', `s=${dir}/`, 'index($5, s) == 1 {print $5}', '/proc/self/mountinfo']).catch(() => ({ stdout: '' }))
+    const { stdout } = await run('awk', ['-v', `s=${dir}/`, 'index($5, s) == 1 {print $5}', '/proc/self/mountinfo']).catch(() => ({
+      stdout: ''
+    }))
     for (const mount of stdout.split('\n').filter(Boolean).sort().reverse()) await run('umount', ['-l', mount]).catch(() => undefined)
     await run('ip', ['link', 'delete', bridge]).catch(() => undefined)
     rmSync(dir, { recursive: true, force: true })
@@ -160,7 +182,7 @@ export async function buildBuildKitImage(engine: ClassicEngine, tag: string): Pr
     copyFileSync(lib, path.join(ctx, `lib${i}`))
     lines.splice(2, 0, `COPY lib${i} ${lib}`)
   }
-  writeFileSync(path.join(ctx, 'Dockerfile'), lines.join('\n') + '\n')
+  writeFileSync(path.join(ctx, 'Dockerfile'), `${lines.join('\n')}\n`)
   await run('docker', ['buildx', 'build', '--builder', 'default', '--progress', 'quiet', '-t', tag, ctx], { env: engine.env })
   rmSync(ctx, { recursive: true, force: true })
 }

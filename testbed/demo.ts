@@ -14,10 +14,19 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 function show(title: string, result: RunResult): void {
   const o = result.outputs
   console.log(`\n=== ${title}: exit ${result.main.exitCode}, ${(result.main.wallMs / 1000).toFixed(1)} s`)
-  console.log(`scope ${o.scope}; cached ${o['cached-steps']} of ${o['total-steps']} steps (ratio ${o['cache-hit-ratio']}); export: ${o['cache-export']}`)
+  console.log(
+    `scope ${o.scope}; cached ${o['cached-steps']} of ${o['total-steps']} steps (ratio ${o['cache-hit-ratio']}); export: ` +
+      `${o['cache-export']}`
+  )
   console.log(`command: ${o.command}`)
   console.log('job summary:')
-  console.log(result.summary.replace(/<\/tr>/g, '\n').replace(/<\/t[dh]><t[dh]>/g, ': ').replace(/<[^>]+>/g, '').trim())
+  console.log(
+    result.summary
+      .replace(/<\/tr>/g, '\n')
+      .replace(/<\/t[dh]><t[dh]>/g, ': ')
+      .replace(/<[^>]+>/g, '')
+      .trim()
+  )
   for (const a of result.annotations.filter(a => a.level !== 'debug')) console.log(`${a.level}: ${a.message}`)
 }
 

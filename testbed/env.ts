@@ -85,13 +85,8 @@ export function envdEnv(bed: TestbedEnv = testbedEnv()): NodeJS.ProcessEnv {
 export function fixtureContext(steps: string[], bed?: TestbedEnv): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'testbed-ctx-'))
   copyFileSync(bed?.busybox ?? '/bin/busybox', path.join(dir, 'busybox'))
-  const lines = [
-    'FROM scratch',
-    'COPY busybox /bin/busybox',
-    'RUN ["/bin/busybox","--install","-s","/bin"]',
-    ...steps.map((s) => `RUN ${s}`)
-  ]
-  writeFileSync(path.join(dir, 'Dockerfile'), lines.join('\n') + '\n')
+  const lines = ['FROM scratch', 'COPY busybox /bin/busybox', 'RUN ["/bin/busybox","--install","-s","/bin"]', ...steps.map(s => `RUN ${s}`)]
+  writeFileSync(path.join(dir, 'Dockerfile'), `${lines.join('\n')}\n`)
   return dir
 }
 
@@ -102,9 +97,9 @@ export function envdFixture(steps: string[], bed: TestbedEnv = testbedEnv()): st
   const body = [
     'def build():',
     `    base(image=${JSON.stringify(bed.baseImage)}, dev=False)`,
-    ...steps.map((s) => `    run(commands=[${JSON.stringify(s)}])`)
+    ...steps.map(s => `    run(commands=[${JSON.stringify(s)}])`)
   ]
-  writeFileSync(path.join(dir, 'build.envd'), body.join('\n') + '\n')
+  writeFileSync(path.join(dir, 'build.envd'), `${body.join('\n')}\n`)
   return dir
 }
 

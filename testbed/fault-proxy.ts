@@ -141,7 +141,9 @@ export class FaultProxy {
   private answer(req: IncomingMessage, res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
     req.resume()
     const twirp = /\/twirp\//.test(req.url ?? '')
-    const text = twirp ? JSON.stringify({ code: status === 429 ? 'resource_exhausted' : status === 503 ? 'unavailable' : 'internal', msg: body }) : body
+    const text = twirp
+      ? JSON.stringify({ code: status === 429 ? 'resource_exhausted' : status === 503 ? 'unavailable' : 'internal', msg: body })
+      : body
     res.writeHead(status, { 'Content-Type': twirp ? 'application/json' : 'text/plain', ...headers })
     res.end(req.method === 'HEAD' ? undefined : text)
   }
@@ -159,7 +161,9 @@ export class FaultProxy {
       if (upstreamWrite && mode === 'truncate' && body.length > 1) body = body.subarray(0, Math.floor(body.length / 2))
       if (headers['content-length'] !== undefined || body.length) headers['content-length'] = String(body.length)
       delete headers['transfer-encoding']
-      const upstream = request(target, { method: req.method, headers, timeout: 120_000 }, answer => this.relay(req, res, answer, !upstreamWrite && faulted ? mode : 'none'))
+      const upstream = request(target, { method: req.method, headers, timeout: 120_000 }, answer =>
+        this.relay(req, res, answer, !upstreamWrite && faulted ? mode : 'none')
+      )
       upstream.on('timeout', () => upstream.destroy(new Error('upstream timeout')))
       upstream.on('error', error => {
         if (!res.headersSent) res.writeHead(502, { 'Content-Type': 'text/plain' })

@@ -39,7 +39,7 @@ export default async function setup(): Promise<void> {
   mkdirSync(path.join(state, 'logs'), { recursive: true })
   // A lease: while this jest run lives, another run's teardown leaves the bed up.
   mkdirSync(path.join(state, 'leases'), { recursive: true })
-  writeFileSync(path.join(state, 'leases', String(process.pid)), new Date().toISOString() + '\n')
+  writeFileSync(path.join(state, 'leases', String(process.pid)), `${new Date().toISOString()}\n`)
   const logFile = path.join(state, 'logs', 'jest-setup.log')
   const log = createWriteStream(logFile, { flags: 'w' })
   const started = Date.now()
@@ -66,11 +66,11 @@ export default async function setup(): Promise<void> {
     child.on('error', reject)
     child.on('close', (c, sig) => resolve(c ?? (sig ? 128 : 1)))
   })
-  await new Promise<void>((resolve) => log.end(resolve))
+  await new Promise<void>(resolve => log.end(resolve))
   const secs = ((Date.now() - started) / 1000).toFixed(1)
   if (code !== 0) {
     process.stdout.write(`[testbed] FAILED after ${secs} s (exit ${code}); last lines of ${logFile}:\n`)
-    process.stdout.write(tail(logFile, 60) + '\n')
+    process.stdout.write(`${tail(logFile, 60)}\n`)
     throw new Error(`test bed setup failed (exit ${code}); see ${logFile}`)
   }
   process.stdout.write(`[testbed] ready in ${secs} s\n`)

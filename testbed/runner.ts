@@ -72,13 +72,13 @@ export async function runAction(opts: RunOptions): Promise<RunResult> {
     const workspace = path.resolve(opts.cwd ?? path.join(tmp, 'workspace'))
     const runnerTemp = path.join(tmp, 'temp')
     const toolCache = path.join(tmp, 'tool-cache')
-    await Promise.all([workspace, runnerTemp, toolCache].map((d) => mkdir(d, { recursive: true })))
+    await Promise.all([workspace, runnerTemp, toolCache].map(d => mkdir(d, { recursive: true })))
     const eventPath = path.join(tmp, 'event.json')
     await writeFile(eventPath, JSON.stringify(opts.payload, null, 2))
 
     const env: Record<string, string> = {}
     for (const [k, v] of Object.entries(process.env)) {
-      if (v !== undefined && !STRIPPED_PREFIXES.some((p) => k.startsWith(p))) env[k] = v
+      if (v !== undefined && !STRIPPED_PREFIXES.some(p => k.startsWith(p))) env[k] = v
     }
     const repository = opts.repository ?? 'octo-org/octo-repo'
     Object.assign(env, {
@@ -131,7 +131,7 @@ export async function runAction(opts: RunOptions): Promise<RunResult> {
     const outputs = { ...view.legacyOutputs, ...parseFileCommand(await readFile(mainFiles.GITHUB_OUTPUT, 'utf8'), 'GITHUB_OUTPUT') }
     const state = { ...view.legacyState, ...parseFileCommand(await readFile(mainFiles.GITHUB_STATE, 'utf8'), 'GITHUB_STATE') }
     const exportedEnv = parseFileCommand(await readFile(mainFiles.GITHUB_ENV, 'utf8'), 'GITHUB_ENV')
-    const addedPath = (await readFile(mainFiles.GITHUB_PATH, 'utf8')).split(/\r?\n/).filter((l) => l.trim() !== '')
+    const addedPath = (await readFile(mainFiles.GITHUB_PATH, 'utf8')).split(/\r?\n/).filter(l => l.trim() !== '')
     let summary = await readFile(mainFiles.GITHUB_STEP_SUMMARY, 'utf8')
 
     // post: env as left by main (GITHUB_ENV, GITHUB_PATH) plus STATE_<name>
@@ -172,16 +172,16 @@ interface Manifest {
 }
 
 async function readManifest(dir: string): Promise<Manifest> {
-  const file = ['action.yml', 'action.yaml'].map((f) => path.join(dir, f)).find((f) => existsSync(f))
+  const file = ['action.yml', 'action.yaml'].map(f => path.join(dir, f)).find(f => existsSync(f))
   if (!file) throw new Error(`no action.yml in ${dir}`)
   return parseYaml(await readFile(file, 'utf8')) as Manifest
 }
 
 function inputEnv(declared: NonNullable<Manifest['inputs']>, given: Record<string, string>, token: string) {
-  const byLower = new Map(Object.keys(declared).map((n) => [n.toLowerCase(), n]))
-  const unknown = Object.keys(given).filter((n) => !byLower.has(n.toLowerCase()))
+  const byLower = new Map(Object.keys(declared).map(n => [n.toLowerCase(), n]))
+  const unknown = Object.keys(given).filter(n => !byLower.has(n.toLowerCase()))
   if (unknown.length) {
-    throw new Error(`Unexpected input(s) ${unknown.map((n) => `'${n}'`).join(', ')}, valid inputs are [${Object.keys(declared).join(', ')}]`)
+    throw new Error(`Unexpected input(s) ${unknown.map(n => `'${n}'`).join(', ')}, valid inputs are [${Object.keys(declared).join(', ')}]`)
   }
   const givenByLower = new Map(Object.entries(given).map(([k, v]) => [k.toLowerCase(), v]))
   const env: Record<string, string> = {}
@@ -191,7 +191,8 @@ function inputEnv(declared: NonNullable<Manifest['inputs']>, given: Record<strin
       const def = spec?.default
       value = def === undefined || def === null ? '' : String(def)
       if (value.includes('${{')) {
-        if (!/^\$\{\{\s*github\.token\s*\}\}$/.test(value.trim())) throw new Error(`input '${name}': unsupported default expression ${value}`)
+        if (!/^\$\{\{\s*github\.token\s*\}\}$/.test(value.trim()))
+          throw new Error(`input '${name}': unsupported default expression ${value}`)
         value = token
       }
     }
@@ -248,11 +249,13 @@ function runStep(node: string, script: string, env: Record<string, string>, cwd:
           /* already gone */
         }
       }
-      timers.push(setTimeout(() => {
-        timedOut = true
-        killGroup('SIGINT')
-        timers.push(setTimeout(() => killGroup('SIGKILL'), 7500))
-      }, timeoutMs))
+      timers.push(
+        setTimeout(() => {
+          timedOut = true
+          killGroup('SIGINT')
+          timers.push(setTimeout(() => killGroup('SIGKILL'), 7500))
+        }, timeoutMs)
+      )
     }
     child.on('error', reject)
     child.on('close', (code, signal) => {
@@ -302,11 +305,22 @@ export function parseFileCommand(text: string, what = 'file command'): Record<st
 // workflow commands and masking
 
 const COMMANDS = new Set([
-  'add-mask', 'debug', 'notice', 'warning', 'error', 'group', 'endgroup', 'echo',
-  'stop-commands', 'add-matcher', 'remove-matcher', 'set-output', 'save-state'
+  'add-mask',
+  'debug',
+  'notice',
+  'warning',
+  'error',
+  'group',
+  'endgroup',
+  'echo',
+  'stop-commands',
+  'add-matcher',
+  'remove-matcher',
+  'set-output',
+  'save-state'
 ])
 
-function unescape(s: string, property: boolean): string {
+function unescapeCommand(s: string, property: boolean): string {
   let r = s.replace(/%0D/g, '\r').replace(/%0A/g, '\n')
   if (property) r = r.replace(/%3A/g, ':').replace(/%2C/g, ',')
   return r.replace(/%25/g, '%')
@@ -325,10 +339,10 @@ export function parseWorkflowCommand(line: string) {
   if (space >= 0) {
     for (const pair of info.slice(space + 1).split(',')) {
       const eq = pair.indexOf('=')
-      if (eq > 0 && eq < pair.length - 1) properties[pair.slice(0, eq)] = unescape(pair.slice(eq + 1), true)
+      if (eq > 0 && eq < pair.length - 1) properties[pair.slice(0, eq)] = unescapeCommand(pair.slice(eq + 1), true)
     }
   }
-  return { name, properties, data: unescape(s.slice(end + 2), false) }
+  return { name, properties, data: unescapeCommand(s.slice(end + 2), false) }
 }
 
 export function maskText(text: string, masks: string[]): string {
@@ -342,7 +356,7 @@ export function maskText(text: string, masks: string[]): string {
   let pos = 0
   for (const [from, to] of ranges) {
     if (to <= pos) continue
-    if (from >= pos) out += text.slice(pos, from) + '***'
+    if (from >= pos) out += `${text.slice(pos, from)}***`
     pos = to
   }
   return out + text.slice(pos)

@@ -51,9 +51,7 @@ function baseEnv(o: ScenarioOptions, token: string): Record<string, string | und
   const tools = o.envd ? envdEnv(bed) : toolEnv(bed)
   const service = bed.cacheService?.url ?? ''
   const protocolEnv =
-    (o.protocol ?? 'v2') === 'v2'
-      ? { ACTIONS_RESULTS_URL: service, ACTIONS_CACHE_SERVICE_V2: 'true' }
-      : { ACTIONS_CACHE_URL: service }
+    (o.protocol ?? 'v2') === 'v2' ? { ACTIONS_RESULTS_URL: service, ACTIONS_CACHE_SERVICE_V2: 'true' } : { ACTIONS_CACHE_URL: service }
   return {
     PATH: tools.PATH,
     HOME: tools.HOME,
@@ -138,12 +136,22 @@ export function pullRequestBuild(n: number, base: string, inputs: Record<string,
 }
 
 /** A pull_request_target (synchronize) build of pull request `n` into `base`, with a writable token for `base`. */
-export function pullRequestTargetBuild(n: number, base: string, inputs: Record<string, string>, o: ScenarioOptions = {}): Promise<RunResult> {
+export function pullRequestTargetBuild(
+  n: number,
+  base: string,
+  inputs: Record<string, string>,
+  o: ScenarioOptions = {}
+): Promise<RunResult> {
   return pullRequestRun(n, base, inputs, o, 'synchronize', { state: 'open' }, 'pull_request_target')
 }
 
 /** A pull_request_target event with action `closed` (the clean-up trigger that works for forks). */
-export function closedPullRequestTargetRun(n: number, base: string, inputs: Record<string, string>, o: ScenarioOptions = {}): Promise<RunResult> {
+export function closedPullRequestTargetRun(
+  n: number,
+  base: string,
+  inputs: Record<string, string>,
+  o: ScenarioOptions = {}
+): Promise<RunResult> {
   return pullRequestRun(n, base, inputs, o, 'closed', { state: 'closed', merged: true }, 'pull_request_target')
 }
 
@@ -179,12 +187,24 @@ export function cacheFigures(result: RunResult) {
 /** A push of tag `tag` on commit `sha` (default: the commit pushBuild uses). */
 export function tagBuild(tag: string, inputs: Record<string, string>, o: ScenarioOptions = {}): Promise<RunResult> {
   const ref = `refs/tags/${tag}`
-  const token = o.token ?? mintRuntimeToken({ scopes: [{ ref, permission: 3 }, { ref: 'refs/heads/main', permission: 1 }] })
+  const token =
+    o.token ??
+    mintRuntimeToken({
+      scopes: [
+        { ref, permission: 3 },
+        { ref: 'refs/heads/main', permission: 1 }
+      ]
+    })
   return pushRun(ref, inputs, o, o.sha ?? 'a'.repeat(40), token)
 }
 
 /** A pull_request event with action `closed` for pull request `n` into `base` (merged unless told). */
-export function closedPullRequestRun(n: number, base: string, inputs: Record<string, string>, o: ScenarioOptions & { merged?: boolean } = {}): Promise<RunResult> {
+export function closedPullRequestRun(
+  n: number,
+  base: string,
+  inputs: Record<string, string>,
+  o: ScenarioOptions & { merged?: boolean } = {}
+): Promise<RunResult> {
   return pullRequestRun(n, base, inputs, o, 'closed', { state: 'closed', merged: o.merged ?? true })
 }
 

@@ -29,7 +29,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv, cwd?: string):
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString('utf8')))
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString('utf8')))
     child.on('error', reject)
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }))
+    child.on('close', code => resolve({ code: code ?? 1, stdout, stderr }))
   })
 }
 
@@ -57,7 +57,7 @@ afterAll(() => {
 
 /** Three RUN steps unique to this run and this case (each prints a line when it runs). */
 function steps(tag: string): string[] {
-  return [1, 2, 3].map((i) => `echo ${nonce}-${tag}-${i} | tee /step${i}`)
+  return [1, 2, 3].map(i => `echo ${nonce}-${tag}-${i} | tee /step${i}`)
 }
 
 /** Build with --cache-to, prune the builder, build again with --cache-from: all RUN steps cached. */
@@ -70,14 +70,14 @@ async function roundTrip(builder: string, tag: string, cacheTo: string, cacheFro
   const first = countCachedSteps((await build(['--cache-to', cacheTo])).stderr)
   // busybox --install + the three steps; the three nonce steps are new.
   expect(first.names).toHaveLength(4)
-  expect(first.names.filter((n) => n.startsWith('CACHED') && n.includes(nonce))).toEqual([])
+  expect(first.names.filter(n => n.startsWith('CACHED') && n.includes(nonce))).toEqual([])
 
   await ok('docker', ['buildx', 'prune', '--builder', builder, '-af'], env)
 
   const second = countCachedSteps((await build(['--cache-from', cacheFrom])).stderr)
   expect(second.names).toHaveLength(4)
   // Lists the steps that were not cached, if any.
-  expect(second.names.filter((n) => !n.startsWith('CACHED'))).toEqual([])
+  expect(second.names.filter(n => !n.startsWith('CACHED'))).toEqual([])
 }
 
 test('docker driver: registry cache round trip', async () => {
@@ -125,7 +125,7 @@ test('envd: registry cache round trip on the standalone buildkitd', async () => 
       eenv,
       dir
     )
-    return countEnvdCachedRuns(r.stdout + '\n' + r.stderr)
+    return countEnvdCachedRuns(`${r.stdout}\n${r.stderr}`)
   }
 
   const first = await build(['--export-cache', `type=registry,ref=${ref},mode=max`])
@@ -135,5 +135,5 @@ test('envd: registry cache round trip on the standalone buildkitd', async () => 
 
   const second = await build(['--import-cache', `type=registry,ref=${ref}`])
   expect(second.names).toHaveLength(3)
-  expect(second.names.filter((n) => !n.startsWith('CACHED'))).toEqual([])
+  expect(second.names.filter(n => !n.startsWith('CACHED'))).toEqual([])
 })

@@ -40,14 +40,31 @@ const CELLS: Cell[] = [
   { backend: 'gha', fault: { mode: 'reset', on: 'read' }, warning: /Cache import from scope \S+ \(gha\) failed/ },
   { backend: 'gha', fault: { mode: 'closed', on: 'both' }, warning: /\(gha\) failed.*connection refused/ },
   { backend: 'registry', fault: { mode: 'closed', on: 'both' }, warning: /\(registry\) failed.*connection refused/ },
-  { backend: 'registry', fault: { mode: 'hang', on: 'write' }, warning: /Cache export to scope \S+pr-7 \(registry\) stalled/, changesLast: true, cached: 4 },
-  { backend: 'gha', fault: { mode: 'hang', on: 'write' }, warning: /Cache export to scope \S+pr-7 \(gha\) (stalled|failed)/, changesLast: true, cached: 4 },
+  {
+    backend: 'registry',
+    fault: { mode: 'hang', on: 'write' },
+    warning: /Cache export to scope \S+pr-7 \(registry\) stalled/,
+    changesLast: true,
+    cached: 4
+  },
+  {
+    backend: 'gha',
+    fault: { mode: 'hang', on: 'write' },
+    warning: /Cache export to scope \S+pr-7 \(gha\) (stalled|failed)/,
+    changesLast: true,
+    cached: 4
+  },
   { backend: 'gha', fault: { mode: 'slow', on: 'read' }, bigLayer: true, warning: /Cache import \(gha\) stalled/ },
   // Only the blob uploads are cut (not the service's calls, nor the block list that commits a blob).
   // The service refuses to finalize an entry whose blob is shorter than said, so the export fails
   // with a warning, not silently; its reservation is left behind, and the next build's export
   // waits on it until cache-timeout (a warning too) while its imports take main's cache.
-  { backend: 'gha', fault: { mode: 'truncate', on: 'write', path: /^\/devstoreaccount1\/(?!.*comp=blocklist)/ }, warning: /Cache export to scope \S+pr-7 \(gha\) failed.*does not match the uploaded blob/, followUpWarning: /Cache export to scope \S+pr-7 \(gha\) stalled/ }
+  {
+    backend: 'gha',
+    fault: { mode: 'truncate', on: 'write', path: /^\/devstoreaccount1\/(?!.*comp=blocklist)/ },
+    warning: /Cache export to scope \S+pr-7 \(gha\) failed.*does not match the uploaded blob/,
+    followUpWarning: /Cache export to scope \S+pr-7 \(gha\) stalled/
+  }
 ]
 
 const only = process.env.FAULT_CELLS ? new RegExp(process.env.FAULT_CELLS) : undefined
@@ -86,7 +103,11 @@ async function runCell(bed: TestbedEnv, cell: Cell, index: number): Promise<Cell
   const registryProxy = await startFaultProxy({ target: `http://${bed.registry}`, holdMs: 120_000 })
   const blobProxy = await startFaultProxy({ target: bed.azblob.accountUrl, holdMs: 120_000 })
   const azuriteOrigin = new URL(bed.azblob.accountUrl).origin
-  const serviceProxy = await startFaultProxy({ target: bed.cacheService!.url, rewrite: [[azuriteOrigin, blobProxy.url.replace(/\/$/, '')]], holdMs: 120_000 })
+  const serviceProxy = await startFaultProxy({
+    target: bed.cacheService!.url,
+    rewrite: [[azuriteOrigin, blobProxy.url.replace(/\/$/, '')]],
+    holdMs: 120_000
+  })
   const proxies = [registryProxy, blobProxy, serviceProxy]
   let builder: OwnBuilder | undefined
   try {
@@ -108,13 +129,18 @@ async function runCell(bed: TestbedEnv, cell: Cell, index: number): Promise<Cell
     const options = {
       bed,
       protocol: 'v2' as const,
-      env: { DOCKER_CONFIG: builder.dockerConfig, ACTIONS_RESULTS_URL: serviceProxy.url, GITHUB_API_URL: bed.cacheService!.url.replace(/\/$/, '') }
+      env: {
+        DOCKER_CONFIG: builder.dockerConfig,
+        ACTIONS_RESULTS_URL: serviceProxy.url,
+        GITHUB_API_URL: bed.cacheService!.url.replace(/\/$/, '')
+      }
     }
     const t0 = Date.now()
     const main = await pushBuild('main', inputs, options)
     const mainMs = Date.now() - t0
     await builder.prune()
-    const faultedInputs = cell.bigLayer || cell.changesLast ? { ...inputs, context: fixtureContext([...steps('one').slice(0, 2), last('two')], bed) } : inputs
+    const faultedInputs =
+      cell.bigLayer || cell.changesLast ? { ...inputs, context: fixtureContext([...steps('one').slice(0, 2), last('two')], bed) } : inputs
     const targets = cell.backend === 'gha' ? [serviceProxy, blobProxy] : [registryProxy]
     for (const proxy of targets) await proxy.set(cell.fault)
     const before = targets.reduce((n, p) => n + p.seen.length, 0)
@@ -154,27 +180,31 @@ describe('a sick cache never stalls or silently slows a build', () => {
     await stopOwnBuilders()
   })
 
-  it.each(selected.map(c => [cellName(c), c] as const))('%s', async (_, cell) => {
-    const r = await results.get(cell)!
-    const summary = {
-      cell: cellName(cell),
-      mainSeconds: r.mainMs / 1000,
-      faultedSeconds: r.faultedMs / 1000,
-      requests: r.requests,
-      faulted: { ...cacheFigures(r.faulted), warnings: warnings(r.faulted) },
-      followUp: { ...cacheFigures(r.followUp), warnings: warnings(r.followUp) }
-    }
-    console.log(JSON.stringify(summary, null, 2))
-    expect(cacheFigures(r.main)).toMatchObject({ exitCode: 0, total: 5 })
-    // The faulted build: exit 0, the warning, the time bound.
-    expect(r.faulted.main.exitCode).toBe(0)
-    if (cell.warning.source !== '.^') expect(warnings(r.faulted)).toEqual(expect.arrayContaining([expect.stringMatching(cell.warning)]))
-    if (cell.cached !== undefined) expect(Number(r.faulted.outputs['cached-steps'])).toBe(cell.cached)
-    expect(r.faultedMs).toBeLessThan(TIMEOUT_S * 1000 + r.mainMs * 2 + 20_000)
-    if (cell.warning.source !== '.^') expect(r.faulted.summary).toMatch(/⚠/)
-    // The healthy follow-up still takes its steps from the cache.
-    expect(cacheFigures(r.followUp)).toMatchObject({ exitCode: 0, cached: 5, total: 5 })
-    if (cell.followUpWarning) expect(warnings(r.followUp)).toEqual(expect.arrayContaining([expect.stringMatching(cell.followUpWarning)]))
-    else expect(warnings(r.followUp)).toEqual([])
-  }, CELL_LIMIT_MS)
+  it.each(selected.map(c => [cellName(c), c] as const))(
+    '%s',
+    async (_, cell) => {
+      const r = await results.get(cell)!
+      const summary = {
+        cell: cellName(cell),
+        mainSeconds: r.mainMs / 1000,
+        faultedSeconds: r.faultedMs / 1000,
+        requests: r.requests,
+        faulted: { ...cacheFigures(r.faulted), warnings: warnings(r.faulted) },
+        followUp: { ...cacheFigures(r.followUp), warnings: warnings(r.followUp) }
+      }
+      console.log(JSON.stringify(summary, null, 2))
+      expect(cacheFigures(r.main)).toMatchObject({ exitCode: 0, total: 5 })
+      // The faulted build: exit 0, the warning, the time bound.
+      expect(r.faulted.main.exitCode).toBe(0)
+      if (cell.warning.source !== '.^') expect(warnings(r.faulted)).toEqual(expect.arrayContaining([expect.stringMatching(cell.warning)]))
+      if (cell.cached !== undefined) expect(Number(r.faulted.outputs['cached-steps'])).toBe(cell.cached)
+      expect(r.faultedMs).toBeLessThan(TIMEOUT_S * 1000 + r.mainMs * 2 + 20_000)
+      if (cell.warning.source !== '.^') expect(r.faulted.summary).toMatch(/⚠/)
+      // The healthy follow-up still takes its steps from the cache.
+      expect(cacheFigures(r.followUp)).toMatchObject({ exitCode: 0, cached: 5, total: 5 })
+      if (cell.followUpWarning) expect(warnings(r.followUp)).toEqual(expect.arrayContaining([expect.stringMatching(cell.followUpWarning)]))
+      else expect(warnings(r.followUp)).toEqual([])
+    },
+    CELL_LIMIT_MS
+  )
 })

@@ -115,9 +115,7 @@ describe.each<Protocol>(['v2', 'v1'])('@actions/cache over %s', protocol => {
 
     await rm(file)
     const before = await lastRequestNo()
-    const restored = await asStep(protocol, pullRequestToken(7, 'main'), ws, () =>
-      cache.restoreCache(paths, k('deps-pr7-1'), [k('deps-')])
-    )
+    const restored = await asStep(protocol, pullRequestToken(7, 'main'), ws, () => cache.restoreCache(paths, k('deps-pr7-1'), [k('deps-')]))
     expect(restored.value).toBe(k('deps-main-1'))
     expect(await readFile(file, 'utf8')).toBe('built on main')
     const lookups = (await requestsSince(before)).filter(r => r.result)
@@ -126,7 +124,9 @@ describe.each<Protocol>(['v2', 'v1'])('@actions/cache over %s', protocol => {
 
   test("a pull request's own entry wins over main's, and a sibling branch cannot see it", async () => {
     const { ws, paths, file } = await workspace(protocol, 'built on PR 7')
-    expect(await asStep(protocol, pullRequestToken(7, 'main'), ws, () => cache.saveCache(paths, k('deps-pr7-2'))).then(r => r.value)).toBeGreaterThan(0)
+    expect(
+      await asStep(protocol, pullRequestToken(7, 'main'), ws, () => cache.saveCache(paths, k('deps-pr7-2'))).then(r => r.value)
+    ).toBeGreaterThan(0)
     expect((await entries()).find(e => e.key === k('deps-pr7-2'))?.ref).toBe('refs/pull/7/merge')
 
     await rm(file)
@@ -290,12 +290,20 @@ describe('REST cache management through Octokit', () => {
     expect(pr.data.total_count).toBe(2)
     expect(pr.data.actions_caches.map(c => c.key).sort()).toEqual([`rest-${nonce}-a`, `rest-${nonce}-b`])
     expect(pr.data.actions_caches[0]).toEqual(
-      expect.objectContaining({ id: expect.any(Number), version: expect.any(String), size_in_bytes: expect.any(Number), created_at: expect.any(String), last_accessed_at: expect.any(String) })
+      expect.objectContaining({
+        id: expect.any(Number),
+        version: expect.any(String),
+        size_in_bytes: expect.any(Number),
+        created_at: expect.any(String),
+        last_accessed_at: expect.any(String)
+      })
     )
 
     const readOnly = getOctokit('ghs_readonly', { baseUrl: svc.url.replace(/\/$/, '') })
     await admin('POST', 'readonly-github-tokens', { token: 'ghs_readonly' })
-    await expect(readOnly.rest.actions.deleteActionsCacheByKey({ owner, repo, key: `rest-${nonce}-a`, ref: 'refs/pull/21/merge' })).rejects.toMatchObject({
+    await expect(
+      readOnly.rest.actions.deleteActionsCacheByKey({ owner, repo, key: `rest-${nonce}-a`, ref: 'refs/pull/21/merge' })
+    ).rejects.toMatchObject({
       status: 403,
       message: expect.stringContaining('Resource not accessible by integration')
     })
@@ -303,7 +311,9 @@ describe('REST cache management through Octokit', () => {
     const del = await octokit.rest.actions.deleteActionsCacheByKey({ owner, repo, key: `rest-${nonce}-a`, ref: 'refs/pull/21/merge' })
     expect(del.status).toBe(200)
     expect(del.data.actions_caches.map(c => c.ref)).toEqual(['refs/pull/21/merge'])
-    await expect(octokit.rest.actions.deleteActionsCacheByKey({ owner, repo, key: `rest-${nonce}-a`, ref: 'refs/pull/21/merge' })).rejects.toMatchObject({ status: 404 })
+    await expect(
+      octokit.rest.actions.deleteActionsCacheByKey({ owner, repo, key: `rest-${nonce}-a`, ref: 'refs/pull/21/merge' })
+    ).rejects.toMatchObject({ status: 404 })
 
     // GitHub has no delete-by-ref: the key is required. Clean-up lists by ref, then deletes by id.
     await expect(
@@ -354,7 +364,7 @@ describe.each<Protocol>(['v2', 'v1'])("BuildKit's gha backend over %s (buildx on
   const indexLookups = async (since: number) =>
     (await requestsSince(since)).filter(r => r.result && r.key?.startsWith('index-')).map(r => `${r.result} ${r.ref ?? ''}`.trim())
 
-  test("main exports scope=main; after a prune, pull request 7 imports it: every step cached", async () => {
+  test('main exports scope=main; after a prune, pull request 7 imports it: every step cached', async () => {
     const exported = await build(pushToken('main'), '--cache-to', 'type=gha,scope=main,mode=max')
     expect(exported.code).toBe(0)
     const mine = (await entries()).filter(e => e.storage === protocol && e.ref === 'refs/heads/main')

@@ -37,12 +37,17 @@ function steps(tag: string): string[] {
 }
 
 /** The run's environment pointed at the classic-store engine (its own DOCKER_CONFIG: buildx's files know only its builders). */
-const onClassic = (extra: Record<string, string> = {}) => ({ env: { DOCKER_HOST: engine.dockerHost, DOCKER_CONFIG: engine.dockerConfig, ...extra } })
+const onClassic = (extra: Record<string, string> = {}) => ({
+  env: { DOCKER_HOST: engine.dockerHost, DOCKER_CONFIG: engine.dockerConfig, ...extra }
+})
 
 const warnings = (result: RunResult) => result.annotations.filter(a => a.level === 'warning' || a.level === 'error')
 
 async function imageOnClassic(tag: string): Promise<boolean> {
-  return run('docker', ['image', 'inspect', tag], { env: engine.env }).then(() => true, () => false)
+  return run('docker', ['image', 'inspect', tag], { env: engine.env }).then(
+    () => true,
+    () => false
+  )
 }
 
 describe.each(['registry', 'gha'])('%s backend on an engine without the containerd image store', backend => {
@@ -61,7 +66,9 @@ describe.each(['registry', 'gha'])('%s backend on an engine without the containe
     expect(result.main.exitCode).toBe(0)
     expect(warnings(result)).toHaveLength(1)
     expect(warnings(result)[0].message).toMatch(FIX)
-    expect(warnings(result)[0].message).toContain(backend === 'gha' ? 'cannot export or import the gha cache' : 'cannot export the registry cache')
+    expect(warnings(result)[0].message).toContain(
+      backend === 'gha' ? 'cannot export or import the gha cache' : 'cannot export the registry cache'
+    )
     expect(result.outputs['cache-export']).toBe('false')
     expect(result.outputs['cache-to']).toBe('')
     expect(result.outputs.command).not.toContain('--cache-to')
@@ -73,14 +80,19 @@ describe.each(['registry', 'gha'])('%s backend on an engine without the containe
   })
 
   // The docker driver still imports registry (and local) caches there; gha it does not know.
-  it(backend === 'registry' ? "keeps the imports: pull request 7's first build takes every step from main" : 'drops the gha imports it cannot do, in the same one warning', async () => {
-    await run('docker', ['buildx', 'prune', '-af'], { env: engine.env })
-    await run('docker', ['image', 'prune', '-af'], { env: engine.env })
-    const result = await pullRequestBuild(7, 'main', inputs, onClassic())
-    expect(cacheFigures(result)).toMatchObject({ exitCode: 0, cached: backend === 'registry' ? 5 : 0, total: 5, exported: 'false' })
-    expect(warnings(result)).toHaveLength(1)
-    if (backend === 'gha') expect(result.outputs['cache-from']).toBe('')
-  })
+  it(
+    backend === 'registry'
+      ? "keeps the imports: pull request 7's first build takes every step from main"
+      : 'drops the gha imports it cannot do, in the same one warning',
+    async () => {
+      await run('docker', ['buildx', 'prune', '-af'], { env: engine.env })
+      await run('docker', ['image', 'prune', '-af'], { env: engine.env })
+      const result = await pullRequestBuild(7, 'main', inputs, onClassic())
+      expect(cacheFigures(result)).toMatchObject({ exitCode: 0, cached: backend === 'registry' ? 5 : 0, total: 5, exported: 'false' })
+      expect(warnings(result)).toHaveLength(1)
+      if (backend === 'gha') expect(result.outputs['cache-from']).toBe('')
+    }
+  )
 })
 
 // The action knows the docker driver before the build on every setup this bed can make (its
@@ -89,7 +101,11 @@ describe.each(['registry', 'gha'])('%s backend on an engine without the containe
 describe("buildx's own refusal", () => {
   it('matches the pattern that makes the action build again without the export', async () => {
     const context = fixtureContext(steps(`${nonce}-refusal`), bed)
-    const refused = await run('docker', ['buildx', 'build', '--cache-to', `type=registry,ref=${bed.registry}/df-${nonce}/refusal:c`, '--progress', 'plain', context], { env: engine.env }).then(
+    const refused = await run(
+      'docker',
+      ['buildx', 'build', '--cache-to', `type=registry,ref=${bed.registry}/df-${nonce}/refusal:c`, '--progress', 'plain', context],
+      { env: engine.env }
+    ).then(
       () => '',
       (error: { stderr?: string }) => error.stderr ?? ''
     )
@@ -133,7 +149,14 @@ describe('driver-fallback: docker-container', () => {
 
   it('also serves s3, which the docker driver never exports to', async () => {
     const tag = `${nonce}-s3`
-    const options = [`bucket: ${bed.s3.bucket}`, `region: ${bed.s3.region}`, `endpoint_url: ${bed.s3.endpoint}`, 'use_path_style: true', `access_key_id: ${bed.s3.accessKeyId}`, `secret_access_key: ${bed.s3.secretAccessKey}`].join('\n')
+    const options = [
+      `bucket: ${bed.s3.bucket}`,
+      `region: ${bed.s3.region}`,
+      `endpoint_url: ${bed.s3.endpoint}`,
+      'use_path_style: true',
+      `access_key_id: ${bed.s3.accessKeyId}`,
+      `secret_access_key: ${bed.s3.secretAccessKey}`
+    ].join('\n')
     const inputs = {
       context: fixtureContext(steps(tag), bed),
       'cache-backend': 's3',

@@ -13,7 +13,15 @@ import path from 'node:path'
 import { type TestbedEnv, envdFixture, privateEnvdHome, rewriteEnvdFixture, testbedEnv, toolEnv } from '../../testbed/env.js'
 import { pullRequestToken, pushToken, readOnlyToken } from '../../testbed/cache-service/token.js'
 import type { RunResult } from '../../testbed/runner.js'
-import { type Protocol, type ScenarioOptions, cacheFigures, pruneStandalone, pullRequestBuild, pushBuild, tempDir } from '../../testbed/scenario.js'
+import {
+  type Protocol,
+  type ScenarioOptions,
+  cacheFigures,
+  pruneStandalone,
+  pullRequestBuild,
+  pushBuild,
+  tempDir
+} from '../../testbed/scenario.js'
 
 /** Three run() steps; the last one is what a later commit changes. */
 function steps(nonce: string, last: string): string[] {
@@ -84,13 +92,20 @@ describe.each<Protocol>(['v2', 'v1'])('envd with the gha cache (protocol %s)', p
     expect(pr.summary).toContain(`${scope('pr-7')} ✗ → ${scope('main')} ✓`)
     expect(pr.log).not.toContain(token)
     expect(warningsOf(pr)).toEqual([])
-    console.log(`envd gha ${protocol}: main cold ${main.main.wallMs} ms, pull request 7 from main's cache ${pr.main.wallMs} ms (action steps, wall)`)
+    console.log(
+      `envd gha ${protocol}: main cold ${main.main.wallMs} ms, pull request 7 from main's cache ${pr.main.wallMs} ms (action steps, wall)`
+    )
   })
 
   if (protocol === 'v2') {
-    it('4. a read-only token builds from main\'s cache, exports nothing, and says why', async () => {
+    it("4. a read-only token builds from main's cache, exports nothing, and says why", async () => {
       await pruneStandalone(bed)
-      const pr = await pullRequestBuild(7, 'main', inputs, options({ token: readOnlyToken('refs/pull/7/merge', 'main'), sha: 'e'.repeat(40) }))
+      const pr = await pullRequestBuild(
+        7,
+        'main',
+        inputs,
+        options({ token: readOnlyToken('refs/pull/7/merge', 'main'), sha: 'e'.repeat(40) })
+      )
       expect(cacheFigures(pr)).toMatchObject({ exitCode: 0, cached: 3, total: 3, exported: 'false' })
       expect(pr.outputs.command).not.toContain('--export-cache')
       expect(pr.outputs['cache-to']).toBe('')
@@ -202,11 +217,17 @@ describe('envd with the local cache (a directory carried by the cache service)',
     }
 
     // The same build exported once into an empty directory, under another scope.
-    const fresh = await pushBuild('main', { ...inputs, 'scope-prefix': `fresh${nonce}` }, { envd: true, runnerTemp: tempDir('runner-temp-'), sha: '9'.repeat(40) })
+    const fresh = await pushBuild(
+      'main',
+      { ...inputs, 'scope-prefix': `fresh${nonce}` },
+      { envd: true, runnerTemp: tempDir('runner-temp-'), sha: '9'.repeat(40) }
+    )
     expect(cacheFigures(fresh)).toMatchObject({ exitCode: 0, total: 3, exported: 'true' })
     const afterFive = savedBytes(fifth!)
     const once = savedBytes(fresh)
-    console.log(`envd local cache: ${afterFive} bytes after five builds, ${once} bytes for one fresh export (${(afterFive / once).toFixed(2)}×)`)
+    console.log(
+      `envd local cache: ${afterFive} bytes after five builds, ${once} bytes for one fresh export (${(afterFive / once).toFixed(2)}×)`
+    )
     expect(afterFive).toBeLessThanOrEqual(1.25 * once)
   })
 })
@@ -228,7 +249,7 @@ describe('envd with the registry cache', () => {
     main = await pushBuild('main', inputs, { envd: true })
   })
 
-  it('1. a push to main builds cold, pushes the image and exports to main\'s cache tag', () => {
+  it("1. a push to main builds cold, pushes the image and exports to main's cache tag", () => {
     expect(cacheFigures(main)).toMatchObject({ exitCode: 0, cached: 0, total: 3, exported: 'true' })
     expect(main.outputs['cache-to']).toBe(`type=registry,ref=${bed.registry}/envd${nonce}/env:buildcache-main,mode=max,ignore-error=true`)
   })
@@ -243,7 +264,9 @@ describe('envd with the registry cache', () => {
     expect(pr.summary).toContain(`Cache source</td><td>${scope('main')}`)
     expect(pr.summary).toContain(`${scope('pr-7')} ✗ → ${scope('main')} ✓`)
     expect(warningsOf(pr)).toEqual([])
-    console.log(`envd registry: main cold ${main.main.wallMs} ms, pull request 7 from main's cache ${pr.main.wallMs} ms (action steps, wall)`)
+    console.log(
+      `envd registry: main cold ${main.main.wallMs} ms, pull request 7 from main's cache ${pr.main.wallMs} ms (action steps, wall)`
+    )
   })
 })
 
@@ -265,7 +288,9 @@ describe('envd with builder: a BuildKit address becomes an envd context', () => 
   it('a unix:// address: the context is created, used, and the build succeeds', async () => {
     const result = await pushBuild('main', { ...inputs, builder: bed.buildkitdAddr }, options())
     expect(cacheFigures(result)).toMatchObject({ exitCode: 0, total: 3 })
-    expect(result.log).toMatch(new RegExp(`builder: envd context create --name bcb-\\w+ --builder unix --builder-address ${bed.buildkitdSocket} --use`))
+    expect(result.log).toMatch(
+      new RegExp(`builder: envd context create --name bcb-\\w+ --builder unix --builder-address ${bed.buildkitdSocket} --use`)
+    )
     expect(contexts()).toMatch(new RegExp(`bcb-\\w+ \\(current\\)\\s+unix\\s+unix://${bed.buildkitdSocket}\\s`))
   })
 
@@ -290,7 +315,8 @@ describe('envd with builder: a BuildKit address becomes an envd context', () => 
 describe.each([
   {
     backend: 's3',
-    options: (bed: TestbedEnv) => [`bucket: ${bed.s3.bucket}`, `region: ${bed.s3.region}`, `endpoint_url: ${bed.s3.endpoint}`, 'use_path_style: true'].join('\n'),
+    options: (bed: TestbedEnv) =>
+      [`bucket: ${bed.s3.bucket}`, `region: ${bed.s3.region}`, `endpoint_url: ${bed.s3.endpoint}`, 'use_path_style: true'].join('\n'),
     // The way the README says: the credentials in the step's env, not in cache-options.
     env: (bed: TestbedEnv) => ({ AWS_ACCESS_KEY_ID: bed.s3.accessKeyId, AWS_SECRET_ACCESS_KEY: bed.s3.secretAccessKey }),
     secret: (bed: TestbedEnv) => bed.s3.secretAccessKey
@@ -298,7 +324,10 @@ describe.each([
   {
     backend: 'azblob',
     options: (bed: TestbedEnv) => `account_url: ${bed.azblob.accountUrl}`,
-    env: (bed: TestbedEnv) => ({ BUILDKIT_AZURE_STORAGE_ACCOUNT_NAME: bed.azblob.accountName, BUILDKIT_AZURE_STORAGE_ACCESS_KEY: bed.azblob.accountKey }),
+    env: (bed: TestbedEnv) => ({
+      BUILDKIT_AZURE_STORAGE_ACCOUNT_NAME: bed.azblob.accountName,
+      BUILDKIT_AZURE_STORAGE_ACCESS_KEY: bed.azblob.accountKey
+    }),
     secret: (bed: TestbedEnv) => bed.azblob.accountKey
   }
 ])('envd with the $backend cache, credentials in the step environment', ({ backend, options, env, secret }) => {
@@ -326,7 +355,7 @@ describe.each([
     expect(warningsOf(main)).toEqual([])
   })
 
-  it("2. after buildkitd's state is wiped, pull request 7's first build finds no pr-7 manifest and takes every run() step from main's", async () => {
+  it("2. after buildkitd's state is wiped, PR 7's first build finds no pr-7 manifest, takes every run() step from main's", async () => {
     await pruneStandalone(bed)
     const pr = await pullRequestBuild(7, 'main', inputs, run())
     expect(cacheFigures(pr)).toMatchObject({ exitCode: 0, cached: 3, total: 3, exported: 'true', source: scope('main') })
@@ -335,7 +364,9 @@ describe.each([
     expect(pr.outputs['cache-from']).toMatch(new RegExp(`^type=${backend},name=${scope('main')},`))
     expect(pr.summary).toContain(`${scope('pr-7')} ✗ → ${scope('main')} ✓`)
     expect(warningsOf(pr)).toEqual([])
-    console.log(`envd ${backend}: main cold ${main.main.wallMs} ms, pull request 7 from main's cache ${pr.main.wallMs} ms (action steps, wall)`)
+    console.log(
+      `envd ${backend}: main cold ${main.main.wallMs} ms, pull request 7 from main's cache ${pr.main.wallMs} ms (action steps, wall)`
+    )
   })
 
   it('3. a second commit on pull request 7 imports its own scope first', async () => {

@@ -143,11 +143,15 @@ function additions(inputs: Record<string, string>, bed: TestbedEnv): Record<stri
  */
 const bucket = `readme-${randomBytes(4).toString('hex')}`
 let bucketMade: Promise<void> | undefined
+const UNSIGNED = 'SignedHeaders=host, Signature=0'
+
 function s3Bucket(bed: TestbedEnv): Promise<void> {
   bucketMade ??= fetch(`${bed.s3.endpoint}/${bucket}`, {
     method: 'PUT',
     // The S3 server does not check signatures; it reads the key id from the header.
-    headers: { Authorization: `AWS4-HMAC-SHA256 Credential=${bed.s3.accessKeyId}/20240101/${bed.s3.region}/s3/aws4_request, SignedHeaders=host, Signature=0` }
+    headers: {
+      Authorization: `AWS4-HMAC-SHA256 Credential=${bed.s3.accessKeyId}/20240101/${bed.s3.region}/s3/aws4_request, ${UNSIGNED}`
+    }
   }).then(res => {
     if (!res.ok) throw new Error(`creating bucket ${bucket}: ${res.status}`)
   })
@@ -164,7 +168,9 @@ interface StandIn {
 const STAND_INS: Record<string, StandIn> = {
   'actions/checkout@v5': { why: 'the fixture build context, passed as `context`, is the checkout' },
   'docker/setup-buildx-action@v3': {
-    why: "it creates a builder with its own BuildKit and makes it current: the bed's remote builder (a standalone buildkitd), made current through BUILDX_BUILDER",
+    why:
+      "it creates a builder with its own BuildKit and makes it current: the bed's remote builder (a standalone buildkitd), made " +
+      'current through BUILDX_BUILDER',
     env: bed => ({ BUILDX_BUILDER: bed.remoteBuilder })
   },
   'docker/login-action@v3': { why: "the bed's registry is plain HTTP on 127.0.0.1 and needs no login" },
@@ -203,7 +209,8 @@ interface CheckArgs {
 }
 
 /** "the export is also written under the commit (name=<namespace>/<scope>;<namespace>/<sha>)" */
-const commitName = ({ main, mainSha }: CheckArgs) => expect(main.outputs['cache-to']).toMatch(new RegExp(`name=\\S*main;\\S*${mainSha}[,']`))
+const commitName = ({ main, mainSha }: CheckArgs) =>
+  expect(main.outputs['cache-to']).toMatch(new RegExp(`name=\\S*main;\\S*${mainSha}[,']`))
 
 /**
  * Blocks that are not an example of the action's step (a fragment, a config file), by key, each
@@ -239,7 +246,15 @@ const EXAMPLES: ExampleCase[] = [
       // The summary has the README's rows, with this run's names and figures.
       const { cached, total } = cacheFigures(pr)
       const rows = readmeSummaryTable(readFileSync(README, 'utf8'))
-      expect(rows.map(r => r[0])).toEqual(['Builder', 'Backend', 'Own scope', 'Import chain', 'Cached steps', 'Cache source', 'Cache export'])
+      expect(rows.map(r => r[0])).toEqual([
+        'Builder',
+        'Backend',
+        'Own scope',
+        'Import chain',
+        'Cached steps',
+        'Cache source',
+        'Cache export'
+      ])
       for (const [label, shown] of rows) {
         const expected = shown
           .replace(/octo-org\/app\/(\S+)/g, (_, s: string) => scope(s))
@@ -394,7 +409,9 @@ describe.each(EXAMPLES.filter(e => !NOT_RUN[e.key]))('README example "$key"', ex
     if (example.after) {
       // The clean-up: pull_request_target closed, after the build it names ran main and pull request 7.
       const entries = async () =>
-        ((await (await fetch(`${bed.cacheService!.url}_admin/entries`)).json()) as { key: string }[]).map(e => e.key).filter(k => k.startsWith(`index-${namespace}/`))
+        ((await (await fetch(`${bed.cacheService!.url}_admin/entries`)).json()) as { key: string }[])
+          .map(e => e.key)
+          .filter(k => k.startsWith(`index-${namespace}/`))
       const before = await entries()
       expect(before.some(k => k.startsWith(`index-${namespace}/octo-org/app/pr-7-`))).toBe(true)
       const { inputs, options } = prepare(sha())
@@ -425,7 +442,10 @@ describe.each(EXAMPLES.filter(e => !NOT_RUN[e.key]))('README example "$key"', ex
     expect(warnings(pr)).toEqual([])
     const scope = (name: string) => pr.outputs.scope.replace(/pr-7$/, name)
     expect(pr.outputs.scope).toMatch(/(^|\/)pr-7$/)
-    console.log(`README example "${example.key}": main ${main.main.wallMs} ms, pull request 7 ${pr.main.wallMs} ms, ${figures.cached}/${figures.total} cached`)
+    console.log(
+      `README example "${example.key}": main ${main.main.wallMs} ms, pull request 7 ${pr.main.wallMs} ms, ` +
+        `${figures.cached}/${figures.total} cached`
+    )
 
     await example.check?.({
       bed,

@@ -12,7 +12,15 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { type TestbedEnv, fixtureContext, testbedEnv } from '../../testbed/env.js'
 import type { RunResult } from '../../testbed/runner.js'
-import { type ServiceEntry, closedPullRequestRun, pruneBuildKit, pullRequestBuild, pushBuild, serviceEntries, tempDir } from '../../testbed/scenario.js'
+import {
+  type ServiceEntry,
+  closedPullRequestRun,
+  pruneBuildKit,
+  pullRequestBuild,
+  pushBuild,
+  serviceEntries,
+  tempDir
+} from '../../testbed/scenario.js'
 import { formatBytes } from '../../src/core/format.js'
 
 /** A build context whose every step is new to the builder: a nonce file is its first layer. */
@@ -34,7 +42,8 @@ function problems(result: RunResult) {
 }
 
 function expectSuccess(result: RunResult): void {
-  if (result.main.exitCode !== 0 || result.post?.exitCode) console.log(`action failed:\n${result.log}\n${result.main.stderr}\n${result.post?.stderr ?? ''}`)
+  if (result.main.exitCode !== 0 || result.post?.exitCode)
+    console.log(`action failed:\n${result.log}\n${result.main.stderr}\n${result.post?.stderr ?? ''}`)
   expect(result.main.exitCode).toBe(0)
   expect(result.post?.exitCode ?? 0).toBe(0)
 }
@@ -60,7 +69,11 @@ async function restList(bed: TestbedEnv, ref: string): Promise<{ total_count: nu
 async function tagDigest(bed: TestbedEnv, repository: string, tag: string): Promise<string | undefined> {
   const res = await fetch(`http://${bed.registry}/v2/${repository}/manifests/${tag}`, {
     method: 'HEAD',
-    headers: { Accept: 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json' }
+    headers: {
+      Accept:
+        'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, ' +
+        'application/vnd.docker.distribution.manifest.v2+json'
+    }
   })
   if (res.status === 404) return undefined
   if (!res.ok) throw new Error(`HEAD ${repository}:${tag}: ${res.status}`)
@@ -137,7 +150,16 @@ describe.each(REPORT_CASES)('the report ($backend backend)', reportCase => {
     })
     const table = summaryTable(cold)
     expect(cold.summary).toContain(`<h3>Build cache: ${scope('main')}</h3>`)
-    expect(Object.keys(table).slice(0, 8)).toEqual(['Builder', 'Backend', 'Own scope', 'Import chain', 'Cached steps', 'Cache source', 'Build time', 'Cache export'])
+    expect(Object.keys(table).slice(0, 8)).toEqual([
+      'Builder',
+      'Backend',
+      'Own scope',
+      'Import chain',
+      'Cached steps',
+      'Cache source',
+      'Build time',
+      'Cache export'
+    ])
     expect(table).toMatchObject({
       Builder: 'buildx',
       Backend: reportCase.backend,
@@ -175,7 +197,8 @@ describe.each(REPORT_CASES)('the report ($backend backend)', reportCase => {
       'Cached steps': '6 / 6 (1.00)',
       'Cache source': reportCase.prSource(scope)
     })
-    if (reportCase.backend === 'local') expect(table['Local cache restored']).toMatch(new RegExp(`^buildkit-${scope('main')}#a{40} \\(\\d+\\.\\d (kB|MB)\\)$`))
+    if (reportCase.backend === 'local')
+      expect(table['Local cache restored']).toMatch(new RegExp(`^buildkit-${scope('main')}#a{40} \\(\\d+\\.\\d (kB|MB)\\)$`))
     expect(problems(pr)).toEqual([])
   })
 
@@ -186,7 +209,13 @@ describe.each(REPORT_CASES)('the report ($backend backend)', reportCase => {
     const branch = `feature${nonce}`
     const fresh = await pushBuild(branch, { ...inputs, tags: `${bed.registry}/${elsewhere}:latest` }, { runnerTemp, sha: 'f'.repeat(40) })
     expectSuccess(fresh)
-    expect(fresh.outputs).toMatchObject({ scope: other(branch), 'cached-steps': '0', 'total-steps': '6', 'cache-source': 'none', 'cache-export': 'true' })
+    expect(fresh.outputs).toMatchObject({
+      scope: other(branch),
+      'cached-steps': '0',
+      'total-steps': '6',
+      'cache-source': 'none',
+      'cache-export': 'true'
+    })
     expect(summaryTable(fresh)).toMatchObject({
       'Import chain': [other(branch), other('main')].map((s, i) => `${s} ${reportCase.marks.fresh[i]}`).join(' → '),
       'Cached steps': '0 / 6 (0.00)',
@@ -203,7 +232,11 @@ describe('local backend: ten builds on main, the saved cache stays as large as o
   const nonce = randomBytes(4).toString('hex')
   const BUILDS = 10
   /** ~300 kB of incompressible data in the step that changes, so any dead layer kept would show. */
-  const stepsOf = (n: number, i: number) => [`echo deps-${n} > /deps`, `echo app-${n} > /app`, `echo build-${i} && head -c 300000 /dev/urandom > /blob`]
+  const stepsOf = (n: number, i: number) => [
+    `echo deps-${n} > /deps`,
+    `echo app-${n} > /app`,
+    `echo build-${i} && head -c 300000 /dev/urandom > /blob`
+  ]
 
   it('after each of ten builds (each changing the last step) the saved size is ≤ 1.25 × a fresh export', async () => {
     const bed = testbedEnv()
@@ -225,20 +258,33 @@ describe('local backend: ten builds on main, the saved cache stays as large as o
       // A fresh runner: BuildKit has nothing, RUNNER_TEMP is the same path and empty.
       await pruneBuildKit(undefined, bed)
       const sha = i.toString(16).padStart(40, '0')
-      const inputs = { context: uniqueContext(nonce, stepsOf(0, i), bed), 'cache-backend': 'local', tags: `${bed.registry}/${repository}:latest` }
+      const inputs = {
+        context: uniqueContext(nonce, stepsOf(0, i), bed),
+        'cache-backend': 'local',
+        tags: `${bed.registry}/${repository}:latest`
+      }
       const result = await pushBuild('main', inputs, { runnerTemp, sha })
       saved.push(await savedSize(result, `buildkit-${repository}/main#${sha}`))
       if (i > 1) {
         expect(result.outputs).toMatchObject({ 'cached-steps': '5', 'total-steps': '6', 'cache-source': `${repository}/main` })
-        expect(summaryTable(result)['Local cache restored']).toContain(`buildkit-${repository}/main#${(i - 1).toString(16).padStart(40, '0')}`)
+        expect(summaryTable(result)['Local cache restored']).toContain(
+          `buildkit-${repository}/main#${(i - 1).toString(16).padStart(40, '0')}`
+        )
       }
     }
 
     // One fresh export of the tenth build's Dockerfile, in a namespace of its own.
     await pruneBuildKit(undefined, bed)
     const freshRepository = `flat${nonce}/fresh`
-    const freshInputs = { context: uniqueContext(nonce, stepsOf(0, BUILDS), bed), 'cache-backend': 'local', tags: `${bed.registry}/${freshRepository}:latest` }
-    const fresh = await savedSize(await pushBuild('main', freshInputs, { runnerTemp, sha: 'e'.repeat(40) }), `buildkit-${freshRepository}/main#${'e'.repeat(40)}`)
+    const freshInputs = {
+      context: uniqueContext(nonce, stepsOf(0, BUILDS), bed),
+      'cache-backend': 'local',
+      tags: `${bed.registry}/${freshRepository}:latest`
+    }
+    const fresh = await savedSize(
+      await pushBuild('main', freshInputs, { runnerTemp, sha: 'e'.repeat(40) }),
+      `buildkit-${freshRepository}/main#${'e'.repeat(40)}`
+    )
 
     console.log(
       `local cache saved per build (directory bytes / stored archive bytes): ${saved.map(s => `${s.reported}/${s.stored}`).join(', ')}; ` +
@@ -288,7 +334,9 @@ describe('cleanup: true on a closed pull request (GitHub Actions caches)', () =>
 
   it('the seeded caches exist: gha and local entries under the closed pull request, gha under the open one and main', () => {
     const closedKeys = before.filter(e => e.ref === refOf(closed)).map(e => e.key)
-    expect(closedKeys).toEqual(expect.arrayContaining([expect.stringMatching(/^buildkit-blob-/), `buildkit-${repository}/pr-${closed}#${'b'.repeat(40)}`]))
+    expect(closedKeys).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^buildkit-blob-/), `buildkit-${repository}/pr-${closed}#${'b'.repeat(40)}`])
+    )
     expect(closedKeys.some(k => k.includes(`${repository}/pr-${closed}`) && k.startsWith('index-'))).toBe(true)
     expect(before.filter(e => e.ref === refOf(open)).length).toBeGreaterThan(0)
     expect(before.filter(e => e.ref === 'refs/heads/main' && e.key.includes(repository)).length).toBeGreaterThanOrEqual(2)
@@ -314,7 +362,12 @@ describe('cleanup: true on a closed pull request (GitHub Actions caches)', () =>
   it("deletes the closed pull request's caches only; cleaned-bytes and the summary say what was freed", async () => {
     const doomed = before.filter(e => e.ref === refOf(closed))
     const freed = doomed.reduce((sum, e) => sum + e.size, 0)
-    const result = await closedPullRequestRun(closed, 'main', { ...gha, cleanup: 'true', 'github-token': `ghs_cleanup_${nonce}` }, { runnerTemp })
+    const result = await closedPullRequestRun(
+      closed,
+      'main',
+      { ...gha, cleanup: 'true', 'github-token': `ghs_cleanup_${nonce}` },
+      { runnerTemp }
+    )
     expectSuccess(result)
     expect(result.outputs['cleaned-bytes']).toBe(String(freed))
     expect(result.outputs.scope).toBe(`${repository}/pr-${closed}`)
@@ -333,7 +386,12 @@ describe('cleanup: true on a closed pull request (GitHub Actions caches)', () =>
   })
 
   it('run again: nothing left to delete, 0 bytes', async () => {
-    const result = await closedPullRequestRun(closed, 'main', { ...gha, 'cache-backend': 'local', cleanup: 'true', 'github-token': `ghs_cleanup_${nonce}` }, { runnerTemp })
+    const result = await closedPullRequestRun(
+      closed,
+      'main',
+      { ...gha, 'cache-backend': 'local', cleanup: 'true', 'github-token': `ghs_cleanup_${nonce}` },
+      { runnerTemp }
+    )
     expectSuccess(result)
     expect(result.outputs['cleaned-bytes']).toBe('0')
     expect(result.summary).toContain(`<li>no GitHub Actions caches of pull request #${closed}</li>`)

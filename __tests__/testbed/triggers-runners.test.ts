@@ -116,7 +116,11 @@ describe('issue_comment on a pull request without a github-token', () => {
       inputs: { 'dry-run': 'true', 'github-token': '', tags: `${bed.registry}/comment/app:latest` },
       eventName: 'issue_comment',
       ref: 'refs/heads/main',
-      payload: { action: 'created', issue: { number: 7, pull_request: {} }, repository: { full_name: 'octo-org/octo-repo', default_branch: 'main' } },
+      payload: {
+        action: 'created',
+        issue: { number: 7, pull_request: {} },
+        repository: { full_name: 'octo-org/octo-repo', default_branch: 'main' }
+      },
       env: { ACTIONS_RUNTIME_TOKEN: pushToken('main'), ACTIONS_RESULTS_URL: bed.cacheService!.url, ACTIONS_CACHE_SERVICE_V2: 'true' }
     })
     expect(run.main.exitCode).toBe(0)

@@ -5,12 +5,18 @@ const b64url = (value: string) => Buffer.from(value).toString('base64url')
 
 /** A runtime token shaped like the runner's: a JWT whose `ac` claim is a JSON string. */
 function token(claims: Record<string, unknown>): string {
-  return [b64url(JSON.stringify({ typ: 'JWT', alg: 'RS256', x5t: 'h3NR3b6KqB9hJjrzsKzPq1Mzs3k' })), b64url(JSON.stringify(claims)), 'c2lnbmF0dXJl'].join('.')
+  return [
+    b64url(JSON.stringify({ typ: 'JWT', alg: 'RS256', x5t: 'h3NR3b6KqB9hJjrzsKzPq1Mzs3k' })),
+    b64url(JSON.stringify(claims)),
+    'c2lnbmF0dXJl'
+  ].join('.')
 }
 
 const runtimeClaims = (ac: unknown) => ({
   nameid: 'dddddddd-dddd-dddd-dddd-dddddddddddd',
-  scp: 'Actions.GenericRead:00000000-0000-0000-0000-000000000000 Actions.Results:1a2b3c4d-0000-0000-0000-000000000000:5e6f7a8b-0000-0000-0000-000000000000',
+  scp:
+    'Actions.GenericRead:00000000-0000-0000-0000-000000000000 ' +
+    'Actions.Results:1a2b3c4d-0000-0000-0000-000000000000:5e6f7a8b-0000-0000-0000-000000000000',
   IdentityTypeClaim: 'System:ServiceIdentity',
   ac,
   acsl: '10',
@@ -21,21 +27,33 @@ const runtimeClaims = (ac: unknown) => ({
   exp: 1709309400
 })
 
-const RW = token(runtimeClaims(JSON.stringify([
-  { Scope: 'refs/heads/feature/login', Permission: 3 },
-  { Scope: 'refs/heads/main', Permission: 1 }
-])))
-const READ_ONLY = token(runtimeClaims(JSON.stringify([
-  { Scope: 'refs/pull/12/merge', Permission: 1 },
-  { Scope: 'refs/heads/main', Permission: 1 }
-])))
+const RW = token(
+  runtimeClaims(
+    JSON.stringify([
+      { Scope: 'refs/heads/feature/login', Permission: 3 },
+      { Scope: 'refs/heads/main', Permission: 1 }
+    ])
+  )
+)
+const READ_ONLY = token(
+  runtimeClaims(
+    JSON.stringify([
+      { Scope: 'refs/pull/12/merge', Permission: 1 },
+      { Scope: 'refs/heads/main', Permission: 1 }
+    ])
+  )
+)
 
 describe('decodeTokenScopes', () => {
   it.each([
     ['read-write token', RW, { readable: ['refs/heads/feature/login', 'refs/heads/main'], writable: ['refs/heads/feature/login'] }],
     ['read-only token (fork pull request)', READ_ONLY, { readable: ['refs/pull/12/merge', 'refs/heads/main'], writable: [] }],
     ['write bit alone', token(runtimeClaims('[{"Scope":"refs/heads/x","Permission":2}]')), { readable: [], writable: ['refs/heads/x'] }],
-    ['ac as a JSON array rather than a string', token(runtimeClaims([{ Scope: 'refs/heads/main', Permission: 3 }])), { readable: ['refs/heads/main'], writable: ['refs/heads/main'] }]
+    [
+      'ac as a JSON array rather than a string',
+      token(runtimeClaims([{ Scope: 'refs/heads/main', Permission: 3 }])),
+      { readable: ['refs/heads/main'], writable: ['refs/heads/main'] }
+    ]
   ])('%s', (_title, value, expected) => {
     expect(decodeTokenScopes(value)).toEqual(expected)
   })

@@ -26,7 +26,9 @@ describe('action.yml', () => {
   })
 
   it('describes every input and output', () => {
-    for (const [name, entry] of [...Object.entries(action.inputs), ...Object.entries(action.outputs)] as Array<[string, { description?: string }]>) {
+    for (const [name, entry] of [...Object.entries(action.inputs), ...Object.entries(action.outputs)] as Array<
+      [string, { description?: string }]
+    >) {
       expect([name, typeof entry.description === 'string' && entry.description.length > 10]).toEqual([name, true])
     }
   })

@@ -36,7 +36,8 @@ function settings(overrides: Partial<BackendSettings> = {}): BackendSettings {
 /** scope-prefix: team-a */
 const withPrefix = (o: Partial<BackendSettings> = {}) => settings({ namespace: 'team-a', tagNamespace: ['team-a'], ...o })
 /** cache-ref: registry.example.com/octo-org/build-cache */
-const withCacheRef = (o: Partial<BackendSettings> = {}) => settings({ cacheRepository: CACHE_REPO, cacheRepositoryGiven: true, tagNamespace: ['octo-org', 'app'], ...o })
+const withCacheRef = (o: Partial<BackendSettings> = {}) =>
+  settings({ cacheRepository: CACHE_REPO, cacheRepositoryGiven: true, tagNamespace: ['octo-org', 'app'], ...o })
 
 const importsOf = (backend: string, s: BackendSettings) => BACKENDS[backend].imports(CHAIN, s).map(i => i.attributes)
 const exportOf = (backend: string, s: BackendSettings) => BACKENDS[backend].exportTo(PR, s, CHAIN)
@@ -49,72 +50,336 @@ describe('backend registry', () => {
 
 describe.each<[string, () => BackendSettings, Attributes[], Attributes]>([
   // backend, settings, imports for (pr-7, main), export for pr-7
-  ['gha', () => settings(), [
-    [['type', 'gha'], ['scope', 'octo-org/app/pr-7']],
-    [['type', 'gha'], ['scope', 'octo-org/app/main']]
-  ], [['type', 'gha'], ['scope', 'octo-org/app/pr-7'], ['mode', 'max'], ['ignore-error', 'true']]],
-  ['gha, scope-prefix', () => withPrefix(), [
-    [['type', 'gha'], ['scope', 'team-a/pr-7']],
-    [['type', 'gha'], ['scope', 'team-a/main']]
-  ], [['type', 'gha'], ['scope', 'team-a/pr-7'], ['mode', 'max'], ['ignore-error', 'true']]],
-  ['gha, no namespace', () => settings({ namespace: '' }), [
-    [['type', 'gha'], ['scope', 'pr-7']],
-    [['type', 'gha'], ['scope', 'main']]
-  ], [['type', 'gha'], ['scope', 'pr-7'], ['mode', 'max'], ['ignore-error', 'true']]],
-  ['gha, options and min', () => settings({ mode: 'min', options: { timeout: '10m', 'ignore-error': 'false' } }), [
-    [['type', 'gha'], ['scope', 'octo-org/app/pr-7'], ['timeout', '10m']],
-    [['type', 'gha'], ['scope', 'octo-org/app/main'], ['timeout', '10m']]
-  ], [['type', 'gha'], ['scope', 'octo-org/app/pr-7'], ['mode', 'min'], ['timeout', '10m'], ['ignore-error', 'false']]],
+  [
+    'gha',
+    () => settings(),
+    [
+      [
+        ['type', 'gha'],
+        ['scope', 'octo-org/app/pr-7']
+      ],
+      [
+        ['type', 'gha'],
+        ['scope', 'octo-org/app/main']
+      ]
+    ],
+    [
+      ['type', 'gha'],
+      ['scope', 'octo-org/app/pr-7'],
+      ['mode', 'max'],
+      ['ignore-error', 'true']
+    ]
+  ],
+  [
+    'gha, scope-prefix',
+    () => withPrefix(),
+    [
+      [
+        ['type', 'gha'],
+        ['scope', 'team-a/pr-7']
+      ],
+      [
+        ['type', 'gha'],
+        ['scope', 'team-a/main']
+      ]
+    ],
+    [
+      ['type', 'gha'],
+      ['scope', 'team-a/pr-7'],
+      ['mode', 'max'],
+      ['ignore-error', 'true']
+    ]
+  ],
+  [
+    'gha, no namespace',
+    () => settings({ namespace: '' }),
+    [
+      [
+        ['type', 'gha'],
+        ['scope', 'pr-7']
+      ],
+      [
+        ['type', 'gha'],
+        ['scope', 'main']
+      ]
+    ],
+    [
+      ['type', 'gha'],
+      ['scope', 'pr-7'],
+      ['mode', 'max'],
+      ['ignore-error', 'true']
+    ]
+  ],
+  [
+    'gha, options and min',
+    () => settings({ mode: 'min', options: { timeout: '10m', 'ignore-error': 'false' } }),
+    [
+      [
+        ['type', 'gha'],
+        ['scope', 'octo-org/app/pr-7'],
+        ['timeout', '10m']
+      ],
+      [
+        ['type', 'gha'],
+        ['scope', 'octo-org/app/main'],
+        ['timeout', '10m']
+      ]
+    ],
+    [
+      ['type', 'gha'],
+      ['scope', 'octo-org/app/pr-7'],
+      ['mode', 'min'],
+      ['timeout', '10m'],
+      ['ignore-error', 'false']
+    ]
+  ],
 
-  ['registry', () => settings(), [
-    [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-pr-7`]],
-    [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-main`]]
-  ], [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-pr-7`], ['mode', 'max'], ['ignore-error', 'true']]],
-  ['registry, scope-prefix', () => withPrefix(), [
-    [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-team-a--pr-7`]],
-    [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-team-a--main`]]
-  ], [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-team-a--pr-7`], ['mode', 'max'], ['ignore-error', 'true']]],
-  ['registry, cache-ref', () => withCacheRef(), [
-    [['type', 'registry'], ['ref', `${CACHE_REPO}:buildcache-octo-org--app--pr-7`]],
-    [['type', 'registry'], ['ref', `${CACHE_REPO}:buildcache-octo-org--app--main`]]
-  ], [['type', 'registry'], ['ref', `${CACHE_REPO}:buildcache-octo-org--app--pr-7`], ['mode', 'max'], ['ignore-error', 'true']]],
-  ['registry, export options', () => settings({ options: { 'image-manifest': 'true', compression: 'zstd', 'oci-mediatypes': 'true' } }), [
-    [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-pr-7`]],
-    [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-main`]]
-  ], [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-pr-7`], ['mode', 'max'], ['compression', 'zstd'], ['oci-mediatypes', 'true'], ['image-manifest', 'true'], ['ignore-error', 'true']]],
+  [
+    'registry',
+    () => settings(),
+    [
+      [
+        ['type', 'registry'],
+        ['ref', `${IMAGE_REPO}:buildcache-pr-7`]
+      ],
+      [
+        ['type', 'registry'],
+        ['ref', `${IMAGE_REPO}:buildcache-main`]
+      ]
+    ],
+    [
+      ['type', 'registry'],
+      ['ref', `${IMAGE_REPO}:buildcache-pr-7`],
+      ['mode', 'max'],
+      ['ignore-error', 'true']
+    ]
+  ],
+  [
+    'registry, scope-prefix',
+    () => withPrefix(),
+    [
+      [
+        ['type', 'registry'],
+        ['ref', `${IMAGE_REPO}:buildcache-team-a--pr-7`]
+      ],
+      [
+        ['type', 'registry'],
+        ['ref', `${IMAGE_REPO}:buildcache-team-a--main`]
+      ]
+    ],
+    [
+      ['type', 'registry'],
+      ['ref', `${IMAGE_REPO}:buildcache-team-a--pr-7`],
+      ['mode', 'max'],
+      ['ignore-error', 'true']
+    ]
+  ],
+  [
+    'registry, cache-ref',
+    () => withCacheRef(),
+    [
+      [
+        ['type', 'registry'],
+        ['ref', `${CACHE_REPO}:buildcache-octo-org--app--pr-7`]
+      ],
+      [
+        ['type', 'registry'],
+        ['ref', `${CACHE_REPO}:buildcache-octo-org--app--main`]
+      ]
+    ],
+    [
+      ['type', 'registry'],
+      ['ref', `${CACHE_REPO}:buildcache-octo-org--app--pr-7`],
+      ['mode', 'max'],
+      ['ignore-error', 'true']
+    ]
+  ],
+  [
+    'registry, export options',
+    () => settings({ options: { 'image-manifest': 'true', compression: 'zstd', 'oci-mediatypes': 'true' } }),
+    [
+      [
+        ['type', 'registry'],
+        ['ref', `${IMAGE_REPO}:buildcache-pr-7`]
+      ],
+      [
+        ['type', 'registry'],
+        ['ref', `${IMAGE_REPO}:buildcache-main`]
+      ]
+    ],
+    [
+      ['type', 'registry'],
+      ['ref', `${IMAGE_REPO}:buildcache-pr-7`],
+      ['mode', 'max'],
+      ['compression', 'zstd'],
+      ['oci-mediatypes', 'true'],
+      ['image-manifest', 'true'],
+      ['ignore-error', 'true']
+    ]
+  ],
 
-  ['inline', () => settings({ mode: 'min' }), [
-    [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-pr-7`]],
-    [['type', 'registry'], ['ref', `${IMAGE_REPO}:buildcache-main`]]
-  ], [['type', 'inline']]],
-  ['inline, cache-ref', () => withCacheRef({ mode: 'min' }), [
-    [['type', 'registry'], ['ref', `${CACHE_REPO}:buildcache-octo-org--app--pr-7`]],
-    [['type', 'registry'], ['ref', `${CACHE_REPO}:buildcache-octo-org--app--main`]]
-  ], [['type', 'inline']]],
+  [
+    'inline',
+    () => settings({ mode: 'min' }),
+    [
+      [
+        ['type', 'registry'],
+        ['ref', `${IMAGE_REPO}:buildcache-pr-7`]
+      ],
+      [
+        ['type', 'registry'],
+        ['ref', `${IMAGE_REPO}:buildcache-main`]
+      ]
+    ],
+    [['type', 'inline']]
+  ],
+  [
+    'inline, cache-ref',
+    () => withCacheRef({ mode: 'min' }),
+    [
+      [
+        ['type', 'registry'],
+        ['ref', `${CACHE_REPO}:buildcache-octo-org--app--pr-7`]
+      ],
+      [
+        ['type', 'registry'],
+        ['ref', `${CACHE_REPO}:buildcache-octo-org--app--main`]
+      ]
+    ],
+    [['type', 'inline']]
+  ],
 
-  ['local', () => settings(), [
-    [['type', 'local'], ['src', join(CACHE_DIR, 'cache')]]
-  ], [['type', 'local'], ['dest', join(CACHE_DIR, 'cache-new')], ['mode', 'max'], ['ignore-error', 'true']]],
-  ['local, envd', () => settings({ builder: TOOLS.envd.traits }), [
-    [['type', 'local'], ['src', join(CACHE_DIR, 'cache')]]
-  ], [['type', 'local'], ['dest', join(CACHE_DIR, 'cache')], ['mode', 'max'], ['ignore-error', 'true']]],
+  [
+    'local',
+    () => settings(),
+    [
+      [
+        ['type', 'local'],
+        ['src', join(CACHE_DIR, 'cache')]
+      ]
+    ],
+    [
+      ['type', 'local'],
+      ['dest', join(CACHE_DIR, 'cache-new')],
+      ['mode', 'max'],
+      ['ignore-error', 'true']
+    ]
+  ],
+  [
+    'local, envd',
+    () => settings({ builder: TOOLS.envd.traits }),
+    [
+      [
+        ['type', 'local'],
+        ['src', join(CACHE_DIR, 'cache')]
+      ]
+    ],
+    [
+      ['type', 'local'],
+      ['dest', join(CACHE_DIR, 'cache')],
+      ['mode', 'max'],
+      ['ignore-error', 'true']
+    ]
+  ],
 
-  ['s3', () => settings({ options: { bucket: 'ci-cache', region: 'eu-west-1', upload_parallelism: '8' } }), [
-    [['type', 's3'], ['name', 'octo-org/app/pr-7'], ['bucket', 'ci-cache'], ['region', 'eu-west-1']],
-    [['type', 's3'], ['name', 'octo-org/app/main'], ['bucket', 'ci-cache'], ['region', 'eu-west-1']],
-    [['type', 's3'], ['name', `octo-org/app/${SHA}`], ['bucket', 'ci-cache'], ['region', 'eu-west-1']]
-  ], [['type', 's3'], ['name', `octo-org/app/pr-7;octo-org/app/${SHA}`], ['mode', 'max'], ['bucket', 'ci-cache'], ['region', 'eu-west-1'], ['ignore-error', 'true'], ['upload_parallelism', '8']]],
-  ['s3, scope-prefix', () => withPrefix({ options: { bucket: 'ci-cache', region: 'eu-west-1' } }), [
-    [['type', 's3'], ['name', 'team-a/pr-7'], ['bucket', 'ci-cache'], ['region', 'eu-west-1']],
-    [['type', 's3'], ['name', 'team-a/main'], ['bucket', 'ci-cache'], ['region', 'eu-west-1']],
-    [['type', 's3'], ['name', `team-a/${SHA}`], ['bucket', 'ci-cache'], ['region', 'eu-west-1']]
-  ], [['type', 's3'], ['name', `team-a/pr-7;team-a/${SHA}`], ['mode', 'max'], ['bucket', 'ci-cache'], ['region', 'eu-west-1'], ['ignore-error', 'true']]],
+  [
+    's3',
+    () => settings({ options: { bucket: 'ci-cache', region: 'eu-west-1', upload_parallelism: '8' } }),
+    [
+      [
+        ['type', 's3'],
+        ['name', 'octo-org/app/pr-7'],
+        ['bucket', 'ci-cache'],
+        ['region', 'eu-west-1']
+      ],
+      [
+        ['type', 's3'],
+        ['name', 'octo-org/app/main'],
+        ['bucket', 'ci-cache'],
+        ['region', 'eu-west-1']
+      ],
+      [
+        ['type', 's3'],
+        ['name', `octo-org/app/${SHA}`],
+        ['bucket', 'ci-cache'],
+        ['region', 'eu-west-1']
+      ]
+    ],
+    [
+      ['type', 's3'],
+      ['name', `octo-org/app/pr-7;octo-org/app/${SHA}`],
+      ['mode', 'max'],
+      ['bucket', 'ci-cache'],
+      ['region', 'eu-west-1'],
+      ['ignore-error', 'true'],
+      ['upload_parallelism', '8']
+    ]
+  ],
+  [
+    's3, scope-prefix',
+    () => withPrefix({ options: { bucket: 'ci-cache', region: 'eu-west-1' } }),
+    [
+      [
+        ['type', 's3'],
+        ['name', 'team-a/pr-7'],
+        ['bucket', 'ci-cache'],
+        ['region', 'eu-west-1']
+      ],
+      [
+        ['type', 's3'],
+        ['name', 'team-a/main'],
+        ['bucket', 'ci-cache'],
+        ['region', 'eu-west-1']
+      ],
+      [
+        ['type', 's3'],
+        ['name', `team-a/${SHA}`],
+        ['bucket', 'ci-cache'],
+        ['region', 'eu-west-1']
+      ]
+    ],
+    [
+      ['type', 's3'],
+      ['name', `team-a/pr-7;team-a/${SHA}`],
+      ['mode', 'max'],
+      ['bucket', 'ci-cache'],
+      ['region', 'eu-west-1'],
+      ['ignore-error', 'true']
+    ]
+  ],
 
-  ['azblob', () => settings({ options: { account_url: 'https://ci.blob.example.net/', secret_access_key: 's3cr3t' } }), [
-    [['type', 'azblob'], ['name', 'octo-org/app/pr-7'], ['account_url', 'https://ci.blob.example.net/'], ['secret_access_key', 's3cr3t']],
-    [['type', 'azblob'], ['name', 'octo-org/app/main'], ['account_url', 'https://ci.blob.example.net/'], ['secret_access_key', 's3cr3t']],
-    [['type', 'azblob'], ['name', `octo-org/app/${SHA}`], ['account_url', 'https://ci.blob.example.net/'], ['secret_access_key', 's3cr3t']]
-  ], [['type', 'azblob'], ['name', `octo-org/app/pr-7;octo-org/app/${SHA}`], ['mode', 'max'], ['account_url', 'https://ci.blob.example.net/'], ['secret_access_key', 's3cr3t'], ['ignore-error', 'true']]]
+  [
+    'azblob',
+    () => settings({ options: { account_url: 'https://ci.blob.example.net/', secret_access_key: 's3cr3t' } }),
+    [
+      [
+        ['type', 'azblob'],
+        ['name', 'octo-org/app/pr-7'],
+        ['account_url', 'https://ci.blob.example.net/'],
+        ['secret_access_key', 's3cr3t']
+      ],
+      [
+        ['type', 'azblob'],
+        ['name', 'octo-org/app/main'],
+        ['account_url', 'https://ci.blob.example.net/'],
+        ['secret_access_key', 's3cr3t']
+      ],
+      [
+        ['type', 'azblob'],
+        ['name', `octo-org/app/${SHA}`],
+        ['account_url', 'https://ci.blob.example.net/'],
+        ['secret_access_key', 's3cr3t']
+      ]
+    ],
+    [
+      ['type', 'azblob'],
+      ['name', `octo-org/app/pr-7;octo-org/app/${SHA}`],
+      ['mode', 'max'],
+      ['account_url', 'https://ci.blob.example.net/'],
+      ['secret_access_key', 's3cr3t'],
+      ['ignore-error', 'true']
+    ]
+  ]
 ])('%s', (title, make, imports, exported) => {
   const backend = title.split(',')[0]
 
@@ -136,21 +401,43 @@ describe('backend details', () => {
     const service = { urlV2: 'https://results-receiver.actions.example.com/', token: 'runtime-token' }
     const envd = settings({ builder: TOOLS.envd.traits, actionsCache: service })
     expect(exportOf('gha', envd)).toEqual([
-      ['type', 'gha'], ['scope', 'octo-org/app'],
-      ['url_v2', service.urlV2], ['version', '2'], ['token', 'runtime-token'],
-      ['mode', 'max'], ['ignore-error', 'true']
+      ['type', 'gha'],
+      ['scope', 'octo-org/app'],
+      ['url_v2', service.urlV2],
+      ['version', '2'],
+      ['token', 'runtime-token'],
+      ['mode', 'max'],
+      ['ignore-error', 'true']
     ])
-    expect(BACKENDS.gha.imports(CHAIN, envd)).toEqual([{
-      label: 'octo-org/app (read under refs/pull/7/merge, refs/heads/main)',
-      attributes: [['type', 'gha'], ['scope', 'octo-org/app'], ['url_v2', service.urlV2], ['version', '2'], ['token', 'runtime-token']]
-    }])
-    expect(exportOf('gha', settings({ builder: TOOLS.buildx.traits, actionsCache: service })).map(([k]) => k)).toEqual(['type', 'scope', 'mode', 'ignore-error'])
+    expect(BACKENDS.gha.imports(CHAIN, envd)).toEqual([
+      {
+        label: 'octo-org/app (read under refs/pull/7/merge, refs/heads/main)',
+        attributes: [
+          ['type', 'gha'],
+          ['scope', 'octo-org/app'],
+          ['url_v2', service.urlV2],
+          ['version', '2'],
+          ['token', 'runtime-token']
+        ]
+      }
+    ])
+    expect(exportOf('gha', settings({ builder: TOOLS.buildx.traits, actionsCache: service })).map(([k]) => k)).toEqual([
+      'type',
+      'scope',
+      'mode',
+      'ignore-error'
+    ])
   })
 
   it('gha for envd with the v1 service, and without a namespace', () => {
     const service = { url: 'https://artifactcache.actions.example.com/abc/', token: 'runtime-token' }
     expect(importsOf('gha', settings({ builder: TOOLS.envd.traits, namespace: '', actionsCache: service }))).toEqual([
-      [['type', 'gha'], ['scope', 'buildkit'], ['url', service.url], ['token', 'runtime-token']]
+      [
+        ['type', 'gha'],
+        ['scope', 'buildkit'],
+        ['url', service.url],
+        ['token', 'runtime-token']
+      ]
     ])
   })
 
@@ -163,7 +450,10 @@ describe('backend details', () => {
 
   it('labels: the scope id, the registry ref, or the local chain', () => {
     expect(BACKENDS.gha.imports(CHAIN, settings()).map(i => i.label)).toEqual(['octo-org/app/pr-7', 'octo-org/app/main'])
-    expect(BACKENDS.registry.imports(CHAIN, settings()).map(i => i.label)).toEqual([`${IMAGE_REPO}:buildcache-pr-7`, `${IMAGE_REPO}:buildcache-main`])
+    expect(BACKENDS.registry.imports(CHAIN, settings()).map(i => i.label)).toEqual([
+      `${IMAGE_REPO}:buildcache-pr-7`,
+      `${IMAGE_REPO}:buildcache-main`
+    ])
     expect(BACKENDS.local.imports(CHAIN, settings()).map(i => i.label)).toEqual(['pr-7 → main'])
   })
 
@@ -192,15 +482,32 @@ describe('backend details', () => {
 
   it('registry and inline need a cache repository', () => {
     const missing = settings({ cacheRepository: undefined })
-    expect(BACKENDS.registry.check?.(missing)).toEqual({ input: 'cache-ref', reason: 'required for this backend when no tags are given (the cache repository is derived from the first tag)' })
+    expect(BACKENDS.registry.check?.(missing)).toEqual({
+      input: 'cache-ref',
+      reason: 'required for this backend when no tags are given (the cache repository is derived from the first tag)'
+    })
     expect(BACKENDS.inline.check?.(missing)).toEqual(BACKENDS.registry.check?.(missing))
     expect(BACKENDS.registry.check?.(settings())).toBeUndefined()
   })
 
   it('backend properties: driver needs, Actions cache, min only, secrets', () => {
-    expect(Object.values(BACKENDS).filter(b => b.needsBuildKitDriver).map(b => b.name).sort()).toEqual(['azblob', 's3'])
-    expect(Object.values(BACKENDS).filter(b => b.usesActionsCache).map(b => b.name).sort()).toEqual(['gha', 'local'])
-    expect(Object.values(BACKENDS).filter(b => b.minOnly).map(b => b.name)).toEqual(['inline'])
+    expect(
+      Object.values(BACKENDS)
+        .filter(b => b.needsBuildKitDriver)
+        .map(b => b.name)
+        .sort()
+    ).toEqual(['azblob', 's3'])
+    expect(
+      Object.values(BACKENDS)
+        .filter(b => b.usesActionsCache)
+        .map(b => b.name)
+        .sort()
+    ).toEqual(['gha', 'local'])
+    expect(
+      Object.values(BACKENDS)
+        .filter(b => b.minOnly)
+        .map(b => b.name)
+    ).toEqual(['inline'])
     expect(BACKENDS.s3.secretOptions).toEqual(['access_key_id', 'secret_access_key', 'session_token'])
     expect(BACKENDS.azblob.secretOptions).toEqual(['secret_access_key'])
   })
@@ -221,7 +528,7 @@ describe('tool invocations', () => {
     load: false,
     platforms: ['linux/amd64', 'linux/arm64'],
     buildArgs: ['VERSION=1.0', 'LIST=a,b'],
-    labels: ['org.opencontainers.image.revision=' + SHA],
+    labels: [`org.opencontainers.image.revision=${SHA}`],
     outputs: [],
     metadataFile: join('runner-temp', 'branch-cache-build-metadata.json')
   }
@@ -237,19 +544,31 @@ describe('tool invocations', () => {
     expect(TOOLS.buildx.invocation(request, cache, { ACTIONS_CACHE_URL: 'https://artifactcache.actions.example.com/abc/' })).toEqual({
       file: 'docker',
       args: [
-        'buildx', 'build',
-        '--tag', `${IMAGE_REPO}:1.0`,
-        '--tag', `${IMAGE_REPO}:latest`,
-        '--platform', 'linux/amd64,linux/arm64',
-        '--build-arg', 'VERSION=1.0',
-        '--build-arg', 'LIST=a,b',
-        '--label', `org.opencontainers.image.revision=${SHA}`,
+        'buildx',
+        'build',
+        '--tag',
+        `${IMAGE_REPO}:1.0`,
+        '--tag',
+        `${IMAGE_REPO}:latest`,
+        '--platform',
+        'linux/amd64,linux/arm64',
+        '--build-arg',
+        'VERSION=1.0',
+        '--build-arg',
+        'LIST=a,b',
+        '--label',
+        `org.opencontainers.image.revision=${SHA}`,
         '--push',
-        '--cache-from', 'type=gha,scope=octo-org/app/pr-7',
-        '--cache-from', 'type=gha,scope=octo-org/app/main',
-        '--cache-to', 'type=gha,scope=octo-org/app/pr-7,mode=max,ignore-error=true',
-        '--metadata-file', join('runner-temp', 'branch-cache-build-metadata.json'),
-        '--progress', 'rawjson',
+        '--cache-from',
+        'type=gha,scope=octo-org/app/pr-7',
+        '--cache-from',
+        'type=gha,scope=octo-org/app/main',
+        '--cache-to',
+        'type=gha,scope=octo-org/app/pr-7,mode=max,ignore-error=true',
+        '--metadata-file',
+        join('runner-temp', 'branch-cache-build-metadata.json'),
+        '--progress',
+        'rawjson',
         '.'
       ],
       env: {}
@@ -258,30 +577,68 @@ describe('tool invocations', () => {
 
   it('buildx with builder, file, target, outputs, load and inline cache tags', () => {
     const inv = TOOLS.buildx.invocation(
-      { ...request, builder: 'ci-builder', file: 'docker/Dockerfile', target: 'prod', outputs: ['type=docker'], push: false, load: true, platforms: [], buildArgs: [], labels: [], tags: [`${IMAGE_REPO}:1.0`] },
-      { imports: BACKENDS.inline.imports([MAIN], settings({ mode: 'min' })).map(i => i.attributes), exports: [[['type', 'inline']]], extraTags: [`${IMAGE_REPO}:buildcache-pr-7`] },
+      {
+        ...request,
+        builder: 'ci-builder',
+        file: 'docker/Dockerfile',
+        target: 'prod',
+        outputs: ['type=docker'],
+        push: false,
+        load: true,
+        platforms: [],
+        buildArgs: [],
+        labels: [],
+        tags: [`${IMAGE_REPO}:1.0`]
+      },
+      {
+        imports: BACKENDS.inline.imports([MAIN], settings({ mode: 'min' })).map(i => i.attributes),
+        exports: [[['type', 'inline']]],
+        extraTags: [`${IMAGE_REPO}:buildcache-pr-7`]
+      },
       {}
     )
     expect(inv.args).toEqual([
-      'buildx', 'build',
-      '--builder', 'ci-builder',
-      '--file', 'docker/Dockerfile',
-      '--tag', `${IMAGE_REPO}:1.0`,
-      '--tag', `${IMAGE_REPO}:buildcache-pr-7`,
-      '--target', 'prod',
-      '--output', 'type=docker',
+      'buildx',
+      'build',
+      '--builder',
+      'ci-builder',
+      '--file',
+      'docker/Dockerfile',
+      '--tag',
+      `${IMAGE_REPO}:1.0`,
+      '--tag',
+      `${IMAGE_REPO}:buildcache-pr-7`,
+      '--target',
+      'prod',
+      '--output',
+      'type=docker',
       '--load',
-      '--cache-from', `type=registry,ref=${IMAGE_REPO}:buildcache-main`,
-      '--cache-to', 'type=inline',
-      '--metadata-file', join('runner-temp', 'branch-cache-build-metadata.json'),
-      '--progress', 'rawjson',
+      '--cache-from',
+      `type=registry,ref=${IMAGE_REPO}:buildcache-main`,
+      '--cache-to',
+      'type=inline',
+      '--metadata-file',
+      join('runner-temp', 'branch-cache-build-metadata.json'),
+      '--progress',
+      'rawjson',
       '.'
     ])
   })
 
   it.each<[string, Record<string, string>, Record<string, string>]>([
-    ['v2 service only: tell buildx it is v2', { ACTIONS_RESULTS_URL: 'https://results-receiver.actions.example.com/' }, { ACTIONS_CACHE_SERVICE_V2: 'true' }],
-    ['v1 service URL present', { ACTIONS_CACHE_URL: 'https://artifactcache.actions.example.com/abc/', ACTIONS_RESULTS_URL: 'https://results-receiver.actions.example.com/' }, {}],
+    [
+      'v2 service only: tell buildx it is v2',
+      { ACTIONS_RESULTS_URL: 'https://results-receiver.actions.example.com/' },
+      { ACTIONS_CACHE_SERVICE_V2: 'true' }
+    ],
+    [
+      'v1 service URL present',
+      {
+        ACTIONS_CACHE_URL: 'https://artifactcache.actions.example.com/abc/',
+        ACTIONS_RESULTS_URL: 'https://results-receiver.actions.example.com/'
+      },
+      {}
+    ],
     ['already told', { ACTIONS_CACHE_SERVICE_V2: 'true', ACTIONS_RESULTS_URL: 'https://results-receiver.actions.example.com/' }, {}],
     ['no service', {}, {}]
   ])('buildx environment: %s', (_title, env, childEnv) => {
@@ -294,14 +651,23 @@ describe('tool invocations', () => {
   })
 
   it('a scope with a comma stays one attribute on the command line', () => {
-    const odd: Attributes = [['type', 'gha'], ['scope', 'team,mode=min/pr-7']]
+    const odd: Attributes = [
+      ['type', 'gha'],
+      ['scope', 'team,mode=min/pr-7']
+    ]
     const inv = TOOLS.buildx.invocation(request, { imports: [odd], exports: [], extraTags: [] }, {})
     expect(inv.args).toContain('type=gha,"scope=team,mode=min/pr-7"')
   })
 
   it('envd build: one import, one export, the first tag (only the first import is passed)', () => {
     const envdCache: CacheFlags = {
-      imports: [...BACKENDS.gha.imports(CHAIN, settings({ builder: TOOLS.envd.traits })).map(i => i.attributes), [['type', 'gha'], ['scope', 'other']]],
+      imports: [
+        ...BACKENDS.gha.imports(CHAIN, settings({ builder: TOOLS.envd.traits })).map(i => i.attributes),
+        [
+          ['type', 'gha'],
+          ['scope', 'other']
+        ]
+      ],
       exports: [BACKENDS.gha.exportTo(PR, settings({ builder: TOOLS.envd.traits }), CHAIN)],
       extraTags: []
     }
@@ -311,12 +677,18 @@ describe('tool invocations', () => {
       file: 'envd',
       args: [
         'build',
-        '--path', '.',
-        '--from', 'build.envd:build',
-        '--tag', `${IMAGE_REPO}:1.0`,
-        '--platform', 'linux/amd64,linux/arm64',
-        '--import-cache', 'type=gha,scope=octo-org/app',
-        '--export-cache', 'type=gha,scope=octo-org/app,mode=max,ignore-error=true'
+        '--path',
+        '.',
+        '--from',
+        'build.envd:build',
+        '--tag',
+        `${IMAGE_REPO}:1.0`,
+        '--platform',
+        'linux/amd64,linux/arm64',
+        '--import-cache',
+        'type=gha,scope=octo-org/app',
+        '--export-cache',
+        'type=gha,scope=octo-org/app,mode=max,ignore-error=true'
       ],
       env: { ENVD_ANALYTICS: 'false' }
     })
@@ -328,13 +700,21 @@ describe('tool invocations', () => {
     const withDigest: Attributes = [...imported, ['digest', `sha256:${'1'.repeat(64)}`]]
     const args = (cache: CacheFlags) => TOOLS.envd.invocation({ ...envdRequest, tags: [], platforms: [] }, cache, {}).args
     expect(args({ imports: [withDigest], exports: [], extraTags: [] })).toEqual([
-      'build', '--path', '.',
-      '--import-cache', `type=local,src=${src},digest=sha256:${'1'.repeat(64)}`,
-      '--export-cache', `type=local,dest=${src},ignore-error=true`
+      'build',
+      '--path',
+      '.',
+      '--import-cache',
+      `type=local,src=${src},digest=sha256:${'1'.repeat(64)}`,
+      '--export-cache',
+      `type=local,dest=${src},ignore-error=true`
     ])
     const exported = BACKENDS.local.exportTo(PR, settings({ builder: TOOLS.envd.traits }), CHAIN)
-    expect(args({ imports: [withDigest], exports: [exported], extraTags: [] }).filter(a => a.startsWith('type=local,dest'))).toEqual([`type=local,dest=${src},mode=max,ignore-error=true`])
-    expect(args({ imports: [BACKENDS.gha.imports(CHAIN, settings({ builder: TOOLS.envd.traits }))[0].attributes], exports: [], extraTags: [] })).not.toContain('--export-cache')
+    expect(args({ imports: [withDigest], exports: [exported], extraTags: [] }).filter(a => a.startsWith('type=local,dest'))).toEqual([
+      `type=local,dest=${src},mode=max,ignore-error=true`
+    ])
+    expect(
+      args({ imports: [BACKENDS.gha.imports(CHAIN, settings({ builder: TOOLS.envd.traits }))[0].attributes], exports: [], extraTags: [] })
+    ).not.toContain('--export-cache')
   })
 
   it('envd: outputs, no tags, no cache; the user’s ENVD_ANALYTICS is left alone', () => {

@@ -36,10 +36,44 @@ describe('cache-timeout', () => {
   })
 
   it.each<[string, Array<[string, string]>, number, Array<[string, string]>]>([
-    ['gha gets the timeout', [['type', 'gha'], ['scope', 'main']], 10, [['type', 'gha'], ['scope', 'main'], ['timeout', '10s']]],
-    ["the user's timeout wins", [['type', 'gha'], ['timeout', '5m']], 10, [['type', 'gha'], ['timeout', '5m']]],
+    [
+      'gha gets the timeout',
+      [
+        ['type', 'gha'],
+        ['scope', 'main']
+      ],
+      10,
+      [
+        ['type', 'gha'],
+        ['scope', 'main'],
+        ['timeout', '10s']
+      ]
+    ],
+    [
+      "the user's timeout wins",
+      [
+        ['type', 'gha'],
+        ['timeout', '5m']
+      ],
+      10,
+      [
+        ['type', 'gha'],
+        ['timeout', '5m']
+      ]
+    ],
     ['0: BuildKit keeps its default', [['type', 'gha']], 0, [['type', 'gha']]],
-    ['other backends have no such attribute', [['type', 'registry'], ['ref', 'r:t']], 10, [['type', 'registry'], ['ref', 'r:t']]]
+    [
+      'other backends have no such attribute',
+      [
+        ['type', 'registry'],
+        ['ref', 'r:t']
+      ],
+      10,
+      [
+        ['type', 'registry'],
+        ['ref', 'r:t']
+      ]
+    ]
   ])('%s', (_, attributes, seconds, expected) => {
     expect(withGhaTimeout(attributes, seconds)).toEqual(expected)
   })
@@ -48,8 +82,18 @@ describe('cache-timeout', () => {
 describe('failed imports: not found is no failure', () => {
   it.each([
     ['registry', 'failed to configure registry cache importer: 127.0.0.1:5000/app:buildcache-pr-7: not found', true],
-    ['registry', 'failed to configure registry cache importer: unexpected status from HEAD request to http://127.0.0.1:5000/v2/app/manifests/buildcache-main: 500 Internal Server Error', false],
-    ['registry', 'failed to configure registry cache importer: failed to do request: Head "http://127.0.0.1:1/v2/": dial tcp 127.0.0.1:1: connect: connection refused', false],
+    [
+      'registry',
+      'failed to configure registry cache importer: unexpected status from HEAD request to ' +
+        'http://127.0.0.1:5000/v2/app/manifests/buildcache-main: 500 Internal Server Error',
+      false
+    ],
+    [
+      'registry',
+      'failed to configure registry cache importer: failed to do request: Head "http://127.0.0.1:1/v2/": dial tcp 127.0.0.1:1: connect: ' +
+        'connection refused',
+      false
+    ],
     ['inline', 'failed to configure inline cache importer: r/app:buildcache-main: not found', true],
     ['gha', 'not found', false],
     ['gha', 'unexpected end of JSON input', false]
@@ -69,10 +113,24 @@ describe('failed imports: not found is no failure', () => {
       backend: 'registry',
       chain: registryChain,
       imports: [
-        { source: 'r/app:buildcache-pr-7', found: false, error: 'failed to configure registry cache importer: r/app:buildcache-pr-7: not found' },
-        { source: 'r/app:buildcache-main', found: false, error: 'failed to configure registry cache importer: unexpected status from HEAD request: 500' }
+        {
+          source: 'r/app:buildcache-pr-7',
+          found: false,
+          error: 'failed to configure registry cache importer: r/app:buildcache-pr-7: not found'
+        },
+        {
+          source: 'r/app:buildcache-main',
+          found: false,
+          error: 'failed to configure registry cache importer: unexpected status from HEAD request: 500'
+        }
       ],
-      expected: [{ scopes: ['app/main'], ambiguous: false, reason: 'failed to configure registry cache importer: unexpected status from HEAD request: 500' }]
+      expected: [
+        {
+          scopes: ['app/main'],
+          ambiguous: false,
+          reason: 'failed to configure registry cache importer: unexpected status from HEAD request: 500'
+        }
+      ]
     },
     {
       title: 'gha: every import failed: one per scope, in chain order',
@@ -122,7 +180,9 @@ describe('failed imports: not found is no failure', () => {
     expect(failureWarning({ kind: 'import', backend: 'gha', scopes: ['app/main'], ambiguous: false, reason: 'internal' })).toBe(
       'Cache import from scope app/main (gha) failed, the build went on without it: internal'
     )
-    expect(failureWarning({ kind: 'import', backend: 'gha', scopes: ['a', 'b'], ambiguous: true, reason: 'x' })).toMatch(/^Cache import from one of the scopes a, b \(gha\)/)
+    expect(failureWarning({ kind: 'import', backend: 'gha', scopes: ['a', 'b'], ambiguous: true, reason: 'x' })).toMatch(
+      /^Cache import from one of the scopes a, b \(gha\)/
+    )
   })
 })
 
@@ -130,53 +190,111 @@ const IMPORT = 'importing cache manifest from gha:123'
 const EXPORT = 'exporting cache to GitHub Actions Cache'
 const STEP = '[2/3] RUN make'
 const BLOB = `sha256:${'a'.repeat(64)}`
-const vertex = (id: string, name: string, more: Partial<Extract<WatchEvent, { type: 'vertex' }>> = {}): WatchEvent => ({ type: 'vertex', id, name, started: true, ...more })
-const status = (vertexId: string, current: number, more: Partial<Extract<WatchEvent, { type: 'status' }>> = {}): WatchEvent => ({ type: 'status', vertex: vertexId, id: BLOB, current, total: 1e6, ...more })
+const vertex = (id: string, name: string, more: Partial<Extract<WatchEvent, { type: 'vertex' }>> = {}): WatchEvent => ({
+  type: 'vertex',
+  id,
+  name,
+  started: true,
+  ...more
+})
+const status = (vertexId: string, current: number, more: Partial<Extract<WatchEvent, { type: 'status' }>> = {}): WatchEvent => ({
+  type: 'status',
+  vertex: vertexId,
+  id: BLOB,
+  current,
+  total: 1e6,
+  ...more
+})
 
 describe('CacheWatch: no progress past cache-timeout is a stall', () => {
   // [time in seconds, event] fed in order, then check at `at`.
   it.each<{ title: string; feed: Array<[number, WatchEvent]>; at: number; importing?: boolean; expected: object | undefined }>([
-    { title: 'an import answered in time', feed: [[0, vertex('i', IMPORT)], [3, vertex('i', IMPORT, { completed: true })]], at: 60, expected: undefined },
-    { title: 'an import never answered', feed: [[0, vertex('i', IMPORT)]], at: 11, expected: { phase: 'import', what: IMPORT, idleSeconds: 11 } },
+    {
+      title: 'an import answered in time',
+      feed: [
+        [0, vertex('i', IMPORT)],
+        [3, vertex('i', IMPORT, { completed: true })]
+      ],
+      at: 60,
+      expected: undefined
+    },
+    {
+      title: 'an import never answered',
+      feed: [[0, vertex('i', IMPORT)]],
+      at: 11,
+      expected: { phase: 'import', what: IMPORT, idleSeconds: 11 }
+    },
     { title: 'an import not answered yet, within the bound', feed: [[0, vertex('i', IMPORT)]], at: 10, expected: undefined },
-    { title: 'an import that failed is no stall (a warning says so)', feed: [[0, vertex('i', IMPORT)], [2, vertex('i', IMPORT, { error: 'internal' })]], at: 60, expected: undefined },
+    {
+      title: 'an import that failed is no stall (a warning says so)',
+      feed: [
+        [0, vertex('i', IMPORT)],
+        [2, vertex('i', IMPORT, { error: 'internal' })]
+      ],
+      at: 60,
+      expected: undefined
+    },
     { title: 'a step that runs long is not cache traffic', feed: [[0, vertex('s', STEP)]], at: 600, expected: undefined },
     {
       title: 'an export that hangs after the build finished',
-      feed: [[0, vertex('s', STEP)], [5, vertex('s', STEP, { completed: true })], [5, vertex('e', EXPORT)], [6, { type: 'status', vertex: 'e', id: `writing layer ${BLOB}` }]],
+      feed: [
+        [0, vertex('s', STEP)],
+        [5, vertex('s', STEP, { completed: true })],
+        [5, vertex('e', EXPORT)],
+        [6, { type: 'status', vertex: 'e', id: `writing layer ${BLOB}` }]
+      ],
       at: 17,
       expected: { phase: 'export', what: EXPORT, idleSeconds: 11, resultWritten: true }
     },
     {
       title: 'an export that hangs while a step still runs has no result yet',
-      feed: [[0, vertex('s', STEP)], [0, vertex('e', EXPORT)]],
+      feed: [
+        [0, vertex('s', STEP)],
+        [0, vertex('e', EXPORT)]
+      ],
       at: 11,
       expected: { phase: 'export', resultWritten: false }
     },
     {
       title: 'a cache layer download at 1 KB/s',
-      feed: [[0, vertex('s', STEP)], [0, status('s', 0)], ...Array.from({ length: 11 }, (_, i): [number, WatchEvent] => [i + 1, status('s', (i + 1) * 1024)])],
+      feed: [
+        [0, vertex('s', STEP)],
+        [0, status('s', 0)],
+        ...Array.from({ length: 11 }, (_, i): [number, WatchEvent] => [i + 1, status('s', (i + 1) * 1024)])
+      ],
       at: 11,
       importing: true,
       expected: { phase: 'import', idleSeconds: 11 }
     },
     {
       title: 'a layer download at 1 MB/s',
-      feed: [[0, vertex('s', STEP)], [0, status('s', 0)], ...Array.from({ length: 11 }, (_, i): [number, WatchEvent] => [i + 1, status('s', (i + 1) * 1e6)])],
+      feed: [
+        [0, vertex('s', STEP)],
+        [0, status('s', 0)],
+        ...Array.from({ length: 11 }, (_, i): [number, WatchEvent] => [i + 1, status('s', (i + 1) * 1e6)])
+      ],
       at: 11,
       importing: true,
       expected: undefined
     },
     {
       title: 'a slow download when nothing is imported is not cache traffic',
-      feed: [[0, vertex('s', STEP)], [0, status('s', 0)], [11, status('s', 10)]],
+      feed: [
+        [0, vertex('s', STEP)],
+        [0, status('s', 0)],
+        [11, status('s', 10)]
+      ],
       at: 12,
       importing: false,
       expected: undefined
     },
     {
       title: 'a base image pulled slowly is not cache traffic',
-      feed: [[0, vertex('f', '[1/3] FROM docker.io/library/alpine')], [0, status('f', 0)], [11, status('f', 10)]],
+      feed: [
+        [0, vertex('f', '[1/3] FROM docker.io/library/alpine')],
+        [0, status('f', 0)],
+        [11, status('f', 10)]
+      ],
       at: 12,
       importing: true,
       expected: undefined
@@ -195,14 +313,22 @@ describe('CacheWatch: no progress past cache-timeout is a stall', () => {
     },
     {
       title: 'a cached step never started again is done',
-      feed: [[0, vertex('s', STEP, { started: true, completed: true, cached: true })], [0, status('s', 0)], [11, status('s', 10)]],
+      feed: [
+        [0, vertex('s', STEP, { started: true, completed: true, cached: true })],
+        [0, status('s', 0)],
+        [11, status('s', 10)]
+      ],
       at: 12,
       importing: true,
       expected: undefined
     },
     {
       title: 'a finished download is no stall',
-      feed: [[0, vertex('s', STEP)], [0, status('s', 0)], [1, status('s', 1e6, { completed: true })]],
+      feed: [
+        [0, vertex('s', STEP)],
+        [0, status('s', 0)],
+        [1, status('s', 1e6, { completed: true })]
+      ],
       at: 60,
       importing: true,
       expected: undefined
@@ -253,17 +379,32 @@ describe('progress lines into events', () => {
 
 describe('read probe before the build: the first read BuildKit would make', () => {
   const token = 'tkn'
-  const gha = (attributes: Array<[string, string]>): CacheImport => ({ label: 'x', attributes: [['type', 'gha'], ['scope', 'main'], ...attributes] })
+  const gha = (attributes: Array<[string, string]>): CacheImport => ({
+    label: 'x',
+    attributes: [['type', 'gha'], ['scope', 'main'], ...attributes]
+  })
   it.each<[string, CacheImport, Record<string, string>, object | undefined]>([
     [
       'registry: HEAD of the manifest, plain HTTP on loopback',
-      { label: 'r', attributes: [['type', 'registry'], ['ref', '127.0.0.1:5000/org/cache:main']] },
+      {
+        label: 'r',
+        attributes: [
+          ['type', 'registry'],
+          ['ref', '127.0.0.1:5000/org/cache:main']
+        ]
+      },
       {},
       { url: 'http://127.0.0.1:5000/v2/org/cache/manifests/main', init: { method: 'HEAD' } }
     ],
     [
       'registry: https elsewhere',
-      { label: 'r', attributes: [['type', 'registry'], ['ref', 'ghcr.io/org/cache:pr-7']] },
+      {
+        label: 'r',
+        attributes: [
+          ['type', 'registry'],
+          ['ref', 'ghcr.io/org/cache:pr-7']
+        ]
+      },
       {},
       { url: 'https://ghcr.io/v2/org/cache/manifests/pr-7' }
     ],
@@ -283,13 +424,31 @@ describe('read probe before the build: the first read BuildKit would make', () =
       { url: 'http://127.0.0.1:2/_apis/artifactcache/cache?keys=index-main-&version=probe', init: { method: 'GET' } }
     ],
     [
-      "gha attributes (envd) win over the environment",
-      gha([['url_v2', 'http://127.0.0.1:3/'], ['version', '2'], ['token', 'own']]),
+      'gha attributes (envd) win over the environment',
+      gha([
+        ['url_v2', 'http://127.0.0.1:3/'],
+        ['version', '2'],
+        ['token', 'own']
+      ]),
       { ACTIONS_RUNTIME_TOKEN: token, ACTIONS_RESULTS_URL: 'http://127.0.0.1:1/' },
-      { url: 'http://127.0.0.1:3/twirp/github.actions.results.api.v1.CacheService/GetCacheEntryDownloadURL', init: { headers: { Authorization: 'Bearer own' } } }
+      {
+        url: 'http://127.0.0.1:3/twirp/github.actions.results.api.v1.CacheService/GetCacheEntryDownloadURL',
+        init: { headers: { Authorization: 'Bearer own' } }
+      }
     ],
     ['gha without a token: buildx drops the spec, nothing to probe', gha([]), { ACTIONS_RESULTS_URL: 'http://127.0.0.1:1/' }, undefined],
-    ['s3 is not probed here', { label: 's', attributes: [['type', 's3'], ['bucket', 'b']] }, {}, undefined]
+    [
+      's3 is not probed here',
+      {
+        label: 's',
+        attributes: [
+          ['type', 's3'],
+          ['bucket', 'b']
+        ]
+      },
+      {},
+      undefined
+    ]
   ])('%s', (_, imp, env, expected) => {
     const probe = readProbeOf(imp, env)
     if (expected === undefined) expect(probe).toBeUndefined()
@@ -298,7 +457,13 @@ describe('read probe before the build: the first read BuildKit would make', () =
   })
 
   it('one probe per distinct request', () => {
-    const r = (tag: string): CacheImport => ({ label: tag, attributes: [['type', 'registry'], ['ref', `127.0.0.1:5000/o/c:${tag}`]] })
+    const r = (tag: string): CacheImport => ({
+      label: tag,
+      attributes: [
+        ['type', 'registry'],
+        ['ref', `127.0.0.1:5000/o/c:${tag}`]
+      ]
+    })
     expect(readProbes([r('pr-7'), r('main'), r('main')], {}).map(p => p.url)).toEqual([
       'http://127.0.0.1:5000/v2/o/c/manifests/pr-7',
       'http://127.0.0.1:5000/v2/o/c/manifests/main'
@@ -307,7 +472,11 @@ describe('read probe before the build: the first read BuildKit would make', () =
 
   it.each<[string, () => Promise<Response>, boolean]>([
     ['an answer, even 500, is no stall', async () => new Response('no', { status: 500 }), false],
-    ['a refused connection is no stall', async () => Promise.reject(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } })), false],
+    [
+      'a refused connection is no stall',
+      async () => Promise.reject(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } })),
+      false
+    ],
     ['silence until the deadline is', () => new Promise<Response>(() => undefined), true]
   ])('%s', async (_, answer, silent) => {
     const probe = { what: 'w', url: 'http://127.0.0.1:9/', init: { method: 'GET', headers: {} } }

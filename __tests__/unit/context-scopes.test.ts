@@ -214,7 +214,13 @@ describe('run context details', () => {
 
   it('pull_request: number, head and base from the payload', () => {
     const context = runContext(env('pull_request', 'refs/pull/7/merge', 'feature/login', 'main'), event('pull_request.opened.json'))
-    expect(context).toMatchObject({ kind: 'pull-request', pullRequest: 7, branch: 'feature/login', baseBranch: 'main', defaultBranch: 'main' })
+    expect(context).toMatchObject({
+      kind: 'pull-request',
+      pullRequest: 7,
+      branch: 'feature/login',
+      baseBranch: 'main',
+      defaultBranch: 'main'
+    })
     expect(context.fromFork).toBeUndefined()
   })
 

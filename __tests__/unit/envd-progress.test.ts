@@ -43,7 +43,7 @@ describe("envd's progress, as envd prints it after importing a cache", () => {
     expect(report).toMatchObject({ totalSteps: 2, cachedSteps: 1, runSeconds: 1.1 })
   })
 
-  it("a cold step whose log envd prints under #0 is not cached; reading the report twice changes nothing", () => {
+  it('a cold step whose log envd prints under #0 is not cached; reading the report twice changes nothing', () => {
     const reader = new EnvdProgressReader()
     for (const line of ['#5 bash -c set -euo pipefail', '#0 0.064 bash: warning', '#5 DONE 1.1s']) reader.line(line)
     expect(reader.report()).toMatchObject({ totalSteps: 1, cachedSteps: 0 })

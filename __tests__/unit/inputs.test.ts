@@ -49,36 +49,125 @@ describe('defaults', () => {
   })
 
   it('action.yml defaults read the same as missing inputs', () => {
-    expect(read({ 'build-tool': 'buildx', context: '.', push: 'false', load: 'false', 'cache-backend': 'gha', 'cache-export': 'auto', 'dry-run': 'false', cleanup: 'false', 'driver-fallback': 'off' })).toEqual(read({}))
+    expect(
+      read({
+        'build-tool': 'buildx',
+        context: '.',
+        push: 'false',
+        load: 'false',
+        'cache-backend': 'gha',
+        'cache-export': 'auto',
+        'dry-run': 'false',
+        cleanup: 'false',
+        'driver-fallback': 'off'
+      })
+    ).toEqual(read({}))
   })
 })
 
 describe('validation: one line naming the input, the value and what is allowed', () => {
   it.each<[string, Record<string, string>, string]>([
-    ['unknown backend', { 'cache-backend': 'redis' }, 'Input "cache-backend": "redis" is not allowed; use one of: gha, registry, inline, local, s3, azblob, none.'],
-    ['backend names are case-sensitive', { 'cache-backend': 'GHA' }, 'Input "cache-backend": "GHA" is not allowed; use one of: gha, registry, inline, local, s3, azblob, none.'],
+    [
+      'unknown backend',
+      { 'cache-backend': 'redis' },
+      'Input "cache-backend": "redis" is not allowed; use one of: gha, registry, inline, local, s3, azblob, none.'
+    ],
+    [
+      'backend names are case-sensitive',
+      { 'cache-backend': 'GHA' },
+      'Input "cache-backend": "GHA" is not allowed; use one of: gha, registry, inline, local, s3, azblob, none.'
+    ],
     ['unknown build tool', { 'build-tool': 'kaniko' }, 'Input "build-tool": "kaniko" is not allowed; use one of: buildx, envd.'],
     ['bad cache-mode', { 'cache-mode': 'all' }, 'Input "cache-mode": "all" is not allowed; use one of: min, max.'],
     ['bad cache-export', { 'cache-export': 'yes' }, 'Input "cache-export": "yes" is not allowed; use one of: auto, true, false.'],
-    ['inline with max', { 'cache-backend': 'inline', 'cache-mode': 'max' }, 'Input "cache-mode": "max" is not supported by the inline backend (inline cache holds only the layers of the final image); use min, or the registry backend for max.'],
+    [
+      'inline with max',
+      { 'cache-backend': 'inline', 'cache-mode': 'max' },
+      'Input "cache-mode": "max" is not supported by the inline backend (inline cache holds only the layers of the final image); use ' +
+        'min, or the registry backend for max.'
+    ],
     ['bad boolean', { push: 'yes' }, 'Input "push": "yes" is not a boolean; use true or false.'],
     ['bad boolean (dry-run)', { 'dry-run': '1' }, 'Input "dry-run": "1" is not a boolean; use true or false.'],
-    ['unknown cache-options key', { 'cache-options': 'bucket: x' }, 'Input "cache-options": "bucket" is not an attribute of the gha backend; allowed: timeout, ignore-error.'],
-    ['unknown key for a backend without options', { 'cache-backend': 'inline', 'cache-options': 'compression: zstd' }, 'Input "cache-options": "compression" is not an attribute of the inline backend; allowed: none.'],
-    ['key the action sets: scope', { 'cache-options': 'scope: mine' }, 'Input "cache-options": "scope" is set by the action for each scope; use scope-prefix instead.'],
-    ['key the action sets: mode', { 'cache-backend': 'registry', 'cache-options': 'mode: max' }, 'Input "cache-options": "mode" is set by the action for each scope; use cache-mode instead.'],
-    ['key the action sets: ref', { 'cache-backend': 'registry', 'cache-options': 'ref: registry.example.com/app:cache' }, 'Input "cache-options": "ref" is set by the action for each scope; use cache-ref instead.'],
-    ['key the action sets: dest', { 'cache-backend': 'local', 'cache-options': 'dest: /somewhere' }, 'Input "cache-options": "dest" is set by the action for each scope; use cache-dir instead.'],
-    ['key the action sets: token', { 'cache-options': 'token: abc' }, 'Input "cache-options": "token" is set by the action for each scope; use the runner environment (ACTIONS_RUNTIME_TOKEN) instead.'],
-    ['s3 without bucket and region', { 'cache-backend': 's3' }, 'Input "cache-options": the s3 backend needs bucket and region, e.g. "bucket: ...".'],
-    ['s3 without region', { 'cache-backend': 's3', 'cache-options': 'bucket: ci-cache' }, 'Input "cache-options": the s3 backend needs region, e.g. "region: ...".'],
-    ['s3 with an empty bucket', { 'cache-backend': 's3', 'cache-options': 'bucket: ""\nregion: eu-west-1' }, 'Input "cache-options": the s3 backend needs bucket, e.g. "bucket: ...".'],
-    ['azblob without account_url', { 'cache-backend': 'azblob', 'cache-options': 'account_name: ci' }, 'Input "cache-options": the azblob backend needs account_url, e.g. "account_url: ...".'],
-    ['cache-options with backend none', { 'cache-backend': 'none', 'cache-options': 'timeout: 10m' }, 'Input "cache-options": given, but cache-backend is none.'],
-    ['cache-options is a list', { 'cache-options': '- timeout: 10m' }, 'Input "cache-options": must be a YAML mapping of attribute: value, e.g. "region: us-east-1".'],
-    ['cache-options is a string', { 'cache-options': 'timeout=10m' }, 'Input "cache-options": must be a YAML mapping of attribute: value, e.g. "region: us-east-1".'],
-    ['cache-options value is a mapping', { 'cache-options': 'timeout:\n  minutes: 10' }, 'Input "cache-options": "timeout" must have a plain value.'],
-    ['cache-options value is empty', { 'cache-options': 'timeout:' }, 'Input "cache-options": "timeout" is empty; give it a value or leave it out.']
+    [
+      'unknown cache-options key',
+      { 'cache-options': 'bucket: x' },
+      'Input "cache-options": "bucket" is not an attribute of the gha backend; allowed: timeout, ignore-error.'
+    ],
+    [
+      'unknown key for a backend without options',
+      { 'cache-backend': 'inline', 'cache-options': 'compression: zstd' },
+      'Input "cache-options": "compression" is not an attribute of the inline backend; allowed: none.'
+    ],
+    [
+      'key the action sets: scope',
+      { 'cache-options': 'scope: mine' },
+      'Input "cache-options": "scope" is set by the action for each scope; use scope-prefix instead.'
+    ],
+    [
+      'key the action sets: mode',
+      { 'cache-backend': 'registry', 'cache-options': 'mode: max' },
+      'Input "cache-options": "mode" is set by the action for each scope; use cache-mode instead.'
+    ],
+    [
+      'key the action sets: ref',
+      { 'cache-backend': 'registry', 'cache-options': 'ref: registry.example.com/app:cache' },
+      'Input "cache-options": "ref" is set by the action for each scope; use cache-ref instead.'
+    ],
+    [
+      'key the action sets: dest',
+      { 'cache-backend': 'local', 'cache-options': 'dest: /somewhere' },
+      'Input "cache-options": "dest" is set by the action for each scope; use cache-dir instead.'
+    ],
+    [
+      'key the action sets: token',
+      { 'cache-options': 'token: abc' },
+      'Input "cache-options": "token" is set by the action for each scope; use the runner environment (ACTIONS_RUNTIME_TOKEN) instead.'
+    ],
+    [
+      's3 without bucket and region',
+      { 'cache-backend': 's3' },
+      'Input "cache-options": the s3 backend needs bucket and region, e.g. "bucket: ...".'
+    ],
+    [
+      's3 without region',
+      { 'cache-backend': 's3', 'cache-options': 'bucket: ci-cache' },
+      'Input "cache-options": the s3 backend needs region, e.g. "region: ...".'
+    ],
+    [
+      's3 with an empty bucket',
+      { 'cache-backend': 's3', 'cache-options': 'bucket: ""\nregion: eu-west-1' },
+      'Input "cache-options": the s3 backend needs bucket, e.g. "bucket: ...".'
+    ],
+    [
+      'azblob without account_url',
+      { 'cache-backend': 'azblob', 'cache-options': 'account_name: ci' },
+      'Input "cache-options": the azblob backend needs account_url, e.g. "account_url: ...".'
+    ],
+    [
+      'cache-options with backend none',
+      { 'cache-backend': 'none', 'cache-options': 'timeout: 10m' },
+      'Input "cache-options": given, but cache-backend is none.'
+    ],
+    [
+      'cache-options is a list',
+      { 'cache-options': '- timeout: 10m' },
+      'Input "cache-options": must be a YAML mapping of attribute: value, e.g. "region: us-east-1".'
+    ],
+    [
+      'cache-options is a string',
+      { 'cache-options': 'timeout=10m' },
+      'Input "cache-options": must be a YAML mapping of attribute: value, e.g. "region: us-east-1".'
+    ],
+    [
+      'cache-options value is a mapping',
+      { 'cache-options': 'timeout:\n  minutes: 10' },
+      'Input "cache-options": "timeout" must have a plain value.'
+    ],
+    [
+      'cache-options value is empty',
+      { 'cache-options': 'timeout:' },
+      'Input "cache-options": "timeout" is empty; give it a value or leave it out.'
+    ]
   ])('%s', (_title, inputs, message) => {
     const error = failure(inputs)
     expect(error.message).toBe(message)
@@ -117,18 +206,29 @@ describe('accepted values', () => {
   })
 
   it('backend none takes any cache-mode and no options', () => {
-    expect(read({ 'cache-backend': 'none', 'cache-mode': 'max' })).toMatchObject({ cacheBackend: 'none', cacheMode: 'max', cacheOptions: {} })
+    expect(read({ 'cache-backend': 'none', 'cache-mode': 'max' })).toMatchObject({
+      cacheBackend: 'none',
+      cacheMode: 'max',
+      cacheOptions: {}
+    })
   })
 
   it('cache-options: a YAML mapping, values as strings', () => {
-    expect(read({ 'cache-backend': 's3', 'cache-options': 'bucket: ci-cache\nregion: eu-west-1\nuse_path_style: true\nupload_parallelism: 8\nignore-error: false' }).cacheOptions).toEqual({
+    expect(
+      read({
+        'cache-backend': 's3',
+        'cache-options': 'bucket: ci-cache\nregion: eu-west-1\nuse_path_style: true\nupload_parallelism: 8\nignore-error: false'
+      }).cacheOptions
+    ).toEqual({
       bucket: 'ci-cache',
       region: 'eu-west-1',
       use_path_style: 'true',
       upload_parallelism: '8',
       'ignore-error': 'false'
     })
-    expect(read({ 'cache-backend': 'azblob', 'cache-options': '{ account_url: "https://ci.blob.example.net/", account_name: ci }' }).cacheOptions).toEqual({
+    expect(
+      read({ 'cache-backend': 'azblob', 'cache-options': '{ account_url: "https://ci.blob.example.net/", account_name: ci }' }).cacheOptions
+    ).toEqual({
       account_url: 'https://ci.blob.example.net/',
       account_name: 'ci'
     })
@@ -136,7 +236,14 @@ describe('accepted values', () => {
   })
 
   it('trims single-value inputs; empty means unset', () => {
-    expect(read({ 'cache-backend': '  registry\n', 'cache-ref': ' registry.example.com/octo-org/cache ', 'scope-prefix': '  ', target: ' prod ' })).toMatchObject({
+    expect(
+      read({
+        'cache-backend': '  registry\n',
+        'cache-ref': ' registry.example.com/octo-org/cache ',
+        'scope-prefix': '  ',
+        target: ' prod '
+      })
+    ).toMatchObject({
       cacheBackend: 'registry',
       cacheRef: 'registry.example.com/octo-org/cache',
       scopePrefix: undefined,

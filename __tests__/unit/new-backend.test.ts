@@ -20,7 +20,11 @@ const webdav: Backend = {
   exportOptions: ['ignore-error'],
   requiredOptions: ['url'],
   imports: (chain, settings) =>
-    chain.map(scope => ({ label: scopeId(scope, settings), scope, attributes: [['type', 'webdav'], ['path', scopeId(scope, settings)], ...pick(settings.options, ['url'])] })),
+    chain.map(scope => ({
+      label: scopeId(scope, settings),
+      scope,
+      attributes: [['type', 'webdav'], ['path', scopeId(scope, settings)], ...pick(settings.options, ['url'])]
+    })),
   exportTo: (own, settings) => [['type', 'webdav'], ['path', scopeId(own, settings)], ...exportAttributes(webdav, settings)]
 }
 // --- and the line in src/backends/index.ts --------------------------------------------------
@@ -31,7 +35,12 @@ const PR = runContext(
   { number: 7, pull_request: { number: 7, base: { ref: 'main' }, head: { ref: 'feature' } }, repository: { default_branch: 'main' } }
 )
 const ENV = {
-  ACTIONS_RUNTIME_TOKEN: mintRuntimeToken({ scopes: [{ ref: 'refs/pull/7/merge', permission: 3 }, { ref: 'refs/heads/main', permission: 1 }] }),
+  ACTIONS_RUNTIME_TOKEN: mintRuntimeToken({
+    scopes: [
+      { ref: 'refs/pull/7/merge', permission: 3 },
+      { ref: 'refs/heads/main', permission: 1 }
+    ]
+  }),
   ACTIONS_RESULTS_URL: 'http://cache.test/',
   RUNNER_TEMP: '/runner/temp'
 }
@@ -42,7 +51,9 @@ describe('a backend declared in one file', () => {
 
   it('is an input value, with its options checked like any backend’s', () => {
     expect(inputs(values).cacheBackend).toBe('webdav')
-    expect(() => inputs({ ...values, 'cache-options': 'user: me' })).toThrow(/^Input "cache-options": "user" is not an attribute of the webdav backend; allowed: url, ignore-error\.$/)
+    expect(() => inputs({ ...values, 'cache-options': 'user: me' })).toThrow(
+      /^Input "cache-options": "user" is not an attribute of the webdav backend; allowed: url, ignore-error\.$/
+    )
     expect(() => inputs({ 'cache-backend': 'webdav' })).toThrow(/^Input "cache-options": the webdav backend needs url/)
   })
 
@@ -55,8 +66,10 @@ describe('a backend declared in one file', () => {
     const args = invocationOf(p, p.imports, ENV).args
     expect(args).toEqual(
       expect.arrayContaining([
-        '--cache-from', 'type=webdav,path=o/app/pr-7,url=https://dav.example/cache',
-        '--cache-to', 'type=webdav,path=o/app/pr-7,mode=max,url=https://dav.example/cache,ignore-error=true'
+        '--cache-from',
+        'type=webdav,path=o/app/pr-7,url=https://dav.example/cache',
+        '--cache-to',
+        'type=webdav,path=o/app/pr-7,mode=max,url=https://dav.example/cache,ignore-error=true'
       ])
     )
   })
@@ -77,13 +90,24 @@ describe('a backend declared in one file', () => {
     }
     const attempt = { plan: p, imports: p.imports, noCache: false }
     const result = report(
-      { first: attempt, last: attempt, runs: [{ exitCode: 0, report: progress, denied: false, exporterSetupFailed: false }], exitCode: 0, problems: [], stalled: [], seconds: 1 },
+      {
+        first: attempt,
+        last: attempt,
+        runs: [{ exitCode: 0, report: progress, denied: false, exporterSetupFailed: false }],
+        exitCode: 0,
+        problems: [],
+        stalled: [],
+        seconds: 1
+      },
       { metadata: { text: '' } },
       ENV
     )
     expect(result.outputs).toMatchObject({ scope: 'o/app/pr-7', 'cache-export': 'true', 'cached-steps': '4', 'cache-source': 'o/app/main' })
     expect(result.warnings).toEqual([])
-    expect(Object.fromEntries(summaryRows(p, result.outcome))).toMatchObject({ Backend: 'webdav', 'Import chain': 'o/app/pr-7 ✗ → o/app/main ✓' })
+    expect(Object.fromEntries(summaryRows(p, result.outcome))).toMatchObject({
+      Backend: 'webdav',
+      'Import chain': 'o/app/pr-7 ✗ → o/app/main ✓'
+    })
   })
 
   it('is cleaned up as far as it says it can be: neither Actions cache keys nor a registry tag', () => {

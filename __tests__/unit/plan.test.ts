@@ -14,15 +14,30 @@ const PR_ENV = { GITHUB_EVENT_NAME: 'pull_request', GITHUB_REF: 'refs/pull/7/mer
 const PR_CONTEXT = runContext(PR_ENV, PR_PAYLOAD)
 const COMMENT_PAYLOAD = { issue: { number: 7, pull_request: {} }, repository: { default_branch: 'main', full_name: 'o/r' } }
 
-const RW = mintRuntimeToken({ scopes: [{ ref: 'refs/pull/7/merge', permission: 3 }, { ref: 'refs/heads/main', permission: 1 }] })
-const READ_ONLY = mintRuntimeToken({ scopes: [{ ref: 'refs/pull/7/merge', permission: 1 }, { ref: 'refs/heads/main', permission: 1 }] })
+const RW = mintRuntimeToken({
+  scopes: [
+    { ref: 'refs/pull/7/merge', permission: 3 },
+    { ref: 'refs/heads/main', permission: 1 }
+  ]
+})
+const READ_ONLY = mintRuntimeToken({
+  scopes: [
+    { ref: 'refs/pull/7/merge', permission: 1 },
+    { ref: 'refs/heads/main', permission: 1 }
+  ]
+})
 
 function inputs(values: Record<string, string>) {
   return readInputs(name => values[name] ?? '')
 }
 
 function service(token: string, mode?: string): Env {
-  return { ACTIONS_RUNTIME_TOKEN: token, ACTIONS_RESULTS_URL: 'http://cache.test/', RUNNER_TEMP: '/runner/temp', ...(mode && { ACTIONS_CACHE_MODE: mode }) }
+  return {
+    ACTIONS_RUNTIME_TOKEN: token,
+    ACTIONS_RESULTS_URL: 'http://cache.test/',
+    RUNNER_TEMP: '/runner/temp',
+    ...(mode && { ACTIONS_CACHE_MODE: mode })
+  }
 }
 
 describe('GitHub cache rules: ACTIONS_CACHE_MODE × token × backend', () => {
@@ -54,7 +69,8 @@ describe('GitHub cache rules: ACTIONS_CACHE_MODE × token × backend', () => {
     expect({ imports: p.imports.length > 0, exports: p.exports.length > 0 }).toEqual({ imports: want.imports, exports: want.exports })
     expect(p.cacheExport).toBe(want.exports)
     if (want.reason) expect(p.exportReason).toBe(want.reason)
-    if (backend === 'local') expect({ restore: p.local!.canRestore, save: p.local!.canSave }).toEqual({ restore: want.imports, save: want.exports })
+    if (backend === 'local')
+      expect({ restore: p.local!.canRestore, save: p.local!.canSave }).toEqual({ restore: want.imports, save: want.exports })
   })
 
   it('cache-export: true cannot override a read-only token, and says so in one warning', () => {
@@ -72,10 +88,16 @@ describe('GitHub cache rules: ACTIONS_CACHE_MODE × token × backend', () => {
 
   it('skips a base branch the trigger cannot read with a log line, not a warning', () => {
     // issue_comment runs on the default branch: its token cannot read the pull request's base.
-    const context = { ...runContext({ ...PR_ENV, GITHUB_EVENT_NAME: 'issue_comment', GITHUB_REF: 'refs/heads/main' }, COMMENT_PAYLOAD), baseBranch: 'release' }
+    const context = {
+      ...runContext({ ...PR_ENV, GITHUB_EVENT_NAME: 'issue_comment', GITHUB_REF: 'refs/heads/main' }, COMMENT_PAYLOAD),
+      baseBranch: 'release'
+    }
     const token = mintRuntimeToken({ scopes: [{ ref: 'refs/heads/main', permission: 3 }] })
     const p = plan(inputs({}), context, service(token))
-    expect(p.chain.map(s => [s.id, s.ref])).toEqual([['pr-7', 'refs/heads/main'], ['main', 'refs/heads/main']])
+    expect(p.chain.map(s => [s.id, s.ref])).toEqual([
+      ['pr-7', 'refs/heads/main'],
+      ['main', 'refs/heads/main']
+    ])
     expect(p.warnings).toEqual([])
     expect(p.details.join('\n')).toContain('"release" lives under refs/heads/release')
   })
@@ -83,9 +105,17 @@ describe('GitHub cache rules: ACTIONS_CACHE_MODE × token × backend', () => {
 
 describe('gha service settings', () => {
   it('without a runtime token or URL (act by default): builds without the gha cache, with one warning', () => {
-    for (const env of [{ RUNNER_TEMP: '/t' }, { RUNNER_TEMP: '/t', ACTIONS_RUNTIME_TOKEN: RW }, { RUNNER_TEMP: '/t', ACTIONS_RESULTS_URL: 'http://cache.test/' }]) {
+    for (const env of [
+      { RUNNER_TEMP: '/t' },
+      { RUNNER_TEMP: '/t', ACTIONS_RUNTIME_TOKEN: RW },
+      { RUNNER_TEMP: '/t', ACTIONS_RESULTS_URL: 'http://cache.test/' }
+    ]) {
       const p = plan(inputs({}), PR_CONTEXT, env)
-      expect({ imports: p.imports, exports: p.exports, cacheExport: p.cacheExport }).toEqual({ imports: [], exports: [], cacheExport: false })
+      expect({ imports: p.imports, exports: p.exports, cacheExport: p.cacheExport }).toEqual({
+        imports: [],
+        exports: [],
+        cacheExport: false
+      })
       expect(p.warnings).toHaveLength(1)
       expect(p.warnings[0]).toMatch(/^No gha cache for this build: the job has no cache service \(ACTIONS_RUNTIME_TOKEN/)
       expect(p.notices).toEqual([])
@@ -111,7 +141,16 @@ describe('gha service settings', () => {
 
     const envd = plan(inputs({ 'build-tool': 'envd', outputs: 'type=oci,dest=/tmp/x.tar' }), PR_CONTEXT, env)
     const envdArgv = invocationOf(envd, envd.imports, env)
-    expect(envdArgv.args).toContain(encodeSpec([['type', 'gha'], ['scope', 'buildkit'], ['url_v2', 'http://cache.test/'], ['version', '2'], ['token', RW], ['timeout', '120s']]))
+    expect(envdArgv.args).toContain(
+      encodeSpec([
+        ['type', 'gha'],
+        ['scope', 'buildkit'],
+        ['url_v2', 'http://cache.test/'],
+        ['version', '2'],
+        ['token', RW],
+        ['timeout', '120s']
+      ])
+    )
     expect(envd.secrets).toContain(RW)
     expect(displayCommand(envdArgv, envd.secrets)).not.toContain(RW)
     expect(displayCommand(envdArgv, envd.secrets)).toContain('token=***')
@@ -134,7 +173,10 @@ describe('events without an own scope', () => {
   it('a merge queue imports base then default and exports nothing', () => {
     const context = runContext(
       { GITHUB_EVENT_NAME: 'merge_group', GITHUB_REF: 'refs/heads/gh-readonly-queue/release/pr-9-0123abcd', GITHUB_REPOSITORY: 'o/r' },
-      { merge_group: { head_ref: 'refs/heads/gh-readonly-queue/release/pr-9-0123abcd', base_ref: 'refs/heads/release' }, repository: { default_branch: 'main' } }
+      {
+        merge_group: { head_ref: 'refs/heads/gh-readonly-queue/release/pr-9-0123abcd', base_ref: 'refs/heads/release' },
+        repository: { default_branch: 'main' }
+      }
     )
     const p = plan(inputs({ 'cache-backend': 'registry', tags: 'ghcr.io/o/app:1' }), context, { RUNNER_TEMP: '/t' })
     expect(p.scope).toBe('')
@@ -146,18 +188,35 @@ describe('events without an own scope', () => {
 
 describe('building again without the export', () => {
   it('keeps the imports and drops every export, cache tag and the user’s cache-to, with the reason', () => {
-    const p = plan(inputs({ 'cache-backend': 'inline', 'cache-mode': 'min', tags: 'ghcr.io/o/app:1', 'cache-to': 'type=local,dest=/x' }), PR_CONTEXT, { RUNNER_TEMP: '/t' })
+    const p = plan(
+      inputs({ 'cache-backend': 'inline', 'cache-mode': 'min', tags: 'ghcr.io/o/app:1', 'cache-to': 'type=local,dest=/x' }),
+      PR_CONTEXT,
+      { RUNNER_TEMP: '/t' }
+    )
     const fallback = withoutExport(p, 'the inline cache export could not be set up')
     expect(fallback.imports).toEqual(p.imports)
-    expect(fallback).toMatchObject({ exports: [], extraTags: [], cacheExport: false, exportReason: 'the inline cache export could not be set up' })
-    expect(invocationOf(fallback, fallback.imports, {}).args.filter(a => a === '--cache-to' || a.includes('buildcache-pr-7') && !a.startsWith('type='))).toEqual([])
+    expect(fallback).toMatchObject({
+      exports: [],
+      extraTags: [],
+      cacheExport: false,
+      exportReason: 'the inline cache export could not be set up'
+    })
+    expect(
+      invocationOf(fallback, fallback.imports, {}).args.filter(
+        a => a === '--cache-to' || (a.includes('buildcache-pr-7') && !a.startsWith('type='))
+      )
+    ).toEqual([])
   })
 })
 
 describe('local cache keys', () => {
   it('restores through the chain, and a scope never matches a longer one', () => {
     const p = plan(inputs({ 'cache-backend': 'local' }), PR_CONTEXT, service(RW))
-    expect(p.local).toMatchObject({ key: 'buildkit-pr-7#abc', restoreKeys: ['buildkit-pr-7#', 'buildkit-main#'], importDir: '/runner/temp/buildkit-cache/default/cache' })
+    expect(p.local).toMatchObject({
+      key: 'buildkit-pr-7#abc',
+      restoreKeys: ['buildkit-pr-7#', 'buildkit-main#'],
+      importDir: '/runner/temp/buildkit-cache/default/cache'
+    })
   })
 })
 
@@ -169,7 +228,10 @@ describe('untrusted triggers: the own scope lives under the ref the runtime toke
 
   it('imports pr-7, then main, with no warning, and exports pr-7 under refs/heads/main', () => {
     const p = plan(inputs({}), targetContext, service(baseWritable))
-    expect(p.chain.map(s => [s.id, s.ref])).toEqual([['pr-7', 'refs/heads/main'], ['main', 'refs/heads/main']])
+    expect(p.chain.map(s => [s.id, s.ref])).toEqual([
+      ['pr-7', 'refs/heads/main'],
+      ['main', 'refs/heads/main']
+    ])
     expect(p.warnings).toEqual([])
     expect(p.cacheExport).toBe(true)
     expect(p.exportReason).toBe('pull_request_target on refs/heads/main: pr-7 is kept under that ref')
@@ -184,7 +246,11 @@ describe('untrusted triggers: the own scope lives under the ref the runtime toke
   })
 
   it('envd (one gha name for the chain) writes pr-7 under its own name there, never over main’s cache', () => {
-    const p = plan(inputs({ 'build-tool': 'envd', outputs: 'type=oci,dest=x.tar', 'scope-prefix': 'app' }), targetContext, service(baseWritable))
+    const p = plan(
+      inputs({ 'build-tool': 'envd', outputs: 'type=oci,dest=x.tar', 'scope-prefix': 'app' }),
+      targetContext,
+      service(baseWritable)
+    )
     const scopeOf = (spec: string) => /scope=([^,]+)/.exec(spec)?.[1]
     expect(p.imports.map(i => scopeOf(encodeSpec(i.attributes)))).toEqual(['app'])
     expect(p.exports.map(e => scopeOf(encodeSpec(e)))).toEqual(['app/pr-7'])
@@ -214,22 +280,41 @@ describe('untrusted triggers: the own scope lives under the ref the runtime toke
 })
 
 describe('names that must not meet', () => {
-  const push = (branch: string) => runContext({ ...PR_ENV, GITHUB_EVENT_NAME: 'push', GITHUB_REF: `refs/heads/${branch}` }, { repository: { default_branch: 'main' } })
-  const scopeOf = (values: Record<string, string>, branch: string) => plan(inputs(values), push(branch), service(RW)).exports.map(encodeSpec)[0]
+  const push = (branch: string) =>
+    runContext({ ...PR_ENV, GITHUB_EVENT_NAME: 'push', GITHUB_REF: `refs/heads/${branch}` }, { repository: { default_branch: 'main' } })
+  const scopeOf = (values: Record<string, string>, branch: string) =>
+    plan(inputs(values), push(branch), service(RW)).exports.map(encodeSpec)[0]
 
   it.each<[string, Record<string, string>, string, Record<string, string>, string]>([
     ['feature/a and feature-a-<its hash>', {}, 'feature/a', {}, `feature-a-${'951d42dc'}`],
     ['pr-7 branch and pull request 7', {}, 'pr-7', {}, 'pr-7-c1cec5c4'],
-    ['scope-prefix a + b-main and a-b + main (registry)', { 'cache-backend': 'registry', tags: 'r.test/app:1', 'scope-prefix': 'a' }, 'b-main', { 'cache-backend': 'registry', tags: 'r.test/app:1', 'scope-prefix': 'a-b' }, 'main'],
-    ['a branch named like the commit (s3)', { 'cache-backend': 's3', 'cache-options': 'bucket: b\nregion: r' }, 'abc', { 'cache-backend': 's3', 'cache-options': 'bucket: b\nregion: r' }, 'x']
+    [
+      'scope-prefix a + b-main and a-b + main (registry)',
+      { 'cache-backend': 'registry', tags: 'r.test/app:1', 'scope-prefix': 'a' },
+      'b-main',
+      { 'cache-backend': 'registry', tags: 'r.test/app:1', 'scope-prefix': 'a-b' },
+      'main'
+    ],
+    [
+      'a branch named like the commit (s3)',
+      { 'cache-backend': 's3', 'cache-options': 'bucket: b\nregion: r' },
+      'abc',
+      { 'cache-backend': 's3', 'cache-options': 'bucket: b\nregion: r' },
+      'x'
+    ]
   ])('%s', (_title, aValues, aBranch, bValues, bBranch) => {
     expect(scopeOf(aValues, aBranch)).not.toBe(scopeOf(bValues, bBranch))
   })
 
   it('a branch named like the commit never names the commit’s s3 object', () => {
     const sha = '6113728f27ae82c7b1a177c8d03f9e96e0adf246'
-    const context = runContext({ ...PR_ENV, GITHUB_EVENT_NAME: 'push', GITHUB_REF: `refs/heads/${sha}`, GITHUB_SHA: sha }, { repository: { default_branch: 'main' } })
-    const name = /name=([^,]+)/.exec(encodeSpec(plan(inputs({ 'cache-backend': 's3', 'cache-options': 'bucket: b\nregion: r' }), context, service(RW)).exports[0]))![1]
+    const context = runContext(
+      { ...PR_ENV, GITHUB_EVENT_NAME: 'push', GITHUB_REF: `refs/heads/${sha}`, GITHUB_SHA: sha },
+      { repository: { default_branch: 'main' } }
+    )
+    const name = /name=([^,]+)/.exec(
+      encodeSpec(plan(inputs({ 'cache-backend': 's3', 'cache-options': 'bucket: b\nregion: r' }), context, service(RW)).exports[0])
+    )![1]
     const [scopeName, commitName] = name.split(';')
     expect(commitName).toBe(sha)
     expect(scopeName).not.toBe(commitName)
@@ -246,7 +331,11 @@ describe('matrix jobs that build other platforms', () => {
     expect(scopeOf({ platforms: 'linux/amd64' })).toBe('o/app/linux-amd64/pr-7')
     expect(scopeOf({ platforms: 'linux/arm64,linux/amd64' })).toBe('o/app/linux-amd64.linux-arm64/pr-7')
     expect(scopeOf({ platforms: 'linux/amd64,linux/arm64' })).toBe(scopeOf({ platforms: 'linux/arm64\nlinux/amd64' }))
-    const tags = ([{}, { platforms: 'linux/amd64' }, { platforms: 'linux/arm64' }, { platforms: 'linux/amd64,linux/arm64' }] as Array<Record<string, string>>).map(tagOf)
+    const tags = (
+      [{}, { platforms: 'linux/amd64' }, { platforms: 'linux/arm64' }, { platforms: 'linux/amd64,linux/arm64' }] as Array<
+        Record<string, string>
+      >
+    ).map(tagOf)
     expect(new Set(tags).size).toBe(4)
     expect(tags[1]).toContain(':buildcache-linux-amd64--pr-7')
   })
@@ -261,7 +350,11 @@ describe('smaller things a user trips over', () => {
     expect(p.exportReason).toMatch(/pushes none \(push: false\)/)
     const pushed = plan(inputs({ 'cache-backend': 'inline', tags: 'r.test/o/app:1', push: 'true' }), PR_CONTEXT, service(RW))
     expect(pushed.cacheExport).toBe(true)
-    const output = plan(inputs({ 'cache-backend': 'inline', tags: 'r.test/o/app:1', outputs: 'type=image,name=r.test/o/app:1,push=true' }), PR_CONTEXT, service(RW))
+    const output = plan(
+      inputs({ 'cache-backend': 'inline', tags: 'r.test/o/app:1', outputs: 'type=image,name=r.test/o/app:1,push=true' }),
+      PR_CONTEXT,
+      service(RW)
+    )
     expect(output.cacheExport).toBe(true)
   })
 
@@ -273,8 +366,7 @@ describe('smaller things a user trips over', () => {
 
   it('scope-prefix takes tag-grammar parts separated by /', () => {
     expect(inputs({ 'scope-prefix': 'team-a/app_1.0' }).scopePrefix).toBe('team-a/app_1.0')
-    for (const bad of ['a//b', '/a', 'a b', 'a#b', 'a,b'])
-      expect(() => inputs({ 'scope-prefix': bad })).toThrow(/^Input "scope-prefix": /)
+    for (const bad of ['a//b', '/a', 'a b', 'a#b', 'a,b']) expect(() => inputs({ 'scope-prefix': bad })).toThrow(/^Input "scope-prefix": /)
   })
 
   it('envd: an input it cannot take fails before anything runs, naming the input', () => {

@@ -8,7 +8,17 @@ describe('buildx --progress rawjson', () => {
     const reader = new RawJsonReader(DOCKERFILE_STEP)
     const lines = [
       { vertexes: [{ digest: 'i1', name: 'importing cache manifest from reg/app:buildcache-pr-7', started: at(0) }] },
-      { vertexes: [{ digest: 'i1', name: 'importing cache manifest from reg/app:buildcache-pr-7', started: at(0), completed: at(1), error: 'not found' }] },
+      {
+        vertexes: [
+          {
+            digest: 'i1',
+            name: 'importing cache manifest from reg/app:buildcache-pr-7',
+            started: at(0),
+            completed: at(1),
+            error: 'not found'
+          }
+        ]
+      },
       { vertexes: [{ digest: 'i2', name: 'importing cache manifest from reg/app:buildcache-main', started: at(0), completed: at(2) }] },
       { vertexes: [{ digest: 's1', name: '[1/3] COPY a /a', cached: true, started: at(2), completed: at(2) }] },
       { vertexes: [{ digest: 's2', name: '[2/3] RUN make', started: at(2) }] },
@@ -39,9 +49,9 @@ describe("envd's plain progress", () => {
     const text = [
       '#1 [internal] prepare language',
       '#1 CACHED',
-      '#2 bash -c \'set -euo pipefail\necho one\'',
+      "#2 bash -c 'set -euo pipefail\necho one'",
       '#2 CACHED',
-      '#3 bash -c \'set -euo pipefail\necho two\'',
+      "#3 bash -c 'set -euo pipefail\necho two'",
       '#3 0.120 two',
       '#3 DONE 2.5s',
       '#4 exporting cache to registry',

@@ -14,27 +14,57 @@ const PR = runContext(
   { number: 7, pull_request: { number: 7, base: { ref: 'main' }, head: { ref: 'feature' } }, repository: { default_branch: 'main' } }
 )
 const ENV = {
-  ACTIONS_RUNTIME_TOKEN: mintRuntimeToken({ scopes: [{ ref: 'refs/pull/7/merge', permission: 3 }, { ref: 'refs/heads/main', permission: 1 }] }),
+  ACTIONS_RUNTIME_TOKEN: mintRuntimeToken({
+    scopes: [
+      { ref: 'refs/pull/7/merge', permission: 3 },
+      { ref: 'refs/heads/main', permission: 1 }
+    ]
+  }),
   ACTIONS_RESULTS_URL: 'http://cache.test/',
   RUNNER_TEMP: '/runner/temp'
 }
 
 function planFor(values: Record<string, string>): Plan {
-  return plan(readInputs(name => values[name] ?? ''), PR, ENV)
+  return plan(
+    readInputs(name => values[name] ?? ''),
+    PR,
+    ENV
+  )
 }
 
-const REPORT: BuildReport = { totalSteps: 5, cachedSteps: 0, runSeconds: 1, importSeconds: 0, exportSeconds: 0, imports: [], exportErrors: [] }
+const REPORT: BuildReport = {
+  totalSteps: 5,
+  cachedSteps: 0,
+  runSeconds: 1,
+  importSeconds: 0,
+  exportSeconds: 0,
+  imports: [],
+  exportErrors: []
+}
 const NO_STEPS: BuildReport = { ...REPORT, totalSteps: 0 }
 const ok: BuildRun = { exitCode: 0, report: REPORT, denied: false, exporterSetupFailed: false }
 const failed: BuildRun = { ...ok, exitCode: 1 }
-const stall = (phase: Stall['phase'], resultWritten = false): Stall => ({ phase, what: `${phase}ing cache`, idleSeconds: 11, resultWritten })
+const stall = (phase: Stall['phase'], resultWritten = false): Stall => ({
+  phase,
+  what: `${phase}ing cache`,
+  idleSeconds: 11,
+  resultWritten
+})
 
 describe('recover: what follows a build run', () => {
   const gha = planFor({})
   const envd = planFor({ 'build-tool': 'envd', outputs: 'type=oci,dest=x.tar' })
   const attempt = (p: Plan): Attempt => ({ plan: p, imports: p.imports, noCache: false })
 
-  it.each<[string, Plan, BuildRun, BuildRun[], { kind: string; exitCode?: number; imports?: number; exports?: number; noCache?: boolean; problem?: RegExp }]>([
+  it.each<
+    [
+      string,
+      Plan,
+      BuildRun,
+      BuildRun[],
+      { kind: string; exitCode?: number; imports?: number; exports?: number; noCache?: boolean; problem?: RegExp }
+    ]
+  >([
     ['a build that went well: finish', gha, ok, [], { kind: 'finish', exitCode: 0, exports: 1 }],
     ['a build that failed on its own: finish with its exit code', gha, failed, [], { kind: 'finish', exitCode: 1 }],
     [
@@ -42,14 +72,28 @@ describe('recover: what follows a build run', () => {
       gha,
       { ...failed, stall: stall('export', true) },
       [],
-      { kind: 'finish', exitCode: 0, exports: 0, problem: /^Cache export to scope pr-7 \(gha\) stalled: exporting cache made no progress for 11 s \(cache-timeout: 10 s\)\. The action stopped it; the build's result is kept/ }
+      {
+        kind: 'finish',
+        exitCode: 0,
+        exports: 0,
+        problem: new RegExp(
+          '^Cache export to scope pr-7 \\(gha\\) stalled: exporting cache made no progress for 11 s \\(cache-timeout: 10 s\\)\\. ' +
+            "The action stopped it; the build's result is kept"
+        )
+      }
     ],
     [
       'an import stalled (buildx): build again without imports, and without the builder’s cache',
       gha,
       { ...failed, stall: stall('import') },
       [],
-      { kind: 'retry', imports: 0, exports: 1, noCache: true, problem: /^Cache import \(gha\) stalled: .*built again without importing the cache \(with --no-cache/ }
+      {
+        kind: 'retry',
+        imports: 0,
+        exports: 1,
+        noCache: true,
+        problem: /^Cache import \(gha\) stalled: .*built again without importing the cache \(with --no-cache/
+      }
     ],
     [
       'an import stalled (envd, which cannot skip its cache): build again without imports',
@@ -86,8 +130,20 @@ describe('recover: what follows a build run', () => {
       [],
       { kind: 'retry', imports: 2, exports: 0, problem: /^BuildKit could not set up the gha cache export/ }
     ],
-    ['the exporter failed after steps ran: that is the build failing', gha, { ...failed, exporterSetupFailed: true }, [], { kind: 'finish', exitCode: 1 }],
-    ['the docker driver refused the export before any step: fit the plan to it', gha, { ...failed, report: NO_STEPS, driverCannotExport: true }, [], { kind: 'fit-to-docker-driver' }],
+    [
+      'the exporter failed after steps ran: that is the build failing',
+      gha,
+      { ...failed, exporterSetupFailed: true },
+      [],
+      { kind: 'finish', exitCode: 1 }
+    ],
+    [
+      'the docker driver refused the export before any step: fit the plan to it',
+      gha,
+      { ...failed, report: NO_STEPS, driverCannotExport: true },
+      [],
+      { kind: 'fit-to-docker-driver' }
+    ],
     [
       'the docker driver refused again after the fit: finish',
       gha,

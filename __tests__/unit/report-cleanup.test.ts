@@ -14,7 +14,10 @@ const PR_PAYLOAD = {
   pull_request: { number: 7, base: { ref: 'release', repo: { full_name: 'o/r' } }, head: { ref: 'feature', repo: { full_name: 'o/r' } } },
   repository: { default_branch: 'main', full_name: 'o/r' }
 }
-const PR_CONTEXT = runContext({ GITHUB_EVENT_NAME: 'pull_request', GITHUB_REF: 'refs/pull/7/merge', GITHUB_SHA: 'abc', GITHUB_REPOSITORY: 'o/r' }, PR_PAYLOAD)
+const PR_CONTEXT = runContext(
+  { GITHUB_EVENT_NAME: 'pull_request', GITHUB_REF: 'refs/pull/7/merge', GITHUB_SHA: 'abc', GITHUB_REPOSITORY: 'o/r' },
+  PR_PAYLOAD
+)
 const TOKEN = mintRuntimeToken({
   scopes: [
     { ref: 'refs/pull/7/merge', permission: 3 },
@@ -25,7 +28,11 @@ const TOKEN = mintRuntimeToken({
 const ENV: Env = { ACTIONS_RUNTIME_TOKEN: TOKEN, ACTIONS_RESULTS_URL: 'http://cache.test/', RUNNER_TEMP: '/runner/temp' }
 
 function planFor(backend: string) {
-  return plan(readInputs(name => ({ 'cache-backend': backend, tags: 'ghcr.io/o/app:1' })[name] ?? ''), PR_CONTEXT, ENV)
+  return plan(
+    readInputs(name => ({ 'cache-backend': backend, tags: 'ghcr.io/o/app:1' })[name] ?? ''),
+    PR_CONTEXT,
+    ENV
+  )
 }
 
 describe('Import chain marks of the local backend come from the restore', () => {
@@ -55,7 +62,7 @@ describe('Import chain marks of the local backend come from the restore', () => 
     expect(chainMarks(p, outcome(undefined))).toBe('o/app/pr-7 ? → o/app/release ? → o/app/main ?')
   })
 
-  it('other backends still read BuildKit\'s import lines', () => {
+  it("other backends still read BuildKit's import lines", () => {
     const registry = planFor('registry')
     const imports = [
       { source: 'ghcr.io/o/app:buildcache-pr-7', found: false },
@@ -77,7 +84,12 @@ describe('Import chain marks of the local backend come from the restore', () => 
   })
 
   it("envd: the chosen registry scope ✓, the ones probed before it ✗; gha's one import read under every ref: ?", () => {
-    const envdPlan = (backend: string) => plan(readInputs(name => ({ 'build-tool': 'envd', 'cache-backend': backend, tags: 'ghcr.io/o/app:1' })[name] ?? ''), PR_CONTEXT, ENV)
+    const envdPlan = (backend: string) =>
+      plan(
+        readInputs(name => ({ 'build-tool': 'envd', 'cache-backend': backend, tags: 'ghcr.io/o/app:1' })[name] ?? ''),
+        PR_CONTEXT,
+        ENV
+      )
     const report = { totalSteps: 3, cachedSteps: 3, runSeconds: 0, importSeconds: 0, exportSeconds: 0, imports: [], exportErrors: [] }
     const registry = envdPlan('registry')
     expect(chainMarks(registry, { chosen: registry.imports.slice(2), report })).toBe('o/app/pr-7 ✗ → o/app/release ✗ → o/app/main ✓')
@@ -91,7 +103,10 @@ describe('nextPage reads the Link header of a tag list', () => {
     [null, undefined],
     ['', undefined],
     ['</v2/a/tags/list?last=b&n=2>; rel="next"', '/v2/a/tags/list?last=b&n=2'],
-    ['<https://r.test/v2/a/tags/list?last=b>; rel="prev", <https://r.test/v2/a/tags/list?last=c>; rel="next"', 'https://r.test/v2/a/tags/list?last=c']
+    [
+      '<https://r.test/v2/a/tags/list?last=b>; rel="prev", <https://r.test/v2/a/tags/list?last=c>; rel="next"',
+      'https://r.test/v2/a/tags/list?last=c'
+    ]
   ])('%p', (link, next) => {
     expect(nextPage(link)).toBe(next)
   })
@@ -109,7 +124,8 @@ function fakeRegistry(tags: Record<string, string>, pageSize = 2) {
       const after = url.searchParams.get('last')
       const rest = after ? all.filter(t => t > after) : all
       const page = rest.slice(0, pageSize)
-      if (rest.length > pageSize) res.setHeader('Link', `</v2/${list[1]}/tags/list?last=${page[page.length - 1]}&n=${pageSize}>; rel="next"`)
+      if (rest.length > pageSize)
+        res.setHeader('Link', `</v2/${list[1]}/tags/list?last=${page[page.length - 1]}&n=${pageSize}>; rel="next"`)
       res.setHeader('Content-Type', 'application/json')
       return res.end(JSON.stringify({ name: list[1], tags: page }))
     }

@@ -16,8 +16,12 @@ const base: RunOptions = {
 
 describe('runAction', () => {
   const leaked = ['INPUT_MESSAGE', 'GITHUB_TOKEN', 'STATE_started']
-  beforeAll(() => leaked.forEach((k) => (process.env[k] = 'from-parent')))
-  afterAll(() => leaked.forEach((k) => delete process.env[k]))
+  beforeAll(() => {
+    for (const k of leaked) process.env[k] = 'from-parent'
+  })
+  afterAll(() => {
+    for (const k of leaked) delete process.env[k]
+  })
 
   it('runs main and post like the runner and reads back what a user sees', async () => {
     const r = await runAction({
@@ -45,7 +49,7 @@ describe('runAction', () => {
       INPUT_MESSAGE: 'hello',
       INPUT_FAIL: 'false',
       INPUT_SECRET: 's3cr3t',
-      'INPUT_EXTRA_ARGS': '--a --b'
+      INPUT_EXTRA_ARGS: '--a --b'
     })
     expect(env.STATE_started).toBeUndefined() // parent STATE_* stripped
     expect(r.outputs.cwd).toBe(env.GITHUB_WORKSPACE)

@@ -7,13 +7,35 @@ const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/
 
 describe('encodeSpec', () => {
   it.each<[string, Attributes, string]>([
-    ['plain', [['type', 'gha'], ['scope', 'main'], ['mode', 'max']], 'type=gha,scope=main,mode=max'],
+    [
+      'plain',
+      [
+        ['type', 'gha'],
+        ['scope', 'main'],
+        ['mode', 'max']
+      ],
+      'type=gha,scope=main,mode=max'
+    ],
     ['slashes and unicode need no quotes', [['scope', 'octo-org/app/fé-ß_1.0']], 'scope=octo-org/app/fé-ß_1.0'],
     ['= in a value needs no quotes (split on the first =)', [['ref', 'a=b=c']], 'ref=a=b=c'],
     ['empty value', [['scope', '']], 'scope='],
-    ['comma is quoted', [['type', 'gha'], ['scope', 'feat,mode=min']], 'type=gha,"scope=feat,mode=min"'],
+    [
+      'comma is quoted',
+      [
+        ['type', 'gha'],
+        ['scope', 'feat,mode=min']
+      ],
+      'type=gha,"scope=feat,mode=min"'
+    ],
     ['quote is doubled', [['scope', 'say "hi"']], '"scope=say ""hi"""'],
-    ['leading and trailing spaces are kept by quoting', [['scope', ' x '], ['mode', 'max']], '"scope= x ",mode=max'],
+    [
+      'leading and trailing spaces are kept by quoting',
+      [
+        ['scope', ' x '],
+        ['mode', 'max']
+      ],
+      '"scope= x ",mode=max'
+    ],
     ['newline is quoted', [['scope', 'a\nb']], '"scope=a\nb"']
   ])('%s', (_title, attributes, spec) => {
     expect(encodeSpec(attributes)).toBe(spec)
@@ -23,9 +45,29 @@ describe('encodeSpec', () => {
 
 describe('decodeSpec', () => {
   it.each<[string, Array<[string, string]>]>([
-    ['type=registry,ref=registry.example.com/octo-org/app:buildcache,mode=max', [['type', 'registry'], ['ref', 'registry.example.com/octo-org/app:buildcache'], ['mode', 'max']]],
-    ['"type=gha","scope=a,b"', [['type', 'gha'], ['scope', 'a,b']]],
-    ['type=local,src=cache,', [['type', 'local'], ['src', 'cache'], ['', '']]],
+    [
+      'type=registry,ref=registry.example.com/octo-org/app:buildcache,mode=max',
+      [
+        ['type', 'registry'],
+        ['ref', 'registry.example.com/octo-org/app:buildcache'],
+        ['mode', 'max']
+      ]
+    ],
+    [
+      '"type=gha","scope=a,b"',
+      [
+        ['type', 'gha'],
+        ['scope', 'a,b']
+      ]
+    ],
+    [
+      'type=local,src=cache,',
+      [
+        ['type', 'local'],
+        ['src', 'cache'],
+        ['', '']
+      ]
+    ],
     ['flag', [['flag', '']]],
     ['"scope=a""b"', [['scope', 'a"b']]],
     ['"scope=a\r\nb"', [['scope', 'a\nb']]],
@@ -44,9 +86,12 @@ const attributes = fc.array(fc.tuple(keys, value), { minLength: 1, maxLength: 6 
 describe('spec round trip (property)', () => {
   it('decodeSpec(encodeSpec(attrs)) gives back attrs', () => {
     fc.assert(
-      fc.property(attributes.filter(attrs => attrs.every(([, v]) => !v.includes('\r\n'))), attrs => {
-        expect(decodeSpec(encodeSpec(attrs))).toEqual(attrs)
-      }),
+      fc.property(
+        attributes.filter(attrs => attrs.every(([, v]) => !v.includes('\r\n'))),
+        attrs => {
+          expect(decodeSpec(encodeSpec(attrs))).toEqual(attrs)
+        }
+      ),
       { numRuns: 2000 }
     )
   })
@@ -159,7 +204,15 @@ describe('safeName', () => {
       const made = safeName(raw)
       return fc.tuple(
         fc.constant(raw),
-        fc.constantFrom(made, made.slice(0, 128), `${made}-x`, `${made}-${shortHash(made)}`, `pr-${raw.length}`, `h${shortHash(raw)}`, made.replace(/-[0-9a-f]{8}$/, ''))
+        fc.constantFrom(
+          made,
+          made.slice(0, 128),
+          `${made}-x`,
+          `${made}-${shortHash(made)}`,
+          `pr-${raw.length}`,
+          `h${shortHash(raw)}`,
+          made.replace(/-[0-9a-f]{8}$/, '')
+        )
       )
     })
     fc.assert(
@@ -204,7 +257,10 @@ describe('safeName', () => {
 })
 
 describe('joinNames', () => {
-  const made = fc.oneof(fc.string({ maxLength: 60 }).map(raw => safeName(raw)), fc.nat({ max: 999 }).map(n => `pr-${n}`))
+  const made = fc.oneof(
+    fc.string({ maxLength: 60 }).map(raw => safeName(raw)),
+    fc.nat({ max: 999 }).map(n => `pr-${n}`)
+  )
   const parts = fc.array(made, { minLength: 1, maxLength: 4 })
 
   it('gives one tag of the grammar, at most 128 long (property)', () => {
@@ -230,9 +286,18 @@ describe('joinNames', () => {
 
   it.each<[string[], string[]]>([
     // scope-prefix "a" + branch "b-main" against scope-prefix "a-b" + "main"
-    [['a', 'b-main'], ['a-b', 'main']],
-    [['octo-org', 'app', 'main'], ['octo-org', 'app-main']],
-    [['x'.repeat(100), 'y'.repeat(60)], ['x'.repeat(100), 'y'.repeat(61)]]
+    [
+      ['a', 'b-main'],
+      ['a-b', 'main']
+    ],
+    [
+      ['octo-org', 'app', 'main'],
+      ['octo-org', 'app-main']
+    ],
+    [
+      ['x'.repeat(100), 'y'.repeat(60)],
+      ['x'.repeat(100), 'y'.repeat(61)]
+    ]
   ])('%j and %j differ', (a, b) => {
     expect(joinNames(a)).not.toBe(joinNames(b))
   })
@@ -259,7 +324,11 @@ describe('image names', () => {
   it.each([
     ['registry.example.com/octo-org/app:1.0', 'registry.example.com/octo-org/app', 'octo-org/app'],
     ['registry.example.com:5000/octo-org/app', 'registry.example.com:5000/octo-org/app', 'octo-org/app'],
-    ['registry.example.com:5000/octo-org/app:1.0@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', 'registry.example.com:5000/octo-org/app', 'octo-org/app'],
+    [
+      'registry.example.com:5000/octo-org/app:1.0@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+      'registry.example.com:5000/octo-org/app',
+      'octo-org/app'
+    ],
     ['localhost/app:dev', 'localhost/app', 'app'],
     ['localhost:5000/app', 'localhost:5000/app', 'app'],
     ['octo-org/app:latest', 'octo-org/app', 'octo-org/app'],

@@ -92,7 +92,11 @@ export interface Backend {
    * Attributes taken from the step's environment where neither the tool nor BuildKit reads
    * them there (BuildKit reads only its own daemon's environment), for options not given.
    */
-  optionsFromEnv?(env: Readonly<Record<string, string | undefined>>, builder: BuilderTraits, given: Readonly<Record<string, string>>): Record<string, string>
+  optionsFromEnv?(
+    env: Readonly<Record<string, string | undefined>>,
+    builder: BuilderTraits,
+    given: Readonly<Record<string, string>>
+  ): Record<string, string>
   /**
    * The directory the cache lives in, when the backend keeps it on the runner (local): `own` is
    * the scope it is saved under (or undefined), `chain` the readable scopes it is restored from.

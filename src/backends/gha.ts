@@ -10,8 +10,15 @@ function serviceAttributes(settings: BackendSettings): Attributes {
   const service = settings.actionsCache
   if (settings.builder.readsCredentialEnv || !service) return []
   return service.urlV2
-    ? [['url_v2', service.urlV2], ['version', '2'], ['token', service.token]]
-    : [['url', service.url ?? ''], ['token', service.token]]
+    ? [
+        ['url_v2', service.urlV2],
+        ['version', '2'],
+        ['token', service.token]
+      ]
+    : [
+        ['url', service.url ?? ''],
+        ['token', service.token]
+      ]
 }
 
 /**
@@ -53,7 +60,9 @@ export const gha: Backend = {
     return scopes.map(scope => ({
       // One import for the whole chain reads no one scope, unless the chain is that scope.
       ...((!settings.builder.singleImport || chain.length === 1) && { scope }),
-      label: settings.builder.singleImport ? `${scopeName(scope, settings)} (read under ${chain.map(s => s.ref).join(', ')})` : scopeId(scope, settings),
+      label: settings.builder.singleImport
+        ? `${scopeName(scope, settings)} (read under ${chain.map(s => s.ref).join(', ')})`
+        : scopeId(scope, settings),
       attributes: [...scopeAttributes(scopeName(scope, settings), settings), ...pick(settings.options, gha.sharedOptions)]
     }))
   },

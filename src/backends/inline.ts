@@ -20,7 +20,8 @@ export const inline: Backend = {
   exportBlocked: request =>
     pushesImage(request)
       ? undefined
-      : 'inline cache travels inside the pushed image and this build pushes none (push: false); the next build imports the last pushed one. Use the registry backend to export without pushing',
+      : 'inline cache travels inside the pushed image and this build pushes none (push: false); the next build imports the last pushed ' +
+        'one. Use the registry backend to export without pushing',
   imports: registry.imports,
   exportTo: () => [['type', 'inline']],
   cacheTagOf: cacheImageRef,

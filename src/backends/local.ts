@@ -42,15 +42,21 @@ export const local: Backend = {
   carriedDirectory,
   imports: (chain, settings) => {
     const src = join(settings.cacheDir, LOCAL_IMPORT_DIR)
-    return [{ label: chain.map(scope => scope.name).join(' → ') || src, ...(chain.length === 1 && { scope: chain[0] }), attributes: [['type', 'local'], ['src', src]], probe: { kind: 'directory', path: src } }]
+    return [
+      {
+        label: chain.map(scope => scope.name).join(' → ') || src,
+        ...(chain.length === 1 && { scope: chain[0] }),
+        attributes: [
+          ['type', 'local'],
+          ['src', src]
+        ],
+        probe: { kind: 'directory', path: src }
+      }
+    ]
   },
   ownedKeys: (own, settings) => {
     const prefix = localKeyPrefix(own, settings)
     return { prefix, matches: key => key.startsWith(prefix) }
   },
-  exportTo: (_own, settings) => [
-    ['type', 'local'],
-    ['dest', localExportDir(settings)],
-    ...exportAttributes(local, settings)
-  ]
+  exportTo: (_own, settings) => [['type', 'local'], ['dest', localExportDir(settings)], ...exportAttributes(local, settings)]
 }

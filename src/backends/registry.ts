@@ -19,7 +19,10 @@ export function cacheImageRef(scope: Scope, settings: BackendSettings): string {
 export function checkCacheRepository(settings: BackendSettings): InputRefusal | undefined {
   return settings.cacheRepository
     ? undefined
-    : { input: 'cache-ref', reason: 'required for this backend when no tags are given (the cache repository is derived from the first tag)' }
+    : {
+        input: 'cache-ref',
+        reason: 'required for this backend when no tags are given (the cache repository is derived from the first tag)'
+      }
 }
 
 export const registry: Backend = {
@@ -31,7 +34,15 @@ export const registry: Backend = {
   imports: (chain, settings) =>
     chain.map(scope => {
       const ref = cacheImageRef(scope, settings)
-      return { label: ref, scope, attributes: [['type', 'registry'], ['ref', ref]], probe: { kind: 'registry', ref } }
+      return {
+        label: ref,
+        scope,
+        attributes: [
+          ['type', 'registry'],
+          ['ref', ref]
+        ],
+        probe: { kind: 'registry', ref }
+      }
     }),
   exportTo: (own, settings) => [['type', 'registry'], ['ref', cacheImageRef(own, settings)], ...exportAttributes(registry, settings)]
 }

@@ -37,8 +37,7 @@ export function decodeTokenScopes(token: string | undefined): TokenScopes | unde
   if (!payload) return undefined
   try {
     const claims = JSON.parse(base64UrlDecode(payload))
-    const entries: Array<{ Scope: string; Permission: number }> =
-      typeof claims.ac === 'string' ? JSON.parse(claims.ac) : claims.ac
+    const entries: Array<{ Scope: string; Permission: number }> = typeof claims.ac === 'string' ? JSON.parse(claims.ac) : claims.ac
     if (!Array.isArray(entries) || entries.length === 0) return undefined
     if (!entries.every(e => typeof e.Scope === 'string' && e.Scope.startsWith('refs/') && Number.isInteger(e.Permission))) return undefined
     return {

@@ -86,9 +86,11 @@ export function importFailures(backend: string, chain: readonly ChainScope[], im
   const failed = hashed.filter(line => line.error && !isNotFound(backend, line.error))
   if (failed.length && unnamedScopes.length) {
     if (failed.length === hashed.length && hashed.length === unnamedScopes.length) {
-      failed.forEach((line, i) => failures.push({ kind: 'import', backend, scopes: [unnamedScopes[i].id], ambiguous: false, reason: reasonOf(line.error!) }))
+      for (const [i, line] of failed.entries())
+        failures.push({ kind: 'import', backend, scopes: [unnamedScopes[i].id], ambiguous: false, reason: reasonOf(line.error!) })
     } else {
-      for (const line of failed) failures.push({ kind: 'import', backend, scopes: unnamedScopes.map(s => s.id), ambiguous: true, reason: reasonOf(line.error!) })
+      for (const line of failed)
+        failures.push({ kind: 'import', backend, scopes: unnamedScopes.map(s => s.id), ambiguous: true, reason: reasonOf(line.error!) })
     }
   }
   for (const line of unnamed.filter(l => !hashed.includes(l) && l.error && !isNotFound(backend, l.error))) {
@@ -132,7 +134,8 @@ export type WatchEvent =
 const IMPORT_VERTEX = /^importing cache manifest from /
 const EXPORT_VERTEX = /^(exporting cache|exporting to GitHub Actions Cache|preparing build cache for export|writing cache)/i
 /** Vertices whose transfers are not cache traffic (base image pulls, metadata). */
-const NOT_CACHE = /^(\[[^\]]*\] FROM |\[internal\]|load metadata|resolve image config|exporting to image|exporting to oci|pushing |sending tarball)/i
+const NOT_CACHE =
+  /^(\[[^\]]*\] FROM |\[internal\]|load metadata|resolve image config|exporting to image|exporting to oci|pushing |sending tarball)/i
 const BLOB = /^sha256:[0-9a-f]{64}$/
 
 export interface WatchOptions {
@@ -192,7 +195,15 @@ export class CacheWatch {
     const seen = this.transfers.get(key)
     const current = event.current ?? seen?.current ?? 0
     if (!seen) {
-      this.transfers.set(key, { vertex: event.vertex, id: event.id, since: now, from: current, current, total: event.total, done: !!event.completed })
+      this.transfers.set(key, {
+        vertex: event.vertex,
+        id: event.id,
+        since: now,
+        from: current,
+        current,
+        total: event.total,
+        done: !!event.completed
+      })
       return
     }
     seen.current = current
@@ -231,7 +242,12 @@ export class CacheWatch {
       if (now - v.since <= timeoutMs) continue
       // A running export with live transfers is judged by their throughput below.
       if ([...this.transfers.values()].some(t => !t.done && this.vertices.get(t.vertex) === v)) continue
-      return { phase, what: v.name, idleSeconds: Math.round((now - v.since) / 1000), resultWritten: phase === 'export' && this.othersFinished(v) }
+      return {
+        phase,
+        what: v.name,
+        idleSeconds: Math.round((now - v.since) / 1000),
+        resultWritten: phase === 'export' && this.othersFinished(v)
+      }
     }
     for (const t of this.transfers.values()) {
       const owner = this.vertices.get(t.vertex)
@@ -260,7 +276,9 @@ export class CacheWatch {
 
   /** Every vertex other than the cache exports finished, none failed. */
   private othersFinished(except: Watched): boolean {
-    return [...this.vertices.values()].every(v => v === except || this.phaseOf(v.name) === 'export' || (v.done && !v.failed) || this.phaseOf(v.name) === 'import')
+    return [...this.vertices.values()].every(
+      v => v === except || this.phaseOf(v.name) === 'export' || (v.done && !v.failed) || this.phaseOf(v.name) === 'import'
+    )
   }
 }
 
@@ -279,7 +297,15 @@ export function rawJsonEvents(line: string): WatchEvent[] {
   const events: WatchEvent[] = []
   for (const v of status.vertexes ?? []) {
     if (!v?.digest) continue
-    events.push({ type: 'vertex', id: v.digest, name: v.name, started: !!v.started, completed: !!v.completed, cached: !!v.cached, ...(v.error && { error: v.error }) })
+    events.push({
+      type: 'vertex',
+      id: v.digest,
+      name: v.name,
+      started: !!v.started,
+      completed: !!v.completed,
+      cached: !!v.cached,
+      ...(v.error && { error: v.error })
+    })
   }
   for (const s of status.statuses ?? []) {
     if (!s?.vertex || !s.id) continue
@@ -308,7 +334,16 @@ export function plainEvents(line: string): WatchEvent[] {
   const transfer = /^(sha256:[0-9a-f]{64}) (?:([\d.]+\s*\w+) \/ ([\d.]+\s*\w+)|([\d.]+\s*\w+))?.*?( done)?$/.exec(rest)
   if (transfer) {
     const [, blob, current, total, only, done] = transfer
-    return [{ type: 'status', vertex: id, id: blob, current: bytes(current ?? only ?? ''), total: total ? bytes(total) : undefined, completed: !!done }]
+    return [
+      {
+        type: 'status',
+        vertex: id,
+        id: blob,
+        current: bytes(current ?? only ?? ''),
+        total: total ? bytes(total) : undefined,
+        completed: !!done
+      }
+    ]
   }
   if (/^\d+(\.\d+)? /.test(rest)) return [{ type: 'status', vertex: id, id: 'log' }]
   return [{ type: 'vertex', id, name: rest, started: true }]

@@ -76,7 +76,11 @@ function bool(name: string, value: string, fallback: boolean): boolean {
  * values and unquoted `#` comments drop out.
  */
 export function list(value: string, commas: boolean): string[] {
-  if (!commas) return value.split('\n').map(item => item.trim()).filter(item => item !== '' && !item.startsWith('#'))
+  if (!commas)
+    return value
+      .split('\n')
+      .map(item => item.trim())
+      .filter(item => item !== '' && !item.startsWith('#'))
   const items: string[] = []
   for (const line of value.split('\n')) {
     // A quoted value, or anything up to the next comma.
@@ -102,7 +106,8 @@ function cacheOptions(value: string): Record<string, string> {
   }
   return Object.fromEntries(
     Object.entries(parsed).map(([key, v]) => {
-      if (v === null || typeof v === 'object') throw new InputError(`Input "cache-options": ${JSON.stringify(key)} must have a plain value.`)
+      if (v === null || typeof v === 'object')
+        throw new InputError(`Input "cache-options": ${JSON.stringify(key)} must have a plain value.`)
       return [key, String(v)]
     })
   )
@@ -133,7 +138,10 @@ function checkCacheOptions(backendName: string, options: Record<string, string>)
 function scopePrefix(value: string): string | undefined {
   if (value === '') return undefined
   if (/^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$/.test(value)) return value
-  throw new InputError(`Input "scope-prefix": ${JSON.stringify(value)} is not allowed; use letters, digits, ".", "_" and "-", with "/" between parts (e.g. "team-a/app").`)
+  throw new InputError(
+    `Input "scope-prefix": ${JSON.stringify(value)} is not allowed; use letters, digits, ".", "_" and "-", with "/" between parts (e.g. ` +
+      `"team-a/app").`
+  )
 }
 
 /** Parses `cache-timeout`: `90s`, `2m`, `1m30s`, `1h`, or bare seconds; 0 turns the watch off. */
@@ -151,7 +159,9 @@ export function readCacheTimeout(get: InputReader): number {
   const text = get('cache-timeout').trim() || '2m'
   const seconds = parseCacheTimeout(text)
   if (seconds === undefined) {
-    throw new InputError(`Input "cache-timeout": ${JSON.stringify(text)} is not a duration; use e.g. 90s, 2m, 1m30s (0 turns the watch off).`)
+    throw new InputError(
+      `Input "cache-timeout": ${JSON.stringify(text)} is not a duration; use e.g. 90s, 2m, 1m30s (0 turns the watch off).`
+    )
   }
   return seconds
 }
@@ -165,7 +175,9 @@ export function readInputs(get: InputReader): Inputs {
   const cacheMode = modeText === '' ? undefined : oneOf('cache-mode', modeText, ['min', 'max'] as const)
   const minOnly = BACKENDS[cacheBackend]?.minOnly
   if (cacheMode === 'max' && minOnly) {
-    throw new InputError(`Input "cache-mode": "max" is not supported by the ${cacheBackend} backend (${minOnly}); use min, or the registry backend for max.`)
+    throw new InputError(
+      `Input "cache-mode": "max" is not supported by the ${cacheBackend} backend (${minOnly}); use min, or the registry backend for max.`
+    )
   }
   const options = cacheOptions(get('cache-options'))
   if (cacheBackend !== 'none') checkCacheOptions(cacheBackend, options)

@@ -11,14 +11,7 @@ const TAG_GRAMMAR = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/
  * forms safeName gives a changed name, a pull request's scope, a commit's object name, and
  * `--`, which joins names into one registry tag. A name of one of these shapes is hashed.
  */
-const RESERVED = [
-  /-[0-9a-f]{8}$/,
-  /^h[0-9a-f]{8}$/,
-  /^pr-\d+$/,
-  /^[0-9a-f]{40}$|^[0-9a-f]{64}$/,
-  /--/,
-  /-$/
-]
+const RESERVED = [/-[0-9a-f]{8}$/, /^h[0-9a-f]{8}$/, /^pr-\d+$/, /^[0-9a-f]{40}$|^[0-9a-f]{64}$/, /--/, /-$/]
 
 export function shortHash(value: string, length = HASH_LENGTH): string {
   return createHash('sha256').update(value).digest('hex').slice(0, length)

@@ -58,9 +58,12 @@ export interface Plan {
  * platforms, each part a name of the tag grammar.
  */
 function namespaceParts(inputs: Inputs): { named: string[]; platforms: string[] } {
-  const raw = inputs.scopePrefix ?? (inputs.tags.length ? imagePath(inputs.tags[0]) : inputs.target ?? inputs.file ?? '')
+  const raw = inputs.scopePrefix ?? (inputs.tags.length ? imagePath(inputs.tags[0]) : (inputs.target ?? inputs.file ?? ''))
   return {
-    named: raw.split('/').filter(Boolean).map(part => safeName(part)),
+    named: raw
+      .split('/')
+      .filter(Boolean)
+      .map(part => safeName(part)),
     platforms: inputs.platforms.length ? [platformsName(inputs.platforms)] : []
   }
 }
@@ -87,7 +90,9 @@ function cacheAccess(backend: Backend, settings: BackendSettings, env: Env): Cac
   if (!backend.usesActionsCache) return UNRESTRICTED
   const access = actionsCacheAccess(env.ACTIONS_RUNTIME_TOKEN, env.ACTIONS_CACHE_MODE)
   if (settings.actionsCache || !backend.buildsThroughActionsCache || !(access.canImport || access.canExport)) return access
-  const reason = 'the job has no cache service (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL or ACTIONS_CACHE_URL are not set; GitHub\'s runners always set them, act only with its cache server on)'
+  const reason =
+    "the job has no cache service (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL or ACTIONS_CACHE_URL are not set; GitHub's runners " +
+    'always set them, act only with its cache server on)'
   return { canImport: false, canExport: false, importDenied: reason, exportDenied: reason, serviceMissing: true }
 }
 
@@ -96,7 +101,9 @@ function settingsFor(inputs: Inputs, env: Env, backend: Backend, context: RunCon
   const parts = namespaceParts(inputs)
   const cacheRepository = inputs.cacheRef
     ? imageRepository(inputs.cacheRef)
-    : inputs.tags.length ? imageRepository(inputs.tags[0]) : undefined
+    : inputs.tags.length
+      ? imageRepository(inputs.tags[0])
+      : undefined
   return {
     builder: TOOLS[inputs.buildTool].traits,
     namespace,
@@ -199,7 +206,9 @@ export function plan(inputs: Inputs, context: RunContext, env: Env): Plan {
   if (access.readableRefs) {
     const readable = new Set(access.readableRefs)
     for (const scope of importScopes.filter(s => !readable.has(s.ref))) {
-      const skipped = `Cache scope "${scope.name}" lives under ${scope.ref}, which this job's runtime token cannot read (GitHub lets a run read its own ref, its base branch and the default branch): skipped.`
+      const skipped =
+        `Cache scope "${scope.name}" lives under ${scope.ref}, which this job's runtime token cannot read (GitHub lets a ` +
+        `run read its own ref, its base branch and the default branch): skipped.`
       // A fallback branch is the user's choice, so it is news; the others follow from the trigger.
       ;(scope.role === 'fallback' ? warnings : details).push(skipped)
     }
@@ -214,7 +223,8 @@ export function plan(inputs: Inputs, context: RunContext, env: Env): Plan {
   const allowed = exportDecision(inputs, chain, access)
   const decision = allowed.cacheExport && blocked ? { cacheExport: false, reason: blocked } : allowed
   if (decision.warning) warnings.push(decision.warning)
-  if (!access.canImport && !access.canExport && !access.serviceMissing) notices.push(`No ${backend.name} cache for this build (${access.importDenied}): it runs uncached.`)
+  if (!access.canImport && !access.canExport && !access.serviceMissing)
+    notices.push(`No ${backend.name} cache for this build (${access.importDenied}): it runs uncached.`)
 
   const carried = backend.carriedDirectory?.(chain.own, importScopes, settings)
   const hasService = !!settings.actionsCache
@@ -239,15 +249,21 @@ export function plan(inputs: Inputs, context: RunContext, env: Env): Plan {
       ...(backend.indexKey && { indexKey: backend.indexKey(scope, settings) })
     })),
     // BuildKit's gha client retries a 429 for its own timeout: cache-timeout ends that loop too.
-    imports: [...chainImports, ...rawImports(inputs.cacheFrom)].map(i => ({ ...i, attributes: withGhaTimeout(i.attributes, inputs.cacheTimeout) })),
-    exports: [...(own ? [backend.exportTo(own, settings, chain.imports)] : []), ...inputs.cacheTo.map(decodeSpec)].map(e => withGhaTimeout(e, inputs.cacheTimeout)),
-    extraTags: own ? backend.exportTags?.(own, settings) ?? [] : [],
+    imports: [...chainImports, ...rawImports(inputs.cacheFrom)].map(i => ({
+      ...i,
+      attributes: withGhaTimeout(i.attributes, inputs.cacheTimeout)
+    })),
+    exports: [...(own ? [backend.exportTo(own, settings, chain.imports)] : []), ...inputs.cacheTo.map(decodeSpec)].map(e =>
+      withGhaTimeout(e, inputs.cacheTimeout)
+    ),
+    extraTags: own ? (backend.exportTags?.(own, settings) ?? []) : [],
     cacheExport: decision.cacheExport,
     exportReason: decision.reason,
     importReason: access.importDenied,
     needsBuildKitDriver: TOOLS[inputs.buildTool].traits.driverMayLackExporters && !!backend.needsBuildKitDriver,
     local,
-    ...(chain.own && backend.ownedKeys && { ownedKeys: (ref: string) => backend.ownedKeys!({ ...chain.own!, ref }, settings, chain.imports) }),
+    ...(chain.own &&
+      backend.ownedKeys && { ownedKeys: (ref: string) => backend.ownedKeys!({ ...chain.own!, ref }, settings, chain.imports) }),
     ...(chain.own && backend.cacheTagOf && { ownedTag: backend.cacheTagOf(chain.own, settings) })
   }
 }

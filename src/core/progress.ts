@@ -118,7 +118,9 @@ export class RawJsonReader implements ProgressReader {
       if (finished) out.push(describe(vertex))
     }
     for (const log of status.logs ?? []) {
-      const data = Buffer.from(log.data ?? '', 'base64').toString('utf8').replace(/\n$/, '')
+      const data = Buffer.from(log.data ?? '', 'base64')
+        .toString('utf8')
+        .replace(/\n$/, '')
       if (data) out.push(...data.split('\n').map(l => `  ${l}`))
     }
     for (const warning of status.warnings ?? []) {

@@ -37,7 +37,10 @@ export type Next =
   /** buildx's docker driver refused the export: the shell fits the plan to that builder. */
   | { kind: 'fit-to-docker-driver' }
 
-const stalledFor = (stall: Stall, cacheTimeout: number) => `${stall.what} made no progress for ${stall.idleSeconds} s (cache-timeout: ${cacheTimeout} s)`
+const APART = " (with --no-cache: BuildKit goes on fetching the stopped build's layers, and a build of the same steps would wait for them)"
+
+const stalledFor = (stall: Stall, cacheTimeout: number) =>
+  `${stall.what} made no progress for ${stall.idleSeconds} s (cache-timeout: ${cacheTimeout} s)`
 
 /**
  * After `run` of `attempt` (`earlier` are the runs before it): finish, or the next attempt.
@@ -60,11 +63,18 @@ export function recover(attempt: Attempt, run: BuildRun, earlier: readonly Build
       kind: 'finish',
       exitCode: 0,
       plan: withoutExport(p, `the ${p.backend} cache export stalled (cache-timeout)`),
-      problem: `Cache export to scope ${p.scope || '(own)'} (${p.backend}) stalled: ${stalledFor(stall, cacheTimeout)}. The action stopped it; the build's result is kept, its cache was not saved.`
+      problem:
+        `Cache export to scope ${p.scope || '(own)'} (${p.backend}) stalled: ${stalledFor(stall, cacheTimeout)}. The action ` +
+        `stopped it; the build's result is kept, its cache was not saved.`
     }
   }
   if (stall && stoppedBefore) {
-    return { kind: 'finish', exitCode: run.exitCode, plan: p, problem: `The build stalled again on cache traffic (${stall.what}); it was stopped.` }
+    return {
+      kind: 'finish',
+      exitCode: run.exitCode,
+      plan: p,
+      problem: `The build stalled again on cache traffic (${stall.what}); it was stopped.`
+    }
   }
   if (stall?.phase === 'import') {
     const apart = TOOLS[p.tool].traits.canBuildWithoutCache
@@ -72,14 +82,18 @@ export function recover(attempt: Attempt, run: BuildRun, earlier: readonly Build
       kind: 'retry',
       attempt: { plan: p, imports: [], noCache: apart },
       stalledImport: stall,
-      problem: `Cache import (${p.backend}) stalled: ${stalledFor(stall, cacheTimeout)}. The action stopped the build and built again without importing the cache${apart ? " (with --no-cache: BuildKit goes on fetching the stopped build's layers, and a build of the same steps would wait for them)" : ''}.`
+      problem:
+        `Cache import (${p.backend}) stalled: ${stalledFor(stall, cacheTimeout)}. The action stopped the build and built again ` +
+        `without importing the cache${apart ? APART : ''}.`
     }
   }
   if (stall) {
     return {
       kind: 'retry',
       attempt: { ...attempt, plan: withoutExport(p, `the ${p.backend} cache export stalled (cache-timeout)`) },
-      problem: `Cache export to scope ${p.scope || '(own)'} (${p.backend}) stalled before the build's result was written: ${stalledFor(stall, cacheTimeout)}. The action stopped the build and built again without exporting the cache.`
+      problem:
+        `Cache export to scope ${p.scope || '(own)'} (${p.backend}) stalled before the build's result was written: ` +
+        `${stalledFor(stall, cacheTimeout)}. The action stopped the build and built again without exporting the cache.`
     }
   }
   const stoppedBeforeAnyStep = run.exitCode !== 0 && run.report.totalSteps === 0
@@ -88,7 +102,9 @@ export function recover(attempt: Attempt, run: BuildRun, earlier: readonly Build
     return {
       kind: 'retry',
       attempt: { ...attempt, plan: withoutExport(p, `the ${p.backend} cache export could not be set up (its server did not answer)`) },
-      problem: `BuildKit could not set up the ${p.backend} cache export and stopped before building (ignore-error does not cover that): building again without exporting the cache.`
+      problem:
+        `BuildKit could not set up the ${p.backend} cache export and stopped before building (ignore-error does not cover that): ` +
+        `building again without exporting the cache.`
     }
   }
   return { kind: 'finish', exitCode: run.exitCode, plan: p }

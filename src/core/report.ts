@@ -33,7 +33,8 @@ export function cacheSource(p: Plan, report: BuildReport, chosen: readonly Cache
   const found = p.chain.find(scope => report.imports.some(i => i.found && sourceOf(i.source, scope)))
   if (found) return found.id
   // A builder that takes one import does not log it: the chosen one is the source.
-  const single = TOOLS[p.tool].traits.singleImport && chosen.length === 1 ? p.chain.find(scope => scope.location === chosen[0].label) : undefined
+  const single =
+    TOOLS[p.tool].traits.singleImport && chosen.length === 1 ? p.chain.find(scope => scope.location === chosen[0].label) : undefined
   return single?.id ?? 'unknown'
 }
 
@@ -43,14 +44,23 @@ export function cacheFailures(p: Plan, chosen: readonly CacheImport[], runs: rea
   const attr = (i: CacheImport, key: string) => i.attributes.find(([k]) => k === key)?.[1]
   // A builder that takes one import imports the chosen candidate: any failed import line is about it.
   const chain = TOOLS[p.tool].traits.singleImport
-    ? chosen.map(i => ({ id: p.chain.find(s => s.location === i.label)?.id ?? i.label, location: attr(i, 'type') === 'registry' ? attr(i, 'ref') : undefined }))
+    ? chosen.map(i => ({
+        id: p.chain.find(s => s.location === i.label)?.id ?? i.label,
+        location: attr(i, 'type') === 'registry' ? attr(i, 'ref') : undefined
+      }))
     : p.chain.map(s => ({ id: s.id, location: s.location }))
   // A run the action stopped for a stall: its canceled vertices are the stall's warning, not more.
   const failures = runs.flatMap(run => [
     ...(run.stall ? [] : importFailures(p.backend, chain, run.report.imports)),
     ...(run.stall?.phase === 'export' ? [] : run.report.exportErrors)
       .filter(error => !(denied && /cache write denied/i.test(error)))
-      .map(error => ({ kind: 'export' as const, backend: p.backend, scopes: [p.scope || '(own)'], ambiguous: false, reason: reasonOf(error) }))
+      .map(error => ({
+        kind: 'export' as const,
+        backend: p.backend,
+        scopes: [p.scope || '(own)'],
+        ambiguous: false,
+        reason: reasonOf(error)
+      }))
   ])
   return dedupe(failures)
 }
@@ -96,7 +106,8 @@ export function report(execution: Execution, facts: Facts, env: Env): Report {
   const { report: progress } = execution.runs[execution.runs.length - 1]
   const failures = cacheFailures(p, execution.first.imports, execution.runs)
   const warnings = [...execution.problems, ...failures.map(failureWarning)]
-  if (execution.runs.some(r => r.denied)) warnings.push('The cache service denied the cache write (cache write denied): this run could not save its cache; the build went on.')
+  if (execution.runs.some(r => r.denied))
+    warnings.push('The cache service denied the cache write (cache write denied): this run could not save its cache; the build went on.')
   const source = cacheSource(p, progress, execution.last.imports, facts.restored?.key)
   const invocation = invocationOf(p, execution.last.imports, env, execution.last.noCache)
   return {

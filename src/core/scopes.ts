@@ -40,7 +40,8 @@ function ownScope(context: RunContext): Scope | undefined {
   if (context.kind === 'pull-request' && context.pullRequest !== undefined) {
     return { name: `pr-${context.pullRequest}`, ref: context.ref || `refs/pull/${context.pullRequest}/merge`, role: 'own' }
   }
-  if (context.kind === 'branch' && context.branch) return { ...branchScope(context.branch, 'own'), ...(context.ref && { ref: context.ref }) }
+  if (context.kind === 'branch' && context.branch)
+    return { ...branchScope(context.branch, 'own'), ...(context.ref && { ref: context.ref }) }
   return undefined
 }
 

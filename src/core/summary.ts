@@ -51,7 +51,8 @@ function restoreMarks(p: Plan, restored: BuildOutcome['restored']): string[] | u
 
 /**
  * ✓ where the scope's cache was found, ✗ where it was looked for and missing, ⚠ where reading
- * it failed or stalled (the cache may be there), ? where nothing says: the local restore, the gha index lookup, else BuildKit's import lines.
+ * it failed or stalled (the cache may be there), ? where nothing says: the local restore, the
+ * gha index lookup, else BuildKit's import lines.
  */
 export function chainMarks(p: Plan, outcome: BuildOutcome): string {
   const failed = outcome.failed ?? new Set<string>()
@@ -87,15 +88,39 @@ export function summaryRows(p: Plan, outcome: BuildOutcome): Array<[string, stri
     rows.push(
       ['Cached steps', `${report.cachedSteps} / ${report.totalSteps} (${hitRatio(report)})`],
       ['Cache source', outcome.cacheSource ?? 'unknown'],
-      ['Build time', `${(outcome.buildSeconds ?? 0).toFixed(1)} s (steps that ran: ${report.runSeconds.toFixed(1)} s, cache import: ${report.importSeconds.toFixed(1)} s, export: ${report.exportSeconds.toFixed(1)} s)`]
+      [
+        'Build time',
+        `${(outcome.buildSeconds ?? 0).toFixed(1)} s (steps that ran: ${report.runSeconds.toFixed(1)} s, cache import: ` +
+          `${report.importSeconds.toFixed(1)} s, export: ${report.exportSeconds.toFixed(1)} s)`
+      ]
     )
   }
-  const where = p.exports.map(e => e.filter(([k]) => ['type', 'scope', 'ref', 'name', 'dest'].includes(k)).map(([k, v]) => `${k}=${v}`).join(',')).join('; ')
+  const where = p.exports
+    .map(e =>
+      e
+        .filter(([k]) => ['type', 'scope', 'ref', 'name', 'dest'].includes(k))
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',')
+    )
+    .join('; ')
   rows.push(['Cache export', p.cacheExport ? `yes: ${where}` : `no: ${p.exportReason}`])
-  if (outcome.restored) rows.push(['Local cache restored', outcome.restored.key ? `${outcome.restored.key} (${formatBytes(outcome.restored.bytes)})` : 'nothing'])
-  if (outcome.localExport) rows.push(['Local cache exported', `${formatBytes(outcome.localExport.bytes)}${outcome.localExport.freed ? `, ${formatBytes(outcome.localExport.freed)} of dead blobs removed` : ''}; ${outcome.localExport.unchanged ? 'the same as the restored cache: not saved again' : 'saved in the post step'}`])
+  if (outcome.restored)
+    rows.push([
+      'Local cache restored',
+      outcome.restored.key ? `${outcome.restored.key} (${formatBytes(outcome.restored.bytes)})` : 'nothing'
+    ])
+  const exported = outcome.localExport
+  if (exported) {
+    const freed = exported.freed ? `, ${formatBytes(exported.freed)} of dead blobs removed` : ''
+    const saved = exported.unchanged ? 'the same as the restored cache: not saved again' : 'saved in the post step'
+    rows.push(['Local cache exported', `${formatBytes(exported.bytes)}${freed}; ${saved}`])
+  }
   if (outcome.problems?.length) rows.push(['Cache problems', outcome.problems.map(line => `⚠ ${line}`).join('<br>')])
-  if (TOOLS[p.tool].traits.plainProgress) rows.push(['Note', `${p.tool} prints BuildKit's plain progress: cache import and export times and the scope a hit came from are not in it`])
+  if (TOOLS[p.tool].traits.plainProgress)
+    rows.push([
+      'Note',
+      `${p.tool} prints BuildKit's plain progress: cache import and export times and the scope a hit came from are not in it`
+    ])
   if (outcome.dryRun) rows.push(['Dry run', 'nothing was built'])
   return rows
 }

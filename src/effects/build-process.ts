@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process'
 import { readFileSync, readdirSync } from 'node:fs'
-import { type CacheWatch, type Stall } from '../core/cache-watch.js'
+import type { CacheWatch, Stall } from '../core/cache-watch.js'
 
 export interface ProcessResult {
   exitCode: number

@@ -68,15 +68,24 @@ export function currentBuilder(read: FileReader, env: Env, requested?: string, h
   const dirs = buildxDirs(env, home)
   const config = json(read, join(dirs.docker, 'config.json'))
   // The docker CLI: DOCKER_HOST means the default context; then DOCKER_CONTEXT, then the config's.
-  const context = env.DOCKER_HOST ? 'default' : env.DOCKER_CONTEXT || (typeof config?.currentContext === 'string' && config.currentContext) || 'default'
+  const context = env.DOCKER_HOST
+    ? 'default'
+    : env.DOCKER_CONTEXT || (typeof config?.currentContext === 'string' && config.currentContext) || 'default'
   // buildx keys its current builder by the engine endpoint (default context) or the context's name.
   const key = context === 'default' ? env.DOCKER_HOST || 'unix:///var/run/docker.sock' : context
-  const contextBuilder = (name: string): CurrentBuilder => ({ name, driver: 'docker', ...(name === 'default' && context === 'default' && { endpoint: key }) })
+  const contextBuilder = (name: string): CurrentBuilder => ({
+    name,
+    driver: 'docker',
+    ...(name === 'default' && context === 'default' && { endpoint: key })
+  })
   const instance = (name: string): CurrentBuilder | undefined => {
     if (!/^[a-zA-Z][a-zA-Z0-9.\-_+]*$/.test(name)) return undefined
     const found = json(read, join(dirs.buildx, 'instances', name.toLowerCase()))
     if (!found) return undefined
-    return { name: typeof found.Name === 'string' && found.Name ? found.Name : name, driver: typeof found.Driver === 'string' && found.Driver ? found.Driver : undefined }
+    return {
+      name: typeof found.Name === 'string' && found.Name ? found.Name : name,
+      driver: typeof found.Driver === 'string' && found.Driver ? found.Driver : undefined
+    }
   }
 
   const named = requested || env.BUILDX_BUILDER
@@ -113,7 +122,9 @@ export function readFileOrUndefined(path: string): string | undefined {
 /** `docker info`'s DriverStatus: the containerd image store shows `driver-type: io.containerd.snapshotter.v1`. */
 export function usesContainerdStore(driverStatus: unknown): boolean | undefined {
   if (!Array.isArray(driverStatus)) return undefined
-  return driverStatus.some(entry => Array.isArray(entry) && entry[0] === 'driver-type' && /^io\.containerd\.snapshotter\./.test(String(entry[1])))
+  return driverStatus.some(
+    entry => Array.isArray(entry) && entry[0] === 'driver-type' && /^io\.containerd\.snapshotter\./.test(String(entry[1]))
+  )
 }
 
 /** The cache exports only a builder that can export caches can do (all but inline). */
@@ -149,7 +160,9 @@ export async function engineUsesContainerdStore(builder: CurrentBuilder, env: En
     if (info) return usesContainerdStore(info.DriverStatus)
   }
   const args = [...(builder.name !== 'default' ? ['--context', builder.name] : []), 'info', '--format', '{{json .DriverStatus}}']
-  const result = await exec.getExecOutput('docker', args, { silent: true, ignoreReturnCode: true, env: env as Record<string, string> }).catch(() => undefined)
+  const result = await exec
+    .getExecOutput('docker', args, { silent: true, ignoreReturnCode: true, env: env as Record<string, string> })
+    .catch(() => undefined)
   if (result?.exitCode !== 0) return undefined
   try {
     return usesContainerdStore(JSON.parse(result.stdout))
@@ -164,7 +177,9 @@ export interface DriverFallbackOptions {
   driverOpts: string[]
 }
 
-const FIX = 'to use it, add docker/setup-buildx-action before this step (a docker-container builder), turn on the containerd image store in the Docker Engine ("features": {"containerd-snapshotter": true} in daemon.json), or set driver-fallback: docker-container'
+const FIX =
+  'to use it, add docker/setup-buildx-action before this step (a docker-container builder), turn on the containerd image store in the ' +
+  'Docker Engine ("features": {"containerd-snapshotter": true} in daemon.json), or set driver-fallback: docker-container'
 
 /**
  * The cache imports the docker driver does without the containerd image store (measured:
@@ -190,7 +205,8 @@ export function withoutDriverExport(p: Plan, builderName: string): Plan {
       ? `export or import the ${exportTypes} cache`
       : [exportTypes && `export the ${exportTypes} cache`, importTypes && `import the ${importTypes} cache`].filter(Boolean).join(' or ')
   const reason = `builder "${builderName}" uses the docker driver, which cannot ${what} without the containerd image store`
-  const doing = exportTypes && importTypes ? 'exporting or importing it' : exportTypes ? 'exporting the cache (imports still work)' : 'importing it'
+  const doing =
+    exportTypes && importTypes ? 'exporting or importing it' : exportTypes ? 'exporting the cache (imports still work)' : 'importing it'
   core.warning(`The ${reason}: building without ${doing}. ${FIX[0].toUpperCase()}${FIX.slice(1)}.`)
   // The backend's own export comes first; inline (its extra tags) is never dropped.
   const ownDropped = p.cacheExport && p.exports.length > 0 && dropped.includes(p.exports[0])
@@ -206,7 +222,15 @@ export function withoutDriverExport(p: Plan, builderName: string): Plan {
 /** Creates a docker-container builder for this job (not made current); the post step removes it. */
 async function createFallbackBuilder(env: Env, options: DriverFallbackOptions): Promise<string | undefined> {
   const name = `branch-cache-build-${randomBytes(4).toString('hex')}`
-  const args = ['buildx', 'create', '--name', name, '--driver', 'docker-container', ...options.driverOpts.flatMap(opt => ['--driver-opt', opt])]
+  const args = [
+    'buildx',
+    'create',
+    '--name',
+    name,
+    '--driver',
+    'docker-container',
+    ...options.driverOpts.flatMap(opt => ['--driver-opt', opt])
+  ]
   const result = await exec.getExecOutput('docker', args, { silent: true, ignoreReturnCode: true, env: env as Record<string, string> })
   if (result.exitCode !== 0) {
     core.info(`Could not create a docker-container builder (${(result.stderr || result.stdout).trim().split('\n').pop()}).`)
@@ -225,7 +249,10 @@ export async function planForDockerDriver(p: Plan, builderName: string, env: Env
   if (options.fallback === 'docker-container') {
     const created = await createFallbackBuilder(env, options)
     if (created) {
-      core.info(`Builder "${builderName}" uses the docker driver, which cannot export this cache without the containerd image store: building on a docker-container builder created for this job, "${created}" (driver-fallback: docker-container); the post step removes it.`)
+      core.info(
+        `Builder "${builderName}" uses the docker driver, which cannot export this cache without the containerd image store: building on ` +
+          `a docker-container builder created for this job, "${created}" (driver-fallback: docker-container); the post step removes it.`
+      )
       // The docker driver leaves the image in the engine; a docker-container builder only with --load.
       const load = p.request.load || (!p.request.push && p.request.outputs.length === 0)
       return { ...p, request: { ...p.request, builder: created, load } }
@@ -244,7 +271,8 @@ export async function planForDockerDriver(p: Plan, builderName: string, env: Env
 export async function fitPlanToBuilder(p: Plan, env: Env, options: DriverFallbackOptions): Promise<Plan> {
   if (!TOOLS[p.tool].traits.driverMayLackExporters) return p
   // What the docker driver does only with the containerd image store: a cache export, a gha import.
-  const needsExport = exportsNeedingCacheExport(p.exports).length > 0 || p.imports.some(i => !CLASSIC_STORE_IMPORTS.has(typeOf(i.attributes)))
+  const needsExport =
+    exportsNeedingCacheExport(p.exports).length > 0 || p.imports.some(i => !CLASSIC_STORE_IMPORTS.has(typeOf(i.attributes)))
   const needsBuildKit = p.needsBuildKitDriver && options.fallback === 'docker-container'
   if (!needsExport && !needsBuildKit) return p
   const builder = currentBuilder(readFileOrUndefined, env, p.request.builder)
@@ -260,5 +288,9 @@ export async function fitPlanToBuilder(p: Plan, env: Env, options: DriverFallbac
 export async function removeFallbackBuilder(name: string): Promise<void> {
   const result = await exec.getExecOutput('docker', ['buildx', 'rm', '--force', name], { silent: true, ignoreReturnCode: true })
   if (result.exitCode === 0) core.info(`Removed the docker-container builder "${name}" created for this job.`)
-  else core.warning(`Could not remove the docker-container builder "${name}" created for this job: ${(result.stderr || result.stdout).trim().split('\n').pop()}`)
+  else
+    core.warning(
+      `Could not remove the docker-container builder "${name}" created for this job: ` +
+        `${(result.stderr || result.stdout).trim().split('\n').pop()}`
+    )
 }

@@ -30,10 +30,15 @@ function registryBase(host: string): string {
 }
 
 /** The cache service a gha spec talks to, as buildx fills it (attributes first, then the environment). */
-export function ghaService(attributes: Attributes, env: Readonly<Record<string, string | undefined>>): { url: string; v2: boolean; token: string } | undefined {
+export function ghaService(
+  attributes: Attributes,
+  env: Readonly<Record<string, string | undefined>>
+): { url: string; v2: boolean; token: string } | undefined {
   const token = attr(attributes, 'token') ?? env.ACTIONS_RUNTIME_TOKEN
   const v2 = (attr(attributes, 'version') ?? (env.ACTIONS_CACHE_SERVICE_V2 === 'true' ? '2' : '1')) === '2'
-  const url = v2 ? (attr(attributes, 'url_v2') ?? env.ACTIONS_RESULTS_URL) : (attr(attributes, 'url') ?? env.ACTIONS_CACHE_URL ?? env.ACTIONS_RESULTS_URL)
+  const url = v2
+    ? (attr(attributes, 'url_v2') ?? env.ACTIONS_RESULTS_URL)
+    : (attr(attributes, 'url') ?? env.ACTIONS_CACHE_URL ?? env.ACTIONS_RESULTS_URL)
   if (!token || !url) return undefined
   return { url: url.endsWith('/') ? url : `${url}/`, v2, token }
 }
@@ -60,7 +65,11 @@ export function readProbeOf(imp: CacheImport, env: Readonly<Record<string, strin
       ? {
           what: `the cache service (GetCacheEntryDownloadURL ${key})`,
           url: `${service.url}twirp/github.actions.results.api.v1.CacheService/GetCacheEntryDownloadURL`,
-          init: { method: 'POST', headers: { ...auth, 'Content-Type': 'application/json' }, body: JSON.stringify({ key, restore_keys: [key], version: 'probe' }) }
+          init: {
+            method: 'POST',
+            headers: { ...auth, 'Content-Type': 'application/json' },
+            body: JSON.stringify({ key, restore_keys: [key], version: 'probe' })
+          }
         }
       : {
           what: `the cache service (cache ${key})`,
@@ -74,7 +83,9 @@ export function readProbeOf(imp: CacheImport, env: Readonly<Record<string, strin
 /** The distinct reads for these imports (one per server and request). */
 export function readProbes(imports: readonly CacheImport[], env: Readonly<Record<string, string | undefined>>): ReadProbe[] {
   const seen = new Set<string>()
-  return imports.flatMap(i => readProbeOf(i, env) ?? []).filter(p => !seen.has(p.url + (p.init.body ?? '')) && !!seen.add(p.url + (p.init.body ?? '')))
+  return imports
+    .flatMap(i => readProbeOf(i, env) ?? [])
+    .filter(p => !seen.has(p.url + (p.init.body ?? '')) && !!seen.add(p.url + (p.init.body ?? '')))
 }
 
 /** Whether a failed request failed by the deadline (silence), not by an answer or a refusal. */
@@ -87,7 +98,11 @@ export function isSilence(error: unknown): boolean {
  * The first of these reads the server let go unanswered for `timeoutMs` (the answer's body
  * included), or undefined when every one was answered somehow. They run side by side.
  */
-export async function silentRead(probes: readonly ReadProbe[], timeoutMs: number, send: typeof fetch = fetch): Promise<ReadProbe | undefined> {
+export async function silentRead(
+  probes: readonly ReadProbe[],
+  timeoutMs: number,
+  send: typeof fetch = fetch
+): Promise<ReadProbe | undefined> {
   const results = await Promise.all(
     probes.map(async probe => {
       try {

@@ -26,7 +26,9 @@ export async function lookUpMissingBranches(context: RunContext, token: string |
   const needsBase = context.kind === 'pull-request' && !context.baseBranch && context.pullRequest !== undefined
   if ((context.defaultBranch && !needsBase) || !context.repository) return context
   if (!token) {
-    const missing = [!context.defaultBranch && 'the default branch', needsBase && "the pull request's base branch"].filter(Boolean).join(' and ')
+    const missing = [!context.defaultBranch && 'the default branch', needsBase && "the pull request's base branch"]
+      .filter(Boolean)
+      .join(' and ')
     core.warning(`The event does not name ${missing} and no github-token is set: the chain leaves it out.`)
     return context
   }
@@ -34,9 +36,13 @@ export async function lookUpMissingBranches(context: RunContext, token: string |
   const filled = { ...context }
   try {
     if (!filled.defaultBranch) filled.defaultBranch = (await octokit.rest.repos.get(ownerRepo(context))).data.default_branch
-    if (needsBase) filled.baseBranch = (await octokit.rest.pulls.get({ ...ownerRepo(context), pull_number: context.pullRequest! })).data.base.ref
+    if (needsBase)
+      filled.baseBranch = (await octokit.rest.pulls.get({ ...ownerRepo(context), pull_number: context.pullRequest! })).data.base.ref
   } catch (error) {
-    core.warning(`Could not look up the ${filled.defaultBranch ? "pull request's base" : 'default'} branch with github-token: ${(error as Error).message}`)
+    core.warning(
+      `Could not look up the ${filled.defaultBranch ? "pull request's base" : 'default'} branch with github-token: ` +
+        `${(error as Error).message}`
+    )
   }
   return filled
 }
@@ -50,10 +56,22 @@ export interface DeletedCache {
  * Deletes the GitHub Actions caches of one ref (listing by ref, deleting by id, as the API
  * requires): every one, or with `keys` only those it matches.
  */
-export async function deleteActionsCachesOfRef(token: string, env: Env, context: RunContext, ref: string, keys?: KeyMatch): Promise<DeletedCache[]> {
+export async function deleteActionsCachesOfRef(
+  token: string,
+  env: Env,
+  context: RunContext,
+  ref: string,
+  keys?: KeyMatch
+): Promise<DeletedCache[]> {
   const octokit = await client(token, env)
   const { owner, repo } = ownerRepo(context)
-  const listed = await octokit.paginate(octokit.rest.actions.getActionsCacheList, { owner, repo, ref, per_page: 100, ...(keys && { key: keys.prefix }) })
+  const listed = await octokit.paginate(octokit.rest.actions.getActionsCacheList, {
+    owner,
+    repo,
+    ref,
+    per_page: 100,
+    ...(keys && { key: keys.prefix })
+  })
   const caches = keys ? listed.filter(entry => keys.matches(entry.key ?? '')) : listed
   const deleted: DeletedCache[] = []
   for (const entry of caches) {
@@ -83,7 +101,14 @@ export async function actionsCachesExist(
   const octokit = await client(token, env)
   return Promise.all(
     lookups.map(async ({ key, ref }) => {
-      const { data } = await octokit.rest.actions.getActionsCacheList({ ...ownerRepo(context), key, ref, sort: 'created_at', direction: 'asc', per_page: 1 })
+      const { data } = await octokit.rest.actions.getActionsCacheList({
+        ...ownerRepo(context),
+        key,
+        ref,
+        sort: 'created_at',
+        direction: 'asc',
+        per_page: 1
+      })
       const oldest = data.actions_caches[0]?.created_at
       return !!oldest && Date.parse(oldest) < before.getTime()
     })

@@ -13,7 +13,8 @@ export function pushedImage(request: Pick<BuildOptions, 'push' | 'tags' | 'outpu
   if (request.push && request.tags.length) return request.tags[0]
   for (const output of request.outputs) {
     const attributes = Object.fromEntries(decodeSpec(output))
-    if ((attributes.type ?? 'image') === 'image' && /^(1|t|true)$/i.test(attributes.push ?? '') && attributes.name) return attributes.name.split(',')[0]
+    if ((attributes.type ?? 'image') === 'image' && /^(1|t|true)$/i.test(attributes.push ?? '') && attributes.name)
+      return attributes.name.split(',')[0]
   }
   return undefined
 }
@@ -28,7 +29,10 @@ export async function tagInlineCache(p: Plan): Promise<void> {
   if (!TOOLS[p.tool].traits.pushesOneName || !p.cacheExport || !p.extraTags.length) return
   const image = pushedImage(p.request)
   if (!image) {
-    core.warning('inline cache with envd travels in the pushed image: push it (push: true, or outputs: type=image,name=<ref>,push=true), or later runs find no cache.')
+    core.warning(
+      'inline cache with envd travels in the pushed image: push it (push: true, or outputs: type=image,name=<ref>,push=true), or later ' +
+        'runs find no cache.'
+    )
     return
   }
   for (const tag of p.extraTags) {

@@ -8,13 +8,14 @@ import { formatBytes } from '../core/format.js'
 // @actions/cache is most of the bundle: loaded only by the runs that carry a local cache.
 const actionsCache = () => import('@actions/cache')
 
-
 /** Restores the local backend's directory through the chain's restore keys; never fails the build. */
 export async function restoreLocalCache(p: Plan): Promise<Restored> {
   const local = p.local!
   if (!local.canRestore) return { bytes: 0 }
   try {
-    const key = await core.group('Restore local cache', async () => (await actionsCache()).restoreCache([local.importDir], local.key, local.restoreKeys))
+    const key = await core.group('Restore local cache', async () =>
+      (await actionsCache()).restoreCache([local.importDir], local.key, local.restoreKeys)
+    )
     const bytes = key ? await directorySize(local.importDir) : 0
     core.info(key ? `local cache restored from ${key} (${bytes} bytes)` : `no local cache under ${local.restoreKeys.join(', ')}`)
     return { key, bytes, looked: true, digest: key ? await cacheManifestDigest(local.importDir) : undefined }

@@ -55,7 +55,10 @@ export interface AwsCredentials {
 
 /** `20130524T000000Z`: SigV4's timestamp. */
 export function amzDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '')
 }
 
 /**
@@ -98,14 +101,19 @@ export function signS3Request(
   const signature = createHmac('sha256', key).update(stringToSign, 'utf8').digest('hex')
   return {
     ...headers,
-    Authorization: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`
+    Authorization:
+      `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, ` + `Signature=${signature}`
   }
 }
 
 /** The manifest blob's path in its container: BuildKit joins prefix, manifests prefix and name as paths. */
 export function azblobManifestKey(attributes: StoreAttributes): string {
   const parts = [attributes.prefix ?? '', attributes.manifests_prefix ?? 'manifests', firstName(attributes)]
-  return parts.join('/').split('/').filter(part => part !== '' && part !== '.').join('/')
+  return parts
+    .join('/')
+    .split('/')
+    .filter(part => part !== '' && part !== '.')
+    .join('/')
 }
 
 /** BuildKit's account name: the attribute, else the first label of the account URL's host. */
@@ -135,7 +143,10 @@ export function azureStringToSign(method: string, url: URL, accountName: string,
     .join('')
   const params = new Map<string, string[]>()
   for (const [k, v] of url.searchParams) params.set(k.toLowerCase(), [...(params.get(k.toLowerCase()) ?? []), v])
-  const query = [...params.keys()].sort().map(k => `\n${k}:${params.get(k)!.sort().join(',')}`).join('')
+  const query = [...params.keys()]
+    .sort()
+    .map(k => `\n${k}:${params.get(k)!.sort().join(',')}`)
+    .join('')
   return `${method}\n${'\n'.repeat(11)}${msHeaders}/${accountName}${url.pathname}${query}`
 }
 
@@ -157,17 +168,28 @@ function resultOf(status: number): ProbeResult {
 }
 
 /** The signed HEAD for the manifest of an s3 or azblob import; undefined when it cannot be signed (no credentials in the attributes). */
-export function manifestRequest(type: string, attributes: StoreAttributes, date = new Date()): { url: URL; headers: Record<string, string> } | undefined {
+export function manifestRequest(
+  type: string,
+  attributes: StoreAttributes,
+  date = new Date()
+): { url: URL; headers: Record<string, string> } | undefined {
   if (type === 's3') {
     if (!attributes.access_key_id || !attributes.secret_access_key || !attributes.bucket || !attributes.region) return undefined
     const url = s3ObjectUrl(attributes, s3ManifestKey(attributes))
-    const credentials = { accessKeyId: attributes.access_key_id, secretAccessKey: attributes.secret_access_key, sessionToken: attributes.session_token }
+    const credentials = {
+      accessKeyId: attributes.access_key_id,
+      secretAccessKey: attributes.secret_access_key,
+      sessionToken: attributes.session_token
+    }
     return { url, headers: signS3Request({ method: 'HEAD', url, region: attributes.region }, credentials, date) }
   }
   if (type === 'azblob') {
     if (!attributes.secret_access_key || !attributes.account_url) return undefined
     const url = azblobObjectUrl(attributes, azblobManifestKey(attributes))
-    return { url, headers: signAzureRequest({ method: 'HEAD', url, accountName: azblobAccountName(attributes) }, attributes.secret_access_key, date) }
+    return {
+      url,
+      headers: signAzureRequest({ method: 'HEAD', url, accountName: azblobAccountName(attributes) }, attributes.secret_access_key, date)
+    }
   }
   return undefined
 }

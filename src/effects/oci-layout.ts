@@ -31,8 +31,9 @@ export async function cacheManifestDigest(dir: string): Promise<string | undefin
 }
 
 function children(document: any): Descriptor[] {
-  return [...(document.manifests ?? []), ...(document.layers ?? []), ...(document.config ? [document.config] : [])]
-    .filter((d: any) => typeof d?.digest === 'string')
+  return [...(document.manifests ?? []), ...(document.layers ?? []), ...(document.config ? [document.config] : [])].filter(
+    (d: any) => typeof d?.digest === 'string'
+  )
 }
 
 /** Every blob index.json still reaches, walking indexes and manifests down to configs and layers. */

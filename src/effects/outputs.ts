@@ -44,6 +44,12 @@ export async function writeSummary(p: Plan, outcome: BuildOutcome, env: Readonly
   const rows = summaryRows(p, outcome)
   await core.summary
     .addHeading(`Build cache: ${p.scope || p.context.ref || 'build'}`, 3)
-    .addTable([[{ data: 'What', header: true }, { data: 'Result', header: true }], ...rows])
+    .addTable([
+      [
+        { data: 'What', header: true },
+        { data: 'Result', header: true }
+      ],
+      ...rows
+    ])
     .write()
 }

@@ -53,7 +53,12 @@ function baseUrl(host: string): string {
 }
 
 /** One request to a registry (path: `/v2/…`), anonymously first, then as the 401 challenge asks. */
-async function registryRequest(host: string, path: string, method: 'GET' | 'HEAD' | 'DELETE' | 'PUT', body?: { type: string; data: ArrayBuffer }): Promise<Response> {
+async function registryRequest(
+  host: string,
+  path: string,
+  method: 'GET' | 'HEAD' | 'DELETE' | 'PUT',
+  body?: { type: string; data: ArrayBuffer }
+): Promise<Response> {
   const url = `${baseUrl(host)}${path}`
   const send = (authorization?: string) =>
     fetch(url, {
@@ -94,7 +99,10 @@ export async function probeRegistryTag(ref: string): Promise<ProbeResult> {
 
 /** The `next` page of a `Link` header (RFC 5988), as the distribution API paginates tag lists. */
 export function nextPage(link: string | null): string | undefined {
-  return link?.split(',').map(part => /<([^>]+)>\s*;\s*rel="?next"?/.exec(part)?.[1]).find(Boolean)
+  return link
+    ?.split(',')
+    .map(part => /<([^>]+)>\s*;\s*rel="?next"?/.exec(part)?.[1])
+    .find(Boolean)
 }
 
 const MAX_TAG_PAGES = 20
@@ -122,7 +130,12 @@ async function otherTagOf(ref: string, digest: string): Promise<string | undefin
   for (let i = 0; i < others.length; i += 8) {
     const batch = others.slice(i, i + 8)
     const digests = await Promise.all(
-      batch.map(t => registryRequest(host, manifestPath(path, t), 'HEAD').then(r => (r.ok ? r.headers.get('docker-content-digest') : null), () => 'unknown'))
+      batch.map(t =>
+        registryRequest(host, manifestPath(path, t), 'HEAD').then(
+          r => (r.ok ? r.headers.get('docker-content-digest') : null),
+          () => 'unknown'
+        )
+      )
     )
     const shared = batch.find((_, j) => digests[j] === digest)
     if (shared) return shared
@@ -148,8 +161,20 @@ export async function deleteRegistryTag(ref: string): Promise<TagDeletion> {
   const digest = head?.headers.get('docker-content-digest')
   if (!head?.ok || !digest) return { result: 'unsupported' }
   const other = await otherTagOf(ref, digest)
-  if (other === 'unknown') return { result: 'kept', reason: 'the registry does not list the repository\'s tags, so it cannot be ruled out that another tag shares its manifest (which a delete would remove too)' }
-  if (other) return { result: 'kept', reason: `tag ${other} points at the same manifest, and deleting the manifest would delete that tag too (the cache tag takes no space of its own)` }
+  if (other === 'unknown')
+    return {
+      result: 'kept',
+      reason:
+        "the registry does not list the repository's tags, so it cannot be ruled out that another tag shares its manifest (which a " +
+        'delete would remove too)'
+    }
+  if (other)
+    return {
+      result: 'kept',
+      reason:
+        `tag ${other} points at the same manifest, and deleting the manifest would delete that tag too (the cache tag takes no ` +
+        `space of its own)`
+    }
   const response = await manifestRequest(ref, 'DELETE', digest).catch(() => undefined)
   return { result: response?.ok ? 'deleted' : response?.status === 404 ? 'missing' : 'unsupported' }
 }

@@ -21,7 +21,8 @@ export const buildx: Tool = {
   progress: () => new RawJsonReader(DOCKERFILE_STEP),
   invocation(request, cache, env) {
     const args = [
-      'buildx', 'build',
+      'buildx',
+      'build',
       ...(request.builder ? ['--builder', request.builder] : []),
       ...(request.file ? ['--file', request.file] : []),
       ...repeated('--tag', [...request.tags, ...cache.extraTags]),
@@ -35,8 +36,10 @@ export const buildx: Tool = {
       ...(request.load ? ['--load'] : []),
       ...repeated('--cache-from', cache.imports.map(encodeSpec)),
       ...repeated('--cache-to', cache.exports.map(encodeSpec)),
-      '--metadata-file', request.metadataFile,
-      '--progress', 'rawjson',
+      '--metadata-file',
+      request.metadataFile,
+      '--progress',
+      'rawjson',
       request.context
     ]
     // Without it, buildx reads ACTIONS_RESULTS_URL as a v1 URL when ACTIONS_CACHE_URL is absent.

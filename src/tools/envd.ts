@@ -51,7 +51,15 @@ export function envdBuilderAddress(address: string): { kind: string; address: st
 function localImportCompanion(imports: readonly Attributes[]): Attributes[] {
   const src = imports[0]?.find(([key]) => key === 'src')?.[1]
   const local = imports[0]?.some(([key, value]) => key === 'type' && value === 'local')
-  return local && src ? [[['type', 'local'], ['dest', src], ['ignore-error', 'true']]] : []
+  return local && src
+    ? [
+        [
+          ['type', 'local'],
+          ['dest', src],
+          ['ignore-error', 'true']
+        ]
+      ]
+    : []
 }
 
 /**
@@ -60,14 +68,17 @@ function localImportCompanion(imports: readonly Attributes[]): Attributes[] {
  * image to Docker.
  */
 function unsupported(options: BuildOptions): InputRefusal | undefined {
-  if (options.tags.length > 1) return { input: 'tags', reason: 'envd takes one image name; give one tag (and tag it again in a later step if needed)' }
+  if (options.tags.length > 1)
+    return { input: 'tags', reason: 'envd takes one image name; give one tag (and tag it again in a later step if needed)' }
   if (options.buildArgs.length) return { input: 'build-args', reason: 'envd has no build arguments; read values in build.envd instead' }
   if (options.labels.length) return { input: 'labels', reason: 'envd cannot set image labels' }
   if (options.target) return { input: 'target', reason: 'envd builds the function named in file (e.g. build.envd:build), not a stage' }
   if (options.push && options.load) return { input: 'load', reason: 'envd writes one output: push or load, not both' }
-  if (options.push && options.outputs.length) return { input: 'push', reason: 'with outputs given, put push=true in the output (e.g. type=image,name=<ref>,push=true)' }
+  if (options.push && options.outputs.length)
+    return { input: 'push', reason: 'with outputs given, put push=true in the output (e.g. type=image,name=<ref>,push=true)' }
   if (options.push && !options.tags.length) return { input: 'push', reason: 'envd pushes the image named by tags; give one tag' }
-  if (options.load && options.outputs.length) return { input: 'load', reason: 'with outputs given, envd does not load the image into Docker' }
+  if (options.load && options.outputs.length)
+    return { input: 'load', reason: 'with outputs given, envd does not load the image into Docker' }
   return undefined
 }
 
@@ -100,7 +111,8 @@ export const envd: Tool = {
     const exports = cache.exports.slice(0, 1)
     const args = [
       'build',
-      '--path', request.context,
+      '--path',
+      request.context,
       ...(request.file ? ['--from', request.file] : []),
       ...(request.tags.length ? ['--tag', request.tags[0]] : []),
       ...(request.platforms.length ? ['--platform', request.platforms.join(',')] : []),

@@ -72,7 +72,11 @@ export async function handleAdmin(svc: ServiceState, ctx: Ctx, sub: string): Pro
     }
     case 'GET requests': {
       const since = Number(ctx.url.searchParams.get('since') ?? 0)
-      return sendJson(ctx.res, 200, svc.requests.filter(r => r.n > since))
+      return sendJson(
+        ctx.res,
+        200,
+        svc.requests.filter(r => r.n > since)
+      )
     }
     case 'DELETE requests':
       svc.requests.length = 0

@@ -4,12 +4,7 @@
 import { mkdtemp, open, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import {
-  BlobSASPermissions,
-  ContainerClient,
-  StorageSharedKeyCredential,
-  generateBlobSASQueryParameters
-} from '@azure/storage-blob'
+import { BlobSASPermissions, ContainerClient, StorageSharedKeyCredential, generateBlobSASQueryParameters } from '@azure/storage-blob'
 
 // Azurite's documented development account and key (public, identical in every Azurite).
 export const AZURITE_ACCOUNT = 'devstoreaccount1'

@@ -102,7 +102,7 @@ export type Auth = { ok: true; access: Access } | { ok: false; reason: string }
 export function authenticate(req: IncomingMessage): Auth {
   const raw = bearer(req)
   if (!raw) return { ok: false, reason: 'missing Authorization bearer token' }
-  let token
+  let token: ReturnType<typeof decodeRuntimeToken>
   try {
     token = decodeRuntimeToken(raw)
   } catch (err) {

@@ -160,13 +160,26 @@ function parseArgs(argv: string[]): CacheServiceOptions {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2)
     const value = () => inline ?? argv[++i]
     switch (flag) {
-      case '--port': opts.port = Number(value()); break
-      case '--host': opts.host = value(); break
-      case '--blob-url': opts.blobUrl = value(); break
-      case '--container': opts.container = value(); break
-      case '--v2-write-denied': opts.v2WriteDenied = value() as 'ok-false' | 'twirp'; break
-      case '--quiet': opts.quiet = true; break
-      default: throw new Error(`unknown argument ${argv[i]}`)
+      case '--port':
+        opts.port = Number(value())
+        break
+      case '--host':
+        opts.host = value()
+        break
+      case '--blob-url':
+        opts.blobUrl = value()
+        break
+      case '--container':
+        opts.container = value()
+        break
+      case '--v2-write-denied':
+        opts.v2WriteDenied = value() as 'ok-false' | 'twirp'
+        break
+      case '--quiet':
+        opts.quiet = true
+        break
+      default:
+        throw new Error(`unknown argument ${argv[i]}`)
     }
   }
   return opts

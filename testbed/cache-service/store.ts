@@ -96,8 +96,7 @@ export class Store {
         .filter(e => e.committed && e.ref === ref && e.version === version)
         .sort((a, b) => b.id - a.id)
       const hit =
-        candidates.find(e => e.key === keys[0]) ??
-        keys.map(k => candidates.find(e => e.key.startsWith(k))).find(e => e !== undefined)
+        candidates.find(e => e.key === keys[0]) ?? keys.map(k => candidates.find(e => e.key.startsWith(k))).find(e => e !== undefined)
       if (hit) {
         hit.lastAccessedAt = new Date()
         return hit

@@ -85,7 +85,12 @@ export async function handleV1(svc: ServiceState, ctx: Ctx, sub: string): Promis
     if (!body?.key || !body.version) return v1Error(ctx, 400, 'key and version are required', 'ArgumentException')
     ctx.log.key = body.key
     if (writeRef === undefined) {
-      return v1Error(ctx, 403, `cache write denied: the token grants no writable cache scope (key ${body.key})`, 'CacheWriteDeniedException')
+      return v1Error(
+        ctx,
+        403,
+        `cache write denied: the token grants no writable cache scope (key ${body.key})`,
+        'CacheWriteDeniedException'
+      )
     }
     ctx.log.ref = writeRef
     if ((body.cacheSize ?? 0) > SIZE_LIMIT) {
@@ -108,9 +113,10 @@ export async function handleV1(svc: ServiceState, ctx: Ctx, sub: string): Promis
 
   const idMatch = /^caches\/(\d+)$/.exec(sub)
   if (idMatch && (ctx.method === 'PATCH' || ctx.method === 'POST')) {
-    if (writeRef === undefined) return v1Error(ctx, 403, 'cache write denied: the token grants no writable cache scope', 'CacheWriteDeniedException')
+    if (writeRef === undefined)
+      return v1Error(ctx, 403, 'cache write denied: the token grants no writable cache scope', 'CacheWriteDeniedException')
     const e = svc.store.get(Number(idMatch[1]))
-    if (!e || e.storage !== 'v1' || e.ref !== writeRef) {
+    if (e?.storage !== 'v1' || e.ref !== writeRef) {
       return v1Error(ctx, 404, `Cache with id ${idMatch[1]} was not found in ${writeRef}`, 'ArtifactCacheNotFoundException')
     }
     Object.assign(ctx.log, { ref: e.ref, key: e.key })
@@ -155,7 +161,7 @@ export async function handleV1(svc: ServiceState, ctx: Ctx, sub: string): Promis
  */
 export function serveV1Blob(svc: ServiceState, ctx: Ctx, id: number): void {
   const e = svc.store.get(id)
-  if (!e || !e.committed || e.storage !== 'v1') return sendJson(ctx.res, 404, { message: 'BlobNotFound' })
+  if (!e?.committed || e.storage !== 'v1') return sendJson(ctx.res, 404, { message: 'BlobNotFound' })
   if (ctx.url.searchParams.get('sig') !== e.urlSecret) return sendJson(ctx.res, 403, { message: 'AuthenticationFailed' })
   Object.assign(ctx.log, { ref: e.ref, key: e.key })
   const headers: Record<string, string | number> = {
@@ -171,7 +177,8 @@ export function serveV1Blob(svc: ServiceState, ctx: Ctx, id: number): void {
   const range = String(ctx.req.headers['x-ms-range'] ?? ctx.req.headers.range ?? '')
   const m = /^bytes=(\d*)-(\d*)$/.exec(range)
   if (m && (m[1] !== '' || m[2] !== '')) {
-    if (m[1] === '') start = Math.max(0, e.size - Number(m[2])) // suffix range: the last N bytes
+    if (m[1] === '')
+      start = Math.max(0, e.size - Number(m[2])) // suffix range: the last N bytes
     else {
       start = Number(m[1])
       if (m[2] !== '') end = Math.min(end, Number(m[2]))

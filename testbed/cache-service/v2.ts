@@ -86,7 +86,7 @@ export async function handleTwirp(svc: ServiceState, ctx: Ctx, rpc: string): Pro
       if (writeRef === undefined) return writeDenied({ entry_id: '0' })
       ctx.log.ref = writeRef
       const e = svc.store.find(writeRef, key, version)
-      if (!e || e.storage !== 'v2') return twirpError(ctx, 'not_found', `no reserved cache entry for key ${key} in ${writeRef}`)
+      if (e?.storage !== 'v2') return twirpError(ctx, 'not_found', `no reserved cache entry for key ${key} in ${writeRef}`)
       if (e.committed) return twirpError(ctx, 'already_exists', 'cache entry is already finalized')
       const declared = Number(body.size_bytes ?? 0)
       const actual = await svc.blobs!.size(e.blob!)
@@ -117,6 +117,5 @@ export async function handleTwirp(svc: ServiceState, ctx: Ctx, rpc: string): Pro
       Object.assign(ctx.log, { result: 'hit', ref: e.ref, key: e.key })
       return sendJson(ctx.res, 200, { ok: true, signed_download_url: downloadUrl(svc, e), matched_key: e.key })
     }
-
   }
 }

@@ -265,14 +265,7 @@ import { createHash } from "node:crypto";
 var MAX_NAME = 128;
 var HASH_LENGTH = 8;
 var TAG_GRAMMAR = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
-var RESERVED = [
-  /-[0-9a-f]{8}$/,
-  /^h[0-9a-f]{8}$/,
-  /^pr-\d+$/,
-  /^[0-9a-f]{40}$|^[0-9a-f]{64}$/,
-  /--/,
-  /-$/
-];
+var RESERVED = [/-[0-9a-f]{8}$/, /^h[0-9a-f]{8}$/, /^pr-\d+$/, /^[0-9a-f]{40}$|^[0-9a-f]{64}$/, /--/, /-$/];
 function shortHash(value, length = HASH_LENGTH) {
   return createHash("sha256").update(value).digest("hex").slice(0, length);
 }
@@ -336,17 +329,26 @@ function envdBuilderAddress(address) {
 function localImportCompanion(imports) {
   const src = imports[0]?.find(([key]) => key === "src")?.[1];
   const local = imports[0]?.some(([key, value]) => key === "type" && value === "local");
-  return local && src ? [[["type", "local"], ["dest", src], ["ignore-error", "true"]]] : [];
+  return local && src ? [
+    [
+      ["type", "local"],
+      ["dest", src],
+      ["ignore-error", "true"]
+    ]
+  ] : [];
 }
 function unsupported(options) {
-  if (options.tags.length > 1) return { input: "tags", reason: "envd takes one image name; give one tag (and tag it again in a later step if needed)" };
+  if (options.tags.length > 1)
+    return { input: "tags", reason: "envd takes one image name; give one tag (and tag it again in a later step if needed)" };
   if (options.buildArgs.length) return { input: "build-args", reason: "envd has no build arguments; read values in build.envd instead" };
   if (options.labels.length) return { input: "labels", reason: "envd cannot set image labels" };
   if (options.target) return { input: "target", reason: "envd builds the function named in file (e.g. build.envd:build), not a stage" };
   if (options.push && options.load) return { input: "load", reason: "envd writes one output: push or load, not both" };
-  if (options.push && options.outputs.length) return { input: "push", reason: "with outputs given, put push=true in the output (e.g. type=image,name=<ref>,push=true)" };
+  if (options.push && options.outputs.length)
+    return { input: "push", reason: "with outputs given, put push=true in the output (e.g. type=image,name=<ref>,push=true)" };
   if (options.push && !options.tags.length) return { input: "push", reason: "envd pushes the image named by tags; give one tag" };
-  if (options.load && options.outputs.length) return { input: "load", reason: "with outputs given, envd does not load the image into Docker" };
+  if (options.load && options.outputs.length)
+    return { input: "load", reason: "with outputs given, envd does not load the image into Docker" };
   return void 0;
 }
 var envd = {
@@ -417,12 +419,19 @@ function currentBuilder(read, env, requested, home = homedir()) {
   const config = json(read, join(dirs.docker, "config.json"));
   const context = env.DOCKER_HOST ? "default" : env.DOCKER_CONTEXT || typeof config?.currentContext === "string" && config.currentContext || "default";
   const key = context === "default" ? env.DOCKER_HOST || "unix:///var/run/docker.sock" : context;
-  const contextBuilder = (name) => ({ name, driver: "docker", ...name === "default" && context === "default" && { endpoint: key } });
+  const contextBuilder = (name) => ({
+    name,
+    driver: "docker",
+    ...name === "default" && context === "default" && { endpoint: key }
+  });
   const instance = (name) => {
     if (!/^[a-zA-Z][a-zA-Z0-9.\-_+]*$/.test(name)) return void 0;
     const found = json(read, join(dirs.buildx, "instances", name.toLowerCase()));
     if (!found) return void 0;
-    return { name: typeof found.Name === "string" && found.Name ? found.Name : name, driver: typeof found.Driver === "string" && found.Driver ? found.Driver : void 0 };
+    return {
+      name: typeof found.Name === "string" && found.Name ? found.Name : name,
+      driver: typeof found.Driver === "string" && found.Driver ? found.Driver : void 0
+    };
   };
   const named = requested || env.BUILDX_BUILDER;
   if (named) {
@@ -454,7 +463,9 @@ function readFileOrUndefined(path) {
 }
 function usesContainerdStore(driverStatus) {
   if (!Array.isArray(driverStatus)) return void 0;
-  return driverStatus.some((entry) => Array.isArray(entry) && entry[0] === "driver-type" && /^io\.containerd\.snapshotter\./.test(String(entry[1])));
+  return driverStatus.some(
+    (entry) => Array.isArray(entry) && entry[0] === "driver-type" && /^io\.containerd\.snapshotter\./.test(String(entry[1]))
+  );
 }
 function exportsNeedingCacheExport(exports) {
   return exports.filter((spec) => spec.find(([key]) => key === "type")?.[1] !== "inline");
@@ -516,7 +527,15 @@ function withoutDriverExport(p, builderName) {
 }
 async function createFallbackBuilder(env, options) {
   const name = `branch-cache-build-${randomBytes(4).toString("hex")}`;
-  const args = ["buildx", "create", "--name", name, "--driver", "docker-container", ...options.driverOpts.flatMap((opt) => ["--driver-opt", opt])];
+  const args = [
+    "buildx",
+    "create",
+    "--name",
+    name,
+    "--driver",
+    "docker-container",
+    ...options.driverOpts.flatMap((opt) => ["--driver-opt", opt])
+  ];
   const result = await getExecOutput("docker", args, { silent: true, ignoreReturnCode: true, env });
   if (result.exitCode !== 0) {
     info(`Could not create a docker-container builder (${(result.stderr || result.stdout).trim().split("\n").pop()}).`);
@@ -529,7 +548,9 @@ async function planForDockerDriver(p, builderName, env, options) {
   if (options.fallback === "docker-container") {
     const created = await createFallbackBuilder(env, options);
     if (created) {
-      info(`Builder "${builderName}" uses the docker driver, which cannot export this cache without the containerd image store: building on a docker-container builder created for this job, "${created}" (driver-fallback: docker-container); the post step removes it.`);
+      info(
+        `Builder "${builderName}" uses the docker driver, which cannot export this cache without the containerd image store: building on a docker-container builder created for this job, "${created}" (driver-fallback: docker-container); the post step removes it.`
+      );
       const load = p.request.load || !p.request.push && p.request.outputs.length === 0;
       return { ...p, request: { ...p.request, builder: created, load } };
     }
@@ -551,7 +572,10 @@ async function fitPlanToBuilder(p, env, options) {
 async function removeFallbackBuilder(name) {
   const result = await getExecOutput("docker", ["buildx", "rm", "--force", name], { silent: true, ignoreReturnCode: true });
   if (result.exitCode === 0) info(`Removed the docker-container builder "${name}" created for this job.`);
-  else warning(`Could not remove the docker-container builder "${name}" created for this job: ${(result.stderr || result.stdout).trim().split("\n").pop()}`);
+  else
+    warning(
+      `Could not remove the docker-container builder "${name}" created for this job: ${(result.stderr || result.stdout).trim().split("\n").pop()}`
+    );
 }
 
 export {

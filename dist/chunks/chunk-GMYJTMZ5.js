@@ -30,7 +30,9 @@ async function cacheManifestDigest(dir) {
   }
 }
 function children(document) {
-  return [...document.manifests ?? [], ...document.layers ?? [], ...document.config ? [document.config] : []].filter((d) => typeof d?.digest === "string");
+  return [...document.manifests ?? [], ...document.layers ?? [], ...document.config ? [document.config] : []].filter(
+    (d) => typeof d?.digest === "string"
+  );
 }
 async function reachableBlobs(dir) {
   const reached = /* @__PURE__ */ new Set();
@@ -82,7 +84,10 @@ async function restoreLocalCache(p) {
   const local = p.local;
   if (!local.canRestore) return { bytes: 0 };
   try {
-    const key = await group("Restore local cache", async () => (await actionsCache()).restoreCache([local.importDir], local.key, local.restoreKeys));
+    const key = await group(
+      "Restore local cache",
+      async () => (await actionsCache()).restoreCache([local.importDir], local.key, local.restoreKeys)
+    );
     const bytes = key ? await directorySize(local.importDir) : 0;
     info(key ? `local cache restored from ${key} (${bytes} bytes)` : `no local cache under ${local.restoreKeys.join(", ")}`);
     return { key, bytes, looked: true, digest: key ? await cacheManifestDigest(local.importDir) : void 0 };

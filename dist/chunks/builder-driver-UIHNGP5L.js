@@ -13,7 +13,7 @@ import {
   removeFallbackBuilder,
   usesContainerdStore,
   withoutDriverExport
-} from "./chunk-YRLRZHY6.js";
+} from "./chunk-3NSTN6WZ.js";
 import "./chunk-74WAKCNO.js";
 import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";

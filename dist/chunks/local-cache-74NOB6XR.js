@@ -3,7 +3,7 @@ import {
   restoreLocalCache,
   saveLocalCache,
   saveLocalCacheStep
-} from "./chunk-EVRXWEQV.js";
+} from "./chunk-GMYJTMZ5.js";
 import "./chunk-74WAKCNO.js";
 import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";
