@@ -25,7 +25,7 @@ import {
   directorySize,
   formatBytes,
   restoreLocalCache
-} from "./chunks/chunk-GMYJTMZ5.js";
+} from "./chunks/chunk-A5SWBZOC.js";
 import {
   STATE
 } from "./chunks/chunk-74WAKCNO.js";
@@ -7673,18 +7673,263 @@ async function silentRead(probes, timeoutMs, send = fetch) {
   return results.find(Boolean);
 }
 
-// src/core/cache-watch.ts
-function withGhaTimeout(attributes, seconds) {
-  const isGha = attributes.some(([k, v]) => k === "type" && v === "gha");
-  if (!isGha || seconds <= 0 || attributes.some(([k]) => k === "timeout")) return attributes;
-  return [...attributes, ["timeout", `${seconds}s`]];
+// src/backends/backend.ts
+function scopeId(scope, settings) {
+  return settings.namespace ? `${settings.namespace}/${scope.name}` : scope.name;
 }
-var NOT_FOUND = {
-  registry: /: not found$/,
-  inline: /: not found$/
+function pick(options, keys) {
+  return keys.filter((key) => key in options).map((key) => [key, options[key]]);
+}
+function exportAttributes(backend, settings) {
+  const options = { "ignore-error": "true", ...settings.options };
+  return [["mode", settings.mode], ...pick(options, [...backend.sharedOptions, ...backend.exportOptions])];
+}
+
+// src/backends/object-store.ts
+function commitName(settings) {
+  return settings.sha ? scopeId({ name: settings.sha, ref: "", role: "own" }, settings) : void 0;
+}
+function objectStoreBackend(shape) {
+  const backend = {
+    ...shape,
+    needsBuildKitDriver: true,
+    imports: (chain, settings) => {
+      const commit = commitName(settings);
+      const names = [
+        ...chain.map((scope) => ({ name: scopeId(scope, settings), scope })),
+        ...commit ? [{ name: commit }] : []
+      ];
+      return names.map(({ name, scope }) => ({
+        label: name,
+        ...scope && { scope },
+        attributes: [["type", shape.name], ["name", name], ...pick(settings.options, shape.sharedOptions)],
+        probe: { kind: "object-store" }
+      }));
+    },
+    exportTo: (own, settings) => {
+      const commit = commitName(settings);
+      const names = [scopeId(own, settings), ...commit ? [commit] : []].join(";");
+      return [["type", shape.name], ["name", names], ...exportAttributes(backend, settings)];
+    }
+  };
+  return backend;
+}
+
+// src/backends/azblob.ts
+var azureCredentialsFromEnv = (env, _tool, given) => {
+  const taken = {};
+  if (!given.account_name && env.BUILDKIT_AZURE_STORAGE_ACCOUNT_NAME) taken.account_name = env.BUILDKIT_AZURE_STORAGE_ACCOUNT_NAME;
+  if (!given.secret_access_key && env.BUILDKIT_AZURE_STORAGE_ACCESS_KEY) taken.secret_access_key = env.BUILDKIT_AZURE_STORAGE_ACCESS_KEY;
+  return taken;
 };
+var azblob = objectStoreBackend({
+  name: "azblob",
+  sharedOptions: ["account_url", "account_name", "secret_access_key", "container", "prefix", "blobs_prefix", "manifests_prefix"],
+  exportOptions: ["ignore-error"],
+  secretOptions: ["secret_access_key"],
+  requiredOptions: ["account_url"],
+  optionsFromEnv: azureCredentialsFromEnv
+});
+
+// src/backends/gha.ts
+function serviceAttributes(settings) {
+  const service = settings.actionsCache;
+  if (settings.builder.readsCredentialEnv || !service) return [];
+  return service.urlV2 ? [
+    ["url_v2", service.urlV2],
+    ["version", "2"],
+    ["token", service.token]
+  ] : [
+    ["url", service.url ?? ""],
+    ["token", service.token]
+  ];
+}
+function scopeName(scope, settings) {
+  return settings.builder.singleImport ? settings.namespace || "buildkit" : scopeId(scope, settings);
+}
+function exportName(own, settings, chain) {
+  const sharesRef = chain.some((scope) => scope.name !== own.name && scope.ref === own.ref);
+  return settings.builder.singleImport && sharesRef ? scopeId(own, settings) : scopeName(own, settings);
+}
+function scopeAttributes(name, settings) {
+  return [["type", "gha"], ["scope", name], ...serviceAttributes(settings)];
+}
+var escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+var gha = {
+  name: "gha",
+  sharedOptions: ["timeout"],
+  exportOptions: ["ignore-error"],
+  usesActionsCache: true,
+  buildsThroughActionsCache: true,
+  retryTimeoutAttribute: "timeout",
+  imports: (chain, settings) => {
+    const scopes = settings.builder.singleImport ? chain.slice(0, 1) : chain;
+    return scopes.map((scope) => ({
+      // One import for the whole chain reads no one scope, unless the chain is that scope.
+      ...(!settings.builder.singleImport || chain.length === 1) && { scope },
+      label: settings.builder.singleImport ? `${scopeName(scope, settings)} (read under ${chain.map((s) => s.ref).join(", ")})` : scopeId(scope, settings),
+      attributes: [...scopeAttributes(scopeName(scope, settings), settings), ...pick(settings.options, gha.sharedOptions)]
+    }));
+  },
+  exportTo: (own, settings, chain) => [...scopeAttributes(exportName(own, settings, chain), settings), ...exportAttributes(gha, settings)],
+  ownedKeys: (own, settings, chain) => {
+    const name = exportName(own, settings, chain);
+    const index = new RegExp(`^index-${escapeRegExp(name)}-\\d+-[0-9a-f]+(#\\d+)?$`);
+    return { prefix: `index-${name}-`, matches: (key) => index.test(key) };
+  },
+  // BuildKit keeps a scope's cache index as `index-<scope>-<version>-<ref hash>` under the ref that wrote it.
+  indexKey: (scope, settings) => `index-${scopeName(scope, settings)}-`
+};
+
+// src/backends/registry.ts
+function cacheTag(scope, settings) {
+  const lead = "buildcache-";
+  return `${lead}${joinNames([...settings.tagNamespace, scope.name], 128 - lead.length)}`;
+}
+function cacheImageRef(scope, settings) {
+  return `${settings.cacheRepository}:${cacheTag(scope, settings)}`;
+}
+function checkCacheRepository(settings) {
+  return settings.cacheRepository ? void 0 : {
+    input: "cache-ref",
+    reason: "required for this backend when no tags are given (the cache repository is derived from the first tag)"
+  };
+}
+var registry = {
+  name: "registry",
+  sharedOptions: [],
+  exportOptions: ["compression", "compression-level", "force-compression", "oci-mediatypes", "image-manifest", "ignore-error"],
+  check: checkCacheRepository,
+  cacheTagOf: cacheImageRef,
+  // The registry's resolver fails a missing tag with `<ref>: not found`.
+  importNotFound: /: not found$/,
+  imports: (chain, settings) => chain.map((scope) => {
+    const ref = cacheImageRef(scope, settings);
+    return {
+      label: ref,
+      scope,
+      attributes: [
+        ["type", "registry"],
+        ["ref", ref]
+      ],
+      probe: { kind: "registry", ref }
+    };
+  }),
+  exportTo: (own, settings) => [["type", "registry"], ["ref", cacheImageRef(own, settings)], ...exportAttributes(registry, settings)]
+};
+
+// src/backends/inline.ts
+function pushesImage(request) {
+  return request.push || request.outputs.some((output) => /(^|,)(push=true|type=registry)(,|$)/.test(output));
+}
+var inline = {
+  name: "inline",
+  sharedOptions: [],
+  exportOptions: [],
+  minOnly: "inline cache holds only the layers of the final image",
+  check: checkCacheRepository,
+  exportBlocked: (request) => pushesImage(request) ? void 0 : "inline cache travels inside the pushed image and this build pushes none (push: false); the next build imports the last pushed one. Use the registry backend to export without pushing",
+  imports: registry.imports,
+  exportTo: () => [["type", "inline"]],
+  cacheTagOf: cacheImageRef,
+  importNotFound: registry.importNotFound,
+  exportTags: (own, settings) => [cacheImageRef(own, settings)]
+};
+
+// src/backends/local.ts
+import { join as join2 } from "node:path";
+var LOCAL_IMPORT_DIR = "cache";
+var LOCAL_EXPORT_DIR = "cache-new";
+function localKeyPrefix(scope, settings) {
+  return `buildkit-${scopeId(scope, settings)}#`;
+}
+function localExportDir(settings) {
+  return join2(settings.cacheDir, settings.builder.localImportNeedsExportThere ? LOCAL_IMPORT_DIR : LOCAL_EXPORT_DIR);
+}
+function carriedDirectory(own, chain, settings) {
+  const keyOf = (scope) => localKeyPrefix(scope, settings);
+  const keyScope = own ?? chain[0] ?? { name: "none", ref: "", role: "own" };
+  return {
+    dir: settings.cacheDir,
+    importDir: join2(settings.cacheDir, LOCAL_IMPORT_DIR),
+    exportDir: localExportDir(settings),
+    key: `${keyOf(keyScope)}${settings.sha}`,
+    restoreKeys: chain.map(keyOf)
+  };
+}
+var local = {
+  name: "local",
+  sharedOptions: [],
+  exportOptions: ["compression", "compression-level", "force-compression", "oci-mediatypes", "image-manifest", "ignore-error"],
+  usesActionsCache: true,
+  carriedDirectory,
+  imports: (chain, settings) => {
+    const src = join2(settings.cacheDir, LOCAL_IMPORT_DIR);
+    return [
+      {
+        label: chain.map((scope) => scope.name).join(" \u2192 ") || src,
+        ...chain.length === 1 && { scope: chain[0] },
+        attributes: [
+          ["type", "local"],
+          ["src", src]
+        ],
+        probe: { kind: "directory", path: src }
+      }
+    ];
+  },
+  ownedKeys: (own, settings) => {
+    const prefix = localKeyPrefix(own, settings);
+    return { prefix, matches: (key) => key.startsWith(prefix) };
+  },
+  exportTo: (_own, settings) => [["type", "local"], ["dest", localExportDir(settings)], ...exportAttributes(local, settings)]
+};
+
+// src/backends/s3.ts
+var awsCredentialsFromEnv = (env, builder, given) => {
+  if (builder.readsCredentialEnv || given.access_key_id && given.secret_access_key) return {};
+  const taken = {};
+  const take = (key, variable) => {
+    if (!given[key] && env[variable]) taken[key] = env[variable];
+  };
+  take("access_key_id", "AWS_ACCESS_KEY_ID");
+  take("secret_access_key", "AWS_SECRET_ACCESS_KEY");
+  take("session_token", "AWS_SESSION_TOKEN");
+  return taken;
+};
+var s3 = objectStoreBackend({
+  name: "s3",
+  sharedOptions: [
+    "bucket",
+    "region",
+    "endpoint_url",
+    "use_path_style",
+    "access_key_id",
+    "secret_access_key",
+    "session_token",
+    "prefix",
+    "blobs_prefix",
+    "manifests_prefix"
+  ],
+  exportOptions: ["ignore-error", "touch_refresh", "upload_parallelism"],
+  secretOptions: ["access_key_id", "secret_access_key", "session_token"],
+  requiredOptions: ["bucket", "region"],
+  optionsFromEnv: awsCredentialsFromEnv
+});
+
+// src/backends/index.ts
+var BACKENDS = Object.fromEntries(
+  [gha, registry, inline, local, s3, azblob].map((backend) => [backend.name, backend])
+);
+
+// src/core/cache-watch.ts
+var typeOf = (attributes) => attributes.find(([k]) => k === "type")?.[1] ?? "";
+function withRetryTimeout(attributes, seconds) {
+  const attribute = BACKENDS[typeOf(attributes)]?.retryTimeoutAttribute;
+  if (!attribute || seconds <= 0 || attributes.some(([k]) => k === attribute)) return attributes;
+  return [...attributes, [attribute, `${seconds}s`]];
+}
 function isNotFound(backend, error) {
-  return NOT_FOUND[backend]?.test(error.trim()) ?? false;
+  return BACKENDS[backend]?.importNotFound?.test(error.trim()) ?? false;
 }
 function reasonOf(error) {
   return error.replace(/\s+/g, " ").trim();
@@ -7962,252 +8207,6 @@ async function actionsCachesExist(token, env, context, lookups, before) {
 
 // src/core/inputs.ts
 var import_yaml = __toESM(require_dist(), 1);
-
-// src/backends/backend.ts
-function scopeId(scope, settings) {
-  return settings.namespace ? `${settings.namespace}/${scope.name}` : scope.name;
-}
-function pick(options, keys) {
-  return keys.filter((key) => key in options).map((key) => [key, options[key]]);
-}
-function exportAttributes(backend, settings) {
-  const options = { "ignore-error": "true", ...settings.options };
-  return [["mode", settings.mode], ...pick(options, [...backend.sharedOptions, ...backend.exportOptions])];
-}
-
-// src/backends/object-store.ts
-function commitName(settings) {
-  return settings.sha ? scopeId({ name: settings.sha, ref: "", role: "own" }, settings) : void 0;
-}
-function objectStoreBackend(shape) {
-  const backend = {
-    ...shape,
-    needsBuildKitDriver: true,
-    imports: (chain, settings) => {
-      const commit = commitName(settings);
-      const names = [
-        ...chain.map((scope) => ({ name: scopeId(scope, settings), scope })),
-        ...commit ? [{ name: commit }] : []
-      ];
-      return names.map(({ name, scope }) => ({
-        label: name,
-        ...scope && { scope },
-        attributes: [["type", shape.name], ["name", name], ...pick(settings.options, shape.sharedOptions)],
-        probe: { kind: "object-store" }
-      }));
-    },
-    exportTo: (own, settings) => {
-      const commit = commitName(settings);
-      const names = [scopeId(own, settings), ...commit ? [commit] : []].join(";");
-      return [["type", shape.name], ["name", names], ...exportAttributes(backend, settings)];
-    }
-  };
-  return backend;
-}
-
-// src/backends/azblob.ts
-var azureCredentialsFromEnv = (env, _tool, given) => {
-  const taken = {};
-  if (!given.account_name && env.BUILDKIT_AZURE_STORAGE_ACCOUNT_NAME) taken.account_name = env.BUILDKIT_AZURE_STORAGE_ACCOUNT_NAME;
-  if (!given.secret_access_key && env.BUILDKIT_AZURE_STORAGE_ACCESS_KEY) taken.secret_access_key = env.BUILDKIT_AZURE_STORAGE_ACCESS_KEY;
-  return taken;
-};
-var azblob = objectStoreBackend({
-  name: "azblob",
-  sharedOptions: ["account_url", "account_name", "secret_access_key", "container", "prefix", "blobs_prefix", "manifests_prefix"],
-  exportOptions: ["ignore-error"],
-  secretOptions: ["secret_access_key"],
-  requiredOptions: ["account_url"],
-  optionsFromEnv: azureCredentialsFromEnv
-});
-
-// src/backends/gha.ts
-function serviceAttributes(settings) {
-  const service = settings.actionsCache;
-  if (settings.builder.readsCredentialEnv || !service) return [];
-  return service.urlV2 ? [
-    ["url_v2", service.urlV2],
-    ["version", "2"],
-    ["token", service.token]
-  ] : [
-    ["url", service.url ?? ""],
-    ["token", service.token]
-  ];
-}
-function scopeName(scope, settings) {
-  return settings.builder.singleImport ? settings.namespace || "buildkit" : scopeId(scope, settings);
-}
-function exportName(own, settings, chain) {
-  const sharesRef = chain.some((scope) => scope.name !== own.name && scope.ref === own.ref);
-  return settings.builder.singleImport && sharesRef ? scopeId(own, settings) : scopeName(own, settings);
-}
-function scopeAttributes(name, settings) {
-  return [["type", "gha"], ["scope", name], ...serviceAttributes(settings)];
-}
-var escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-var gha = {
-  name: "gha",
-  sharedOptions: ["timeout"],
-  exportOptions: ["ignore-error"],
-  usesActionsCache: true,
-  buildsThroughActionsCache: true,
-  imports: (chain, settings) => {
-    const scopes = settings.builder.singleImport ? chain.slice(0, 1) : chain;
-    return scopes.map((scope) => ({
-      // One import for the whole chain reads no one scope, unless the chain is that scope.
-      ...(!settings.builder.singleImport || chain.length === 1) && { scope },
-      label: settings.builder.singleImport ? `${scopeName(scope, settings)} (read under ${chain.map((s) => s.ref).join(", ")})` : scopeId(scope, settings),
-      attributes: [...scopeAttributes(scopeName(scope, settings), settings), ...pick(settings.options, gha.sharedOptions)]
-    }));
-  },
-  exportTo: (own, settings, chain) => [...scopeAttributes(exportName(own, settings, chain), settings), ...exportAttributes(gha, settings)],
-  ownedKeys: (own, settings, chain) => {
-    const name = exportName(own, settings, chain);
-    const index = new RegExp(`^index-${escapeRegExp(name)}-\\d+-[0-9a-f]+(#\\d+)?$`);
-    return { prefix: `index-${name}-`, matches: (key) => index.test(key) };
-  },
-  // BuildKit keeps a scope's cache index as `index-<scope>-<version>-<ref hash>` under the ref that wrote it.
-  indexKey: (scope, settings) => `index-${scopeName(scope, settings)}-`
-};
-
-// src/backends/registry.ts
-function cacheTag(scope, settings) {
-  const lead = "buildcache-";
-  return `${lead}${joinNames([...settings.tagNamespace, scope.name], 128 - lead.length)}`;
-}
-function cacheImageRef(scope, settings) {
-  return `${settings.cacheRepository}:${cacheTag(scope, settings)}`;
-}
-function checkCacheRepository(settings) {
-  return settings.cacheRepository ? void 0 : {
-    input: "cache-ref",
-    reason: "required for this backend when no tags are given (the cache repository is derived from the first tag)"
-  };
-}
-var registry = {
-  name: "registry",
-  sharedOptions: [],
-  exportOptions: ["compression", "compression-level", "force-compression", "oci-mediatypes", "image-manifest", "ignore-error"],
-  check: checkCacheRepository,
-  cacheTagOf: cacheImageRef,
-  imports: (chain, settings) => chain.map((scope) => {
-    const ref = cacheImageRef(scope, settings);
-    return {
-      label: ref,
-      scope,
-      attributes: [
-        ["type", "registry"],
-        ["ref", ref]
-      ],
-      probe: { kind: "registry", ref }
-    };
-  }),
-  exportTo: (own, settings) => [["type", "registry"], ["ref", cacheImageRef(own, settings)], ...exportAttributes(registry, settings)]
-};
-
-// src/backends/inline.ts
-function pushesImage(request) {
-  return request.push || request.outputs.some((output) => /(^|,)(push=true|type=registry)(,|$)/.test(output));
-}
-var inline = {
-  name: "inline",
-  sharedOptions: [],
-  exportOptions: [],
-  minOnly: "inline cache holds only the layers of the final image",
-  check: checkCacheRepository,
-  exportBlocked: (request) => pushesImage(request) ? void 0 : "inline cache travels inside the pushed image and this build pushes none (push: false); the next build imports the last pushed one. Use the registry backend to export without pushing",
-  imports: registry.imports,
-  exportTo: () => [["type", "inline"]],
-  cacheTagOf: cacheImageRef,
-  exportTags: (own, settings) => [cacheImageRef(own, settings)]
-};
-
-// src/backends/local.ts
-import { join as join2 } from "node:path";
-var LOCAL_IMPORT_DIR = "cache";
-var LOCAL_EXPORT_DIR = "cache-new";
-function localKeyPrefix(scope, settings) {
-  return `buildkit-${scopeId(scope, settings)}#`;
-}
-function localExportDir(settings) {
-  return join2(settings.cacheDir, settings.builder.localImportNeedsExportThere ? LOCAL_IMPORT_DIR : LOCAL_EXPORT_DIR);
-}
-function carriedDirectory(own, chain, settings) {
-  const keyOf = (scope) => localKeyPrefix(scope, settings);
-  const keyScope = own ?? chain[0] ?? { name: "none", ref: "", role: "own" };
-  return {
-    dir: settings.cacheDir,
-    importDir: join2(settings.cacheDir, LOCAL_IMPORT_DIR),
-    exportDir: localExportDir(settings),
-    key: `${keyOf(keyScope)}${settings.sha}`,
-    restoreKeys: chain.map(keyOf)
-  };
-}
-var local = {
-  name: "local",
-  sharedOptions: [],
-  exportOptions: ["compression", "compression-level", "force-compression", "oci-mediatypes", "image-manifest", "ignore-error"],
-  usesActionsCache: true,
-  carriedDirectory,
-  imports: (chain, settings) => {
-    const src = join2(settings.cacheDir, LOCAL_IMPORT_DIR);
-    return [
-      {
-        label: chain.map((scope) => scope.name).join(" \u2192 ") || src,
-        ...chain.length === 1 && { scope: chain[0] },
-        attributes: [
-          ["type", "local"],
-          ["src", src]
-        ],
-        probe: { kind: "directory", path: src }
-      }
-    ];
-  },
-  ownedKeys: (own, settings) => {
-    const prefix = localKeyPrefix(own, settings);
-    return { prefix, matches: (key) => key.startsWith(prefix) };
-  },
-  exportTo: (_own, settings) => [["type", "local"], ["dest", localExportDir(settings)], ...exportAttributes(local, settings)]
-};
-
-// src/backends/s3.ts
-var awsCredentialsFromEnv = (env, builder, given) => {
-  if (builder.readsCredentialEnv || given.access_key_id && given.secret_access_key) return {};
-  const taken = {};
-  const take = (key, variable) => {
-    if (!given[key] && env[variable]) taken[key] = env[variable];
-  };
-  take("access_key_id", "AWS_ACCESS_KEY_ID");
-  take("secret_access_key", "AWS_SECRET_ACCESS_KEY");
-  take("session_token", "AWS_SESSION_TOKEN");
-  return taken;
-};
-var s3 = objectStoreBackend({
-  name: "s3",
-  sharedOptions: [
-    "bucket",
-    "region",
-    "endpoint_url",
-    "use_path_style",
-    "access_key_id",
-    "secret_access_key",
-    "session_token",
-    "prefix",
-    "blobs_prefix",
-    "manifests_prefix"
-  ],
-  exportOptions: ["ignore-error", "touch_refresh", "upload_parallelism"],
-  secretOptions: ["access_key_id", "secret_access_key", "session_token"],
-  requiredOptions: ["bucket", "region"],
-  optionsFromEnv: awsCredentialsFromEnv
-});
-
-// src/backends/index.ts
-var BACKENDS = Object.fromEntries(
-  [gha, registry, inline, local, s3, azblob].map((backend) => [backend.name, backend])
-);
-
-// src/core/inputs.ts
 var InputError = class _InputError extends Error {
   static refusing({ input, reason }) {
     return new _InputError(`Input "${input}": ${reason}`);
@@ -8551,10 +8550,10 @@ function plan(inputs, context, env) {
     // BuildKit's gha client retries a 429 for its own timeout: cache-timeout ends that loop too.
     imports: [...chainImports, ...rawImports(inputs.cacheFrom)].map((i) => ({
       ...i,
-      attributes: withGhaTimeout(i.attributes, inputs.cacheTimeout)
+      attributes: withRetryTimeout(i.attributes, inputs.cacheTimeout)
     })),
     exports: [...own ? [backend.exportTo(own, settings, chain.imports)] : [], ...inputs.cacheTo.map(decodeSpec)].map(
-      (e) => withGhaTimeout(e, inputs.cacheTimeout)
+      (e) => withRetryTimeout(e, inputs.cacheTimeout)
     ),
     extraTags: own ? backend.exportTags?.(own, settings) ?? [] : [],
     cacheExport: decision.cacheExport,

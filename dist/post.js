@@ -6,8 +6,8 @@ import "./chunks/chunk-HANBNIMK.js";
 
 // src/post.ts
 if (process.env[`STATE_${STATE.localCache}`]) {
-  const { saveLocalCacheStep } = await import("./chunks/local-cache-74NOB6XR.js");
-  await saveLocalCacheStep();
+  const { saveLocalCacheStep } = await import("./chunks/local-cache-RG5DCCD6.js");
+  await saveLocalCacheStep(process.env);
 }
 var fallbackBuilder = process.env[`STATE_${STATE.fallbackBuilder}`];
 if (fallbackBuilder) {

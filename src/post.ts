@@ -6,7 +6,7 @@ import { STATE } from './core/state.js'
 
 if (process.env[`STATE_${STATE.localCache}`]) {
   const { saveLocalCacheStep } = await import('./effects/local-cache.js')
-  await saveLocalCacheStep()
+  await saveLocalCacheStep(process.env)
 }
 const fallbackBuilder = process.env[`STATE_${STATE.fallbackBuilder}`]
 if (fallbackBuilder) {

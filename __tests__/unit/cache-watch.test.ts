@@ -7,7 +7,7 @@ import {
   isNotFound,
   plainEvents,
   rawJsonEvents,
-  withGhaTimeout
+  withRetryTimeout
 } from '../../src/core/cache-watch.js'
 import { parseCacheTimeout, readCacheTimeout } from '../../src/core/inputs.js'
 import { isSilence, readProbeOf, readProbes, silentRead } from '../../src/effects/cache-probe.js'
@@ -75,7 +75,7 @@ describe('cache-timeout', () => {
       ]
     ]
   ])('%s', (_, attributes, seconds, expected) => {
-    expect(withGhaTimeout(attributes, seconds)).toEqual(expected)
+    expect(withRetryTimeout(attributes, seconds)).toEqual(expected)
   })
 })
 

@@ -59,6 +59,13 @@ export interface Backend {
   /** `cache-options` keys that go to both import and export specs, and to exports only. */
   sharedOptions: readonly string[]
   exportOptions: readonly string[]
+  /**
+   * BuildKit's words for "this scope has no cache yet" on an import vertex. Without them every
+   * import error is a failure: gha, s3, azblob and local give a missing index no error at all.
+   */
+  importNotFound?: RegExp
+  /** The attribute that bounds BuildKit's own retries against the server (gha: `timeout`), set from cache-timeout. */
+  retryTimeoutAttribute?: string
   /** Options whose values are credentials: masked in the log. */
   secretOptions?: readonly string[]
   /** Options the backend cannot work without. */

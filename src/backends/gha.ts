@@ -55,6 +55,7 @@ export const gha: Backend = {
   exportOptions: ['ignore-error'],
   usesActionsCache: true,
   buildsThroughActionsCache: true,
+  retryTimeoutAttribute: 'timeout',
   imports: (chain, settings) => {
     const scopes = settings.builder.singleImport ? chain.slice(0, 1) : chain
     return scopes.map(scope => ({

@@ -25,5 +25,6 @@ export const inline: Backend = {
   imports: registry.imports,
   exportTo: () => [['type', 'inline']],
   cacheTagOf: cacheImageRef,
+  importNotFound: registry.importNotFound,
   exportTags: (own, settings) => [cacheImageRef(own, settings)]
 }

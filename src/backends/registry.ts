@@ -31,6 +31,8 @@ export const registry: Backend = {
   exportOptions: ['compression', 'compression-level', 'force-compression', 'oci-mediatypes', 'image-manifest', 'ignore-error'],
   check: checkCacheRepository,
   cacheTagOf: cacheImageRef,
+  // The registry's resolver fails a missing tag with `<ref>: not found`.
+  importNotFound: /: not found$/,
   imports: (chain, settings) =>
     chain.map(scope => {
       const ref = cacheImageRef(scope, settings)

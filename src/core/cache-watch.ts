@@ -5,36 +5,29 @@
  * - CacheWatch, a small state machine fed with BuildKit's progress (parsed into WatchEvents)
  *   and a clock, that says when cache traffic has made no progress for longer than the
  *   `cache-timeout` input allows (run.ts then stops the build and decides what to do);
- * - the `timeout` attribute of gha specs, so BuildKit's own retry loop (429) ends too.
+ * - the retry timeout of specs whose backend has one (gha), so BuildKit's own retry loop (429) ends too.
  */
+import { BACKENDS } from '../backends/index.js'
 import type { Attributes } from './spec.js'
 
+const typeOf = (attributes: Attributes) => attributes.find(([k]) => k === 'type')?.[1] ?? ''
+
 /**
- * Sets `timeout` on every gha spec that has none (the user's `cache-options: timeout` wins):
- * BuildKit retries a 429 until it, 10 minutes by default.
+ * Sets the backend's retry timeout on every spec of a backend that has one and none set (the
+ * user's `cache-options` wins): BuildKit's gha client retries a 429 until it, 10 minutes by default.
  */
-export function withGhaTimeout(attributes: Attributes, seconds: number): Attributes {
-  const isGha = attributes.some(([k, v]) => k === 'type' && v === 'gha')
-  if (!isGha || seconds <= 0 || attributes.some(([k]) => k === 'timeout')) return attributes
-  return [...attributes, ['timeout', `${seconds}s`]]
+export function withRetryTimeout(attributes: Attributes, seconds: number): Attributes {
+  const attribute = BACKENDS[typeOf(attributes)]?.retryTimeoutAttribute
+  if (!attribute || seconds <= 0 || attributes.some(([k]) => k === attribute)) return attributes
+  return [...attributes, [attribute, `${seconds}s`]]
 }
 
 // ---------------------------------------------------------------------------------------
 // Failed imports and exports
 
-/**
- * BuildKit's words for "this scope has no cache yet", per backend. gha, s3, azblob and local
- * give an import vertex no error at all when the index or manifest is missing (BuildKit's
- * importers return an empty cache for it); the registry's resolver fails with `<ref>: not found`.
- */
-const NOT_FOUND: Record<string, RegExp> = {
-  registry: /: not found$/,
-  inline: /: not found$/
-}
-
-/** Whether an import vertex's error means only that the scope had no cache yet. */
+/** Whether an import vertex's error means only that the scope had no cache yet (the backend's words for it). */
 export function isNotFound(backend: string, error: string): boolean {
-  return NOT_FOUND[backend]?.test(error.trim()) ?? false
+  return BACKENDS[backend]?.importNotFound?.test(error.trim()) ?? false
 }
 
 /** The shortest useful form of BuildKit's reason: its wrapping words stay, the token never appears (the caller masks). */

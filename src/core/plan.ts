@@ -6,7 +6,7 @@ import { BACKENDS } from '../backends/index.js'
 import type { RunContext } from './context.js'
 import { InputError, type Inputs } from './inputs.js'
 import { imagePath, imageRepository, platformsName, safeName } from './names.js'
-import { withGhaTimeout } from './cache-watch.js'
+import { withRetryTimeout } from './cache-watch.js'
 import { type Scope, scopeChain } from './scopes.js'
 import { type Attributes, decodeSpec, encodeSpec } from './spec.js'
 import type { BuildRequest, Invocation } from '../tools/tool.js'
@@ -251,10 +251,10 @@ export function plan(inputs: Inputs, context: RunContext, env: Env): Plan {
     // BuildKit's gha client retries a 429 for its own timeout: cache-timeout ends that loop too.
     imports: [...chainImports, ...rawImports(inputs.cacheFrom)].map(i => ({
       ...i,
-      attributes: withGhaTimeout(i.attributes, inputs.cacheTimeout)
+      attributes: withRetryTimeout(i.attributes, inputs.cacheTimeout)
     })),
     exports: [...(own ? [backend.exportTo(own, settings, chain.imports)] : []), ...inputs.cacheTo.map(decodeSpec)].map(e =>
-      withGhaTimeout(e, inputs.cacheTimeout)
+      withRetryTimeout(e, inputs.cacheTimeout)
     ),
     extraTags: own ? (backend.exportTags?.(own, settings) ?? []) : [],
     cacheExport: decision.cacheExport,

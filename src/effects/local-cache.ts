@@ -50,11 +50,11 @@ export async function saveLocalCache(state: LocalCacheState): Promise<number | u
 }
 
 /** The post step: saves what the main step exported and says how big it is. Never fails the job. */
-export async function saveLocalCacheStep(): Promise<void> {
+export async function saveLocalCacheStep(env: Readonly<Record<string, string | undefined>>): Promise<void> {
   try {
     const state = JSON.parse(core.getState(STATE.localCache)) as LocalCacheState
     const bytes = await saveLocalCache(state)
-    if (bytes !== undefined && process.env.GITHUB_STEP_SUMMARY) {
+    if (bytes !== undefined && env.GITHUB_STEP_SUMMARY) {
       await core.summary.addRaw(`Local cache saved as <code>${state.key}</code>: ${formatBytes(bytes)}`, true).write()
     }
   } catch (error) {

@@ -116,11 +116,11 @@ async function saveLocalCache(state) {
     return void 0;
   }
 }
-async function saveLocalCacheStep() {
+async function saveLocalCacheStep(env) {
   try {
     const state = JSON.parse(getState(STATE.localCache));
     const bytes = await saveLocalCache(state);
-    if (bytes !== void 0 && process.env.GITHUB_STEP_SUMMARY) {
+    if (bytes !== void 0 && env.GITHUB_STEP_SUMMARY) {
       await summary.addRaw(`Local cache saved as <code>${state.key}</code>: ${formatBytes(bytes)}`, true).write();
     }
   } catch (error) {

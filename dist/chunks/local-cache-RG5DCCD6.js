@@ -3,7 +3,7 @@ import {
   restoreLocalCache,
   saveLocalCache,
   saveLocalCacheStep
-} from "./chunk-GMYJTMZ5.js";
+} from "./chunk-A5SWBZOC.js";
 import "./chunk-74WAKCNO.js";
 import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";
