@@ -18,7 +18,7 @@ import {
   safeName,
   splitRegistryHost,
   usesCacheServiceV2
-} from "./chunks/chunk-3NSTN6WZ.js";
+} from "./chunks/chunk-BAB3JP2E.js";
 import {
   cacheManifestDigest,
   compactLayout,
@@ -8338,6 +8338,18 @@ function readInputs(get) {
     labels: list(get("labels"), false),
     target: optional("target"),
     outputs: list(get("outputs"), false),
+    noCache: bool("no-cache", text("no-cache"), false),
+    noCacheFilters: list(get("no-cache-filters"), true),
+    pull: bool("pull", text("pull"), false),
+    network: optional("network"),
+    addHosts: list(get("add-hosts"), true),
+    shmSize: optional("shm-size"),
+    ulimit: list(get("ulimit"), false),
+    cgroupParent: optional("cgroup-parent"),
+    allow: list(get("allow"), true),
+    buildContexts: list(get("build-contexts"), false),
+    annotations: list(get("annotations"), false),
+    call: optional("call"),
     cacheBackend,
     cacheMode,
     cacheOptions: options,
@@ -8457,6 +8469,18 @@ function buildRequest(inputs, env) {
     target: inputs.target,
     outputs: inputs.outputs,
     builder: inputs.builder,
+    noCache: inputs.noCache,
+    noCacheFilters: inputs.noCacheFilters,
+    pull: inputs.pull,
+    network: inputs.network,
+    addHosts: inputs.addHosts,
+    shmSize: inputs.shmSize,
+    ulimit: inputs.ulimit,
+    cgroupParent: inputs.cgroupParent,
+    allow: inputs.allow,
+    buildContexts: inputs.buildContexts,
+    annotations: inputs.annotations,
+    call: inputs.call,
     // One file per step (GITHUB_ACTION names the step), so no step reads another's digest.
     metadataFile: join3(env.RUNNER_TEMP ?? ".", `branch-cache-build-${safeName(env.GITHUB_ACTION || "step")}-metadata.json`)
   };

@@ -11,6 +11,6 @@ if (process.env[`STATE_${STATE.localCache}`]) {
 }
 var fallbackBuilder = process.env[`STATE_${STATE.fallbackBuilder}`];
 if (fallbackBuilder) {
-  const { removeFallbackBuilder } = await import("./chunks/builder-driver-UIHNGP5L.js");
+  const { removeFallbackBuilder } = await import("./chunks/builder-driver-JHJIKPKC.js");
   await removeFallbackBuilder(fallbackBuilder);
 }

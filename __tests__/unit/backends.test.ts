@@ -530,6 +530,14 @@ describe('tool invocations', () => {
     buildArgs: ['VERSION=1.0', 'LIST=a,b'],
     labels: [`org.opencontainers.image.revision=${SHA}`],
     outputs: [],
+    noCache: false,
+    noCacheFilters: [],
+    pull: false,
+    addHosts: [],
+    ulimit: [],
+    allow: [],
+    buildContexts: [],
+    annotations: [],
     metadataFile: join('runner-temp', 'branch-cache-build-metadata.json')
   }
   /** What envd can take of it: one tag, no build arguments or labels, no push. */
@@ -751,5 +759,39 @@ describe('tool invocations', () => {
   ])('envd refuses what it cannot take, naming the input: %s', (_title, change, input) => {
     expect(TOOLS.envd.check?.({ ...envdRequest, ...change })?.input).toBe(input)
     expect(TOOLS.buildx.check?.({ ...envdRequest, ...change })).toBeUndefined()
+  })
+
+  it.each<[string, Partial<BuildRequest>, string[]]>([
+    ['no-cache', { noCache: true }, ['--no-cache']],
+    ['no-cache-filters', { noCacheFilters: ['deps', 'app'] }, ['--no-cache-filter', 'deps', '--no-cache-filter', 'app']],
+    ['pull', { pull: true }, ['--pull']],
+    ['network', { network: 'host' }, ['--network', 'host']],
+    ['add-hosts', { addHosts: ['docker:10.180.0.1', 'db:10.180.0.2'] }, ['--add-host', 'docker:10.180.0.1', '--add-host', 'db:10.180.0.2']],
+    ['shm-size', { shmSize: '2g' }, ['--shm-size', '2g']],
+    ['ulimit', { ulimit: ['nofile=1024:1024', 'nproc=64'] }, ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=64']],
+    ['cgroup-parent', { cgroupParent: '/ci' }, ['--cgroup-parent', '/ci']],
+    ['allow', { allow: ['network.host', 'security.insecure'] }, ['--allow', 'network.host,security.insecure']],
+    [
+      'build-contexts',
+      { buildContexts: ['alpine=docker-image://alpine:3', 'src=./src'] },
+      ['--build-context', 'alpine=docker-image://alpine:3', '--build-context', 'src=./src']
+    ],
+    [
+      'annotations',
+      { annotations: ['index:org.opencontainers.image.title=app, with a comma'] },
+      ['--annotation', 'index:org.opencontainers.image.title=app, with a comma']
+    ],
+    ['call', { call: 'check' }, ['--call', 'check']]
+  ])('buildx: %s', (_title, change, flags) => {
+    const args = TOOLS.buildx.invocation({ ...request, ...change }, { imports: [], exports: [], extraTags: [] }, {}).args
+    const at = args.indexOf(flags[0])
+    expect(args.slice(at, at + flags.length)).toEqual(flags)
+    // envd has none of them but no-cache (its --force): it refuses each, naming the input.
+    const refused = TOOLS.envd.check?.({ ...envdRequest, ...change })
+    if (_title === 'no-cache')
+      expect(TOOLS.envd.invocation({ ...envdRequest, ...change }, { imports: [], exports: [], extraTags: [] }, {}).args).toContain(
+        '--force'
+      )
+    else expect(refused).toEqual({ input: _title, reason: 'envd has no such build flag' })
   })
 })

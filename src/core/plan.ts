@@ -131,6 +131,18 @@ function buildRequest(inputs: Inputs, env: Env): BuildRequest {
     target: inputs.target,
     outputs: inputs.outputs,
     builder: inputs.builder,
+    noCache: inputs.noCache,
+    noCacheFilters: inputs.noCacheFilters,
+    pull: inputs.pull,
+    network: inputs.network,
+    addHosts: inputs.addHosts,
+    shmSize: inputs.shmSize,
+    ulimit: inputs.ulimit,
+    cgroupParent: inputs.cgroupParent,
+    allow: inputs.allow,
+    buildContexts: inputs.buildContexts,
+    annotations: inputs.annotations,
+    call: inputs.call,
     // One file per step (GITHUB_ACTION names the step), so no step reads another's digest.
     metadataFile: join(env.RUNNER_TEMP ?? '.', `branch-cache-build-${safeName(env.GITHUB_ACTION || 'step')}-metadata.json`)
   }

@@ -62,6 +62,21 @@ function localImportCompanion(imports: readonly Attributes[]): Attributes[] {
     : []
 }
 
+/** build-push-action's inputs that only buildx takes (envd's `--force` stands for no-cache). */
+const BUILDX_ONLY: Array<[string, (options: BuildOptions) => boolean]> = [
+  ['no-cache-filters', o => o.noCacheFilters.length > 0],
+  ['pull', o => o.pull],
+  ['network', o => !!o.network],
+  ['add-hosts', o => o.addHosts.length > 0],
+  ['shm-size', o => !!o.shmSize],
+  ['ulimit', o => o.ulimit.length > 0],
+  ['cgroup-parent', o => !!o.cgroupParent],
+  ['allow', o => o.allow.length > 0],
+  ['build-contexts', o => o.buildContexts.length > 0],
+  ['annotations', o => o.annotations.length > 0],
+  ['call', o => !!o.call]
+]
+
 /**
  * build-push-action's inputs that envd has no flag for. `push` and `load` it has as outputs:
  * push writes the first tag to the registry, load (envd's default without an output) hands the
@@ -79,6 +94,8 @@ function unsupported(options: BuildOptions): InputRefusal | undefined {
   if (options.push && !options.tags.length) return { input: 'push', reason: 'envd pushes the image named by tags; give one tag' }
   if (options.load && options.outputs.length)
     return { input: 'load', reason: 'with outputs given, envd does not load the image into Docker' }
+  const buildxOnly = BUILDX_ONLY.find(([, given]) => given(options))
+  if (buildxOnly) return { input: buildxOnly[0], reason: 'envd has no such build flag' }
   return undefined
 }
 
@@ -116,6 +133,7 @@ export const envd: Tool = {
       ...(request.file ? ['--from', request.file] : []),
       ...(request.tags.length ? ['--tag', request.tags[0]] : []),
       ...(request.platforms.length ? ['--platform', request.platforms.join(',')] : []),
+      ...(request.noCache ? ['--force'] : []),
       ...repeated('--output', request.push ? [`type=image,name=${request.tags[0]},push=true`] : request.outputs),
       ...repeated('--import-cache', imports.map(encodeSpec)),
       ...repeated('--export-cache', (exports.length ? exports : localImportCompanion(imports)).map(encodeSpec))

@@ -15,13 +15,24 @@ export interface BuildOptions {
   target?: string
   outputs: string[]
   builder?: string
+  /** Build without the builder's cache (also what a rebuild after a stalled import asks). */
+  noCache: boolean
+  noCacheFilters: string[]
+  pull: boolean
+  network?: string
+  addHosts: string[]
+  shmSize?: string
+  ulimit: string[]
+  cgroupParent?: string
+  allow: string[]
+  buildContexts: string[]
+  annotations: string[]
+  call?: string
 }
 
 export interface BuildRequest extends BuildOptions {
   /** Where buildx writes the build's metadata (digest): a path in the runner's temp dir. */
   metadataFile: string
-  /** Build without the builder's cache (a builder with canBuildWithoutCache). */
-  noCache?: boolean
 }
 
 export interface CacheFlags {

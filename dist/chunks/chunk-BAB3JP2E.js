@@ -243,6 +243,17 @@ var buildx = {
       ...repeated("--label", request2.labels),
       ...request2.target ? ["--target", request2.target] : [],
       ...request2.noCache ? ["--no-cache"] : [],
+      ...repeated("--no-cache-filter", request2.noCacheFilters),
+      ...request2.pull ? ["--pull"] : [],
+      ...request2.network ? ["--network", request2.network] : [],
+      ...repeated("--add-host", request2.addHosts),
+      ...request2.shmSize ? ["--shm-size", request2.shmSize] : [],
+      ...repeated("--ulimit", request2.ulimit),
+      ...request2.cgroupParent ? ["--cgroup-parent", request2.cgroupParent] : [],
+      ...request2.allow.length ? ["--allow", request2.allow.join(",")] : [],
+      ...repeated("--build-context", request2.buildContexts),
+      ...repeated("--annotation", request2.annotations),
+      ...request2.call ? ["--call", request2.call] : [],
       ...repeated("--output", request2.outputs),
       ...request2.push ? ["--push"] : [],
       ...request2.load ? ["--load"] : [],
@@ -337,6 +348,19 @@ function localImportCompanion(imports) {
     ]
   ] : [];
 }
+var BUILDX_ONLY = [
+  ["no-cache-filters", (o) => o.noCacheFilters.length > 0],
+  ["pull", (o) => o.pull],
+  ["network", (o) => !!o.network],
+  ["add-hosts", (o) => o.addHosts.length > 0],
+  ["shm-size", (o) => !!o.shmSize],
+  ["ulimit", (o) => o.ulimit.length > 0],
+  ["cgroup-parent", (o) => !!o.cgroupParent],
+  ["allow", (o) => o.allow.length > 0],
+  ["build-contexts", (o) => o.buildContexts.length > 0],
+  ["annotations", (o) => o.annotations.length > 0],
+  ["call", (o) => !!o.call]
+];
 function unsupported(options) {
   if (options.tags.length > 1)
     return { input: "tags", reason: "envd takes one image name; give one tag (and tag it again in a later step if needed)" };
@@ -349,6 +373,8 @@ function unsupported(options) {
   if (options.push && !options.tags.length) return { input: "push", reason: "envd pushes the image named by tags; give one tag" };
   if (options.load && options.outputs.length)
     return { input: "load", reason: "with outputs given, envd does not load the image into Docker" };
+  const buildxOnly = BUILDX_ONLY.find(([, given]) => given(options));
+  if (buildxOnly) return { input: buildxOnly[0], reason: "envd has no such build flag" };
   return void 0;
 }
 var envd = {
@@ -385,6 +411,7 @@ var envd = {
       ...request2.file ? ["--from", request2.file] : [],
       ...request2.tags.length ? ["--tag", request2.tags[0]] : [],
       ...request2.platforms.length ? ["--platform", request2.platforms.join(",")] : [],
+      ...request2.noCache ? ["--force"] : [],
       ...repeated("--output", request2.push ? [`type=image,name=${request2.tags[0]},push=true`] : request2.outputs),
       ...repeated("--import-cache", imports.map(encodeSpec)),
       ...repeated("--export-cache", (exports.length ? exports : localImportCompanion(imports)).map(encodeSpec))

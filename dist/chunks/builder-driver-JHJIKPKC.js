@@ -13,7 +13,7 @@ import {
   removeFallbackBuilder,
   usesContainerdStore,
   withoutDriverExport
-} from "./chunk-3NSTN6WZ.js";
+} from "./chunk-BAB3JP2E.js";
 import "./chunk-74WAKCNO.js";
 import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";
