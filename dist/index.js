@@ -9281,7 +9281,7 @@ async function runBuild(attempt, env, cacheTimeout) {
 }
 async function prepareBuilder(p, env) {
   const tool = TOOLS[p.tool];
-  if (p.needsBuildKitDriver) await requireBuildKitDriver(p, env);
+  if (p.needsBuildKitDriver) requireBuildKitDriver(p, env);
   const alternatives = tool.prepare?.(p.request) ?? [];
   let lastError = "";
   let prepared = !alternatives.length;
@@ -9301,16 +9301,13 @@ async function prepareBuilder(p, env) {
   if (!prepared) throw InputError.refusing({ input: "builder", reason: `could not use "${p.request.builder}" (${lastError}).` });
   if (tool.needsDockerEngine?.(p.request)) await requireDockerEngine(env);
 }
-async function requireBuildKitDriver(p, env) {
-  const args = ["buildx", "inspect", ...p.request.builder ? [p.request.builder] : []];
-  const { stdout, exitCode } = await getExecOutput("docker", args, { silent: true, ignoreReturnCode: true, env: definedOnly(env) });
-  const driver = /^Driver:\s*(\S+)/m.exec(stdout)?.[1];
-  if (exitCode === 0 && driver === "docker") {
-    throw InputError.refusing({
-      input: "cache-backend",
-      reason: `${p.backend} needs a builder with the docker-container or remote driver, but builder "${p.request.builder ?? "default"}" uses the docker driver; add docker/setup-buildx-action before this step, or set builder: to a remote builder.`
-    });
-  }
+function requireBuildKitDriver(p, env) {
+  const builder = currentBuilder(readFileOrUndefined, env, p.request.builder);
+  if (builder.driver !== "docker") return;
+  throw InputError.refusing({
+    input: "cache-backend",
+    reason: `${p.backend} needs a builder with the docker-container or remote driver, but builder "${builder.name}" uses the docker driver; add docker/setup-buildx-action before this step, or set builder: to a remote builder.`
+  });
 }
 async function requireDockerEngine(env) {
   const probe = await getExecOutput("docker", ["version", "--format", "{{.Server.Version}}"], {

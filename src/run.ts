@@ -223,7 +223,7 @@ async function runBuild(attempt: Attempt, env: Env, cacheTimeout: number): Promi
 /** Checks that the builder can run the plan, and points it at the right BuildKit, before anything is built. */
 async function prepareBuilder(p: Plan, env: Env): Promise<void> {
   const tool = TOOLS[p.tool]
-  if (p.needsBuildKitDriver) await requireBuildKitDriver(p, env)
+  if (p.needsBuildKitDriver) requireBuildKitDriver(p, env)
   const alternatives = tool.prepare?.(p.request) ?? []
   let lastError = ''
   let prepared = !alternatives.length
@@ -244,19 +244,20 @@ async function prepareBuilder(p: Plan, env: Env): Promise<void> {
   if (tool.needsDockerEngine?.(p.request)) await requireDockerEngine(env)
 }
 
-/** Where the driver cannot serve the backend, fail with the fix instead of BuildKit's "unknown cache exporter". */
-async function requireBuildKitDriver(p: Plan, env: Env): Promise<void> {
-  const args = ['buildx', 'inspect', ...(p.request.builder ? [p.request.builder] : [])]
-  const { stdout, exitCode } = await exec.getExecOutput('docker', args, { silent: true, ignoreReturnCode: true, env: definedOnly(env) })
-  const driver = /^Driver:\s*(\S+)/m.exec(stdout)?.[1]
-  if (exitCode === 0 && driver === 'docker') {
-    throw InputError.refusing({
-      input: 'cache-backend',
-      reason:
-        `${p.backend} needs a builder with the docker-container or remote driver, but builder "${p.request.builder ?? 'default'}" ` +
-        `uses the docker driver; add docker/setup-buildx-action before this step, or set builder: to a remote builder.`
-    })
-  }
+/**
+ * Where the driver cannot serve the backend, fail with the fix instead of BuildKit's "unknown
+ * cache exporter". buildx's own files name the builder and its driver (no CLI call); a builder
+ * they do not describe is left to the build.
+ */
+function requireBuildKitDriver(p: Plan, env: Env): void {
+  const builder = currentBuilder(readFileOrUndefined, env, p.request.builder)
+  if (builder.driver !== 'docker') return
+  throw InputError.refusing({
+    input: 'cache-backend',
+    reason:
+      `${p.backend} needs a builder with the docker-container or remote driver, but builder "${builder.name}" ` +
+      `uses the docker driver; add docker/setup-buildx-action before this step, or set builder: to a remote builder.`
+  })
 }
 
 /** A build that loads its image into Docker: say what to do before it fails after building. */
