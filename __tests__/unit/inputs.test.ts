@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals'
-import { InputError, list, readInputs } from '../../src/core/inputs.js'
+import fc from 'fast-check'
+import { type Inputs, InputError, type ListRule, list, readInputs } from '../../src/core/inputs.js'
 
 /** Reads inputs the way @actions/core does: an input that is not given reads as ''. */
 const read = (inputs: Record<string, string>) => readInputs(name => inputs[name] ?? '')
@@ -265,42 +266,79 @@ describe('accepted values', () => {
 })
 
 describe('lists', () => {
-  it.each<[string, string, boolean, string[]]>([
-    ['commas', 'a:1,b:2', true, ['a:1', 'b:2']],
-    ['newlines', 'a:1\nb:2\n', true, ['a:1', 'b:2']],
-    ['commas and newlines, blanks and spaces', ' a:1 , b:2\n\n  c:3,\n,', true, ['a:1', 'b:2', 'c:3']],
-    ['CRLF line ends', 'a:1\r\nb:2\r\n', true, ['a:1', 'b:2']],
-    ['# comments drop out', '# images\na:1\n  # b:2\nc:3', true, ['a:1', 'c:3']],
-    ['newline-only list keeps commas', 'A=1,2\nB=x, y', false, ['A=1,2', 'B=x, y']],
-    ['empty', '', true, []],
-    ['a quoted value keeps its comma and a leading #', '"#hotfix", "release,2", main', true, ['#hotfix', 'release,2', 'main']],
-    ['"" is a quote inside a quoted value', '"say ""hi"""\nb', true, ['say "hi"', 'b']],
-    ['an unquoted # mid-line is a comment value', 'a, #b, c', true, ['a', 'c']]
-  ])('%s', (_title, value, commas, expected) => {
-    expect(list(value, commas)).toEqual(expected)
+  const COMMAS = { commas: true }
+  const LINES = { commas: false }
+  it.each<[string, string, ListRule, string[]]>([
+    ['commas', 'a:1,b:2', COMMAS, ['a:1', 'b:2']],
+    ['newlines', 'a:1\nb:2\n', COMMAS, ['a:1', 'b:2']],
+    ['commas and newlines, blanks and spaces', ' a:1 , b:2\n\n  c:3,\n,', COMMAS, ['a:1', 'b:2', 'c:3']],
+    ['CRLF line ends', 'a:1\r\nb:2\r\n', COMMAS, ['a:1', 'b:2']],
+    ['a line is one value, commas and all', 'A=1,2\nB=x, y', LINES, ['A=1,2', 'B=x, y']],
+    ['empty', '', COMMAS, []],
+    ['a quoted value keeps its comma and a leading #', '"#hotfix", "release,2", main', COMMAS, ['#hotfix', 'release,2', 'main']],
+    ['"" is a quote inside a quoted value', '"say ""hi"""\nb', COMMAS, ['say "hi"', 'b']],
+    ['# is a plain character', '#images\na:1#b, #c', COMMAS, ['#images', 'a:1#b', '#c']],
+    ['# in a line is kept', '#A=1\nB=x#y', LINES, ['#A=1', 'B=x#y']],
+    ['a quoted value spans lines: one value', '"A=line one\nline, two"\nB=2', LINES, ['A=line one\nline, two', 'B=2']],
+    ['a quoted field of a line loses its quotes, the line is joined again', 'A="x,y",B\n"C=1,2",3', LINES, ['A="x,y",B', 'C=1,2,3']],
+    ['text after a closing quote: the quotes are plain characters', '"a"b,c', COMMAS, ['"a"b', 'c']],
+    [
+      'quotes as plain characters (outputs)',
+      'type=local,dest="out dir"\n"type=tar',
+      { commas: false, quotes: false },
+      ['type=local,dest="out dir"', '"type=tar']
+    ],
+    ['values keep their spaces (secrets)', ' A= x \n\n"B=y "', { commas: false, keepSpaces: true }, [' A= x ', 'B=y ']],
+    [
+      'comments: an unquoted value starting with # drops out',
+      '# images\na, #b, c\n"#d"',
+      { commas: true, comments: true },
+      ['a', 'c', '#d']
+    ],
+    ['comments in a list of lines: the whole line', '# opts, with a comma\nimage=x', { commas: false, comments: true }, ['image=x']]
+  ])('%s', (_title, value, rule, expected) => {
+    expect(list(value, rule, 'tags')).toEqual(expected)
   })
 
-  it('tags, platforms and fallback-branches split on commas; build-args, labels, outputs and raw specs only on newlines', () => {
-    expect(
-      read({
-        tags: 'registry.example.com/octo-org/app:1.0, registry.example.com/octo-org/app:latest',
-        platforms: 'linux/amd64,linux/arm64',
-        'fallback-branches': 'develop\nrelease/2.x, staging',
-        'build-args': 'LIST=a,b,c\nVERSION=1.0',
-        labels: 'org.opencontainers.image.title=app, the app',
-        outputs: 'type=image,push=true',
-        'cache-from': 'type=registry,ref=registry.example.com/octo-org/app:cache\ntype=gha,scope=extra',
-        'cache-to': 'type=gha,scope=extra,mode=max'
+  it('a quote that is never closed: one line naming the input', () => {
+    expect(() => list('A=1\n"B=2', { commas: false }, 'build-args')).toThrow(
+      new InputError('Input "build-args": a double-quoted value is not closed (write "" for a quote inside one).')
+    )
+  })
+
+  it('any list of values, each quoted, reads back as the same values', () => {
+    const value = fc.string({ unit: fc.constantFrom(',', '"', ' ', '#', '\r', '\n', 'a', '=', 'é') }).filter(v => v.trim() !== '')
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 5 }), fc.constantFrom(',', '\n', '\r\n'), (values, separator) => {
+        const text = values.map(v => `"${v.replace(/"/g, '""')}"`).join(separator)
+        expect(list(text, { commas: true, keepSpaces: true }, 'tags')).toEqual(values)
       })
-    ).toMatchObject({
-      tags: ['registry.example.com/octo-org/app:1.0', 'registry.example.com/octo-org/app:latest'],
-      platforms: ['linux/amd64', 'linux/arm64'],
-      fallbackBranches: ['develop', 'release/2.x', 'staging'],
-      buildArgs: ['LIST=a,b,c', 'VERSION=1.0'],
-      labels: ['org.opencontainers.image.title=app, the app'],
-      outputs: ['type=image,push=true'],
-      cacheFrom: ['type=registry,ref=registry.example.com/octo-org/app:cache', 'type=gha,scope=extra'],
-      cacheTo: ['type=gha,scope=extra,mode=max']
-    })
+    )
+  })
+
+  // build-push-action's getInputList options, per input: ignoreComma (a line is one value), quote: false, trimWhitespace: false.
+  it.each<[string, keyof Inputs, string, string[]]>([
+    ['tags', 'tags', 'r/app:1, r/app:latest\nr/app:2', ['r/app:1', 'r/app:latest', 'r/app:2']],
+    ['platforms', 'platforms', 'linux/amd64,linux/arm64', ['linux/amd64', 'linux/arm64']],
+    ['build-args', 'buildArgs', 'LIST=a,b,c\n"MULTI=one\ntwo"\nHASH=#1', ['LIST=a,b,c', 'MULTI=one\ntwo', 'HASH=#1']],
+    ['labels', 'labels', 'org.opencontainers.image.title=app, the app', ['org.opencontainers.image.title=app, the app']],
+    ['outputs', 'outputs', 'type=image,push=true\ntype=local,dest="a b"', ['type=image,push=true', 'type=local,dest="a b"']],
+    ['no-cache-filters', 'noCacheFilters', 'deps,app', ['deps', 'app']],
+    ['add-hosts', 'addHosts', 'a:10.0.0.1,b:10.0.0.2', ['a:10.0.0.1', 'b:10.0.0.2']],
+    ['ulimit', 'ulimit', 'nofile=1024:1024', ['nofile=1024:1024']],
+    ['allow', 'allow', 'network.host,security.insecure', ['network.host', 'security.insecure']],
+    ['build-contexts', 'buildContexts', 'a=docker-image://alpine:3,b', ['a=docker-image://alpine:3,b']],
+    ['annotations', 'annotations', 'index:title=app, with a comma', ['index:title=app, with a comma']],
+    ['cache-from', 'cacheFrom', 'type=gha,scope=extra\n#type=registry,ref=r/app:c', ['type=gha,scope=extra', '#type=registry,ref=r/app:c']],
+    ['cache-to', 'cacheTo', 'type=gha,scope=extra,mode=max', ['type=gha,scope=extra,mode=max']],
+    [
+      'fallback-branches (this action’s own: # comments)',
+      'fallbackBranches',
+      'develop\n# old\nrelease/2.x, staging',
+      ['develop', 'release/2.x', 'staging']
+    ],
+    ['driver-fallback-opts (this action’s own: # comments)', 'driverFallbackOpts', '# image\nenv.A="x,y"', ['env.A="x,y"']]
+  ])('%s', (name, key, value, expected) => {
+    expect(read({ [name.split(' ')[0]]: value })[key]).toEqual(expected)
   })
 })

@@ -71,25 +71,88 @@ function bool(name: string, value: string, fallback: boolean): boolean {
 }
 
 /**
- * Newline-separated values; with `commas`, commas separate values too, and a value in double
- * quotes (`""` for a quote) is taken whole, so it may hold a comma or start with `#`. Blank
- * values and unquoted `#` comments drop out.
+ * How an input's list is split. build-push-action reads every list as CSV (its getInputList):
+ * each line a record of comma-separated fields, a field in double quotes (`""` for a quote)
+ * taken whole, commas and newlines and all. Its options differ per input, and so do these.
  */
-export function list(value: string, commas: boolean): string[] {
-  if (!commas)
-    return value
-      .split('\n')
-      .map(item => item.trim())
-      .filter(item => item !== '' && !item.startsWith('#'))
-  const items: string[] = []
-  for (const line of value.split('\n')) {
-    // A quoted value, or anything up to the next comma.
-    for (const [, quoted, plain] of line.matchAll(/\s*(?:"((?:[^"]|"")*)"[^,]*|([^,]*))(?:,|$)/g)) {
-      if (quoted !== undefined) items.push(quoted.replace(/""/g, '"'))
-      else if (plain?.trim() && !plain.trim().startsWith('#')) items.push(plain.trim())
+export interface ListRule {
+  /** Every field is a value; else a line (its fields joined again) is one value (build-push-action's ignoreComma). */
+  commas: boolean
+  /** false: double quotes are plain characters (build-push-action's outputs). */
+  quotes?: boolean
+  /** Values keep their surrounding spaces (build-push-action's secrets). */
+  keepSpaces?: boolean
+  /** An unquoted value starting with `#` drops out (this action's own lists). */
+  comments?: boolean
+}
+
+interface Field {
+  text: string
+  quoted: boolean
+}
+
+/** Where the unquoted field starting at `from` ends: the next comma or line end. */
+function fieldEnd(text: string, from: number): number {
+  const match = /[,\r\n]/.exec(text.slice(from))
+  return match ? from + match.index : text.length
+}
+
+/**
+ * The CSV records of `text`. As in build-push-action's reader, a quote opens a quoted field only
+ * at the field's start (here also after spaces), and a field that goes on after its closing quote
+ * is plain text, quotes included.
+ */
+function csvRecords(text: string, quotes: boolean, input: string): Field[][] {
+  const records: Field[][] = []
+  let fields: Field[] = []
+  let at = 0
+  for (;;) {
+    const start = at + (/^[ \t]*/.exec(text.slice(at))?.[0].length ?? 0)
+    let field: Field
+    if (quotes && text[start] === '"') {
+      let inner = ''
+      let i = start + 1
+      for (; text[i] !== '"' || text[i + 1] === '"'; i += text[i] === '"' ? 2 : 1) {
+        if (i >= text.length)
+          throw InputError.refusing({ input, reason: 'a double-quoted value is not closed (write "" for a quote inside one).' })
+        inner += text[i]
+      }
+      const after = i + 1 + (/^[ \t]*/.exec(text.slice(i + 1))?.[0].length ?? 0)
+      const end = fieldEnd(text, after)
+      field =
+        end === after
+          ? { text: inner, quoted: true }
+          : { text: `${text.slice(at, start)}"${inner}"${text.slice(i + 1, end)}`, quoted: false }
+      at = end
+    } else {
+      const end = fieldEnd(text, at)
+      field = { text: text.slice(at, end), quoted: false }
+      at = end
     }
+    fields.push(field)
+    if (text[at] === ',') {
+      at++
+      continue
+    }
+    records.push(fields)
+    fields = []
+    if (at >= text.length) return records
+    at += text.startsWith('\r\n', at) ? 2 : 1
   }
-  return items
+}
+
+const COMMAS: ListRule = { commas: true }
+const LINES: ListRule = { commas: false }
+
+/** The values of a list input, split by its rule; an error names the input. */
+export function list(text: string, rule: ListRule, input: string): string[] {
+  const values = csvRecords(text, rule.quotes !== false, input).flatMap(fields =>
+    rule.commas ? fields : [{ text: fields.map(f => f.text).join(','), quoted: fields[0].quoted }]
+  )
+  return values
+    .filter(value => !(rule.comments && !value.quoted && value.text.trim().startsWith('#')))
+    .map(value => (rule.keepSpaces ? value.text : value.text.trim()))
+    .filter(value => value.trim() !== '')
 }
 
 function cacheOptions(value: string): Record<string, string> {
@@ -168,6 +231,7 @@ export function readCacheTimeout(get: InputReader): number {
 
 export function readInputs(get: InputReader): Inputs {
   const text = (name: string) => get(name).trim()
+  const values = (name: string, rule: ListRule) => list(get(name), rule, name)
   const optional = (name: string) => text(name) || undefined
   const buildTool = oneOf('build-tool', text('build-tool') || 'buildx', Object.keys(TOOLS))
   const cacheBackend = oneOf('cache-backend', text('cache-backend') || 'gha', [...Object.keys(BACKENDS), 'none'])
@@ -188,25 +252,25 @@ export function readInputs(get: InputReader): Inputs {
     builder: optional('builder'),
     context: text('context') || '.',
     file: optional('file'),
-    tags: list(get('tags'), true),
+    tags: values('tags', COMMAS),
     push: bool('push', text('push'), false),
     load: bool('load', text('load'), false),
-    platforms: list(get('platforms'), true),
-    buildArgs: list(get('build-args'), false),
-    labels: list(get('labels'), false),
+    platforms: values('platforms', COMMAS),
+    buildArgs: values('build-args', LINES),
+    labels: values('labels', LINES),
     target: optional('target'),
-    outputs: list(get('outputs'), false),
+    outputs: values('outputs', { commas: false, quotes: false }),
     noCache: bool('no-cache', text('no-cache'), false),
-    noCacheFilters: list(get('no-cache-filters'), true),
+    noCacheFilters: values('no-cache-filters', COMMAS),
     pull: bool('pull', text('pull'), false),
     network: optional('network'),
-    addHosts: list(get('add-hosts'), true),
+    addHosts: values('add-hosts', COMMAS),
     shmSize: optional('shm-size'),
-    ulimit: list(get('ulimit'), false),
+    ulimit: values('ulimit', LINES),
     cgroupParent: optional('cgroup-parent'),
-    allow: list(get('allow'), true),
-    buildContexts: list(get('build-contexts'), false),
-    annotations: list(get('annotations'), false),
+    allow: values('allow', COMMAS),
+    buildContexts: values('build-contexts', LINES),
+    annotations: values('annotations', LINES),
     call: optional('call'),
     cacheBackend,
     cacheMode,
@@ -214,15 +278,15 @@ export function readInputs(get: InputReader): Inputs {
     cacheRef: optional('cache-ref'),
     cacheDir: optional('cache-dir'),
     scopePrefix: scopePrefix(text('scope-prefix')),
-    fallbackBranches: list(get('fallback-branches'), true),
+    fallbackBranches: values('fallback-branches', { commas: true, comments: true }),
     cacheExport: oneOf('cache-export', text('cache-export') || 'auto', ['auto', 'true', 'false'] as const),
-    cacheFrom: list(get('cache-from'), false),
-    cacheTo: list(get('cache-to'), false),
+    cacheFrom: values('cache-from', LINES),
+    cacheTo: values('cache-to', LINES),
     githubToken: optional('github-token'),
     dryRun: bool('dry-run', text('dry-run'), false),
     cleanup: bool('cleanup', text('cleanup'), false),
     driverFallback: oneOf('driver-fallback', text('driver-fallback') || 'off', ['off', 'docker-container'] as const),
-    driverFallbackOpts: list(get('driver-fallback-opts'), false),
+    driverFallbackOpts: values('driver-fallback-opts', { commas: false, quotes: false, comments: true }),
     cacheTimeout: readCacheTimeout(get)
   }
   const refused = TOOLS[buildTool].check?.(inputs)
