@@ -1,5 +1,6 @@
 // The post step saves the local backend's exported directory, when the main step left one,
-// and removes the docker-container builder driver-fallback created. Most runs leave neither.
+// removes the files of the secrets input, should the main step have died before it did, and
+// removes the docker-container builder driver-fallback created. Most runs leave none of these.
 // That is read straight from STATE_<name> (where core.getState reads it), so their post step
 // ends before the toolkit is loaded at all.
 import { STATE } from './core/state.js'
@@ -7,6 +8,11 @@ import { STATE } from './core/state.js'
 if (process.env[`STATE_${STATE.localCache}`]) {
   const { saveLocalCacheStep } = await import('./effects/local-cache.js')
   await saveLocalCacheStep(process.env)
+}
+const secretFiles = process.env[`STATE_${STATE.secretFiles}`]
+if (secretFiles) {
+  const { removeSecretFiles } = await import('./effects/build-secrets.js')
+  await removeSecretFiles(secretFiles)
 }
 const fallbackBuilder = process.env[`STATE_${STATE.fallbackBuilder}`]
 if (fallbackBuilder) {

@@ -27,18 +27,19 @@ import { chooseImport } from './effects/import-choice.js'
 import { tagInlineCache } from './effects/inline-tag.js'
 import { InputError, type Inputs, readInputs } from './core/inputs.js'
 import { restoreLocalCache } from './effects/local-cache.js'
+import { maskSecretFiles, removeSecretFiles, writeSecretFiles } from './effects/build-secrets.js'
 import { cacheManifestDigest, compactLayout, directorySize } from './effects/oci-layout.js'
 import { writeOutputs, writeSummary } from './effects/outputs.js'
 import { type Env, type Plan, displayCommand, invocationOf, plan, withoutExport } from './core/plan.js'
 import { type Attempt, type BuildRun, recover } from './core/recovery.js'
-import { type Execution, planOutputs, report, stalledScopes } from './core/report.js'
+import { type Execution, type Facts, buildMetadata, planOutputs, report, stalledScopes } from './core/report.js'
 import { type LocalCacheState, STATE } from './core/state.js'
 import type { BuildOutcome, Restored } from './core/summary.js'
 import { TOOLS } from './tools/index.js'
 
 export async function runMain(): Promise<void> {
   try {
-    const inputs = readInputs(name => core.getInput(name))
+    const inputs = readInputs(name => core.getInput(name, { trimWhitespace: false }))
     const env: Env = { ...process.env, RUNNER_TEMP: process.env.RUNNER_TEMP || tmpdir() }
     const payload = await readPayload(env.GITHUB_EVENT_PATH)
     const context = await lookUpMissingBranches(runContext(env, payload), inputs.githubToken, env)
@@ -56,6 +57,7 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
 
   // What the plan depends on. The local directory is restored before the import is chosen, or
   // a builder that takes one import would find nothing there. A dry run looks at nothing.
+  if (!inputs.dryRun) await maskSecretFiles(planned)
   const restored = planned.local && !inputs.dryRun ? await restoreLocalCache(planned) : undefined
   const fitted = inputs.dryRun ? planned : await fitPlanToBuilder(planned, env, driver)
   const chosen = TOOLS[fitted.tool].traits.singleImport ? await chooseImport(fitted) : fitted.imports
@@ -73,7 +75,8 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
 
   // A file left by an earlier build of this step (a re-run) must not pass for this build's digest.
   await rm(fitted.request.metadataFile, { force: true })
-  const execution = await execute(answered, env, inputs.cacheTimeout, driver)
+  await writeSecretFiles(fitted)
+  const execution = await execute(answered, env, inputs.cacheTimeout, driver).finally(() => removeSecretFiles(fitted.secretFiles?.dir))
   const last = execution.last.plan
   const metadata = await readMetadata(last.request.metadataFile)
   if (execution.exitCode === 0) await tagInlineCache(last)
@@ -292,13 +295,8 @@ async function readPayload(path: string | undefined): Promise<Record<string, any
   }
 }
 
-async function readMetadata(path: string): Promise<{ text: string; digest?: string }> {
-  try {
-    const text = await readFile(path, 'utf8')
-    return { text, digest: JSON.parse(text)['containerimage.digest'] }
-  } catch {
-    return { text: '' }
-  }
+async function readMetadata(path: string): Promise<Facts['metadata']> {
+  return buildMetadata(await readFile(path, 'utf8').catch(() => ''))
 }
 
 /**

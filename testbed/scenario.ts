@@ -32,6 +32,8 @@ export interface ScenarioOptions {
   node?: string
   /** The action to run (default: this checkout's action.yml and dist/). */
   actionDir?: string
+  /** Each step is stopped after this long, as the runner stops a cancelled job (SIGINT to its process group). */
+  timeoutMs?: number
 }
 
 function repositoryPayload() {
@@ -74,6 +76,7 @@ function pushRun(ref: string, inputs: Record<string, string>, o: ScenarioOptions
     inputs,
     actionDir: o.actionDir,
     node: o.node,
+    timeoutMs: o.timeoutMs,
     eventName: 'push',
     ref,
     sha,

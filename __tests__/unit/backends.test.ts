@@ -1,5 +1,10 @@
 import { join } from 'node:path'
 import { describe, expect, it } from '@jest/globals'
+import fc from 'fast-check'
+import { runContext } from '../../src/core/context.js'
+import { readInputs } from '../../src/core/inputs.js'
+import { type Env, type Plan, displayCommand, invocationOf, plan } from '../../src/core/plan.js'
+import { type Execution, buildMetadata, report } from '../../src/core/report.js'
 import type { Attributes } from '../../src/core/spec.js'
 import { decodeSpec, encodeSpec } from '../../src/core/spec.js'
 import type { Scope } from '../../src/core/scopes.js'
@@ -538,6 +543,8 @@ describe('tool invocations', () => {
     allow: [],
     buildContexts: [],
     annotations: [],
+    secrets: [],
+    ssh: [],
     metadataFile: join('runner-temp', 'branch-cache-build-metadata.json')
   }
   /** What envd can take of it: one tag, no build arguments or labels, no push. */
@@ -781,7 +788,10 @@ describe('tool invocations', () => {
       { annotations: ['index:org.opencontainers.image.title=app, with a comma'] },
       ['--annotation', 'index:org.opencontainers.image.title=app, with a comma']
     ],
-    ['call', { call: 'check' }, ['--call', 'check']]
+    ['call', { call: 'check' }, ['--call', 'check']],
+    ['secret-files', { secrets: [{ id: 'npmrc', file: '.npmrc' }] }, ['--secret', 'id=npmrc,src=.npmrc']],
+    ['secret-envs', { secrets: [{ id: 'aws', env: 'AWS_SECRET_ACCESS_KEY' }] }, ['--secret', 'id=aws,env=AWS_SECRET_ACCESS_KEY']],
+    ['ssh', { ssh: ['default', 'deploy=/keys/a'] }, ['--ssh', 'default', '--ssh', 'deploy=/keys/a']]
   ])('buildx: %s', (_title, change, flags) => {
     const args = TOOLS.buildx.invocation({ ...request, ...change }, { imports: [], exports: [], extraTags: [] }, {}).args
     const at = args.indexOf(flags[0])
@@ -793,5 +803,159 @@ describe('tool invocations', () => {
         '--force'
       )
     else expect(refused).toEqual({ input: _title, reason: 'envd has no such build flag' })
+  })
+})
+
+describe('build inputs → argv, as the action reads them and plans the build', () => {
+  const ENV: Env = {
+    GITHUB_EVENT_NAME: 'push',
+    GITHUB_REF: 'refs/heads/main',
+    GITHUB_SHA: SHA,
+    GITHUB_REPOSITORY: 'octo-org/app',
+    GITHUB_ACTION: 'build',
+    RUNNER_TEMP: 'runner-temp',
+    AWS_SECRET: 'from-the-environment'
+  }
+  const context = runContext(ENV, {})
+  const planOf = (values: Record<string, string>, env: Env = ENV) =>
+    plan(
+      readInputs(name => values[name] ?? ''),
+      context,
+      env
+    )
+  const argsOf = (p: Plan, env: Env = ENV) => invocationOf(p, p.imports, env).args
+  const SECRET_DIR = join('runner-temp', 'branch-cache-build-build-secrets')
+
+  it.each<[string, Record<string, string>, string[][]]>([
+    [
+      'a quoted multi-line build-arg is one --build-arg',
+      { 'build-args': '"MULTI=one\ntwo, three"\nLIST=a,b' },
+      [['--build-arg', 'MULTI=one\ntwo, three', '--build-arg', 'LIST=a,b']]
+    ],
+    [
+      '# in a value is kept',
+      { 'build-args': 'HASH=a#b\n#LEADING=1', labels: 'x=#1' },
+      [
+        ['--build-arg', 'HASH=a#b', '--build-arg', '#LEADING=1'],
+        ['--label', 'x=#1']
+      ]
+    ],
+    ['a label with a comma is one --label', { labels: 'title=app, the app' }, [['--label', 'title=app, the app']]],
+    ['tags split on commas', { tags: `${IMAGE_REPO}:1, ${IMAGE_REPO}:2` }, [['--tag', `${IMAGE_REPO}:1`, '--tag', `${IMAGE_REPO}:2`]]],
+    [
+      'secrets: one file per value in the runner temp directory, never the value',
+      { secrets: 'TOKEN=abc\n"KEY=multi\nline, with a comma"' },
+      [['--secret', `id=TOKEN,src=${join(SECRET_DIR, '0')}`, '--secret', `id=KEY,src=${join(SECRET_DIR, '1')}`]]
+    ],
+    [
+      'secret-files: the file as given, a comma in its path quoted',
+      { 'secret-files': 'cert=certs/a,b.pem' },
+      [['--secret', 'id=cert,"src=certs/a,b.pem"']]
+    ],
+    [
+      'secret-envs: the variable by name',
+      { 'secret-envs': 'aws=AWS_SECRET,gh=GH_TOKEN' },
+      [['--secret', 'id=aws,env=AWS_SECRET', '--secret', 'id=gh,env=GH_TOKEN']]
+    ],
+    ['ssh: the agent', { ssh: 'default' }, [['--ssh', 'default']]]
+  ])('%s', (_title, values, sequences) => {
+    const args = argsOf(planOf(values))
+    for (const flags of sequences) {
+      const at = args.indexOf(flags[0])
+      expect(args.slice(at, at + flags.length)).toEqual(flags)
+    }
+  })
+
+  it('the plan says which files to write with which value, and masks every value, line by line', () => {
+    const p = planOf({ secrets: 'TOKEN=abc\n"KEY=multi\nline"', 'secret-envs': 'aws=AWS_SECRET,unset=NOT_SET' })
+    expect(p.secretFiles).toEqual({
+      dir: SECRET_DIR,
+      files: [
+        { path: join(SECRET_DIR, '0'), value: 'abc' },
+        { path: join(SECRET_DIR, '1'), value: 'multi\nline' }
+      ]
+    })
+    expect(p.secrets).toEqual(expect.arrayContaining(['abc', 'multi\nline', 'multi', 'line', 'from-the-environment']))
+    expect(planOf({ 'secret-files': 'npmrc=.npmrc' }).secretFiles).toBeUndefined()
+  })
+
+  it('envd refuses secrets, naming the input', () => {
+    expect(() => planOf({ 'build-tool': 'envd', secrets: 'TOKEN=abc' })).toThrow(
+      'Input "secrets": envd has no such build flag (build-tool: envd).'
+    )
+  })
+
+  const finished = (p: Plan): Execution => {
+    const attempt = { plan: p, imports: p.imports, noCache: false }
+    const progress = { totalSteps: 2, cachedSteps: 1, runSeconds: 1, importSeconds: 0, exportSeconds: 0, imports: [], exportErrors: [] }
+    return {
+      first: attempt,
+      last: attempt,
+      runs: [{ exitCode: 0, report: progress, denied: false, exporterSetupFailed: false }],
+      exitCode: 0,
+      problems: [],
+      stalled: [],
+      seconds: 1
+    }
+  }
+  const value = fc.oneof(
+    fc.string({ minLength: 1, unit: fc.constantFrom(',', '=', '"', ' ', '#', '\r', '\n', 'a', 'é', '𝄞', "'", '\\') }),
+    fc.string({ minLength: 1, unit: 'grapheme' })
+  )
+  const quoted = (v: string) => `"${v.replace(/"/g, '""')}"`
+
+  it('the argv is the same whatever the secret values are', () => {
+    const reference = planOf({ secrets: 'ID=x', 'secret-envs': 'aws=AWS_SECRET' }, { ...ENV, AWS_SECRET: 'y' })
+    fc.assert(
+      fc.property(value, value, (given, inEnv) => {
+        const env = { ...ENV, AWS_SECRET: inEnv }
+        const p = planOf({ secrets: quoted(`ID=${given}`), 'secret-envs': 'aws=AWS_SECRET' }, env)
+        expect(p.secretFiles?.files.map(f => f.value)).toEqual([given])
+        expect(argsOf(p, env)).toEqual(argsOf(reference))
+      })
+    )
+  })
+
+  it('no secret value reaches the argv, the command shown or any output', () => {
+    // A marker, so that the value cannot be part of the argv by chance (a secret "build" is in "buildx").
+    const secret = value.map(v => `s3cr3t-${v}`)
+    fc.assert(
+      fc.property(secret, secret, (given, inEnv) => {
+        const env = { ...ENV, AWS_SECRET: inEnv }
+        const p = planOf({ secrets: quoted(`ID=${given}`), 'secret-envs': 'aws=AWS_SECRET', tags: `${IMAGE_REPO}:1` }, env)
+        const invocation = invocationOf(p, p.imports, env)
+        const outputs = report(finished(p), { metadata: { text: '{}' } }, env).outputs
+        for (const text of [...invocation.args, displayCommand(invocation, p.secrets), ...Object.values(outputs)]) {
+          expect(text).not.toContain(given)
+          expect(text).not.toContain(inEnv)
+        }
+      })
+    )
+  })
+})
+
+describe("imageid and digest from buildx's metadata file", () => {
+  const config = `sha256:${'c'.repeat(64)}`
+  const manifest = `sha256:${'m'.repeat(64)}`
+  it.each<[string, Record<string, string>, { digest?: string; imageId?: string }]>([
+    [
+      'an image: its config digest, as --iidfile has it',
+      { 'containerimage.config.digest': config, 'containerimage.digest': manifest },
+      { digest: manifest, imageId: config }
+    ],
+    [
+      'an index (platforms, attestations) has no config: its digest',
+      { 'containerimage.digest': manifest },
+      { digest: manifest, imageId: manifest }
+    ],
+    ['no image (a local or tar output)', { 'buildx.build.ref': 'default/default/x' }, {}]
+  ])('%s', (_title, metadata, expected) => {
+    const text = JSON.stringify(metadata)
+    expect(buildMetadata(text)).toEqual({ text, ...expected })
+  })
+
+  it('no file, or not JSON: nothing', () => {
+    expect(buildMetadata('')).toEqual({ text: '' })
+    expect(buildMetadata('{')).toEqual({ text: '' })
   })
 })

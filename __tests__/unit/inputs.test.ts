@@ -47,6 +47,8 @@ describe('defaults', () => {
       buildContexts: [],
       annotations: [],
       call: undefined,
+      secrets: [],
+      ssh: [],
       cacheDir: undefined,
       scopePrefix: undefined,
       fallbackBranches: [],
@@ -331,6 +333,7 @@ describe('lists', () => {
     ['annotations', 'annotations', 'index:title=app, with a comma', ['index:title=app, with a comma']],
     ['cache-from', 'cacheFrom', 'type=gha,scope=extra\n#type=registry,ref=r/app:c', ['type=gha,scope=extra', '#type=registry,ref=r/app:c']],
     ['cache-to', 'cacheTo', 'type=gha,scope=extra,mode=max', ['type=gha,scope=extra,mode=max']],
+    ['ssh', 'ssh', 'default, key=/keys/a', ['default', 'key=/keys/a']],
     [
       'fallback-branches (this action’s own: # comments)',
       'fallbackBranches',
@@ -340,5 +343,37 @@ describe('lists', () => {
     ['driver-fallback-opts (this action’s own: # comments)', 'driverFallbackOpts', '# image\nenv.A="x,y"', ['env.A="x,y"']]
   ])('%s', (name, key, value, expected) => {
     expect(read({ [name.split(' ')[0]]: value })[key]).toEqual(expected)
+  })
+})
+
+describe('secrets', () => {
+  it('secrets, secret-files and secret-envs: one list of secrets by id, each of its own kind', () => {
+    expect(
+      read({
+        secrets: 'TOKEN=abc,def\n"KEY=-----BEGIN KEY-----\nline, two\n-----END KEY-----"\nSPACED=  kept  ',
+        'secret-files': 'npmrc=./.npmrc\ncert=certs/a,b.pem',
+        'secret-envs': 'aws=AWS_SECRET_ACCESS_KEY,gh=GH_TOKEN'
+      }).secrets
+    ).toEqual([
+      { id: 'TOKEN', value: 'abc,def' },
+      { id: 'KEY', value: '-----BEGIN KEY-----\nline, two\n-----END KEY-----' },
+      { id: 'SPACED', value: '  kept  ' },
+      { id: 'npmrc', file: './.npmrc' },
+      { id: 'cert', file: 'certs/a,b.pem' },
+      { id: 'aws', env: 'AWS_SECRET_ACCESS_KEY' },
+      { id: 'gh', env: 'GH_TOKEN' }
+    ])
+  })
+
+  it.each<[string, Record<string, string>, string]>([
+    ['a secret without =', { secrets: 'A=1\nhunter2' }, 'Input "secrets": entry 2 is not id=value (the value is not shown).'],
+    ['a secret without an id', { secrets: '=hunter2' }, 'Input "secrets": entry 1 is not id=value (the value is not shown).'],
+    ['a secret without a value', { secrets: 'A=' }, 'Input "secrets": entry 1 is not id=value (the value is not shown).'],
+    ['a secret file without a path', { 'secret-files': 'npmrc' }, 'Input "secret-files": "npmrc" is not id=path.'],
+    ['a secret variable without a name', { 'secret-envs': 'aws=' }, 'Input "secret-envs": "aws=" is not id=VARIABLE.']
+  ])('%s: one line naming the input, never the value', (_title, inputs, message) => {
+    const error = failure(inputs)
+    expect(error.message).toBe(message)
+    expect(error.message).not.toContain('hunter2')
   })
 })

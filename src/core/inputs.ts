@@ -1,7 +1,7 @@
 import { parse as parseYaml } from 'yaml'
 import { BACKENDS } from '../backends/index.js'
 import { TOOLS } from '../tools/index.js'
-import type { BuildOptions } from '../tools/tool.js'
+import type { BuildOptions, SecretSource } from '../tools/tool.js'
 
 /** Every input, read and checked in one place. Errors are one line naming the input. */
 export interface Inputs extends BuildOptions {
@@ -41,6 +41,7 @@ export class InputError extends Error {
   }
 }
 
+/** An input's value as the runner gives it (not trimmed: `secrets` values keep their spaces). */
 export type InputReader = (name: string) => string
 
 // Attributes the action itself sets per scope, and the input that controls each instead.
@@ -207,6 +208,34 @@ function scopePrefix(value: string): string | undefined {
   )
 }
 
+/** `<id>=<rest>`, split at the first `=`; undefined unless both parts are there. */
+function idAnd(entry: string): [string, string] | undefined {
+  const eq = entry.indexOf('=')
+  return eq > 0 && eq < entry.length - 1 ? [entry.slice(0, eq), entry.slice(eq + 1)] : undefined
+}
+
+/**
+ * build-push-action's secrets (id=value, values keep their spaces), secret-files (id=path) and
+ * secret-envs (id=VARIABLE), as one list by id. No error shows a `secrets` entry: it holds a value.
+ */
+function buildSecrets(values: (name: string, rule: ListRule) => string[]): SecretSource[] {
+  const pairs = (name: string, rule: ListRule, refusal: (entry: string, index: number) => string) =>
+    values(name, rule).map((entry, index) => {
+      const pair = idAnd(entry)
+      if (!pair) throw InputError.refusing({ input: name, reason: refusal(entry, index) })
+      return pair
+    })
+  return [
+    ...pairs(
+      'secrets',
+      { commas: false, keepSpaces: true },
+      (_, index) => `entry ${index + 1} is not id=value (the value is not shown).`
+    ).map(([id, value]) => ({ id, value })),
+    ...pairs('secret-files', LINES, entry => `${JSON.stringify(entry)} is not id=path.`).map(([id, file]) => ({ id, file })),
+    ...pairs('secret-envs', COMMAS, entry => `${JSON.stringify(entry)} is not id=VARIABLE.`).map(([id, env]) => ({ id, env }))
+  ]
+}
+
 /** Parses `cache-timeout`: `90s`, `2m`, `1m30s`, `1h`, or bare seconds; 0 turns the watch off. */
 export function parseCacheTimeout(text: string): number | undefined {
   const value = text.trim()
@@ -272,6 +301,8 @@ export function readInputs(get: InputReader): Inputs {
     buildContexts: values('build-contexts', LINES),
     annotations: values('annotations', LINES),
     call: optional('call'),
+    secrets: buildSecrets(values),
+    ssh: values('ssh', COMMAS),
     cacheBackend,
     cacheMode,
     cacheOptions: options,

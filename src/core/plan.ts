@@ -9,7 +9,7 @@ import { imagePath, imageRepository, platformsName, safeName } from './names.js'
 import { withRetryTimeout } from './cache-watch.js'
 import { type Scope, scopeChain } from './scopes.js'
 import { type Attributes, decodeSpec, encodeSpec } from './spec.js'
-import type { BuildRequest, Invocation } from '../tools/tool.js'
+import type { BuildRequest, Invocation, SecretMount } from '../tools/tool.js'
 import { TOOLS } from '../tools/index.js'
 
 export type Env = Readonly<Record<string, string | undefined>>
@@ -44,6 +44,8 @@ export interface Plan {
   /** The registry tag of the own scope's cache (clean-up). */
   ownedTag?: string
   request: BuildRequest
+  /** The `secrets` values to write to files before the build (the request mounts them from there). */
+  secretFiles?: SecretFiles
   /** Values to mask in every log line and in the `command` output. */
   secrets: string[]
   warnings: string[]
@@ -118,7 +120,40 @@ function settingsFor(inputs: Inputs, env: Env, backend: Backend, context: RunCon
   }
 }
 
-function buildRequest(inputs: Inputs, env: Env): BuildRequest {
+/**
+ * Each `secrets` value in a file of its own, in a directory of this step that only the runner's
+ * user may read, written before the build and removed after it (and by the post step, should the
+ * main step die).
+ */
+export interface SecretFiles {
+  dir: string
+  files: Array<{ path: string; value: string }>
+}
+
+/** A path of this step's in the runner's temp dir: one per step (GITHUB_ACTION names it), so no step reads another's files. */
+function stepPath(env: Env, name: string): string {
+  return join(env.RUNNER_TEMP ?? '.', `branch-cache-build-${safeName(env.GITHUB_ACTION || 'step')}-${name}`)
+}
+
+/** The secrets as the builder mounts them: a `secrets` value from the file it is written to, the others as given. */
+function secretMounts(inputs: Inputs, env: Env): { mounts: SecretMount[]; files?: SecretFiles } {
+  const dir = stepPath(env, 'secrets')
+  const files: SecretFiles['files'] = []
+  const mounts = inputs.secrets.map(secret => {
+    if (!('value' in secret)) return secret
+    const path = join(dir, String(files.length))
+    files.push({ path, value: secret.value })
+    return { id: secret.id, file: path }
+  })
+  return { mounts, ...(files.length && { files: { dir, files } }) }
+}
+
+/** What to mask of a secret: the value and each of its lines (a log line holds one line of it at most). */
+export function secretMasks(value: string): string[] {
+  return [...new Set([value, ...value.split(/\r\n|\r|\n/)])].filter(mask => mask.trim() !== '')
+}
+
+function buildRequest(inputs: Inputs, env: Env, secrets: SecretMount[]): BuildRequest {
   return {
     context: inputs.context,
     file: inputs.file,
@@ -143,8 +178,9 @@ function buildRequest(inputs: Inputs, env: Env): BuildRequest {
     buildContexts: inputs.buildContexts,
     annotations: inputs.annotations,
     call: inputs.call,
-    // One file per step (GITHUB_ACTION names the step), so no step reads another's digest.
-    metadataFile: join(env.RUNNER_TEMP ?? '.', `branch-cache-build-${safeName(env.GITHUB_ACTION || 'step')}-metadata.json`)
+    secrets,
+    ssh: inputs.ssh,
+    metadataFile: stepPath(env, 'metadata.json')
   }
 }
 
@@ -186,12 +222,24 @@ function locationOf(scope: Scope, imports: readonly CacheImport[]): { location?:
 export function plan(inputs: Inputs, context: RunContext, env: Env): Plan {
   const backend = BACKENDS[inputs.cacheBackend]
   const chain = scopeChain(context, inputs.fallbackBranches)
-  const request = buildRequest(inputs, env)
+  const mounted = secretMounts(inputs, env)
+  const request = buildRequest(inputs, env, mounted.mounts)
   const warnings: string[] = []
   const notices: string[] = []
   const details: string[] = []
-  const secrets = [env.ACTIONS_RUNTIME_TOKEN, inputs.githubToken].filter((s): s is string => !!s)
-  const common = { tool: inputs.buildTool, backend: inputs.cacheBackend, context, request, secrets, warnings, notices, details }
+  const buildSecrets = inputs.secrets.map(secret => ('value' in secret ? secret.value : 'env' in secret ? env[secret.env] : undefined))
+  const secrets = [env.ACTIONS_RUNTIME_TOKEN, inputs.githubToken, ...buildSecrets].filter((s): s is string => !!s).flatMap(secretMasks)
+  const common = {
+    tool: inputs.buildTool,
+    backend: inputs.cacheBackend,
+    context,
+    request,
+    ...(mounted.files && { secretFiles: mounted.files }),
+    secrets,
+    warnings,
+    notices,
+    details
+  }
 
   if (!backend) {
     return {

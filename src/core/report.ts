@@ -89,8 +89,23 @@ export interface Facts {
   restored?: Restored
   /** Per chain scope: whether the GitHub Actions cache held its index before the build (gha). */
   indexFound?: boolean[]
-  metadata: { text: string; digest?: string }
+  metadata: { text: string; digest?: string; imageId?: string }
   localExport?: BuildOutcome['localExport']
+}
+
+/**
+ * What buildx's metadata file says of the image: its digest, and its ID as buildx's --iidfile
+ * (build-push-action's imageid) has it: the config's digest, or the digest of an index (several
+ * platforms, attestations), which has no config.
+ */
+export function buildMetadata(text: string): Facts['metadata'] {
+  try {
+    const metadata = JSON.parse(text)
+    const digest: string | undefined = metadata['containerimage.digest']
+    return { text, digest, imageId: metadata['containerimage.config.digest'] ?? digest }
+  } catch {
+    return { text: '' }
+  }
 }
 
 export interface Report {
@@ -113,6 +128,7 @@ export function report(execution: Execution, facts: Facts, env: Env): Report {
   return {
     outputs: {
       ...planOutputs(execution.last, env),
+      imageid: facts.metadata.imageId ?? '',
       digest: facts.metadata.digest ?? '',
       metadata: facts.metadata.text,
       'cached-steps': String(progress.cachedSteps),

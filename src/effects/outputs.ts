@@ -9,6 +9,7 @@ export interface Outputs {
   'cache-to': string
   'cache-export': string
   command: string
+  imageid: string
   digest: string
   metadata: string
   'cached-steps': string
@@ -24,6 +25,7 @@ export const OUTPUT_NAMES: ReadonlyArray<keyof Outputs> = [
   'cache-to',
   'cache-export',
   'command',
+  'imageid',
   'digest',
   'metadata',
   'cached-steps',

@@ -42,6 +42,11 @@ export const buildx: Tool = {
       ...repeated('--build-context', request.buildContexts),
       ...repeated('--annotation', request.annotations),
       ...(request.call ? ['--call', request.call] : []),
+      ...repeated(
+        '--secret',
+        request.secrets.map(secret => encodeSpec([['id', secret.id], 'file' in secret ? ['src', secret.file] : ['env', secret.env]]))
+      ),
+      ...repeated('--ssh', request.ssh),
       ...repeated('--output', request.outputs),
       ...(request.push ? ['--push'] : []),
       ...(request.load ? ['--load'] : []),

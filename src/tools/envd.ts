@@ -74,7 +74,11 @@ const BUILDX_ONLY: Array<[string, (options: BuildOptions) => boolean]> = [
   ['allow', o => o.allow.length > 0],
   ['build-contexts', o => o.buildContexts.length > 0],
   ['annotations', o => o.annotations.length > 0],
-  ['call', o => !!o.call]
+  ['call', o => !!o.call],
+  ['secrets', o => o.secrets.some(secret => 'value' in secret)],
+  ['secret-files', o => o.secrets.some(secret => 'file' in secret)],
+  ['secret-envs', o => o.secrets.some(secret => 'env' in secret)],
+  ['ssh', o => o.ssh.length > 0]
 ]
 
 /**

@@ -28,11 +28,23 @@ export interface BuildOptions {
   buildContexts: string[]
   annotations: string[]
   call?: string
+  /** Secrets a RUN step may mount, in the order given: `secrets`, then `secret-files`, then `secret-envs`. */
+  secrets: SecretSource[]
+  /** `--ssh` values: `default`, or `<id>=<socket or key>`. */
+  ssh: string[]
 }
 
-export interface BuildRequest extends BuildOptions {
+/** A build secret by id: a value (`secrets`), a file (`secret-files`) or a variable of the builder's environment (`secret-envs`). */
+export type SecretSource = { id: string; value: string } | SecretMount
+
+/** A secret as the builder is told of it: never a value, so none reaches a command line. */
+export type SecretMount = { id: string; file: string } | { id: string; env: string }
+
+export interface BuildRequest extends Omit<BuildOptions, 'secrets'> {
   /** Where buildx writes the build's metadata (digest): a path in the runner's temp dir. */
   metadataFile: string
+  /** The `secrets` values are written to files first (the plan's secretFiles), and mounted from there. */
+  secrets: SecretMount[]
 }
 
 export interface CacheFlags {
