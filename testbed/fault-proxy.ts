@@ -182,6 +182,11 @@ export class FaultProxy {
       let body = Buffer.concat(chunks)
       const headers = { ...answer.headers }
       delete headers['transfer-encoding']
+      // The registry answers an upload with an absolute Location on its own origin: pointed back
+      // here, the upload's PATCH and PUT pass the proxy (and its fault) as a client's would.
+      const targetOrigin = new URL(this.options.target).origin
+      if (headers.location?.startsWith(targetOrigin))
+        headers.location = this.url.replace(/\/$/, '') + headers.location.slice(targetOrigin.length)
       if (this.options.rewrite && /json/.test(String(headers['content-type']))) {
         let text = body.toString('utf8')
         for (const [from, to] of this.options.rewrite) text = text.split(from).join(to)

@@ -43,8 +43,8 @@ const azblobOptions = (bed: TestbedEnv, accountUrl = bed.azblob.accountUrl) =>
   [`account_url: ${accountUrl}`, `account_name: ${bed.azblob.accountName}`, `secret_access_key: ${bed.azblob.accountKey}`].join('\n')
 
 const CASES: BackendCase[] = [
-  { name: 'gha', protocol: 'v2', namesSource: false, deadEnv: { ACTIONS_RESULTS_URL: REFUSED } },
-  { name: 'gha', protocol: 'v1', namesSource: false, deadEnv: { ACTIONS_CACHE_URL: REFUSED } },
+  { name: 'gha', protocol: 'v2', namesSource: true, deadEnv: { ACTIONS_RESULTS_URL: REFUSED } },
+  { name: 'gha', protocol: 'v1', namesSource: true, deadEnv: { ACTIONS_CACHE_URL: REFUSED } },
   { name: 'registry', namesSource: true, dead: () => ({ 'cache-ref': `${DEAD_HOST}/dead/cache` }) },
   { name: 'inline', push: true, namesSource: true },
   { name: 'local', namesSource: true, deadEnv: { ACTIONS_RESULTS_URL: REFUSED } },

@@ -5,6 +5,8 @@
 // build still takes its steps from the cache. Each cell has its own buildkitd; two run at once.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { randomBytes } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
 import { type TestbedEnv, fixtureContext, testbedEnv } from '../../testbed/env.js'
 import { type Fault, startFaultProxy } from '../../testbed/fault-proxy.js'
 import { type OwnBuilder, startOwnBuilder, stopOwnBuilders } from '../../testbed/own-builder.js'
@@ -22,39 +24,45 @@ interface Cell {
   warning: RegExp
   /** The faulted build still takes this many of 5 steps from the cache (default: don't care). */
   cached?: number
-  /** A big layer under a changed last step: the faulted build must download it. */
+  /** Big layers (3 MB): one under the changed last step, and the changed step writes one too. */
   bigLayer?: boolean
   /** The faulted build changes the last step (it builds one step, so its export has a new layer to write). */
   changesLast?: boolean
   /** The healthy follow-up's warning (a corrupt index written by the faulted build), if any. */
   followUpWarning?: RegExp
+  /** How many times cache-timeout the faulted build may wait (an import stall, then an export stall). */
+  timeouts: number
+}
+
+const MODES = ['500', '503', '429', 'reset', 'hang', 'slow', 'truncate'] as const
+const SIDES = ['read', 'write', 'both'] as const
+
+/**
+ * What a user must see for each fault, by rule. A fault on reads costs the imports (the build
+ * runs uncached, or again without them when they stall) and says so; a fault on writes costs
+ * the export only: the imports still give 4 of 5 steps. Requests that hang or crawl are stalls
+ * (cache-timeout), everything else is a failure with BuildKit's reason; a 429 ends either way,
+ * depending on whether BuildKit's retry bound (set from cache-timeout) or the watch comes first.
+ */
+function cellOf(backend: Cell['backend'], mode: (typeof MODES)[number], on: (typeof SIDES)[number]): Cell {
+  const outcome = mode === 'hang' || mode === 'slow' ? 'stalled' : mode === '429' ? '(failed|stalled)' : 'failed'
+  const side = on === 'write' ? 'export' : 'import'
+  return {
+    backend,
+    fault: { mode, on },
+    warning: new RegExp(`Cache ${side}\\b.*\\(${backend}\\) ${outcome}`),
+    cached: on === 'write' ? 4 : mode === 'hang' && on === 'read' ? 0 : undefined,
+    bigLayer: mode === 'slow',
+    changesLast: on !== 'read',
+    timeouts: on === 'both' ? 2 : 1
+  }
 }
 
 const CELLS: Cell[] = [
-  { backend: 'gha', fault: { mode: '500', on: 'read' }, warning: /Cache import from scope \S+pr-7 \(gha\) failed.*internal/ },
-  { backend: 'registry', fault: { mode: '500', on: 'read' }, warning: /Cache import from scope \S+main \(registry\) failed.*500/ },
-  { backend: 'gha', fault: { mode: 'hang', on: 'read' }, warning: /Cache import \(gha\) stalled/, cached: 0 },
-  { backend: 'registry', fault: { mode: 'hang', on: 'read' }, warning: /Cache import \(registry\) stalled/, cached: 0 },
-  { backend: 'gha', fault: { mode: '429', on: 'both' }, warning: /\(gha\) (failed|stalled)/ },
-  { backend: 'gha', fault: { mode: '503', on: 'read' }, warning: /Cache import from scope \S+ \(gha\) failed/ },
-  { backend: 'gha', fault: { mode: 'reset', on: 'read' }, warning: /Cache import from scope \S+ \(gha\) failed/ },
-  { backend: 'gha', fault: { mode: 'closed', on: 'both' }, warning: /\(gha\) failed.*connection refused/ },
-  { backend: 'registry', fault: { mode: 'closed', on: 'both' }, warning: /\(registry\) failed.*connection refused/ },
-  {
-    backend: 'registry',
-    fault: { mode: 'hang', on: 'write' },
-    warning: /Cache export to scope \S+pr-7 \(registry\) stalled/,
-    changesLast: true,
-    cached: 4
-  },
-  {
-    backend: 'gha',
-    fault: { mode: 'hang', on: 'write' },
-    warning: /Cache export to scope \S+pr-7 \(gha\) (stalled|failed)/,
-    changesLast: true,
-    cached: 4
-  },
-  { backend: 'gha', fault: { mode: 'slow', on: 'read' }, bigLayer: true, warning: /Cache import \(gha\) stalled/ },
+  ...(['gha', 'registry'] as const).flatMap(backend => MODES.flatMap(mode => SIDES.map(on => cellOf(backend, mode, on)))),
+  // A closed port refuses reads and writes alike: one cell per target.
+  { backend: 'gha', fault: { mode: 'closed', on: 'both' }, warning: /\(gha\) failed.*connection refused/, timeouts: 1 },
+  { backend: 'registry', fault: { mode: 'closed', on: 'both' }, warning: /\(registry\) failed.*connection refused/, timeouts: 1 },
   // Only the blob uploads are cut (not the service's calls, nor the block list that commits a blob).
   // The service refuses to finalize an entry whose blob is shorter than said, so the export fails
   // with a warning, not silently; its reservation is left behind, and the next build's export
@@ -63,12 +71,13 @@ const CELLS: Cell[] = [
     backend: 'gha',
     fault: { mode: 'truncate', on: 'write', path: /^\/devstoreaccount1\/(?!.*comp=blocklist)/ },
     warning: /Cache export to scope \S+pr-7 \(gha\) failed.*does not match the uploaded blob/,
-    followUpWarning: /Cache export to scope \S+pr-7 \(gha\) stalled/
+    followUpWarning: /Cache export to scope \S+pr-7 \(gha\) stalled/,
+    timeouts: 1
   }
 ]
 
 const only = process.env.FAULT_CELLS ? new RegExp(process.env.FAULT_CELLS) : undefined
-const cellName = (c: Cell) => `${c.backend} ${c.fault.mode} on ${c.fault.on}`
+const cellName = (c: Cell) => `${c.backend} ${c.fault.mode} on ${c.fault.on}${c.fault.path ? ' (blob uploads)' : ''}`
 const selected = CELLS.filter(c => !only || only.test(cellName(c)))
 
 /** Runs at most `n` at once. */
@@ -118,6 +127,7 @@ async function runCell(bed: TestbedEnv, cell: Cell, index: number): Promise<Cell
       `echo compile-${nonce} > /app`,
       last(tag)
     ]
+    const lastTwo = cell.bigLayer ? `head -c 3000000 /dev/urandom > /last-${nonce}` : last('two')
     const inputs: Record<string, string> = {
       context: fixtureContext(steps('one'), bed),
       'cache-backend': cell.backend,
@@ -140,7 +150,7 @@ async function runCell(bed: TestbedEnv, cell: Cell, index: number): Promise<Cell
     const mainMs = Date.now() - t0
     await builder.prune()
     const faultedInputs =
-      cell.bigLayer || cell.changesLast ? { ...inputs, context: fixtureContext([...steps('one').slice(0, 2), last('two')], bed) } : inputs
+      cell.bigLayer || cell.changesLast ? { ...inputs, context: fixtureContext([...steps('one').slice(0, 2), lastTwo], bed) } : inputs
     const targets = cell.backend === 'gha' ? [serviceProxy, blobProxy] : [registryProxy]
     for (const proxy of targets) await proxy.set(cell.fault)
     const before = targets.reduce((n, p) => n + p.seen.length, 0)
@@ -193,13 +203,24 @@ describe('a sick cache never stalls or silently slows a build', () => {
         followUp: { ...cacheFigures(r.followUp), warnings: warnings(r.followUp) }
       }
       console.log(JSON.stringify(summary, null, 2))
+      // FAULT_LOG_DIR=<dir> keeps each cell's three logs for a look at what BuildKit said.
+      if (process.env.FAULT_LOG_DIR)
+        for (const [run, result] of Object.entries({ main: r.main, faulted: r.faulted, followUp: r.followUp }))
+          writeFileSync(
+            path.join(process.env.FAULT_LOG_DIR, `${cellName(cell).replace(/\W+/g, '-')}.${run}.log`),
+            `${result.log}\n${result.summary}\n${JSON.stringify(result.outputs, null, 2)}`
+          )
       expect(cacheFigures(r.main)).toMatchObject({ exitCode: 0, total: 5 })
       // The faulted build: exit 0, the warning, the time bound.
       expect(r.faulted.main.exitCode).toBe(0)
       if (cell.warning.source !== '.^') expect(warnings(r.faulted)).toEqual(expect.arrayContaining([expect.stringMatching(cell.warning)]))
       if (cell.cached !== undefined) expect(Number(r.faulted.outputs['cached-steps'])).toBe(cell.cached)
-      expect(r.faultedMs).toBeLessThan(TIMEOUT_S * 1000 + r.mainMs * 2 + 20_000)
+      expect(r.faultedMs).toBeLessThan(cell.timeouts * TIMEOUT_S * 1000 + r.mainMs * 2 + 20_000)
       if (cell.warning.source !== '.^') expect(r.faulted.summary).toMatch(/⚠/)
+      // cache-export says whether the cache was saved: a faulted write saves nothing, and what
+      // the output calls saved is what the follow-up finds under the pull request's own scope.
+      if (cell.fault.on !== 'read') expect(r.faulted.outputs['cache-export']).toBe('false')
+      expect(cacheFigures(r.followUp).source.endsWith('/pr-7')).toBe(r.faulted.outputs['cache-export'] === 'true')
       // The healthy follow-up still takes its steps from the cache.
       expect(cacheFigures(r.followUp)).toMatchObject({ exitCode: 0, cached: 5, total: 5 })
       if (cell.followUpWarning) expect(warnings(r.followUp)).toEqual(expect.arrayContaining([expect.stringMatching(cell.followUpWarning)]))

@@ -25,13 +25,24 @@ export function planOutputs(attempt: Attempt, env: Env): Pick<Outputs, 'scope' |
   }
 }
 
-/** Which scope the cached steps came from: the restored directory's key, else the first chain entry BuildKit found. */
-export function cacheSource(p: Plan, report: BuildReport, chosen: readonly CacheImport[], restoredKey?: string): string {
+/**
+ * Which scope the cached steps came from: the restored directory's key, else the first chain
+ * entry BuildKit found, else (BuildKit names gha imports by a hash) the first that held an index.
+ */
+export function cacheSource(
+  p: Plan,
+  report: BuildReport,
+  chosen: readonly CacheImport[],
+  facts: Pick<Facts, 'restored' | 'indexFound'>
+): string {
+  const restoredKey = facts.restored?.key
   if (report.cachedSteps === 0) return 'none'
   const restoredFrom = restoredKey && p.local?.restoreKeys.findIndex(prefix => restoredKey.startsWith(prefix))
   if (typeof restoredFrom === 'number' && restoredFrom >= 0) return p.chain[restoredFrom]?.id ?? 'unknown'
   const found = p.chain.find(scope => report.imports.some(i => i.found && sourceOf(i.source, scope)))
   if (found) return found.id
+  const indexed = facts.indexFound && p.chain.find((_, i) => facts.indexFound![i])
+  if (indexed) return indexed.id
   // A builder that takes one import does not log it: the chosen one is the source.
   const single =
     TOOLS[p.tool].traits.singleImport && chosen.length === 1 ? p.chain.find(scope => scope.location === chosen[0].label) : undefined
@@ -123,11 +134,14 @@ export function report(execution: Execution, facts: Facts, env: Env): Report {
   const warnings = [...execution.problems, ...failures.map(failureWarning)]
   if (execution.runs.some(r => r.denied))
     warnings.push('The cache service denied the cache write (cache write denied): this run could not save its cache; the build went on.')
-  const source = cacheSource(p, progress, execution.last.imports, facts.restored?.key)
+  // The plan meant to export; the output and the summary say whether the cache was saved.
+  const exportFailed = failures.some(f => f.kind === 'export') || execution.runs.some(r => r.denied)
+  const source = cacheSource(p, progress, execution.last.imports, facts)
   const invocation = invocationOf(p, execution.last.imports, env, execution.last.noCache)
   return {
     outputs: {
       ...planOutputs(execution.last, env),
+      ...(exportFailed && { 'cache-export': 'false' }),
       imageid: facts.metadata.imageId ?? '',
       digest: facts.metadata.digest ?? '',
       metadata: facts.metadata.text,
@@ -146,6 +160,7 @@ export function report(execution: Execution, facts: Facts, env: Env): Report {
       cacheSource: source,
       indexFound: facts.indexFound,
       failed: new Set([...failedScopes(failures), ...execution.stalled]),
+      exportFailed,
       problems: warnings,
       ...(facts.localExport && { localExport: facts.localExport })
     },

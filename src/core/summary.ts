@@ -28,6 +28,8 @@ export interface BuildOutcome {
   indexFound?: boolean[]
   /** Chain scopes whose cache import failed or stalled (marked ⚠, not ✗: there may be a cache, it could not be read). */
   failed?: ReadonlySet<string>
+  /** The export was planned and BuildKit or the cache service refused it: nothing was saved. */
+  exportFailed?: boolean
   /** The cache warnings of this run, one line each. */
   problems?: readonly string[]
 }
@@ -103,7 +105,12 @@ export function summaryRows(p: Plan, outcome: BuildOutcome): Array<[string, stri
         .join(',')
     )
     .join('; ')
-  rows.push(['Cache export', p.cacheExport ? `yes: ${where}` : `no: ${p.exportReason}`])
+  const exportRow = !p.cacheExport
+    ? `no: ${p.exportReason}`
+    : outcome.exportFailed
+      ? `failed: ${where} (see Cache problems)`
+      : `yes: ${where}`
+  rows.push(['Cache export', exportRow])
   if (outcome.restored)
     rows.push([
       'Local cache restored',
