@@ -543,6 +543,7 @@ describe('tool invocations', () => {
     allow: [],
     buildContexts: [],
     annotations: [],
+    attests: [],
     secrets: [],
     ssh: [],
     metadataFile: join('runner-temp', 'branch-cache-build-metadata.json')

@@ -242,4 +242,9 @@ describe('withoutDriverExport: the plan a docker driver without the containerd i
     expect(fitted.cacheExport).toBe(expected.cacheExport)
     expect(fitted.exportReason).toMatch(expected.reason)
   })
+
+  it("without build-push-action's default provenance: buildx refuses any attestation on that driver without the store", () => {
+    const p = { ...planWith(['type=registry,ref=r:c-main'], []), request: { defaultProvenance: 'max' } } as unknown as Plan
+    expect(withoutDriverExport(p, 'default').request.defaultProvenance).toBeUndefined()
+  })
 })

@@ -20,6 +20,8 @@ export interface RunContext {
   defaultBranch?: string
   /** The code under build comes from a fork: its cache must not land in the base repository's scopes. */
   fromFork?: boolean
+  /** The event's repository is private (build-push-action's default provenance is then min). */
+  privateRepository?: boolean
 }
 
 type Payload = Record<string, any>
@@ -71,7 +73,8 @@ export function runContext(env: GithubEnv, payload: Payload): RunContext {
     ref,
     sha: env.GITHUB_SHA ?? '',
     repository: env.GITHUB_REPOSITORY ?? '',
-    defaultBranch: payload.repository?.default_branch as string | undefined
+    defaultBranch: payload.repository?.default_branch as string | undefined,
+    ...(payload.repository?.private === true && { privateRepository: true })
   }
 
   if (PULL_REQUEST_EVENTS.has(event) && payload.pull_request) {

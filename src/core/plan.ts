@@ -153,7 +153,7 @@ export function secretMasks(value: string): string[] {
   return [...new Set([value, ...value.split(/\r\n|\r|\n/)])].filter(mask => mask.trim() !== '')
 }
 
-function buildRequest(inputs: Inputs, env: Env, secrets: SecretMount[]): BuildRequest {
+function buildRequest(inputs: Inputs, context: RunContext, env: Env, secrets: SecretMount[]): BuildRequest {
   return {
     context: inputs.context,
     file: inputs.file,
@@ -178,6 +178,11 @@ function buildRequest(inputs: Inputs, env: Env, secrets: SecretMount[]): BuildRe
     buildContexts: inputs.buildContexts,
     annotations: inputs.annotations,
     call: inputs.call,
+    provenance: inputs.provenance,
+    sbom: inputs.sbom,
+    attests: inputs.attests,
+    // build-push-action's: max where anyone may read the repository, so also its build's provenance.
+    defaultProvenance: context.privateRepository ? 'min' : 'max',
     secrets,
     ssh: inputs.ssh,
     metadataFile: stepPath(env, 'metadata.json')
@@ -223,7 +228,7 @@ export function plan(inputs: Inputs, context: RunContext, env: Env): Plan {
   const backend = BACKENDS[inputs.cacheBackend]
   const chain = scopeChain(context, inputs.fallbackBranches)
   const mounted = secretMounts(inputs, env)
-  const request = buildRequest(inputs, env, mounted.mounts)
+  const request = buildRequest(inputs, context, env, mounted.mounts)
   const warnings: string[] = []
   const notices: string[] = []
   const details: string[] = []

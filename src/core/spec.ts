@@ -8,12 +8,17 @@ function csvField(field: string): string {
   return /[",\r\n]/.test(field) || field !== field.trim() ? `"${field.replace(/"/g, '""')}"` : field
 }
 
-export function encodeSpec(attributes: Attributes): string {
-  return attributes.map(([key, value]) => csvField(`${key}=${value}`)).join(',')
+/** Fields joined as one CSV record, each quoted where it needs to be. */
+export function encodeFields(fields: readonly string[]): string {
+  return fields.map(csvField).join(',')
 }
 
-/** Reads a spec the way BuildKit's CSV reader does; used for user-given raw specs and in tests. */
-export function decodeSpec(spec: string): Array<[string, string]> {
+export function encodeSpec(attributes: Attributes): string {
+  return encodeFields(attributes.map(([key, value]) => `${key}=${value}`))
+}
+
+/** The fields of one CSV record, read the way BuildKit's (and buildx's) CSV reader does. */
+export function csvFields(spec: string): string[] {
   const fields: string[] = []
   let field = ''
   let quoted = false
@@ -36,7 +41,12 @@ export function decodeSpec(spec: string): Array<[string, string]> {
     } else field += c
   }
   fields.push(field)
-  return fields.map(f => {
+  return fields
+}
+
+/** Reads a spec the way BuildKit's CSV reader does; used for user-given raw specs and in tests. */
+export function decodeSpec(spec: string): Array<[string, string]> {
+  return csvFields(spec).map(f => {
     const eq = f.indexOf('=')
     return eq < 0 ? [f, ''] : [f.slice(0, eq), f.slice(eq + 1)]
   })

@@ -3,7 +3,8 @@
  * uses the containerd image store; without it buildx stops before building ("Cache export is
  * not supported for the docker driver"). Here: which builder buildx will use and its driver,
  * read from buildx's own files (no CLI call); whether the engine has the containerd image
- * store (asked only when the driver is `docker` and an export needs it); and the two ways out:
+ * store (asked only when the driver is `docker` and an export or the default provenance needs
+ * it: buildx refuses any attestation there without it); and the two ways out:
  * build without the export, with one warning naming the fix, or (opted in with
  * `driver-fallback: docker-container`) build on a docker-container builder created for this
  * job, which the post step removes.
@@ -18,6 +19,7 @@ import * as exec from '@actions/exec'
 import type { Env, Plan } from '../core/plan.js'
 import type { Attributes } from '../core/spec.js'
 import { STATE } from '../core/state.js'
+import { addsDefaultProvenance } from '../tools/attests.js'
 import { TOOLS } from '../tools/index.js'
 
 /**
@@ -190,10 +192,15 @@ export const CLASSIC_STORE_IMPORTS: ReadonlySet<string> = new Set(['registry', '
 const typeOf = (spec: Attributes) => spec.find(([key]) => key === 'type')?.[1] ?? '?'
 const listed = (types: string[]) => [...new Set(types)].join(', ')
 
+/** The plan without build-push-action's default provenance, for a builder that cannot attach attestations. */
+function withoutDefaultProvenance(p: Plan): Plan {
+  return { ...p, request: { ...p.request, defaultProvenance: undefined } }
+}
+
 /**
  * The plan a docker driver builder without the containerd image store can run: without the
- * exports it cannot do (inline stays) and the imports it does not know, with one warning
- * naming the fix.
+ * exports it cannot do (inline stays), the imports it does not know and the default provenance,
+ * with one warning naming the fix.
  */
 export function withoutDriverExport(p: Plan, builderName: string): Plan {
   const dropped = exportsNeedingCacheExport(p.exports)
@@ -210,13 +217,13 @@ export function withoutDriverExport(p: Plan, builderName: string): Plan {
   core.warning(`The ${reason}: building without ${doing}. ${FIX[0].toUpperCase()}${FIX.slice(1)}.`)
   // The backend's own export comes first; inline (its extra tags) is never dropped.
   const ownDropped = p.cacheExport && p.exports.length > 0 && dropped.includes(p.exports[0])
-  return {
+  return withoutDefaultProvenance({
     ...p,
     exports: p.exports.filter(spec => !dropped.includes(spec)),
     imports,
     ...(importTypes && { importReason: reason }),
     ...(ownDropped && { extraTags: [], cacheExport: false, exportReason: reason })
-  }
+  })
 }
 
 /** Creates a docker-container builder for this job (not made current); the post step removes it. */
@@ -263,25 +270,29 @@ export async function planForDockerDriver(p: Plan, builderName: string, env: Env
 
 /**
  * Before the build: when buildx's files say the builder has the docker driver and the plan
- * exports a cache that driver can only export with the containerd image store, ask the engine
+ * exports a cache that driver can only export with the containerd image store, or carries
+ * build-push-action's default provenance, which it can attach only with that store, ask the engine
  * (a few ms over its socket) and, without that store, change the plan so the build never
  * fails on it. Anything not known for certain is left to the build (its error text is the
  * second trigger).
  */
 export async function fitPlanToBuilder(p: Plan, env: Env, options: DriverFallbackOptions): Promise<Plan> {
   if (!TOOLS[p.tool].traits.driverMayLackExporters) return p
-  // What the docker driver does only with the containerd image store: a cache export, a gha import.
+  // What the docker driver does only with the containerd image store: a cache export, a gha import, an attestation.
   const needsExport =
     exportsNeedingCacheExport(p.exports).length > 0 || p.imports.some(i => !CLASSIC_STORE_IMPORTS.has(typeOf(i.attributes)))
   const needsBuildKit = p.needsBuildKitDriver && options.fallback === 'docker-container'
-  if (!needsExport && !needsBuildKit) return p
+  const attests = addsDefaultProvenance(p.request, env)
+  if (!needsExport && !needsBuildKit && !attests) return p
   const builder = currentBuilder(readFileOrUndefined, env, p.request.builder)
   if (builder.driver !== 'docker') return p
   // s3 and azblob need a BuildKit the docker driver never is: only the opted-in builder helps.
   if (needsBuildKit) return planForDockerDriver(p, builder.name, env, options)
   if ((await engineUsesContainerdStore(builder, env)) !== false) return p
   core.info(`Builder "${builder.name}" uses the docker driver and the engine has no containerd image store.`)
-  return planForDockerDriver(p, builder.name, env, options)
+  if (needsExport) return planForDockerDriver(p, builder.name, env, options)
+  core.info('No default provenance attestation: buildx attaches none with that driver and store.')
+  return withoutDefaultProvenance(p)
 }
 
 /** The post step: removes the builder the main step created (its container and state volume). */

@@ -1,6 +1,7 @@
 import { DOCKERFILE_STEP, RawJsonReader } from '../core/progress.js'
 import { usesCacheServiceV2 } from '../core/access.js'
 import { encodeSpec } from '../core/spec.js'
+import { attestValues } from './attests.js'
 import { type Tool, repeated } from './tool.js'
 
 /**
@@ -41,6 +42,7 @@ export const buildx: Tool = {
       ...(request.allow.length ? ['--allow', request.allow.join(',')] : []),
       ...repeated('--build-context', request.buildContexts),
       ...repeated('--annotation', request.annotations),
+      ...repeated('--attest', attestValues(request, env)),
       ...(request.call ? ['--call', request.call] : []),
       ...repeated(
         '--secret',

@@ -2,6 +2,7 @@ import { type BuildReport, PlainProgressReader, type ProgressReader } from '../c
 import { type Attributes, encodeSpec } from '../core/spec.js'
 import { shortHash } from '../core/names.js'
 import type { InputRefusal } from '../core/inputs.js'
+import { asksForAttestation } from './attests.js'
 import { type BuildOptions, type Tool, repeated } from './tool.js'
 
 /**
@@ -81,6 +82,13 @@ const BUILDX_ONLY: Array<[string, (options: BuildOptions) => boolean]> = [
   ['ssh', o => o.ssh.length > 0]
 ]
 
+/** build-push-action's attestation inputs: envd attaches none, which only an empty (or a false) one asks for. */
+const ATTESTATIONS: Array<[string, (options: BuildOptions) => boolean, string]> = [
+  ['provenance', o => asksForAttestation(o.provenance), 'empty or false'],
+  ['sbom', o => asksForAttestation(o.sbom), 'empty or false'],
+  ['attests', o => o.attests.length > 0, 'empty']
+]
+
 /**
  * build-push-action's inputs that envd has no flag for. `push` and `load` it has as outputs:
  * push writes the first tag to the registry, load (envd's default without an output) hands the
@@ -100,6 +108,9 @@ function unsupported(options: BuildOptions): InputRefusal | undefined {
     return { input: 'load', reason: 'with outputs given, envd does not load the image into Docker' }
   const buildxOnly = BUILDX_ONLY.find(([, given]) => given(options))
   if (buildxOnly) return { input: buildxOnly[0], reason: 'envd has no such build flag' }
+  const attesting = ATTESTATIONS.find(([, given]) => given(options))
+  if (attesting)
+    return { input: attesting[0], reason: `envd attaches no attestations to the image it builds; leave ${attesting[0]} ${attesting[2]}` }
   return undefined
 }
 

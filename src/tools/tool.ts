@@ -28,6 +28,12 @@ export interface BuildOptions {
   buildContexts: string[]
   annotations: string[]
   call?: string
+  /** build-push-action's `provenance`: true, false, or attributes (`mode=max`, …); unset: its default. */
+  provenance?: string
+  /** build-push-action's `sbom`: true, false, or attributes (`generator=<image>`, …). */
+  sbom?: string
+  /** `--attest` values, one per line (`type=sbom,generator=<image>`, …). */
+  attests: string[]
   /** Secrets a RUN step may mount, in the order given: `secrets`, then `secret-files`, then `secret-envs`. */
   secrets: SecretSource[]
   /** `--ssh` values: `default`, or `<id>=<socket or key>`. */
@@ -43,6 +49,11 @@ export type SecretMount = { id: string; file: string } | { id: string; env: stri
 export interface BuildRequest extends Omit<BuildOptions, 'secrets'> {
   /** Where buildx writes the build's metadata (digest): a path in the runner's temp dir. */
   metadataFile: string
+  /**
+   * The mode of build-push-action's default provenance for this run: max for a public
+   * repository, min for a private one. Unset: none, the builder cannot attach attestations.
+   */
+  defaultProvenance?: 'min' | 'max'
   /** The `secrets` values are written to files first (the plan's secretFiles), and mounted from there. */
   secrets: SecretMount[]
 }
