@@ -58,7 +58,7 @@ export async function cleanUpClosedPullRequest(inputs: Inputs, context: RunConte
     if (!lines.length) lines = [`no GitHub Actions caches of pull request #${context.pullRequest}`]
   } else if (p.ownedTag) {
     const tagRef = p.ownedTag
-    const deletion: TagDeletion = await deleteRegistryTag(tagRef)
+    const deletion: TagDeletion = await deleteRegistryTag(tagRef, env)
     lines = [
       deletion.result === 'deleted'
         ? `deleted cache tag ${tagRef}`

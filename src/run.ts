@@ -60,7 +60,7 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
   if (!inputs.dryRun) await maskSecretFiles(planned)
   const restored = planned.local && !inputs.dryRun ? await restoreLocalCache(planned) : undefined
   const fitted = inputs.dryRun ? planned : await fitPlanToBuilder(planned, env, driver)
-  const chosen = TOOLS[fitted.tool].traits.singleImport ? await chooseImport(fitted) : fitted.imports
+  const chosen = TOOLS[fitted.tool].traits.singleImport ? await chooseImport(fitted, env) : fitted.imports
   const first: Attempt = { plan: fitted, imports: chosen, noCache: false }
   if (inputs.dryRun) {
     const outputs = planOutputs(first, env)
@@ -79,7 +79,7 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
   const execution = await execute(answered, env, inputs.cacheTimeout, driver).finally(() => removeSecretFiles(fitted.secretFiles?.dir))
   const last = execution.last.plan
   const metadata = await readMetadata(last.request.metadataFile)
-  if (execution.exitCode === 0) await tagInlineCache(last)
+  if (execution.exitCode === 0) await tagInlineCache(last, env)
   const localExport = execution.exitCode === 0 && last.local && last.cacheExport ? await settleLocalExport(last, restored) : undefined
 
   const result = report(execution, { restored, indexFound: await indexLookup, metadata, localExport }, env)

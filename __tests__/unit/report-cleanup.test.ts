@@ -166,18 +166,18 @@ describe('deleteRegistryTag deletes a manifest only when no other tag points at 
   afterAll(() => new Promise<void>(resolve => registry.server.close(() => resolve())))
 
   it("keeps a pull request's tag that shares its manifest with main's, and says why", async () => {
-    const result = await deleteRegistryTag(`${host}/o/app:buildcache-pr-7`)
+    const result = await deleteRegistryTag(`${host}/o/app:buildcache-pr-7`, {})
     expect(result).toEqual({ result: 'kept', reason: expect.stringContaining('buildcache-main') })
     expect(registry.deleted).toEqual([])
   })
 
   it('deletes a tag whose manifest is its own (the tag list spans several pages)', async () => {
-    expect(await deleteRegistryTag(`${host}/o/app:buildcache-pr-9`)).toEqual({ result: 'deleted' })
+    expect(await deleteRegistryTag(`${host}/o/app:buildcache-pr-9`, {})).toEqual({ result: 'deleted' })
     expect(registry.deleted).toEqual(['buildcache-pr-9'])
     expect(Object.keys(registry.tags).sort()).toEqual(['buildcache-main', 'buildcache-pr-7', 'buildcache-pr-8', 'latest'])
   })
 
   it('a tag that does not exist is missing', async () => {
-    expect(await deleteRegistryTag(`${host}/o/app:buildcache-pr-9`)).toEqual({ result: 'missing' })
+    expect(await deleteRegistryTag(`${host}/o/app:buildcache-pr-9`, {})).toEqual({ result: 'missing' })
   })
 })

@@ -1,7 +1,7 @@
 import * as core from '@actions/core'
 import type { CacheImport } from '../backends/backend.js'
 import { cacheManifestDigest } from './oci-layout.js'
-import type { Plan } from '../core/plan.js'
+import type { Env, Plan } from '../core/plan.js'
 import { probeObjectStore } from './object-store-probe.js'
 import { type ProbeResult, probeRegistryTag } from './registry-client.js'
 
@@ -11,7 +11,7 @@ import { type ProbeResult, probeRegistryTag } from './registry-client.js'
  * a registry tag or an s3/azblob manifest object with a HEAD request; a candidate that cannot
  * be probed is taken as it is.
  */
-async function resolve(candidate: CacheImport): Promise<{ found: boolean | undefined; use: CacheImport }> {
+async function resolve(candidate: CacheImport, env: Env): Promise<{ found: boolean | undefined; use: CacheImport }> {
   const probe = candidate.probe
   if (!probe) return { found: undefined, use: candidate }
   if (probe.kind === 'directory') {
@@ -22,14 +22,14 @@ async function resolve(candidate: CacheImport): Promise<{ found: boolean | undef
   }
   const result: ProbeResult =
     probe.kind === 'registry'
-      ? await probeRegistryTag(probe.ref)
+      ? await probeRegistryTag(probe.ref, env)
       : await probeObjectStore(candidate.attributes.find(([key]) => key === 'type')?.[1] ?? '', Object.fromEntries(candidate.attributes))
   return { found: result === 'found' ? true : result === 'missing' ? false : undefined, use: candidate }
 }
 
-export async function chooseImport(plan: Plan): Promise<CacheImport[]> {
+export async function chooseImport(plan: Plan, env: Env): Promise<CacheImport[]> {
   for (const candidate of plan.imports) {
-    const { found, use } = await resolve(candidate)
+    const { found, use } = await resolve(candidate, env)
     if (found === false) {
       core.info(`cache import: ${candidate.label} has no cache yet, trying the next scope`)
       continue

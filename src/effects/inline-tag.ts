@@ -1,5 +1,5 @@
 import * as core from '@actions/core'
-import type { Plan } from '../core/plan.js'
+import type { Env, Plan } from '../core/plan.js'
 import { copyTag } from './registry-client.js'
 import { decodeSpec } from '../core/spec.js'
 import { TOOLS } from '../tools/index.js'
@@ -25,7 +25,7 @@ export function pushedImage(request: Pick<BuildOptions, 'push' | 'tags' | 'outpu
  * name of the build as it is with buildx. After the push, the action tags the image's manifest
  * as the cache tag itself. Never fails the build: a warning says what went wrong.
  */
-export async function tagInlineCache(p: Plan): Promise<void> {
+export async function tagInlineCache(p: Plan, env: Env): Promise<void> {
   if (!TOOLS[p.tool].traits.pushesOneName || !p.cacheExport || !p.extraTags.length) return
   const image = pushedImage(p.request)
   if (!image) {
@@ -36,7 +36,7 @@ export async function tagInlineCache(p: Plan): Promise<void> {
     return
   }
   for (const tag of p.extraTags) {
-    const result = await copyTag(image, tag)
+    const result = await copyTag(image, tag, env)
     if (result.ok) core.info(`inline cache: ${image} tagged as ${tag}`)
     else core.warning(`inline cache: could not tag ${image} as ${tag} (${result.reason}); later runs will not find this scope's cache.`)
   }

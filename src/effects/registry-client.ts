@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { imageRepository, splitRegistryHost } from '../core/names.js'
+import type { Env } from '../core/plan.js'
 
 /**
  * The few calls of the distribution API the action makes on cache tags: does a tag exist
@@ -25,10 +26,14 @@ export function splitImageRef(ref: string): { host?: string; path: string; tag: 
   return { ...splitRegistryHost(repository), tag: rest.startsWith(':') ? rest.slice(1).split('@')[0] : 'latest' }
 }
 
-async function dockerLogin(host: string): Promise<string | undefined> {
+/** The docker CLI's config directory: where `docker login` keeps credentials and buildx its files. */
+export function dockerConfigDir(env: Env, home = homedir()): string {
+  return env.DOCKER_CONFIG || join(home, '.docker')
+}
+
+async function dockerLogin(host: string, env: Env): Promise<string | undefined> {
   try {
-    const dir = process.env.DOCKER_CONFIG ?? join(homedir(), '.docker')
-    const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'))
+    const config = JSON.parse(await readFile(join(dockerConfigDir(env), 'config.json'), 'utf8'))
     return config.auths?.[host]?.auth
   } catch {
     return undefined
@@ -57,6 +62,7 @@ async function registryRequest(
   host: string,
   path: string,
   method: 'GET' | 'HEAD' | 'DELETE' | 'PUT',
+  env: Env,
   body?: { type: string; data: ArrayBuffer }
 ): Promise<Response> {
   const url = `${baseUrl(host)}${path}`
@@ -69,7 +75,7 @@ async function registryRequest(
     })
   let response = await send()
   if (response.status === 401) {
-    const basic = await dockerLogin(host)
+    const basic = await dockerLogin(host, env)
     const challenge = response.headers.get('www-authenticate') ?? ''
     const token = /^bearer/i.test(challenge) ? await bearerToken(challenge, basic) : undefined
     if (token) response = await send(`Bearer ${token}`)
@@ -81,15 +87,15 @@ async function registryRequest(
 const manifestPath = (path: string, reference: string) => `/v2/${path}/manifests/${encodeURIComponent(reference)}`
 
 /** One manifest request on `ref`'s repository (reference: its tag, or a digest). */
-async function manifestRequest(ref: string, method: 'HEAD' | 'DELETE', reference?: string): Promise<Response | undefined> {
+async function manifestRequest(ref: string, method: 'HEAD' | 'DELETE', env: Env, reference?: string): Promise<Response | undefined> {
   const { host, path, tag } = splitImageRef(ref)
   if (!host) return undefined
-  return registryRequest(host, manifestPath(path, reference ?? tag), method)
+  return registryRequest(host, manifestPath(path, reference ?? tag), method, env)
 }
 
-export async function probeRegistryTag(ref: string): Promise<ProbeResult> {
+export async function probeRegistryTag(ref: string, env: Env): Promise<ProbeResult> {
   try {
-    const response = await manifestRequest(ref, 'HEAD')
+    const response = await manifestRequest(ref, 'HEAD', env)
     if (!response) return 'unknown'
     return response.ok ? 'found' : response.status === 404 ? 'missing' : 'unknown'
   } catch {
@@ -108,11 +114,11 @@ export function nextPage(link: string | null): string | undefined {
 const MAX_TAG_PAGES = 20
 
 /** Every tag of `ref`'s repository; undefined when the registry does not list them (or lists too many). */
-async function listTags(host: string, path: string): Promise<string[] | undefined> {
+async function listTags(host: string, path: string, env: Env): Promise<string[] | undefined> {
   const tags: string[] = []
   let page: string | undefined = `/v2/${path}/tags/list?n=1000`
   for (let i = 0; page && i < MAX_TAG_PAGES; i++) {
-    const response = await registryRequest(host, page, 'GET')
+    const response = await registryRequest(host, page, 'GET', env)
     if (!response.ok) return undefined
     tags.push(...(((await response.json()) as { tags?: string[] | null }).tags ?? []))
     const next = nextPage(response.headers.get('link'))
@@ -122,16 +128,16 @@ async function listTags(host: string, path: string): Promise<string[] | undefine
 }
 
 /** The first other tag of the repository whose manifest is `digest` ('unknown' when that cannot be told). */
-async function otherTagOf(ref: string, digest: string): Promise<string | undefined | 'unknown'> {
+async function otherTagOf(ref: string, digest: string, env: Env): Promise<string | undefined | 'unknown'> {
   const { host, path, tag } = splitImageRef(ref)
-  const tags = host ? await listTags(host, path).catch(() => undefined) : undefined
+  const tags = host ? await listTags(host, path, env).catch(() => undefined) : undefined
   if (!host || !tags) return 'unknown'
   const others = tags.filter(t => t !== tag)
   for (let i = 0; i < others.length; i += 8) {
     const batch = others.slice(i, i + 8)
     const digests = await Promise.all(
       batch.map(t =>
-        registryRequest(host, manifestPath(path, t), 'HEAD').then(
+        registryRequest(host, manifestPath(path, t), 'HEAD', env).then(
           r => (r.ok ? r.headers.get('docker-content-digest') : null),
           () => 'unknown'
         )
@@ -155,12 +161,12 @@ export type TagDeletion =
  * very manifest its base branch did, so the manifest is deleted only when no other tag of the
  * repository points at it.
  */
-export async function deleteRegistryTag(ref: string): Promise<TagDeletion> {
-  const head = await manifestRequest(ref, 'HEAD').catch(() => undefined)
+export async function deleteRegistryTag(ref: string, env: Env): Promise<TagDeletion> {
+  const head = await manifestRequest(ref, 'HEAD', env).catch(() => undefined)
   if (head?.status === 404) return { result: 'missing' }
   const digest = head?.headers.get('docker-content-digest')
   if (!head?.ok || !digest) return { result: 'unsupported' }
-  const other = await otherTagOf(ref, digest)
+  const other = await otherTagOf(ref, digest, env)
   if (other === 'unknown')
     return {
       result: 'kept',
@@ -175,7 +181,7 @@ export async function deleteRegistryTag(ref: string): Promise<TagDeletion> {
         `tag ${other} points at the same manifest, and deleting the manifest would delete that tag too (the cache tag takes no ` +
         `space of its own)`
     }
-  const response = await manifestRequest(ref, 'DELETE', digest).catch(() => undefined)
+  const response = await manifestRequest(ref, 'DELETE', env, digest).catch(() => undefined)
   return { result: response?.ok ? 'deleted' : response?.status === 404 ? 'missing' : 'unsupported' }
 }
 
@@ -184,16 +190,16 @@ export async function deleteRegistryTag(ref: string): Promise<TagDeletion> {
  * registry: what a second image name does in buildx. The blobs must already be in the target's
  * repository (the same repository, or one the registry mounts them into).
  */
-export async function copyTag(source: string, target: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+export async function copyTag(source: string, target: string, env: Env): Promise<{ ok: true } | { ok: false; reason: string }> {
   const from = splitImageRef(source)
   const to = splitImageRef(target)
   if (!from.host || from.host !== to.host) return { ok: false, reason: `${target} is not in the registry of ${source}` }
   try {
-    const got = await registryRequest(from.host, manifestPath(from.path, from.tag), 'GET')
+    const got = await registryRequest(from.host, manifestPath(from.path, from.tag), 'GET', env)
     if (!got.ok) return { ok: false, reason: `reading ${source} answered HTTP ${got.status}` }
     const type = got.headers.get('content-type') ?? 'application/vnd.oci.image.manifest.v1+json'
     const data = await got.arrayBuffer()
-    const put = await registryRequest(to.host!, manifestPath(to.path, to.tag), 'PUT', { type, data })
+    const put = await registryRequest(to.host!, manifestPath(to.path, to.tag), 'PUT', env, { type, data })
     return put.ok ? { ok: true } : { ok: false, reason: `writing ${target} answered HTTP ${put.status}` }
   } catch (error) {
     return { ok: false, reason: (error as Error).message }
