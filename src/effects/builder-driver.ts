@@ -21,6 +21,7 @@ import type { Attributes } from '../core/spec.js'
 import { STATE } from '../core/state.js'
 import { addsDefaultProvenance } from '../tools/attests.js'
 import { TOOLS } from '../tools/index.js'
+import { dockerConfigDir } from './registry-client.js'
 
 /**
  * buildx's refusal, in its current words ("Cache export is not supported for the docker
@@ -56,7 +57,7 @@ function json(read: FileReader, path: string): Record<string, any> | undefined {
 
 /** The docker CLI's config directory and buildx's own (BUILDX_CONFIG, else <DOCKER_CONFIG>/buildx). */
 export function buildxDirs(env: Env, home = homedir()): { docker: string; buildx: string } {
-  const docker = env.DOCKER_CONFIG || join(home, '.docker')
+  const docker = dockerConfigDir(env, home)
   return { docker, buildx: env.BUILDX_CONFIG || join(docker, 'buildx') }
 }
 
