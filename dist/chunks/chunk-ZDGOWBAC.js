@@ -5,7 +5,9 @@ var STATE = {
   /** The local backend's exported directory, to save. */
   localCache: "local-cache",
   /** The docker-container builder driver-fallback created, to remove. */
-  fallbackBuilder: "fallback-builder"
+  fallbackBuilder: "fallback-builder",
+  /** The directory the `secrets` values were written to, to remove should the main step have died before it did. */
+  secretFiles: "secret-files"
 };
 
 export {

@@ -13,8 +13,9 @@ import {
   removeFallbackBuilder,
   usesContainerdStore,
   withoutDriverExport
-} from "./chunk-BAB3JP2E.js";
-import "./chunk-74WAKCNO.js";
+} from "./chunk-TOPSMCAF.js";
+import "./chunk-36NWXXXN.js";
+import "./chunk-ZDGOWBAC.js";
 import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";
 import "./chunk-HANBNIMK.js";

@@ -1,20 +1,97 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
-import {
-  STATE
-} from "./chunk-74WAKCNO.js";
-import {
-  getExecOutput,
-  info,
-  saveState,
-  warning
-} from "./chunk-N3HGW3KE.js";
 
-// src/effects/builder-driver.ts
-import { createHash as createHash2, randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { request } from "node:http";
-import { homedir } from "node:os";
-import { join } from "node:path";
+// src/core/spec.ts
+function csvField(field) {
+  return /[",\r\n]/.test(field) || field !== field.trim() ? `"${field.replace(/"/g, '""')}"` : field;
+}
+function encodeFields(fields) {
+  return fields.map(csvField).join(",");
+}
+function encodeSpec(attributes) {
+  return encodeFields(attributes.map(([key, value]) => `${key}=${value}`));
+}
+function csvFields(spec) {
+  const fields = [];
+  let field = "";
+  let quoted = false;
+  for (let i = 0; i < spec.length; i++) {
+    const c = spec[i];
+    if (quoted) {
+      if (c === '"' && spec[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (c === "\r" && spec[i + 1] === "\n") {
+        field += "\n";
+        i++;
+      } else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") {
+      fields.push(field);
+      field = "";
+    } else field += c;
+  }
+  fields.push(field);
+  return fields;
+}
+function decodeSpec(spec) {
+  return csvFields(spec).map((f) => {
+    const eq = f.indexOf("=");
+    return eq < 0 ? [f, ""] : [f.slice(0, eq), f.slice(eq + 1)];
+  });
+}
+
+// src/tools/attests.ts
+var SWITCH_ON = /^(1|t|T|TRUE|true|True)$/;
+var SWITCH_OFF = /^(0|f|F|FALSE|false|False)$/;
+var INPUT_TRUE = /^(true|True|TRUE)$/;
+var INPUT_FALSE = /^(false|False|FALSE)$/;
+function fieldsOf(text) {
+  return csvFields(text).map((field) => field.trim()).filter((field) => field !== "").map((field) => SWITCH_ON.test(field) ? "disabled=false" : SWITCH_OFF.test(field) ? "disabled=true" : field);
+}
+var keyOf = (field) => field.split("=")[0].trim();
+var typeOf = (fields) => {
+  const type = fields.find((field) => keyOf(field) === "type");
+  return type?.slice(type.indexOf("=") + 1).trim();
+};
+function builderId(env) {
+  if (!env.GITHUB_REPOSITORY || !env.GITHUB_RUN_ID) return void 0;
+  const attempt = env.GITHUB_RUN_ATTEMPT ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : "";
+  return `${env.GITHUB_SERVER_URL || "https://github.com"}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}${attempt}`;
+}
+function withBuilderId(fields, env) {
+  const id = builderId(env);
+  return id && !fields.some((field) => keyOf(field) === "builder-id") ? [...fields, `builder-id=${id}`] : fields;
+}
+function provenanceInput(value, env) {
+  if (INPUT_FALSE.test(value)) return ["type=provenance", "disabled=true"];
+  return withBuilderId(["type=provenance", ...INPUT_TRUE.test(value) ? [] : fieldsOf(value)], env);
+}
+var asksForProvenance = (options) => !!options.provenance || options.attests.some((attest) => typeOf(fieldsOf(attest)) === "provenance");
+var loadsIntoDocker = (request) => request.load || request.outputs.some((output) => typeOf(fieldsOf(output)) === "docker");
+function defaultProvenance(request, env) {
+  if (!request.defaultProvenance || asksForProvenance(request) || loadsIntoDocker(request)) return void 0;
+  if (SWITCH_ON.test(env.BUILDX_NO_DEFAULT_ATTESTATIONS ?? "")) return void 0;
+  const mode = request.defaultProvenance === "max" ? ["mode=max"] : ["mode=min", "inline-only=true"];
+  return withBuilderId(["type=provenance", ...mode], env);
+}
+function addsDefaultProvenance(request, env) {
+  return defaultProvenance(request, env) !== void 0;
+}
+function attestValues(request, env) {
+  const provenance = request.provenance ? provenanceInput(request.provenance, env) : defaultProvenance(request, env);
+  const lines = request.attests.map(fieldsOf).flatMap((fields) => {
+    const type = typeOf(fields);
+    if (type === "provenance") return request.provenance ? [] : [withBuilderId(fields, env)];
+    return type === "sbom" && request.sbom ? [] : [fields];
+  });
+  return [...provenance ? [provenance] : [], ...request.sbom ? [["type=sbom", ...fieldsOf(request.sbom)]] : [], ...lines].map(
+    encodeFields
+  );
+}
+function asksForAttestation(value) {
+  return !!value && !SWITCH_OFF.test(value);
+}
 
 // src/core/progress.ts
 var DOCKERFILE_STEP = /^\[[^\]]*?\d+\/\d+\]/;
@@ -98,8 +175,8 @@ var RawJsonReader = class {
       const data = Buffer.from(log.data ?? "", "base64").toString("utf8").replace(/\n$/, "");
       if (data) out.push(...data.split("\n").map((l) => `  ${l}`));
     }
-    for (const warning2 of status.warnings ?? []) {
-      out.push(`WARNING: ${Buffer.from(warning2.short ?? "", "base64").toString("utf8")}`);
+    for (const warning of status.warnings ?? []) {
+      out.push(`WARNING: ${Buffer.from(warning.short ?? "", "base64").toString("utf8")}`);
     }
     return out;
   }
@@ -178,41 +255,6 @@ function usesCacheServiceV2(env) {
 }
 var UNRESTRICTED = { canImport: true, canExport: true };
 
-// src/core/spec.ts
-function csvField(field) {
-  return /[",\r\n]/.test(field) || field !== field.trim() ? `"${field.replace(/"/g, '""')}"` : field;
-}
-function encodeSpec(attributes) {
-  return attributes.map(([key, value]) => csvField(`${key}=${value}`)).join(",");
-}
-function decodeSpec(spec) {
-  const fields = [];
-  let field = "";
-  let quoted = false;
-  for (let i = 0; i < spec.length; i++) {
-    const c = spec[i];
-    if (quoted) {
-      if (c === '"' && spec[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === "\r" && spec[i + 1] === "\n") {
-        field += "\n";
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      fields.push(field);
-      field = "";
-    } else field += c;
-  }
-  fields.push(field);
-  return fields.map((f) => {
-    const eq = f.indexOf("=");
-    return eq < 0 ? [f, ""] : [f.slice(0, eq), f.slice(eq + 1)];
-  });
-}
-
 // src/tools/tool.ts
 function repeated(flag, values) {
   return values.flatMap((value) => [flag, value]);
@@ -231,39 +273,45 @@ var buildx = {
     canBuildWithoutCache: true
   },
   progress: () => new RawJsonReader(DOCKERFILE_STEP),
-  invocation(request2, cache, env) {
+  invocation(request, cache, env) {
     const args = [
       "buildx",
       "build",
-      ...request2.builder ? ["--builder", request2.builder] : [],
-      ...request2.file ? ["--file", request2.file] : [],
-      ...repeated("--tag", [...request2.tags, ...cache.extraTags]),
-      ...request2.platforms.length ? ["--platform", request2.platforms.join(",")] : [],
-      ...repeated("--build-arg", request2.buildArgs),
-      ...repeated("--label", request2.labels),
-      ...request2.target ? ["--target", request2.target] : [],
-      ...request2.noCache ? ["--no-cache"] : [],
-      ...repeated("--no-cache-filter", request2.noCacheFilters),
-      ...request2.pull ? ["--pull"] : [],
-      ...request2.network ? ["--network", request2.network] : [],
-      ...repeated("--add-host", request2.addHosts),
-      ...request2.shmSize ? ["--shm-size", request2.shmSize] : [],
-      ...repeated("--ulimit", request2.ulimit),
-      ...request2.cgroupParent ? ["--cgroup-parent", request2.cgroupParent] : [],
-      ...request2.allow.length ? ["--allow", request2.allow.join(",")] : [],
-      ...repeated("--build-context", request2.buildContexts),
-      ...repeated("--annotation", request2.annotations),
-      ...request2.call ? ["--call", request2.call] : [],
-      ...repeated("--output", request2.outputs),
-      ...request2.push ? ["--push"] : [],
-      ...request2.load ? ["--load"] : [],
+      ...request.builder ? ["--builder", request.builder] : [],
+      ...request.file ? ["--file", request.file] : [],
+      ...repeated("--tag", [...request.tags, ...cache.extraTags]),
+      ...request.platforms.length ? ["--platform", request.platforms.join(",")] : [],
+      ...repeated("--build-arg", request.buildArgs),
+      ...repeated("--label", request.labels),
+      ...request.target ? ["--target", request.target] : [],
+      ...request.noCache ? ["--no-cache"] : [],
+      ...repeated("--no-cache-filter", request.noCacheFilters),
+      ...request.pull ? ["--pull"] : [],
+      ...request.network ? ["--network", request.network] : [],
+      ...repeated("--add-host", request.addHosts),
+      ...request.shmSize ? ["--shm-size", request.shmSize] : [],
+      ...repeated("--ulimit", request.ulimit),
+      ...request.cgroupParent ? ["--cgroup-parent", request.cgroupParent] : [],
+      ...request.allow.length ? ["--allow", request.allow.join(",")] : [],
+      ...repeated("--build-context", request.buildContexts),
+      ...repeated("--annotation", request.annotations),
+      ...repeated("--attest", attestValues(request, env)),
+      ...request.call ? ["--call", request.call] : [],
+      ...repeated(
+        "--secret",
+        request.secrets.map((secret) => encodeSpec([["id", secret.id], "file" in secret ? ["src", secret.file] : ["env", secret.env]]))
+      ),
+      ...repeated("--ssh", request.ssh),
+      ...repeated("--output", request.outputs),
+      ...request.push ? ["--push"] : [],
+      ...request.load ? ["--load"] : [],
       ...repeated("--cache-from", cache.imports.map(encodeSpec)),
       ...repeated("--cache-to", cache.exports.map(encodeSpec)),
       "--metadata-file",
-      request2.metadataFile,
+      request.metadataFile,
       "--progress",
       "rawjson",
-      request2.context
+      request.context
     ];
     const toldV2 = /^(true|1)$/i.test(env.ACTIONS_CACHE_SERVICE_V2 ?? "");
     const childEnv = usesCacheServiceV2(env) && !toldV2 ? { ACTIONS_CACHE_SERVICE_V2: "true" } : {};
@@ -359,7 +407,16 @@ var BUILDX_ONLY = [
   ["allow", (o) => o.allow.length > 0],
   ["build-contexts", (o) => o.buildContexts.length > 0],
   ["annotations", (o) => o.annotations.length > 0],
-  ["call", (o) => !!o.call]
+  ["call", (o) => !!o.call],
+  ["secrets", (o) => o.secrets.some((secret) => "value" in secret)],
+  ["secret-files", (o) => o.secrets.some((secret) => "file" in secret)],
+  ["secret-envs", (o) => o.secrets.some((secret) => "env" in secret)],
+  ["ssh", (o) => o.ssh.length > 0]
+];
+var ATTESTATIONS = [
+  ["provenance", (o) => asksForAttestation(o.provenance), "empty or false"],
+  ["sbom", (o) => asksForAttestation(o.sbom), "empty or false"],
+  ["attests", (o) => o.attests.length > 0, "empty"]
 ];
 function unsupported(options) {
   if (options.tags.length > 1)
@@ -375,6 +432,9 @@ function unsupported(options) {
     return { input: "load", reason: "with outputs given, envd does not load the image into Docker" };
   const buildxOnly = BUILDX_ONLY.find(([, given]) => given(options));
   if (buildxOnly) return { input: buildxOnly[0], reason: "envd has no such build flag" };
+  const attesting = ATTESTATIONS.find(([, given]) => given(options));
+  if (attesting)
+    return { input: attesting[0], reason: `envd attaches no attestations to the image it builds; leave ${attesting[0]} ${attesting[2]}` };
   return void 0;
 }
 var envd = {
@@ -389,30 +449,30 @@ var envd = {
     canBuildWithoutCache: false
   },
   check: unsupported,
-  needsDockerEngine: (request2) => !request2.outputs.length && !request2.push,
+  needsDockerEngine: (request) => !request.outputs.length && !request.push,
   progress: () => new EnvdProgressReader(),
-  prepare(request2) {
-    if (!request2.builder) return [];
-    const { kind, address } = envdBuilderAddress(request2.builder);
-    const name = `bcb-${shortHash(request2.builder)}`;
+  prepare(request) {
+    if (!request.builder) return [];
+    const { kind, address } = envdBuilderAddress(request.builder);
+    const name = `bcb-${shortHash(request.builder)}`;
     const env = { ENVD_ANALYTICS: "false" };
     return [
       { file: "envd", args: ["context", "create", "--name", name, "--builder", kind, "--builder-address", address, "--use"], env },
       { file: "envd", args: ["context", "use", "--name", name], env }
     ];
   },
-  invocation(request2, cache, env) {
+  invocation(request, cache, env) {
     const imports = cache.imports.slice(0, 1);
     const exports = cache.exports.slice(0, 1);
     const args = [
       "build",
       "--path",
-      request2.context,
-      ...request2.file ? ["--from", request2.file] : [],
-      ...request2.tags.length ? ["--tag", request2.tags[0]] : [],
-      ...request2.platforms.length ? ["--platform", request2.platforms.join(",")] : [],
-      ...request2.noCache ? ["--force"] : [],
-      ...repeated("--output", request2.push ? [`type=image,name=${request2.tags[0]},push=true`] : request2.outputs),
+      request.context,
+      ...request.file ? ["--from", request.file] : [],
+      ...request.tags.length ? ["--tag", request.tags[0]] : [],
+      ...request.platforms.length ? ["--platform", request.platforms.join(",")] : [],
+      ...request.noCache ? ["--force"] : [],
+      ...repeated("--output", request.push ? [`type=image,name=${request.tags[0]},push=true`] : request.outputs),
       ...repeated("--import-cache", imports.map(encodeSpec)),
       ...repeated("--export-cache", (exports.length ? exports : localImportCompanion(imports)).map(encodeSpec))
     ];
@@ -424,187 +484,6 @@ var envd = {
 // src/tools/index.ts
 var TOOLS = Object.fromEntries([buildx, envd].map((tool) => [tool.name, tool]));
 
-// src/effects/builder-driver.ts
-var DRIVER_CANNOT_EXPORT = /Cache export (?:feature )?is (?:currently )?not supported for (?:the )?docker driver/i;
-var DRIVER_FALLBACKS = ["off", "docker-container"];
-function json(read, path) {
-  const text = read(path);
-  if (text === void 0) return void 0;
-  try {
-    const value = JSON.parse(text);
-    return value && typeof value === "object" ? value : void 0;
-  } catch {
-    return void 0;
-  }
-}
-function buildxDirs(env, home = homedir()) {
-  const docker = env.DOCKER_CONFIG || join(home, ".docker");
-  return { docker, buildx: env.BUILDX_CONFIG || join(docker, "buildx") };
-}
-function currentBuilder(read, env, requested, home = homedir()) {
-  const dirs = buildxDirs(env, home);
-  const config = json(read, join(dirs.docker, "config.json"));
-  const context = env.DOCKER_HOST ? "default" : env.DOCKER_CONTEXT || typeof config?.currentContext === "string" && config.currentContext || "default";
-  const key = context === "default" ? env.DOCKER_HOST || "unix:///var/run/docker.sock" : context;
-  const contextBuilder = (name) => ({
-    name,
-    driver: "docker",
-    ...name === "default" && context === "default" && { endpoint: key }
-  });
-  const instance = (name) => {
-    if (!/^[a-zA-Z][a-zA-Z0-9.\-_+]*$/.test(name)) return void 0;
-    const found = json(read, join(dirs.buildx, "instances", name.toLowerCase()));
-    if (!found) return void 0;
-    return {
-      name: typeof found.Name === "string" && found.Name ? found.Name : name,
-      driver: typeof found.Driver === "string" && found.Driver ? found.Driver : void 0
-    };
-  };
-  const named = requested || env.BUILDX_BUILDER;
-  if (named) {
-    const found = instance(named);
-    if (found) return found;
-    if (named === "default" || named === context) return contextBuilder(named);
-    return { name: named };
-  }
-  const current = json(read, join(dirs.buildx, "current"));
-  const currentName = typeof current?.Name === "string" ? current.Name : "";
-  if (currentName && current?.Global) {
-    const found = instance(currentName);
-    if (found) return found;
-  }
-  if (currentName && current?.Key === key) return instance(currentName) ?? contextBuilder(context);
-  const byDefault = read(join(dirs.buildx, "defaults", createHash2("sha256").update(key).digest("hex").slice(0, 20)))?.trim();
-  if (byDefault) {
-    const found = instance(byDefault);
-    if (found) return found;
-  }
-  return contextBuilder(context);
-}
-function readFileOrUndefined(path) {
-  try {
-    return readFileSync(path, "utf8");
-  } catch {
-    return void 0;
-  }
-}
-function usesContainerdStore(driverStatus) {
-  if (!Array.isArray(driverStatus)) return void 0;
-  return driverStatus.some(
-    (entry) => Array.isArray(entry) && entry[0] === "driver-type" && /^io\.containerd\.snapshotter\./.test(String(entry[1]))
-  );
-}
-function exportsNeedingCacheExport(exports) {
-  return exports.filter((spec) => spec.find(([key]) => key === "type")?.[1] !== "inline");
-}
-function engineInfoOverSocket(socketPath) {
-  return new Promise((resolve) => {
-    const req = request({ socketPath, path: "/info", method: "GET", timeout: 3e3 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk) => body += chunk);
-      res.on("end", () => {
-        try {
-          resolve(res.statusCode === 200 ? JSON.parse(body) : void 0);
-        } catch {
-          resolve(void 0);
-        }
-      });
-    });
-    req.on("error", () => resolve(void 0));
-    req.on("timeout", () => req.destroy());
-    req.end();
-  });
-}
-async function engineUsesContainerdStore(builder, env) {
-  if (builder.endpoint?.startsWith("unix://")) {
-    const info2 = await engineInfoOverSocket(builder.endpoint.slice("unix://".length));
-    if (info2) return usesContainerdStore(info2.DriverStatus);
-  }
-  const args = [...builder.name !== "default" ? ["--context", builder.name] : [], "info", "--format", "{{json .DriverStatus}}"];
-  const result = await getExecOutput("docker", args, { silent: true, ignoreReturnCode: true, env }).catch(() => void 0);
-  if (result?.exitCode !== 0) return void 0;
-  try {
-    return usesContainerdStore(JSON.parse(result.stdout));
-  } catch {
-    return void 0;
-  }
-}
-var FIX = 'to use it, add docker/setup-buildx-action before this step (a docker-container builder), turn on the containerd image store in the Docker Engine ("features": {"containerd-snapshotter": true} in daemon.json), or set driver-fallback: docker-container';
-var CLASSIC_STORE_IMPORTS = /* @__PURE__ */ new Set(["registry", "local"]);
-var typeOf = (spec) => spec.find(([key]) => key === "type")?.[1] ?? "?";
-var listed = (types) => [...new Set(types)].join(", ");
-function withoutDriverExport(p, builderName) {
-  const dropped = exportsNeedingCacheExport(p.exports);
-  const imports = p.imports.filter((i) => CLASSIC_STORE_IMPORTS.has(typeOf(i.attributes)));
-  const exportTypes = listed(dropped.map(typeOf));
-  const importTypes = listed(p.imports.filter((i) => !imports.includes(i)).map((i) => typeOf(i.attributes)));
-  const what = exportTypes && exportTypes === importTypes ? `export or import the ${exportTypes} cache` : [exportTypes && `export the ${exportTypes} cache`, importTypes && `import the ${importTypes} cache`].filter(Boolean).join(" or ");
-  const reason = `builder "${builderName}" uses the docker driver, which cannot ${what} without the containerd image store`;
-  const doing = exportTypes && importTypes ? "exporting or importing it" : exportTypes ? "exporting the cache (imports still work)" : "importing it";
-  warning(`The ${reason}: building without ${doing}. ${FIX[0].toUpperCase()}${FIX.slice(1)}.`);
-  const ownDropped = p.cacheExport && p.exports.length > 0 && dropped.includes(p.exports[0]);
-  return {
-    ...p,
-    exports: p.exports.filter((spec) => !dropped.includes(spec)),
-    imports,
-    ...importTypes && { importReason: reason },
-    ...ownDropped && { extraTags: [], cacheExport: false, exportReason: reason }
-  };
-}
-async function createFallbackBuilder(env, options) {
-  const name = `branch-cache-build-${randomBytes(4).toString("hex")}`;
-  const args = [
-    "buildx",
-    "create",
-    "--name",
-    name,
-    "--driver",
-    "docker-container",
-    ...options.driverOpts.flatMap((opt) => ["--driver-opt", opt])
-  ];
-  const result = await getExecOutput("docker", args, { silent: true, ignoreReturnCode: true, env });
-  if (result.exitCode !== 0) {
-    info(`Could not create a docker-container builder (${(result.stderr || result.stdout).trim().split("\n").pop()}).`);
-    return void 0;
-  }
-  saveState(STATE.fallbackBuilder, name);
-  return name;
-}
-async function planForDockerDriver(p, builderName, env, options) {
-  if (options.fallback === "docker-container") {
-    const created = await createFallbackBuilder(env, options);
-    if (created) {
-      info(
-        `Builder "${builderName}" uses the docker driver, which cannot export this cache without the containerd image store: building on a docker-container builder created for this job, "${created}" (driver-fallback: docker-container); the post step removes it.`
-      );
-      const load = p.request.load || !p.request.push && p.request.outputs.length === 0;
-      return { ...p, request: { ...p.request, builder: created, load } };
-    }
-  }
-  return withoutDriverExport(p, builderName);
-}
-async function fitPlanToBuilder(p, env, options) {
-  if (!TOOLS[p.tool].traits.driverMayLackExporters) return p;
-  const needsExport = exportsNeedingCacheExport(p.exports).length > 0 || p.imports.some((i) => !CLASSIC_STORE_IMPORTS.has(typeOf(i.attributes)));
-  const needsBuildKit = p.needsBuildKitDriver && options.fallback === "docker-container";
-  if (!needsExport && !needsBuildKit) return p;
-  const builder = currentBuilder(readFileOrUndefined, env, p.request.builder);
-  if (builder.driver !== "docker") return p;
-  if (needsBuildKit) return planForDockerDriver(p, builder.name, env, options);
-  if (await engineUsesContainerdStore(builder, env) !== false) return p;
-  info(`Builder "${builder.name}" uses the docker driver and the engine has no containerd image store.`);
-  return planForDockerDriver(p, builder.name, env, options);
-}
-async function removeFallbackBuilder(name) {
-  const result = await getExecOutput("docker", ["buildx", "rm", "--force", name], { silent: true, ignoreReturnCode: true });
-  if (result.exitCode === 0) info(`Removed the docker-container builder "${name}" created for this job.`);
-  else
-    warning(
-      `Could not remove the docker-container builder "${name}" created for this job: ${(result.stderr || result.stdout).trim().split("\n").pop()}`
-    );
-}
-
 export {
   safeName,
   joinNames,
@@ -612,24 +491,12 @@ export {
   splitRegistryHost,
   imagePath,
   platformsName,
+  encodeSpec,
+  decodeSpec,
+  addsDefaultProvenance,
   hitRatio,
   actionsCacheAccess,
   usesCacheServiceV2,
   UNRESTRICTED,
-  encodeSpec,
-  decodeSpec,
-  TOOLS,
-  DRIVER_CANNOT_EXPORT,
-  DRIVER_FALLBACKS,
-  buildxDirs,
-  currentBuilder,
-  readFileOrUndefined,
-  usesContainerdStore,
-  exportsNeedingCacheExport,
-  engineUsesContainerdStore,
-  CLASSIC_STORE_IMPORTS,
-  withoutDriverExport,
-  planForDockerDriver,
-  fitPlanToBuilder,
-  removeFallbackBuilder
+  TOOLS
 };

@@ -1,7 +1,7 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
   STATE
-} from "./chunk-74WAKCNO.js";
+} from "./chunk-ZDGOWBAC.js";
 import {
   getState,
   group,
