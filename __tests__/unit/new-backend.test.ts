@@ -5,13 +5,12 @@ import { describe, expect, it } from '@jest/globals'
 import type { Backend } from '../../src/backends/backend.js'
 import { exportAttributes, pick, scopeId } from '../../src/backends/backend.js'
 import { BACKENDS } from '../../src/backends/index.js'
-import { runContext } from '../../src/core/context.js'
 import { readInputs } from '../../src/core/inputs.js'
 import { invocationOf, plan } from '../../src/core/plan.js'
 import type { BuildReport } from '../../src/core/progress.js'
 import { report } from '../../src/core/report.js'
 import { summaryRows } from '../../src/core/summary.js'
-import { mintRuntimeToken } from '../../testbed/cache-service/token.js'
+import { PR_7, PR_7_ENV } from './pull-request-7.js'
 
 // --- what src/backends/webdav.ts would hold -------------------------------------------------
 const webdav: Backend = {
@@ -30,20 +29,8 @@ const webdav: Backend = {
 // --- and the line in src/backends/index.ts --------------------------------------------------
 ;(BACKENDS as Record<string, Backend>)[webdav.name] = webdav
 
-const PR = runContext(
-  { GITHUB_EVENT_NAME: 'pull_request', GITHUB_REF: 'refs/pull/7/merge', GITHUB_SHA: 'abc', GITHUB_REPOSITORY: 'o/r' },
-  { number: 7, pull_request: { number: 7, base: { ref: 'main' }, head: { ref: 'feature' } }, repository: { default_branch: 'main' } }
-)
-const ENV = {
-  ACTIONS_RUNTIME_TOKEN: mintRuntimeToken({
-    scopes: [
-      { ref: 'refs/pull/7/merge', permission: 3 },
-      { ref: 'refs/heads/main', permission: 1 }
-    ]
-  }),
-  ACTIONS_RESULTS_URL: 'http://cache.test/',
-  RUNNER_TEMP: '/runner/temp'
-}
+const PR = PR_7
+const ENV = PR_7_ENV
 const inputs = (values: Record<string, string>) => readInputs(name => values[name] ?? '')
 
 describe('a backend declared in one file', () => {

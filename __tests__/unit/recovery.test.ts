@@ -1,28 +1,15 @@
 // What the action does after each build run, for every way a cache can break a build: the
 // recovery rules as a table, with no builder and no test bed.
 import { describe, expect, it } from '@jest/globals'
-import { runContext } from '../../src/core/context.js'
 import { readInputs } from '../../src/core/inputs.js'
 import { type Plan, plan } from '../../src/core/plan.js'
 import type { BuildReport } from '../../src/core/progress.js'
 import { type Attempt, type BuildRun, recover } from '../../src/core/recovery.js'
 import type { Stall } from '../../src/core/cache-watch.js'
-import { mintRuntimeToken } from '../../testbed/cache-service/token.js'
+import { PR_7, PR_7_ENV } from './pull-request-7.js'
 
-const PR = runContext(
-  { GITHUB_EVENT_NAME: 'pull_request', GITHUB_REF: 'refs/pull/7/merge', GITHUB_SHA: 'abc', GITHUB_REPOSITORY: 'o/r' },
-  { number: 7, pull_request: { number: 7, base: { ref: 'main' }, head: { ref: 'feature' } }, repository: { default_branch: 'main' } }
-)
-const ENV = {
-  ACTIONS_RUNTIME_TOKEN: mintRuntimeToken({
-    scopes: [
-      { ref: 'refs/pull/7/merge', permission: 3 },
-      { ref: 'refs/heads/main', permission: 1 }
-    ]
-  }),
-  ACTIONS_RESULTS_URL: 'http://cache.test/',
-  RUNNER_TEMP: '/runner/temp'
-}
+const PR = PR_7
+const ENV = PR_7_ENV
 
 function planFor(values: Record<string, string>): Plan {
   return plan(

@@ -1,29 +1,16 @@
 // What a finished run tells the user about its export: the `cache-export` output and the
 // summary's row say whether this run saved its cache, not whether it meant to.
 import { describe, expect, it } from '@jest/globals'
-import { runContext } from '../../src/core/context.js'
 import { readInputs } from '../../src/core/inputs.js'
 import { type Plan, plan } from '../../src/core/plan.js'
 import type { BuildReport } from '../../src/core/progress.js'
 import type { Attempt, BuildRun } from '../../src/core/recovery.js'
 import { report } from '../../src/core/report.js'
 import { summaryRows } from '../../src/core/summary.js'
-import { mintRuntimeToken } from '../../testbed/cache-service/token.js'
+import { PR_7, PR_7_ENV } from './pull-request-7.js'
 
-const PR = runContext(
-  { GITHUB_EVENT_NAME: 'pull_request', GITHUB_REF: 'refs/pull/7/merge', GITHUB_SHA: 'abc', GITHUB_REPOSITORY: 'o/r' },
-  { number: 7, pull_request: { number: 7, base: { ref: 'main' }, head: { ref: 'feature' } }, repository: { default_branch: 'main' } }
-)
-const ENV = {
-  ACTIONS_RUNTIME_TOKEN: mintRuntimeToken({
-    scopes: [
-      { ref: 'refs/pull/7/merge', permission: 3 },
-      { ref: 'refs/heads/main', permission: 1 }
-    ]
-  }),
-  ACTIONS_RESULTS_URL: 'http://cache.test/',
-  RUNNER_TEMP: '/runner/temp'
-}
+const PR = PR_7
+const ENV = PR_7_ENV
 
 const PROGRESS: BuildReport = {
   totalSteps: 5,
@@ -95,5 +82,36 @@ describe('cache-source names a scope when BuildKit names only a hash (gha)', () 
 
   it('nothing came from the cache: none, whatever the indexes', () => {
     expect(finished(p, {}, { imports, cachedSteps: 0 }, [true, true]).source).toBe('none')
+  })
+})
+
+describe('a failed import that reads the whole chain is every scope of it', () => {
+  // envd takes one gha import, read under every ref of the chain; the local directory is restored through all of them.
+  it.each([
+    ['gha with envd', { 'build-tool': 'envd' }, 'gha:1234'],
+    ['local', { 'cache-backend': 'local' }, 'local:5678']
+  ])('%s: one warning per scope, each marked ⚠', (_, given: Record<string, string>, source) => {
+    const p = plan(
+      readInputs(name => given[name] ?? ''),
+      PR,
+      ENV
+    )
+    const attempt: Attempt = { plan: p, imports: p.imports, noCache: false }
+    const run: BuildRun = {
+      exitCode: 0,
+      denied: false,
+      exporterSetupFailed: false,
+      report: { ...PROGRESS, cachedSteps: 0, imports: [{ source, found: false, error: 'internal' }] }
+    }
+    const result = report(
+      { first: attempt, last: attempt, runs: [run], exitCode: 0, problems: [], stalled: [], seconds: 1 },
+      { metadata: { text: '' } },
+      ENV
+    )
+    expect(result.warnings).toEqual([
+      expect.stringMatching(/^Cache import from scope pr-7 \(\w+\) failed.*: internal$/),
+      expect.stringMatching(/^Cache import from scope main \(\w+\) failed.*: internal$/)
+    ])
+    expect(Object.fromEntries(summaryRows(p, result.outcome))['Import chain']).toBe('pr-7 ⚠ → main ⚠')
   })
 })
