@@ -3,11 +3,15 @@
 //   GET    entries                     [{id, ref, key, version, size, committed, storage, created, lastAccessed}]
 //   DELETE entries                     forget every entry (and delete its bytes)
 //   GET    faults | POST faults {match, status?, delayMs?, times?, drop?, retryAfter?} | DELETE faults
+//   POST   entries [{ref, key, size, version?, createdAt?, lastAccessedAt?}]   seed committed entries without bytes
 //   POST   readonly-github-tokens {token}   REST deletes with this token get 403
+//   POST   admin-github-tokens {token}      this token may read the repository's cache storage limit
+//   PUT    cache-limit {bytes}              the repository's cache storage limit (default 10 GB)
+//   PUT    pulls [{number, state}]          the pull requests the REST API knows, open or closed
 //   GET    requests?since=N            request log records with n > N | DELETE requests
 //   POST   reset                       all of the above back to empty
 import { jsonBody, sendEmpty, sendJson, type Ctx, type Fault, type ServiceState } from './http.js'
-import { deleteEntry } from './rest.js'
+import { DEFAULT_CACHE_LIMIT_BYTES, deleteEntry } from './rest.js'
 
 let nextFaultId = 1
 
@@ -37,6 +41,49 @@ export async function handleAdmin(svc: ServiceState, ctx: Ctx, sub: string): Pro
           lastAccessed: e.lastAccessedAt.toISOString()
         }))
       )
+    case 'POST entries': {
+      type Seed = { ref?: string; key?: string; size?: number; version?: string; createdAt?: string; lastAccessedAt?: string }
+      const seeds = await jsonBody<Seed[]>(ctx)
+      if (!Array.isArray(seeds) || seeds.some(e => !e.ref || !e.key || typeof e.size !== 'number')) {
+        return sendJson(ctx.res, 400, { message: 'a list of {ref, key, size} is required' })
+      }
+      const date = (text?: string) => (text ? new Date(text) : undefined)
+      const made = seeds.map(e =>
+        svc.store.seed({
+          ref: e.ref!,
+          key: e.key!,
+          size: e.size!,
+          version: e.version,
+          createdAt: date(e.createdAt),
+          lastAccessedAt: date(e.lastAccessedAt)
+        })
+      )
+      return sendJson(
+        ctx.res,
+        201,
+        made.map(e => ({ id: e.id, ref: e.ref, key: e.key }))
+      )
+    }
+    case 'PUT cache-limit': {
+      const b = await jsonBody<{ bytes?: number }>(ctx)
+      if (typeof b?.bytes !== 'number' || b.bytes <= 0) return sendJson(ctx.res, 400, { message: 'bytes (a positive number) is required' })
+      svc.cacheLimitBytes = b.bytes
+      return sendEmpty(ctx.res, 204)
+    }
+    case 'PUT pulls': {
+      const pulls = await jsonBody<Array<{ number?: number; state?: string }>>(ctx)
+      if (!Array.isArray(pulls) || pulls.some(p => typeof p.number !== 'number' || (p.state !== 'open' && p.state !== 'closed'))) {
+        return sendJson(ctx.res, 400, { message: 'a list of {number, state: open|closed} is required' })
+      }
+      for (const p of pulls) svc.pulls.set(p.number!, p.state as 'open' | 'closed')
+      return sendEmpty(ctx.res, 204)
+    }
+    case 'POST admin-github-tokens': {
+      const b = await jsonBody<{ token?: string }>(ctx)
+      if (!b?.token) return sendJson(ctx.res, 400, { message: 'token is required' })
+      svc.adminGithubTokens.add(b.token)
+      return sendEmpty(ctx.res, 204)
+    }
     case 'DELETE entries':
       for (const e of svc.store.all()) await deleteEntry(svc, e)
       return sendEmpty(ctx.res, 204)
@@ -86,6 +133,9 @@ export async function handleAdmin(svc: ServiceState, ctx: Ctx, sub: string): Pro
       svc.faults.length = 0
       svc.requests.length = 0
       svc.readonlyGithubTokens.clear()
+      svc.adminGithubTokens.clear()
+      svc.cacheLimitBytes = DEFAULT_CACHE_LIMIT_BYTES
+      svc.pulls.clear()
       return sendEmpty(ctx.res, 204)
     default:
       return sendJson(ctx.res, 404, { message: `no admin route ${route}` })

@@ -57,6 +57,12 @@ export interface ServiceState {
   /** Base URL of this server as clients reach it, without a trailing slash. */
   publicUrl: string
   readonlyGithubTokens: Set<string>
+  /** REST tokens with the repository's administration permission (the only ones that may read its cache storage limit). */
+  adminGithubTokens: Set<string>
+  /** The repository's cache storage limit; GitHub's default is 10 GB. */
+  cacheLimitBytes: number
+  /** Pull requests the REST API knows, by number (an unknown number is a 404). */
+  pulls: Map<number, 'open' | 'closed'>
   signedUrlTtlSeconds: number
   staleReservationMs: number
   v2WriteDenied: 'ok-false' | 'twirp'

@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url'
 import { handleAdmin } from './admin.js'
 import { BlobStore, FileStore } from './blobs.js'
 import { readBody, sendJson, type Ctx, type LogRecord, type ServiceState } from './http.js'
-import { REST_ROUTE, handleRest } from './rest.js'
+import { DEFAULT_CACHE_LIMIT_BYTES, REST_ROUTE, handleRest } from './rest.js'
 import { Store } from './store.js'
 import { TWIRP_PREFIX, handleTwirp, twirpCodeFor, twirpError } from './v2.js'
 import { handleV1, serveV1Blob } from './v1.js'
@@ -56,6 +56,9 @@ export async function startCacheService(opts: CacheServiceOptions = {}): Promise
     publicUrl: '',
     blobPrefix: `${new Date().toISOString().slice(0, 10)}-${randomBytes(4).toString('hex')}`,
     readonlyGithubTokens: new Set(),
+    adminGithubTokens: new Set(),
+    cacheLimitBytes: DEFAULT_CACHE_LIMIT_BYTES,
+    pulls: new Map(),
     signedUrlTtlSeconds: opts.signedUrlTtlSeconds ?? 3600,
     staleReservationMs: opts.staleReservationMs ?? 10 * 60_000,
     v2WriteDenied: opts.v2WriteDenied ?? 'ok-false',
@@ -73,7 +76,7 @@ export async function startCacheService(opts: CacheServiceOptions = {}): Promise
     const blob = /^\/_blobs\/(\d+)$/.exec(p)
     if (blob && (ctx.method === 'GET' || ctx.method === 'HEAD')) return serveV1Blob(state, ctx, Number(blob[1]))
     const rest = REST_ROUTE.exec(p)
-    if (rest) return handleRest(state, ctx, rest[1])
+    if (rest) return handleRest(state, ctx, rest[1], rest[2])
     return sendJson(ctx.res, 404, { message: `no route for ${ctx.method} ${p}` })
   }
 

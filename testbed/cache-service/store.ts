@@ -73,6 +73,27 @@ export class Store {
     return e
   }
 
+  /**
+   * A committed entry without bytes (test set-up: a repository's worth of caches of any size and
+   * age). Its version is its own unless given, so no client's lookup ever matches it.
+   */
+  seed(seed: { ref: string; key: string; size: number; version?: string; createdAt?: Date; lastAccessedAt?: Date }): Entry {
+    const createdAt = seed.createdAt ?? new Date()
+    const e: Entry = {
+      id: this.nextId++,
+      ref: seed.ref,
+      key: seed.key,
+      version: seed.version ?? 'seeded',
+      storage: 'v1',
+      size: seed.size,
+      committed: true,
+      createdAt,
+      lastAccessedAt: seed.lastAccessedAt ?? createdAt
+    }
+    this.entries.set(e.id, e)
+    return e
+  }
+
   delete(id: number): Entry | undefined {
     const e = this.entries.get(id)
     this.entries.delete(id)
