@@ -13,6 +13,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseDocument } from 'yaml'
 import { type TestbedEnv, envdFixture, fixtureContext, privateEnvdHome, testbedEnv } from '../../testbed/env.js'
+import { buildConfigOf, provenanceOf, pushed } from '../../testbed/registry.js'
 import type { RunResult } from '../../testbed/runner.js'
 import {
   type ScenarioOptions,
@@ -98,10 +99,41 @@ interface Context {
   namespace: string
   /** GITHUB_SHA of the run being prepared. */
   sha: string
+  /** What docker/metadata-action names the run's ref in a tag: `main`, or `pr-7` for pull request 7. */
+  refName: string
+}
+
+/**
+ * What docker/metadata-action@v5 with `images: ghcr.io/octo-org/app` (and its default tags and
+ * annotation level, manifest) gives the next step: newline-separated lists.
+ */
+function metadataAction(c: Context): Record<'tags' | 'labels' | 'annotations', string> {
+  const labels = [
+    'org.opencontainers.image.created=2026-11-30T12:00:00.000Z',
+    'org.opencontainers.image.description=The app = built per branch, with a cache',
+    'org.opencontainers.image.licenses=MIT',
+    `org.opencontainers.image.revision=${c.sha}`,
+    'org.opencontainers.image.source=https://github.com/octo-org/app',
+    'org.opencontainers.image.title=app',
+    'org.opencontainers.image.url=https://github.com/octo-org/app',
+    `org.opencontainers.image.version=${c.refName}`
+  ]
+  return {
+    tags: `ghcr.io/octo-org/app:${c.refName}`,
+    labels: labels.join('\n'),
+    annotations: labels.map(label => `manifest:${label}`).join('\n')
+  }
 }
 
 /** Applied in order to every value of `with:` and `env:`; anything `${{ … }}` left over fails the test. */
 const SUBSTITUTIONS: { from: string | RegExp; to: (c: Context) => string; why: string }[] = [
+  { from: '${{ steps.meta.outputs.tags }}', to: c => metadataAction(c).tags, why: "metadata-action's tags of the run's ref" },
+  { from: '${{ steps.meta.outputs.labels }}', to: c => metadataAction(c).labels, why: "metadata-action's labels of the run" },
+  {
+    from: '${{ steps.meta.outputs.annotations }}',
+    to: c => metadataAction(c).annotations,
+    why: "metadata-action's annotations of the run"
+  },
   { from: '${{ github.repository }}', to: () => REPOSITORY, why: "the harness's repository" },
   { from: '${{ github.sha }}', to: c => c.sha, why: "the run's commit" },
   { from: 'ghcr.io/', to: c => `${c.bed.registry}/${c.namespace}/`, why: "the bed's plain-HTTP registry, a repository per run" },
@@ -174,6 +206,7 @@ const STAND_INS: Record<string, StandIn> = {
     env: bed => ({ BUILDX_BUILDER: bed.remoteBuilder })
   },
   'docker/login-action@v3': { why: "the bed's registry is plain HTTP on 127.0.0.1 and needs no login" },
+  'docker/metadata-action@v5': { why: 'its outputs are what metadataAction writes, put in by SUBSTITUTIONS' },
   'pip install envd==1.3.6': { why: 'the bed installs envd 1.3.6 and puts it on PATH' }
 }
 
@@ -213,10 +246,12 @@ const commitName = ({ main, mainSha }: CheckArgs) =>
   expect(main.outputs['cache-to']).toMatch(new RegExp(`name=\\S*main;\\S*${mainSha}[,']`))
 
 /**
- * Blocks that are not an example of the action's step (a fragment, a config file), by key, each
- * with the reason it is not run. Every yaml block of the README runs today.
+ * Blocks that are not an example of the action's step (a fragment, a config file, another
+ * action's step), by key, each with the reason it is not run.
  */
-const NOT_RUN: Record<string, string> = {}
+const NOT_RUN: Record<string, string> = {
+  'Migrating from docker/build-push-action': "build-push-action's step, shown beside this action's, which runs (the next block)"
+}
 
 const warnings = (r: RunResult) => r.annotations.filter(a => a.level === 'warning' || a.level === 'error')
 
@@ -322,6 +357,21 @@ const EXAMPLES: ExampleCase[] = [
   },
   { key: 'envd (2)' },
   {
+    key: 'Migrating from docker/build-push-action (2)',
+    // The chain the hand-written scopes stood for; metadata-action's lists reach the image whole.
+    check: async ({ bed, pr, inputs, scope }) => {
+      expect(pr.summary).toContain(`${scope('pr-7')} ✗ → ${scope('main')} ✓`)
+      const p = await pushed(bed, inputs.tags)
+      const [image] = p.images.map(d => d.digest)
+      const pairs = (lines: string, prefix = '') =>
+        Object.fromEntries(lines.split('\n').map(line => [line.slice(prefix.length, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]))
+      expect(p.configs.get(image)?.config?.Labels).toMatchObject(pairs(inputs.labels))
+      expect(p.manifests.get(image)?.annotations).toMatchObject(pairs(inputs.annotations, 'manifest:'))
+      // provenance: mode=max, as build-push-action writes it.
+      expect(provenanceOf(p).map(buildConfigOf)).toEqual([expect.anything()])
+    }
+  },
+  {
     key: "Deleting a closed pull request's caches",
     on: { pull_request_target: { types: ['closed'] } },
     after: 'gha (default)'
@@ -391,15 +441,15 @@ describe.each(EXAMPLES.filter(e => !NOT_RUN[e.key]))('README example "$key"', ex
     const builder = standInEnv.BUILDX_BUILDER
 
     if (block.text.includes('my-build-cache')) await s3Bucket(bed)
-    const prepare = (sha: string) => {
-      const c: Context = { bed, bucket, namespace, sha }
+    const prepare = (sha: string, refName: string) => {
+      const c: Context = { bed, bucket, namespace, sha, refName }
       const inputs: Record<string, string> = {}
       for (const [k, v] of Object.entries(step.with ?? {})) inputs[k] = substitute(v, c, `${example.key}: with.${k}`)
       const env: Record<string, string> = {}
       for (const [k, v] of Object.entries(step.env ?? {})) env[k] = substitute(v, c, `${example.key}: env.${k}`)
       Object.assign(inputs, additions(inputs, bed))
       // The example builds the checkout (context `.`): here, the fixture.
-      if (inputs.context === undefined) inputs.context = fixture
+      if (inputs.context === undefined || inputs.context === '.') inputs.context = fixture
       const options: ScenarioOptions = { sha, runnerTemp, envd, env: { ...standInEnv, ...home, ...env } }
       return { inputs, options }
     }
@@ -414,7 +464,7 @@ describe.each(EXAMPLES.filter(e => !NOT_RUN[e.key]))('README example "$key"', ex
           .filter(k => k.startsWith(`index-${namespace}/`))
       const before = await entries()
       expect(before.some(k => k.startsWith(`index-${namespace}/octo-org/app/pr-7-`))).toBe(true)
-      const { inputs, options } = prepare(sha())
+      const { inputs, options } = prepare(sha(), 'pr-7')
       const cleanup = await closedPullRequestTargetRun(7, 'main', inputs, options)
       if (cleanup.main.exitCode !== 0) console.log(cleanup.log, cleanup.main.stderr)
       expect(cleanup.main.exitCode).toBe(0)
@@ -427,13 +477,13 @@ describe.each(EXAMPLES.filter(e => !NOT_RUN[e.key]))('README example "$key"', ex
     }
 
     const mainSha = sha()
-    const first = prepare(mainSha)
+    const first = prepare(mainSha, 'main')
     const main = await pushBuild('main', first.inputs, first.options)
     expect(cacheFigures(main)).toMatchObject({ exitCode: 0, exported: 'true' })
     expect(warnings(main)).toEqual([])
 
     await prune()
-    const second = prepare(sha())
+    const second = prepare(sha(), 'pr-7')
     const pr = await pullRequestBuild(7, 'main', second.inputs, second.options)
     const figures = cacheFigures(pr)
     if (figures.cached !== figures.total) console.log(`pull request 7's build of "${example.key}":\n${pr.log}`)
