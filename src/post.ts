@@ -1,6 +1,7 @@
 // The post step saves the local backend's exported directory, when the main step left one,
 // removes the files of the secrets input, should the main step have died before it did, and
-// removes the docker-container builder driver-fallback created. Most runs leave none of these.
+// removes the docker-container builder driver-fallback created; after a run that exported to the
+// GitHub Actions cache, it keeps that cache within cache-budget. Most runs leave none of these.
 // That is read straight from STATE_<name> (where core.getState reads it), so their post step
 // ends before the toolkit is loaded at all.
 import { STATE } from './core/state.js'
@@ -8,6 +9,11 @@ import { STATE } from './core/state.js'
 if (process.env[`STATE_${STATE.localCache}`]) {
   const { saveLocalCacheStep } = await import('./effects/local-cache.js')
   await saveLocalCacheStep(process.env)
+}
+// After the local cache's save, so the budget counts it.
+if (process.env[`STATE_${STATE.cacheBudget}`]) {
+  const { keepCacheBudget } = await import('./effects/cache-budget.js')
+  await keepCacheBudget(process.env)
 }
 const secretFiles = process.env[`STATE_${STATE.secretFiles}`]
 if (secretFiles) {

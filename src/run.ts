@@ -24,6 +24,7 @@ import { cleanUpClosedPullRequest } from './cleanup.js'
 import { type RunContext, runContext } from './core/context.js'
 import { actionsCachesExist, lookUpMissingBranches } from './effects/github-api.js'
 import { chooseImport } from './effects/import-choice.js'
+import { lookUpCacheBudget } from './effects/cache-budget.js'
 import { tagInlineCache } from './effects/inline-tag.js'
 import { InputError, type Inputs, readInputs } from './core/inputs.js'
 import { restoreLocalCache } from './effects/local-cache.js'
@@ -72,6 +73,7 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
   await prepareBuilder(fitted, env)
   const answered = await whenCacheAnswers(first, inputs.cacheTimeout, env)
   const indexLookup = lookUpChainIndexes(fitted, inputs.githubToken, context, env)
+  const budgetLookup = lookUpCacheBudget(fitted, inputs.cacheBudget, inputs.githubToken, env)
 
   // A file left by an earlier build of this step (a re-run) must not pass for this build's digest.
   await rm(fitted.request.metadataFile, { force: true })
@@ -84,6 +86,8 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
 
   const result = report(execution, { restored, indexFound: await indexLookup, metadata, localExport }, env)
   writeOutputs(result.outputs)
+  const budget = result.outputs['cache-export'] === 'true' ? await budgetLookup : undefined
+  if (budget) core.saveState(STATE.cacheBudget, JSON.stringify(budget))
   for (const warning of result.warnings) core.warning(warning)
   await writeSummary(last, result.outcome, env)
   if (result.failure) core.setFailed(result.failure)

@@ -35,6 +35,7 @@ describe('defaults', () => {
       cacheOptions: {},
       cacheRef: undefined,
       cacheTimeout: 120,
+      cacheBudget: { kind: 'percent', percent: 80 },
       noCache: false,
       noCacheFilters: [],
       pull: false,
@@ -98,6 +99,11 @@ describe('validation: one line naming the input, the value and what is allowed',
     ['unknown build tool', { 'build-tool': 'kaniko' }, 'Input "build-tool": "kaniko" is not allowed; use one of: buildx, envd.'],
     ['bad cache-mode', { 'cache-mode': 'all' }, 'Input "cache-mode": "all" is not allowed; use one of: min, max.'],
     ['bad cache-export', { 'cache-export': 'yes' }, 'Input "cache-export": "yes" is not allowed; use one of: auto, true, false.'],
+    [
+      'bad cache-budget',
+      { 'cache-budget': '80' },
+      'Input "cache-budget": "80" is not a budget; use a share of the repository\'s cache limit (e.g. 80%), a size (e.g. 8GB) or off.'
+    ],
     [
       'inline with max',
       { 'cache-backend': 'inline', 'cache-mode': 'max' },

@@ -2,6 +2,7 @@ import { parse as parseYaml } from 'yaml'
 import { BACKENDS } from '../backends/index.js'
 import { TOOLS } from '../tools/index.js'
 import type { BuildOptions, SecretSource } from '../tools/tool.js'
+import { type CacheBudget, parseCacheBudget } from './budget.js'
 
 /** Every input, read and checked in one place. Errors are one line naming the input. */
 export interface Inputs extends BuildOptions {
@@ -27,6 +28,8 @@ export interface Inputs extends BuildOptions {
   driverFallbackOpts: string[]
   /** Seconds cache traffic may make no progress before the build is stopped (0: unwatched). */
   cacheTimeout: number
+  /** How much of the repository's Actions cache this action's caches may fill before the post step deletes some. */
+  cacheBudget: CacheBudget
 }
 
 /** An input the action cannot take, said by the part that knows why (a backend, a builder). */
@@ -247,6 +250,15 @@ export function parseCacheTimeout(text: string): number | undefined {
 }
 
 /** Reads the `cache-timeout` input (action.yml's default: 2m) in seconds; an error names the input. */
+function cacheBudget(text: string): CacheBudget {
+  const budget = parseCacheBudget(text)
+  if (budget) return budget
+  throw new InputError(
+    `Input "cache-budget": ${JSON.stringify(text)} is not a budget; use a share of the repository's cache limit (e.g. 80%), a size ` +
+      '(e.g. 8GB) or off.'
+  )
+}
+
 export function readCacheTimeout(get: InputReader): number {
   const text = get('cache-timeout').trim() || '2m'
   const seconds = parseCacheTimeout(text)
@@ -321,7 +333,8 @@ export function readInputs(get: InputReader): Inputs {
     cleanup: bool('cleanup', text('cleanup'), false),
     driverFallback: oneOf('driver-fallback', text('driver-fallback') || 'off', ['off', 'docker-container'] as const),
     driverFallbackOpts: values('driver-fallback-opts', { commas: false, quotes: false, comments: true }),
-    cacheTimeout: readCacheTimeout(get)
+    cacheTimeout: readCacheTimeout(get),
+    cacheBudget: cacheBudget(text('cache-budget') || '80%')
   }
   const refused = TOOLS[buildTool].check?.(inputs)
   if (refused) throw InputError.refusing({ ...refused, reason: `${refused.reason} (build-tool: ${buildTool}).` })

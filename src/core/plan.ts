@@ -7,7 +7,7 @@ import type { RunContext } from './context.js'
 import { InputError, type Inputs } from './inputs.js'
 import { imagePath, imageRepository, platformsName, safeName } from './names.js'
 import { withRetryTimeout } from './cache-watch.js'
-import { type Scope, scopeChain } from './scopes.js'
+import { type Scope, scopeChain, scopeOfRef } from './scopes.js'
 import { type Attributes, decodeSpec, encodeSpec } from './spec.js'
 import type { BuildRequest, Invocation, SecretMount } from '../tools/tool.js'
 import { TOOLS } from '../tools/index.js'
@@ -41,6 +41,11 @@ export interface Plan {
   local?: LocalCachePlan
   /** The Actions cache keys the own scope's export is saved under, when written by a run on `ref` (clean-up). */
   ownedKeys?: (ref: string) => KeyMatch
+  /**
+   * The Actions cache keys this namespace's runs on `ref` write (that branch's or pull request's
+   * scope): what the cache budget may delete.
+   */
+  keysOfRef?: (ref: string) => KeyMatch | undefined
   /** The registry tag of the own scope's cache (clean-up). */
   ownedTag?: string
   request: BuildRequest
@@ -329,6 +334,12 @@ export function plan(inputs: Inputs, context: RunContext, env: Env): Plan {
     local,
     ...(chain.own &&
       backend.ownedKeys && { ownedKeys: (ref: string) => backend.ownedKeys!({ ...chain.own!, ref }, settings, chain.imports) }),
+    ...(backend.ownedKeys && {
+      keysOfRef: (ref: string) => {
+        const scope = scopeOfRef(ref)
+        return scope && backend.ownedKeys!(scope, settings, [scope])
+      }
+    }),
     ...(chain.own && backend.cacheTagOf && { ownedTag: backend.cacheTagOf(chain.own, settings) })
   }
 }

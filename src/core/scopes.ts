@@ -30,6 +30,17 @@ function branchScope(branch: string, role: ScopeRole): Scope {
   return { name: safeName(branch), ref: `refs/heads/${branch}`, role }
 }
 
+function pullRequestScope(n: number, ref: string): Scope {
+  return { name: `pr-${n}`, ref, role: 'own' }
+}
+
+/** The own scope of the runs whose ref is `ref`: a branch's push, or a pull request's pull_request runs. */
+export function scopeOfRef(ref: string): Scope | undefined {
+  const pr = /^refs\/pull\/(\d+)\/merge$/.exec(ref)
+  if (pr) return pullRequestScope(Number(pr[1]), ref)
+  return ref.startsWith('refs/heads/') ? branchScope(ref.slice('refs/heads/'.length), 'own') : undefined
+}
+
 /**
  * GitHub keeps a cache entry under the ref of the run that wrote it (GITHUB_REF), and that is
  * the ref the runtime token names. So the own scope lives under the run's ref: for a pull
@@ -38,7 +49,7 @@ function branchScope(branch: string, role: ScopeRole): Scope {
  */
 function ownScope(context: RunContext): Scope | undefined {
   if (context.kind === 'pull-request' && context.pullRequest !== undefined) {
-    return { name: `pr-${context.pullRequest}`, ref: context.ref || `refs/pull/${context.pullRequest}/merge`, role: 'own' }
+    return pullRequestScope(context.pullRequest, context.ref || `refs/pull/${context.pullRequest}/merge`)
   }
   if (context.kind === 'branch' && context.branch)
     return { ...branchScope(context.branch, 'own'), ...(context.ref && { ref: context.ref }) }

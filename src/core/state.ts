@@ -5,11 +5,25 @@
 export const STATE = {
   /** The local backend's exported directory, to save. */
   localCache: 'local-cache',
+  /** The cache budget of a run that exported to the Actions cache, to keep. */
+  cacheBudget: 'cache-budget',
   /** The docker-container builder driver-fallback created, to remove. */
   fallbackBuilder: 'fallback-builder',
   /** The directory the `secrets` values were written to, to remove should the main step have died before it did. */
   secretFiles: 'secret-files'
 } as const
+
+/** What the post step needs to keep the Actions cache within the budget. */
+export interface CacheBudgetState {
+  /** Bytes. */
+  budget: number
+  /** The budget as people read it, e.g. `80% of the 10.00 GB limit`. */
+  said: string
+  /** Undefined when neither the event nor the API named it: then the post step deletes nothing. */
+  defaultBranch?: string
+  /** The ref this run's export went under. */
+  ownRef: string
+}
 
 /** What the post step needs to save the local backend's exported directory. */
 export interface LocalCacheState {

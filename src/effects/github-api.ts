@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import type { getOctokit } from '@actions/github'
 import type { KeyMatch } from '../backends/backend.js'
+import type { CacheEntry } from '../core/budget.js'
 import type { RunContext } from '../core/context.js'
 import type { Env } from '../core/plan.js'
 
@@ -75,16 +76,64 @@ export async function deleteActionsCachesOfRef(
   const caches = keys ? listed.filter(entry => keys.matches(entry.key ?? '')) : listed
   const deleted: DeletedCache[] = []
   for (const entry of caches) {
-    try {
-      await octokit.rest.actions.deleteActionsCacheById({ owner, repo, cache_id: entry.id! })
-    } catch (error) {
-      // Gone since the listing (another clean-up job, or GitHub's eviction): not freed by this run.
-      if ((error as { status?: number }).status === 404) continue
-      throw error
-    }
-    deleted.push({ key: entry.key ?? '', bytes: entry.size_in_bytes ?? 0 })
+    if (await deleteActionsCache(token, env, context, entry.id!)) deleted.push({ key: entry.key ?? '', bytes: entry.size_in_bytes ?? 0 })
   }
   return deleted
+}
+
+/** Deletes one cache by id (needs `actions: write`); false when it was gone already. */
+export async function deleteActionsCache(token: string, env: Env, context: RunContext, id: number): Promise<boolean> {
+  const octokit = await client(token, env)
+  try {
+    await octokit.rest.actions.deleteActionsCacheById({ ...ownerRepo(context), cache_id: id })
+    return true
+  } catch (error) {
+    // Gone since the listing (another clean-up job, or GitHub's eviction): not freed by this run.
+    if ((error as { status?: number }).status === 404) return false
+    throw error
+  }
+}
+
+/** Bytes the repository's GitHub Actions cache holds (`actions: read`); GitHub refreshes the figure every few minutes. */
+export async function actionsCacheUsage(token: string, env: Env, context: RunContext): Promise<number> {
+  const octokit = await client(token, env)
+  return (await octokit.rest.actions.getActionsCacheUsage(ownerRepo(context))).data.active_caches_size_in_bytes
+}
+
+/**
+ * The repository's cache storage limit in bytes, or undefined when the token may not read it:
+ * that takes the administration permission, which a job's GITHUB_TOKEN never has.
+ */
+export async function actionsCacheLimit(token: string, env: Env, context: RunContext): Promise<number | undefined> {
+  const octokit = await client(token, env)
+  try {
+    const { data } = await octokit.request('GET /repos/{owner}/{repo}/actions/cache/storage-limit', ownerRepo(context))
+    return typeof data.max_cache_size_gb === 'number' ? data.max_cache_size_gb * 1e9 : undefined
+  } catch (error) {
+    if ([403, 404].includes((error as { status?: number }).status ?? 0)) return undefined
+    throw error
+  }
+}
+
+/** Every entry of the repository's GitHub Actions cache (`actions: read`), 100 a call. */
+export async function listActionsCaches(token: string, env: Env, context: RunContext): Promise<CacheEntry[]> {
+  const octokit = await client(token, env)
+  const listed = await octokit.paginate(octokit.rest.actions.getActionsCacheList, { ...ownerRepo(context), per_page: 100 })
+  return listed.map(entry => ({
+    id: entry.id!,
+    key: entry.key ?? '',
+    ref: entry.ref ?? '',
+    bytes: entry.size_in_bytes ?? 0,
+    createdAt: Date.parse(entry.created_at ?? '') || 0,
+    lastAccessedAt: Date.parse(entry.last_accessed_at ?? '') || 0
+  }))
+}
+
+/** The numbers of the repository's open pull requests, 100 a call. */
+export async function openPullRequests(token: string, env: Env, context: RunContext): Promise<Set<number>> {
+  const octokit = await client(token, env)
+  const open = await octokit.paginate(octokit.rest.pulls.list, { ...ownerRepo(context), state: 'open', per_page: 100 })
+  return new Set(open.map(pull => pull.number))
 }
 
 /**
