@@ -131,4 +131,32 @@ describe('cache-budget: a repository over budget', () => {
       'GET /actions/cache/usage'
     ])
   })
+
+  it('1,000 caches, 40 of them to delete: what the budget adds to the post step (target: under 1 s)', async () => {
+    const closed = Array.from({ length: 20 }, (_, i) => 601 + i)
+    await admin(
+      'PUT',
+      'pulls',
+      closed.map(number => ({ number, state: 'closed' }))
+    )
+    await admin('POST', 'entries', [
+      ...closed.flatMap(n => [1, 2].map(c => ({ ref: `refs/pull/${n}/merge`, key: key(`pr-${n}`, `c${c}`), size: MB, createdAt: ago(n) }))),
+      ...Array.from({ length: 960 }, (_, i) => ({ ref: `refs/heads/b${i % 50}`, key: `tool-${i}`, size: 0.1 * MB, createdAt: ago(i) }))
+    ])
+    // In use: the ~31 MB left above, 40 MB of this action's, 96 MB of other tools'.
+    const off = await run({ 'github-token': 'ghs_admin', 'cache-budget': 'off' })
+    const on = await run({ 'github-token': 'ghs_admin', 'cache-budget': '128MB' })
+    expect(on.post?.exitCode).toBe(0)
+    expect([...on.log.matchAll(/cache budget: deleted \S+ under refs\/pull\/6\d\d\/merge \(1\.0 MB; closed pull request\)/g)]).toHaveLength(
+      40
+    )
+    expect(on.log).toMatch(/freed 40\.0 MB \(40000000 bytes\)/)
+    const added = on.post!.wallMs - off.post!.wallMs
+    console.log(
+      `cache budget on 1,000 caches: post step ${on.post!.wallMs} ms with the budget (1 usage call, 10 list calls, 1 pull request list, ` +
+        `40 deletes) against ${off.post!.wallMs} ms with cache-budget: off: ${added} ms added`
+    )
+    // A shared 2-core machine: the bound is loose, the log line is the measurement.
+    expect(added).toBeLessThan(3000)
+  })
 })
