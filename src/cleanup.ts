@@ -7,22 +7,27 @@ import { type Env, plan } from './core/plan.js'
 import { type TagDeletion, deleteRegistryTag } from './effects/registry-client.js'
 import { formatBytes } from './core/format.js'
 import { writeOutputs } from './effects/outputs.js'
+import { ownedMountKeys } from './core/mount-carry.js'
 
 /**
  * A pull request's caches live under `refs/pull/N/merge` (its pull_request runs), and under its
  * base and the default branch where pull_request_target and issue_comment runs wrote its scope:
- * there only the keys of its own scope go.
+ * there only the keys of its own scope go. `wholeRef`: everything under the pull request's ref
+ * goes (the backend keeps its cache there); else only the owned keys.
  */
 async function deletePullRequestCaches(
   token: string,
   env: Env,
   context: RunContext,
-  ownedKeys: (ref: string) => KeyMatch
+  owned: Array<(ref: string) => KeyMatch>,
+  wholeRef: boolean
 ): Promise<DeletedCache[]> {
+  const pullRef = `refs/pull/${context.pullRequest}/merge`
   const branchRefs = [...new Set([context.baseBranch, context.defaultBranch].filter(Boolean).map(branch => `refs/heads/${branch}`))]
   try {
-    const deleted = await deleteActionsCachesOfRef(token, env, context, `refs/pull/${context.pullRequest}/merge`)
-    for (const ref of branchRefs) deleted.push(...(await deleteActionsCachesOfRef(token, env, context, ref, ownedKeys(ref))))
+    const deleted = wholeRef ? await deleteActionsCachesOfRef(token, env, context, pullRef) : []
+    for (const ref of wholeRef ? branchRefs : [pullRef, ...branchRefs])
+      for (const keys of owned) deleted.push(...(await deleteActionsCachesOfRef(token, env, context, ref, keys(ref))))
     return deleted
   } catch (error) {
     if ((error as { status?: number }).status === 403) {
@@ -47,14 +52,18 @@ export async function cleanUpClosedPullRequest(inputs: Inputs, context: RunConte
     return
   }
   const p = plan({ ...inputs, cacheExport: 'true' }, context, env)
+  const mountKeys = p.mounts?.own ? ownedMountKeys(p.mounts.own) : undefined
+  const ownedMounts = mountKeys ? [() => mountKeys] : []
   let lines: string[]
   let freed = 0
+  const listDeleted = (deleted: DeletedCache[]) => {
+    freed += deleted.reduce((sum, d) => sum + d.bytes, 0)
+    return deleted.map(d => `deleted cache ${d.key} (${formatBytes(d.bytes)})`)
+  }
   if (p.ownedKeys) {
     if (!inputs.githubToken)
       throw InputError.refusing({ input: 'github-token', reason: 'cleanup needs a token with the actions: write permission.' })
-    const deleted = await deletePullRequestCaches(inputs.githubToken, env, context, p.ownedKeys)
-    freed = deleted.reduce((sum, d) => sum + d.bytes, 0)
-    lines = deleted.map(d => `deleted cache ${d.key} (${formatBytes(d.bytes)})`)
+    lines = listDeleted(await deletePullRequestCaches(inputs.githubToken, env, context, [p.ownedKeys, ...ownedMounts], true))
     if (!lines.length) lines = [`no GitHub Actions caches of pull request #${context.pullRequest}`]
   } else if (p.ownedTag) {
     const tagRef = p.ownedTag
@@ -75,6 +84,15 @@ export async function cleanUpClosedPullRequest(inputs: Inputs, context: RunConte
         `container contents)`
     ]
     core.notice(lines[0])
+  }
+  // Cache mounts go through the Actions cache whatever the backend: a backend that keeps its own
+  // cache elsewhere needs no token for that, so a token that may not delete them is a warning.
+  if (!p.ownedKeys && ownedMounts.length && inputs.githubToken) {
+    try {
+      lines.push(...listDeleted(await deletePullRequestCaches(inputs.githubToken, env, context, ownedMounts, false)))
+    } catch (error) {
+      core.warning(`The pull request's cache mounts were not deleted: ${(error as Error).message}`)
+    }
   }
   for (const line of lines) core.info(line)
   writeOutputs({ scope: p.scope, 'cleaned-bytes': String(freed) })

@@ -1,7 +1,8 @@
 // The post step saves the local backend's exported directory, when the main step left one,
-// removes the files of the secrets input, should the main step have died before it did, and
-// removes the docker-container builder driver-fallback created; after a run that exported to the
-// GitHub Actions cache, it keeps that cache within cache-budget. Most runs leave none of these.
+// takes the build's cache mounts out and saves the changed ones, removes the files of the
+// secrets input, should the main step have died before it did, and removes the docker-container
+// builder driver-fallback created; after a run that exported to the GitHub Actions cache, it
+// keeps that cache within cache-budget. Most runs leave none of these.
 // That is read straight from STATE_<name> (where core.getState reads it), so their post step
 // ends before the toolkit is loaded at all.
 import { STATE } from './core/state.js'
@@ -10,7 +11,12 @@ if (process.env[`STATE_${STATE.localCache}`]) {
   const { saveLocalCacheStep } = await import('./effects/local-cache.js')
   await saveLocalCacheStep(process.env)
 }
-// After the local cache's save, so the budget counts it.
+// Before the fallback builder goes: the mounts are taken out of the builder the build ran on.
+if (process.env[`STATE_${STATE.cacheMounts}`]) {
+  const { carryMountsOut } = await import('./effects/mount-cache.js')
+  await carryMountsOut(process.env)
+}
+// After the local cache's and the mounts' saves, so the budget counts them.
 if (process.env[`STATE_${STATE.cacheBudget}`]) {
   const { keepCacheBudget } = await import('./effects/cache-budget.js')
   await keepCacheBudget(process.env)

@@ -28,6 +28,7 @@ import { lookUpCacheBudget } from './effects/cache-budget.js'
 import { tagInlineCache } from './effects/inline-tag.js'
 import { InputError, type Inputs, readInputs } from './core/inputs.js'
 import { restoreLocalCache } from './effects/local-cache.js'
+import { carryMountsIn, handMountsToPost } from './effects/mount-cache.js'
 import { maskSecretFiles, removeSecretFiles, writeSecretFiles } from './effects/build-secrets.js'
 import { cacheManifestDigest, compactLayout, directorySize } from './effects/oci-layout.js'
 import { writeOutputs, writeSummary } from './effects/outputs.js'
@@ -71,6 +72,7 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
     return
   }
   await prepareBuilder(fitted, env)
+  const mounts = await carryMountsIn(fitted.mounts, fitted.request.builder)
   const answered = await whenCacheAnswers(first, inputs.cacheTimeout, env)
   const indexLookup = lookUpChainIndexes(fitted, inputs.githubToken, context, env)
   const budgetLookup = lookUpCacheBudget(fitted, inputs.cacheBudget, inputs.githubToken, env)
@@ -80,6 +82,7 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
   await writeSecretFiles(fitted)
   const execution = await execute(answered, env, inputs.cacheTimeout, driver).finally(() => removeSecretFiles(fitted.secretFiles?.dir))
   const last = execution.last.plan
+  handMountsToPost(mounts, last.request.builder)
   const metadata = await readMetadata(last.request.metadataFile)
   if (execution.exitCode === 0) await tagInlineCache(last, env)
   const localExport = execution.exitCode === 0 && last.local && last.cacheExport ? await settleLocalExport(last, restored) : undefined
@@ -89,7 +92,7 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
   const budget = result.outputs['cache-export'] === 'true' ? await budgetLookup : undefined
   if (budget) core.saveState(STATE.cacheBudget, JSON.stringify(budget))
   for (const warning of result.warnings) core.warning(warning)
-  await writeSummary(last, result.outcome, env)
+  await writeSummary(last, { ...result.outcome, mounts: mounts?.lines }, env)
   if (result.failure) core.setFailed(result.failure)
 }
 

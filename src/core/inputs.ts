@@ -2,6 +2,8 @@ import { parse as parseYaml } from 'yaml'
 import { BACKENDS } from '../backends/index.js'
 import { TOOLS } from '../tools/index.js'
 import type { BuildOptions, SecretSource } from '../tools/tool.js'
+import { type CacheMountsSetting, parseCacheMountsInput } from './cache-mounts.js'
+import { parseSize } from './mount-carry.js'
 import { type CacheBudget, parseCacheBudget } from './budget.js'
 
 /** Every input, read and checked in one place. Errors are one line naming the input. */
@@ -30,6 +32,12 @@ export interface Inputs extends BuildOptions {
   cacheTimeout: number
   /** How much of the repository's Actions cache this action's caches may fill before the post step deletes some. */
   cacheBudget: CacheBudget
+  /** The cache mounts carried between runs: read from the Dockerfile, none, or the ones listed. */
+  cacheMounts: CacheMountsSetting
+  /** A mount bigger than this (bytes) is not saved. */
+  cacheMountsMaxSize: number
+  /** The image the builds that carry mounts in and out run in (a shell, tar, find, sort, sha256sum, stat, du). */
+  cacheMountsImage: string
 }
 
 /** An input the action cannot take, said by the part that knows why (a backend, a builder). */
@@ -270,6 +278,25 @@ export function readCacheTimeout(get: InputReader): number {
   return seconds
 }
 
+/** `cache-mounts`; a list is refused by a builder whose mounts a generated build cannot reach. */
+function cacheMounts(value: string, buildTool: string): CacheMountsSetting {
+  const setting = parseCacheMountsInput(value)
+  if (Array.isArray(setting) && !TOOLS[buildTool].traits.reachesCacheMounts) {
+    throw InputError.refusing({
+      input: 'cache-mounts',
+      reason: `${buildTool}'s cache mounts are not carried yet; leave it auto (nothing carried) or off (build-tool: ${buildTool}).`
+    })
+  }
+  return setting
+}
+
+function cacheMountsMaxSize(text: string): number {
+  const bytes = parseSize(text)
+  if (bytes === undefined)
+    throw InputError.refusing({ input: 'cache-mounts-max-size', reason: `${JSON.stringify(text)} is not a size; use e.g. 500MB or 2GB.` })
+  return bytes
+}
+
 export function readInputs(get: InputReader): Inputs {
   const text = (name: string) => get(name).trim()
   const values = (name: string, rule: ListRule) => list(get(name), rule, name)
@@ -334,7 +361,10 @@ export function readInputs(get: InputReader): Inputs {
     driverFallback: oneOf('driver-fallback', text('driver-fallback') || 'off', ['off', 'docker-container'] as const),
     driverFallbackOpts: values('driver-fallback-opts', { commas: false, quotes: false, comments: true }),
     cacheTimeout: readCacheTimeout(get),
-    cacheBudget: cacheBudget(text('cache-budget') || '80%')
+    cacheBudget: cacheBudget(text('cache-budget') || '80%'),
+    cacheMounts: cacheMounts(get('cache-mounts'), buildTool),
+    cacheMountsMaxSize: cacheMountsMaxSize(text('cache-mounts-max-size') || '1GB'),
+    cacheMountsImage: text('cache-mounts-image') || 'busybox:stable'
   }
   const refused = TOOLS[buildTool].check?.(inputs)
   if (refused) throw InputError.refusing({ ...refused, reason: `${refused.reason} (build-tool: ${buildTool}).` })

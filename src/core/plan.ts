@@ -7,7 +7,8 @@ import type { RunContext } from './context.js'
 import { InputError, type Inputs } from './inputs.js'
 import { imagePath, imageRepository, platformsName, safeName } from './names.js'
 import { withRetryTimeout } from './cache-watch.js'
-import { type Scope, scopeChain, scopeOfRef } from './scopes.js'
+import { type Scope, type ScopeChain, scopeChain, scopeOfRef } from './scopes.js'
+import { type MountCarry, buildArgValues } from './mount-carry.js'
 import { type Attributes, decodeSpec, encodeSpec } from './spec.js'
 import type { BuildRequest, Invocation, SecretMount } from '../tools/tool.js'
 import { TOOLS } from '../tools/index.js'
@@ -39,6 +40,8 @@ export interface Plan {
   importReason?: string
   needsBuildKitDriver: boolean
   local?: LocalCachePlan
+  /** The build's cache mounts, carried through the Actions cache (undefined: none are). */
+  mounts?: MountCarry
   /** The Actions cache keys the own scope's export is saved under, when written by a run on `ref` (clean-up). */
   ownedKeys?: (ref: string) => KeyMatch
   /**
@@ -215,6 +218,38 @@ export function exportDecision(inputs: Inputs, chain: ReturnType<typeof scopeCha
   return { cacheExport: true, reason: inputs.cacheExport === 'true' ? 'cache-export: true' : chain.eventReason }
 }
 
+/**
+ * Cache mounts go through the Actions cache whatever backend carries the layers, so GitHub's
+ * cache rules and the event decide for them as for the local backend's directory.
+ */
+function mountCarryOf(inputs: Inputs, env: Env, context: RunContext, chain: ScopeChain, settings: BackendSettings): MountCarry | undefined {
+  if (inputs.cacheMounts === 'off' || !TOOLS[inputs.buildTool].traits.reachesCacheMounts) return undefined
+  const access = actionsCacheAccess(env.ACTIONS_RUNTIME_TOKEN, env.ACTIONS_CACHE_MODE)
+  const readable = access.readableRefs && new Set(access.readableRefs)
+  const scopes = access.canImport ? chain.imports.filter(scope => !readable || readable.has(scope.ref)) : []
+  const saving = exportDecision(inputs, chain, access)
+  const service = !!settings.actionsCache
+  const noService = 'the job has no cache service'
+  return {
+    setting: inputs.cacheMounts,
+    dockerfile: inputs.file ?? join(inputs.context, 'Dockerfile'),
+    target: inputs.target,
+    buildArgs: buildArgValues(inputs.buildArgs, env),
+    root: join(settings.cacheDir, 'mounts'),
+    generated: join(settings.cacheDir, 'mounts-build'),
+    image: inputs.cacheMountsImage,
+    maxBytes: inputs.cacheMountsMaxSize,
+    cacheTimeout: inputs.cacheTimeout,
+    chain: scopes.map(scope => scopeId(scope, settings)),
+    ...(chain.own && { own: scopeId(chain.own, settings) }),
+    sha: context.sha,
+    restore: service && scopes.length > 0,
+    save: service && saving.cacheExport,
+    ...((!service || !scopes.length) && { noRestore: !service ? noService : (access.importDenied ?? 'no scope to restore from') }),
+    ...((!service || !saving.cacheExport) && { noSave: !service ? noService : saving.reason })
+  }
+}
+
 function rawImports(specs: readonly string[]): CacheImport[] {
   return specs.map(spec => ({ label: spec, attributes: decodeSpec(spec) }))
 }
@@ -332,6 +367,7 @@ export function plan(inputs: Inputs, context: RunContext, env: Env): Plan {
     importReason: access.importDenied,
     needsBuildKitDriver: TOOLS[inputs.buildTool].traits.driverMayLackExporters && !!backend.needsBuildKitDriver,
     local,
+    mounts: mountCarryOf(inputs, env, context, chain, settings),
     ...(chain.own &&
       backend.ownedKeys && { ownedKeys: (ref: string) => backend.ownedKeys!({ ...chain.own!, ref }, settings, chain.imports) }),
     ...(backend.ownedKeys && {

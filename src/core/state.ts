@@ -10,7 +10,9 @@ export const STATE = {
   /** The docker-container builder driver-fallback created, to remove. */
   fallbackBuilder: 'fallback-builder',
   /** The directory the `secrets` values were written to, to remove should the main step have died before it did. */
-  secretFiles: 'secret-files'
+  secretFiles: 'secret-files',
+  /** The build's cache mounts, to take out of the builder and save when changed. */
+  cacheMounts: 'cache-mounts'
 } as const
 
 /** What the post step needs to keep the Actions cache within the budget. */

@@ -32,6 +32,8 @@ export interface BuildOutcome {
   exportFailed?: boolean
   /** The cache warnings of this run, one line each. */
   problems?: readonly string[]
+  /** One line per cache mount: restored from where, and whether it is saved. */
+  mounts?: readonly string[]
 }
 
 /** Whether BuildKit's "importing cache manifest from X" names this scope. */
@@ -122,6 +124,7 @@ export function summaryRows(p: Plan, outcome: BuildOutcome): Array<[string, stri
     const saved = exported.unchanged ? 'the same as the restored cache: not saved again' : 'saved in the post step'
     rows.push(['Local cache exported', `${formatBytes(exported.bytes)}${freed}; ${saved}`])
   }
+  if (outcome.mounts?.length) rows.push(['Cache mounts', outcome.mounts.join('<br>')])
   if (outcome.problems?.length) rows.push(['Cache problems', outcome.problems.map(line => `⚠ ${line}`).join('<br>')])
   if (TOOLS[p.tool].traits.plainProgress)
     rows.push([

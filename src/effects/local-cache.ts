@@ -61,3 +61,33 @@ export async function saveLocalCacheStep(env: Readonly<Record<string, string | u
     core.warning(`Post step: ${(error as Error).message}`)
   }
 }
+
+/**
+ * Restores another directory carried by @actions/cache (a cache mount's) as the local backend's
+ * is: through the chain's restore keys, given up after `timeoutMs` (0: never). The key found, or
+ * why nothing was restored; never throws.
+ */
+export async function restoreCarried(
+  path: string,
+  key: string,
+  restoreKeys: string[],
+  timeoutMs: number
+): Promise<{ key?: string; failure?: string }> {
+  try {
+    const restore = (await actionsCache()).restoreCache([path], key, restoreKeys)
+    const stalled = new Promise<'stalled'>(resolve => timeoutMs > 0 && setTimeout(resolve, timeoutMs, 'stalled').unref())
+    const hit = await Promise.race([restore, stalled])
+    return hit === 'stalled' ? { failure: `the restore took longer than ${timeoutMs / 1000} s` } : { key: hit }
+  } catch (error) {
+    return { failure: (error as Error).message }
+  }
+}
+
+/** Saves another carried directory as `key`: undefined when saved, else why not; never throws. */
+export async function saveCarried(path: string, key: string): Promise<string | undefined> {
+  try {
+    return (await (await actionsCache()).saveCache([path], key)) === -1 ? 'the cache service did not take it' : undefined
+  } catch (error) {
+    return (error as Error).message
+  }
+}

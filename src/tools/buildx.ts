@@ -17,7 +17,8 @@ export const buildx: Tool = {
     pushesOneName: false,
     driverMayLackExporters: true,
     plainProgress: false,
-    canBuildWithoutCache: true
+    canBuildWithoutCache: true,
+    reachesCacheMounts: true
   },
   progress: () => new RawJsonReader(DOCKERFILE_STEP),
   invocation(request, cache, env) {

@@ -123,7 +123,8 @@ export const envd: Tool = {
     pushesOneName: true,
     driverMayLackExporters: false,
     plainProgress: true,
-    canBuildWithoutCache: false
+    canBuildWithoutCache: false,
+    reachesCacheMounts: false
   },
   check: unsupported,
   needsDockerEngine: request => !request.outputs.length && !request.push,

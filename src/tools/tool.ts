@@ -88,6 +88,8 @@ export interface BuilderTraits {
   plainProgress: boolean
   /** Can build without the builder's cache when asked (buildx --no-cache). */
   canBuildWithoutCache: boolean
+  /** Builds a Dockerfile whose cache mounts a generated buildx build on the same builder reaches (cache-mounts). */
+  reachesCacheMounts: boolean
 }
 
 export interface Tool {
