@@ -12,7 +12,7 @@ import path from 'node:path'
 import { type TestbedEnv, testbedEnv } from '../../testbed/env.js'
 import { type OwnBuilder, startOwnBuilder, stopOwnBuilders } from '../../testbed/own-builder.js'
 import type { RunResult } from '../../testbed/runner.js'
-import { type ScenarioOptions, pullRequestBuild, pushBuild, serviceEntries, tempDir } from '../../testbed/scenario.js'
+import { type ScenarioOptions, closedPullRequestRun, pullRequestBuild, pushBuild, serviceEntries, tempDir } from '../../testbed/scenario.js'
 
 /**
  * `seen` is what the mount held before the step; the step then appends RUN, unless WRITE=no. The
@@ -131,7 +131,7 @@ describe('cache mounts survive between runs', () => {
     expect(before).toHaveLength(3)
   })
 
-  it("the docker driver: the generated builds reach the engine's cache mounts", async () => {
+  it("the docker driver: the generated builds reach the engine's cache mounts; clean-up takes the pull request's", async () => {
     // A fresh namespace per run is a wiped mount, without pruning the engine other tests share.
     const onDocker = (run: string, namespace: string) => ({
       ...inputs(run, { 'build-args': `BUILDKIT_CACHE_MOUNT_NS=${nonce}-${namespace}` }),
@@ -146,5 +146,17 @@ describe('cache mounts survive between runs', () => {
     const pr = await build((o, out) => pullRequestBuild(8, 'main', { ...onDocker('pr8', 'two'), outputs: out }, o), docker)
     expect(mountsRow(pr.result)).toMatch(new RegExp(`^build-cache: restored from ${prefix}-docker/main \\([^)]*\\); saved`))
     expect(pr.seen).toEqual(['main'])
+
+    // Clean-up of the closed pull request takes its mount, with a backend that keeps its own cache elsewhere.
+    const dockerKeys = async () => (await serviceEntries(bed)).map(e => e.key).filter(k => k.includes(`--${prefix}-docker/`))
+    expect(await dockerKeys()).toHaveLength(2)
+    const cleanup = await closedPullRequestRun(
+      8,
+      'main',
+      { ...onDocker('cleanup', 'three'), cleanup: 'true', 'github-token': `ghs_cleanup_${nonce}` },
+      { ...options, ...docker }
+    )
+    expect(cleanup.main.exitCode).toBe(0)
+    expect(await dockerKeys()).toEqual([`buildkit-mount-build-cache--${prefix}-docker/main#${'a'.repeat(40)}`])
   })
 })
