@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--only P1,P2,P3,P4,scale] [--backends gha,registry,local,s3,azblob]
+// npm run bench [-- --quick] [--only P1,P2,P3,P4,scale,budget] [--backends gha,registry,local,s3,azblob]
 //                 [--scale-backends ...] [--reps N] [--action <commit>|<dir>] [--node 24|current|<path>] [--verbose]
 //
 // Measures the action on the real test bed, each figure a ratio taken within one run:
@@ -7,6 +7,8 @@
 //   P3     the local backend's carried directory after ten builds against one fresh export
 //   P4     a build warm from the remote cache (local state wiped) against a warm local build
 //   scale  P1 and P4 on 30 steps / ~200 MB of layers, with import and export throughput
+//   budget what cache-budget adds to the post step on a repository of 1,000 caches (40 to delete),
+//          and on one within its budget, against cache-budget: off
 // Prints a Markdown report and writes it to bench/results/<date>.md (a partial run, e.g.
 // --quick, to <date>-partial.md). Asserts nothing; not part of npm test.
 import { execFileSync, execSync } from 'node:child_process'
@@ -18,6 +20,8 @@ import { pushToken } from '../testbed/cache-service/token.js'
 import { type TestbedEnv, fixtureContext, testbedEnv, toolEnv } from '../testbed/env.js'
 import type { RunResult } from '../testbed/runner.js'
 import { type ScenarioOptions, actionAt, pruneBuildKit, tempDir } from '../testbed/scenario.js'
+import { admin, seedThousandCaches } from '../testbed/cache-budget-seed.js'
+import { startCacheService } from '../testbed/cache-service/server.js'
 import { type PrivateBuilder, acquireBed, repo, startPrivateBuilder } from './bed.js'
 import {
   assertRan,
@@ -41,7 +45,7 @@ import {
 
 const ALL_BACKENDS = ['gha', 'registry', 'local', 's3', 'azblob'] as const
 type BackendName = (typeof ALL_BACKENDS)[number]
-const ALL_PARTS = ['P1', 'P2', 'P3', 'P4', 'scale'] as const
+const ALL_PARTS = ['P1', 'P2', 'P3', 'P4', 'scale', 'budget'] as const
 type Part = (typeof ALL_PARTS)[number]
 
 function parseArgs(argv: string[]) {
@@ -567,6 +571,73 @@ function sh(cmd: string, argv: string[], env = toolEnv(bed)): string {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// budget: the post step's cost of cache-budget
+
+interface BudgetRep {
+  off: number
+  over: number
+  within: number
+  /** REST calls of the post step within the budget. */
+  withinCalls: string[]
+}
+
+/**
+ * Each rep on a stand-in of its own, seeded with 1,000 caches: a push to main with the local
+ * backend, its post step timed with cache-budget: off, over the budget (the 40 closed pull
+ * request caches go) and within it (one usage call).
+ */
+async function measureBudget(reps: number): Promise<BudgetRep[]> {
+  const results: BudgetRep[] = []
+  for (let i = 0; i < reps; i++) {
+    const svc = await startCacheService({ quiet: true })
+    try {
+      const c = makeCase('local', smallFixture(randomBytes(4).toString('hex')), 'budget')
+      const namespace = `bench-budget-${randomBytes(4).toString('hex')}/app`
+      await seedThousandCaches(svc, (scope, commit) => `buildkit-${namespace}/${scope}#${commit}`)
+      await admin(svc, 'POST', 'admin-github-tokens', { token: 'ghs_admin' })
+      const opts = { ...c.opts, bed: { ...bed, cacheService: { url: svc.url } }, protocol: 'v1' as const }
+      const post = async (budget: string) => {
+        const r = assertRan(
+          `budget ${budget}`,
+          await act.push('main', { ...c.inputs, 'github-token': 'ghs_admin', 'cache-budget': budget }, opts)
+        )
+        return r.post?.wallMs ?? 0
+      }
+      // The first push saves the local directory; the measured ones find it unchanged and save nothing.
+      await post('off')
+      const off = await post('off')
+      const over = await post('128MB')
+      const since = ((await (await fetch(`${svc.url}_admin/requests`)).json()) as Array<{ n: number }>).reduce(
+        (m, r) => Math.max(m, r.n),
+        0
+      )
+      const within = await post('10GB')
+      const calls = (await (await fetch(`${svc.url}_admin/requests?since=${since}`)).json()) as Array<{ method: string; path: string }>
+      const withinCalls = calls
+        .filter(call => call.path.includes('/actions/cache/') && !call.path.includes('storage-limit'))
+        .map(call => `${call.method} ${call.path.replace(/^\/repos\/[^/]+\/[^/]+/, '')}`)
+      results.push({ off, over, within, withinCalls })
+    } finally {
+      await svc.close()
+    }
+  }
+  return results
+}
+
+function budgetTable(reps: BudgetRep[]): string {
+  const col = (pick: (r: BudgetRep) => number) => Math.round(median(reps.map(pick)))
+  const calls = [...new Set(reps.map(r => r.withinCalls.join(', ')))].join(' / ')
+  return table(
+    ['post step', 'median ms', 'added to cache-budget: off'],
+    [
+      ['cache-budget: off', col(r => r.off), '–'],
+      ['over budget: 40 of 1,000 caches deleted (target < 1 s added)', col(r => r.over), `${col(r => r.over - r.off)} ms`],
+      [`within budget (REST calls: ${calls || 'none'})`, col(r => r.within), `${col(r => r.within - r.off)} ms`]
+    ]
+  )
+}
+
 async function main(): Promise<void> {
   const started = new Date()
   const loadStart = os.loadavg()
@@ -651,6 +722,14 @@ async function main(): Promise<void> {
       } else {
         sections.push('## P3 — skipped (the local backend is not among --backends)')
       }
+    }
+    if (has('budget')) {
+      log('budget')
+      sections.push(
+        `## Budget — what cache-budget adds to the post step (${args.reps} reps)\n\nA push to main with the local backend on a ` +
+          "repository of 1,000 caches (this action's under 20 closed pull requests, 40 MB; 960 of other tools on 50 branches), " +
+          `each rep on a cache service stand-in of its own.\n\n${budgetTable(await measureBudget(args.reps))}`
+      )
     }
     if (has('scale') && args.scaleBackends.length) {
       const passes: Pass[] = []

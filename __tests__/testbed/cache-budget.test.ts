@@ -9,12 +9,13 @@ import { type TestbedEnv, fixtureContext, testbedEnv } from '../../testbed/env.j
 import type { RunResult } from '../../testbed/runner.js'
 import { type CacheService, startCacheService } from '../../testbed/cache-service/server.js'
 import { pushBuild, serviceEntries, tempDir } from '../../testbed/scenario.js'
+import { admin as adminCall, minutesAgo, seedThousandCaches } from '../../testbed/cache-budget-seed.js'
 
 const MB = 1e6
 const nonce = randomBytes(4).toString('hex')
 const namespace = `budget${nonce}/app`
 const key = (scope: string, commit: string) => `buildkit-${namespace}/${scope}#${commit}`
-const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString()
+const ago = minutesAgo
 
 /** Seeded: 8 caches of 10 MB. This action's, in the order the budget deletes them, then what stays. */
 const SEEDS = [
@@ -35,14 +36,7 @@ describe('cache-budget: a repository over budget', () => {
   let inputs: Record<string, string>
   let runnerTemp: string
 
-  const admin = async (method: string, p: string, body: unknown) => {
-    const res = await fetch(`${svc.url}_admin/${p}`, {
-      method,
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(body)
-    })
-    if (!res.ok) throw new Error(`admin ${method} ${p}: ${res.status} ${await res.text()}`)
-  }
+  const admin = (method: string, what: string, body: unknown) => adminCall(svc, method, what, body)
   const run = (more: Record<string, string>): Promise<RunResult> =>
     pushBuild('main', { ...inputs, ...more }, { bed, runnerTemp, protocol: 'v1' })
 
@@ -133,16 +127,7 @@ describe('cache-budget: a repository over budget', () => {
   })
 
   it('1,000 caches, 40 of them to delete: what the budget adds to the post step (target: under 1 s)', async () => {
-    const closed = Array.from({ length: 20 }, (_, i) => 601 + i)
-    await admin(
-      'PUT',
-      'pulls',
-      closed.map(number => ({ number, state: 'closed' }))
-    )
-    await admin('POST', 'entries', [
-      ...closed.flatMap(n => [1, 2].map(c => ({ ref: `refs/pull/${n}/merge`, key: key(`pr-${n}`, `c${c}`), size: MB, createdAt: ago(n) }))),
-      ...Array.from({ length: 960 }, (_, i) => ({ ref: `refs/heads/b${i % 50}`, key: `tool-${i}`, size: 0.1 * MB, createdAt: ago(i) }))
-    ])
+    await seedThousandCaches(svc, key)
     // In use: the ~31 MB left above, 40 MB of this action's, 96 MB of other tools'.
     const off = await run({ 'github-token': 'ghs_admin', 'cache-budget': 'off' })
     const on = await run({ 'github-token': 'ghs_admin', 'cache-budget': '128MB' })
