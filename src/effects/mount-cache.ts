@@ -100,6 +100,15 @@ async function inject(carry: MountCarry, restored: MountIn[], builder: string | 
  */
 export async function carryMountsIn(carry: MountCarry | undefined, builder: string | undefined): Promise<MountsCarriedIn | undefined> {
   if (!carry) return undefined
+  try {
+    return await restoreAndInject(carry, builder)
+  } catch (error) {
+    core.warning(`Cache mounts not carried in, the build goes on without them: ${(error as Error).message}`)
+    return undefined
+  }
+}
+
+async function restoreAndInject(carry: MountCarry, builder: string | undefined): Promise<MountsCarriedIn | undefined> {
   const found = await mountsOf(carry)
   if (!found.length) return undefined
   const { carried, skipped } = carriedMounts(carry, found)
