@@ -33,6 +33,7 @@ import { maskSecretFiles, removeSecretFiles, writeSecretFiles } from './effects/
 import { cacheManifestDigest, compactLayout, directorySize } from './effects/oci-layout.js'
 import { writeOutputs, writeSummary } from './effects/outputs.js'
 import { type Env, type Plan, displayCommand, invocationOf, plan, withoutExport } from './core/plan.js'
+import { ranAnyStep } from './core/progress.js'
 import { type Attempt, type BuildRun, recover } from './core/recovery.js'
 import { type Execution, type Facts, buildMetadata, planOutputs, report, stalledScopes } from './core/report.js'
 import { type LocalCacheState, STATE } from './core/state.js'
@@ -82,7 +83,7 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
   await writeSecretFiles(fitted)
   const execution = await execute(answered, env, inputs.cacheTimeout, driver).finally(() => removeSecretFiles(fitted.secretFiles?.dir))
   const last = execution.last.plan
-  handMountsToPost(mounts, last.request.builder)
+  handMountsToPost(mounts, last.request.builder, ranAnyStep(execution.runs[execution.runs.length - 1].report))
   const metadata = await readMetadata(last.request.metadataFile)
   if (execution.exitCode === 0) await tagInlineCache(last, env)
   const localExport = execution.exitCode === 0 && last.local && last.cacheExport ? await settleLocalExport(last, restored) : undefined

@@ -58,7 +58,7 @@ interface Seen {
 
 let service: CacheService
 
-async function run(builds: FakeBuild[], inputs: Record<string, string> = {}): Promise<Seen> {
+async function run(builds: FakeBuild[], inputs: Record<string, string> = {}, dockerfile = 'FROM scratch\n'): Promise<Seen> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'shell-'))
   const dockerConfig = path.join(dir, 'docker-config')
   // A remote builder as buildx's own files describe it: the action reads them, it asks no CLI.
@@ -73,7 +73,7 @@ async function run(builds: FakeBuild[], inputs: Record<string, string> = {}): Pr
   writeFileSync(log, '')
   const context = path.join(dir, 'context')
   mkdirSync(context)
-  writeFileSync(path.join(context, 'Dockerfile'), 'FROM scratch\n')
+  writeFileSync(path.join(context, 'Dockerfile'), dockerfile)
   const result = await runAction({
     inputs: { context, builder: BUILDER, 'cache-timeout': '2s', ...inputs },
     eventName: 'pull_request',
@@ -199,5 +199,23 @@ describe("the shell follows a build's progress to what the user sees", () => {
     expect(result.annotations.filter(a => a.level === 'error').map(a => a.message)).toEqual([
       expect.stringMatching(/docker buildx failed with exit code 1/)
     ])
+  })
+
+  describe('cache mounts are taken out after the build only when a step ran', () => {
+    const MOUNTED = 'FROM scratch\nRUN --mount=type=cache,id=objects,target=/objects make\n'
+
+    it('every step CACHED: no RUN touched a mount, so the post step does not take them out', async () => {
+      const { result, builds } = await run([{ lines: [...IMPORTS, ...STEPS(true), RESULT, EXPORT], metadata: METADATA }], {}, MOUNTED)
+      expect(result.post?.exitCode).toBe(0)
+      expect(builds).toHaveLength(1)
+      expect(result.log).toMatch(/cache mounts: every step came from the cache, so no mount changed: not taken out/)
+    })
+
+    it('a step ran: the post step takes them out (a generated build)', async () => {
+      const { result, builds } = await run([{ lines: [...IMPORTS, ...STEPS(false), RESULT, EXPORT], metadata: METADATA }], {}, MOUNTED)
+      expect(result.post?.exitCode).toBe(0)
+      expect(builds).toHaveLength(2)
+      expect(builds[1]).toEqual(expect.arrayContaining([expect.stringMatching(/^type=local,dest=/)]))
+    })
   })
 })

@@ -159,6 +159,11 @@ export class PlainProgressReader implements ProgressReader {
   }
 }
 
+/** Whether the build ran a step (a RUN could have changed something); a build that says nothing of its steps may have. */
+export function ranAnyStep(report: Pick<BuildReport, 'cachedSteps' | 'totalSteps'>): boolean {
+  return report.totalSteps === 0 || report.cachedSteps < report.totalSteps
+}
+
 /** Share of steps that came from cache, two decimals; 0 when nothing ran. */
 export function hitRatio(report: Pick<BuildReport, 'cachedSteps' | 'totalSteps'>): string {
   return report.totalSteps ? (report.cachedSteps / report.totalSteps).toFixed(2) : '0.00'

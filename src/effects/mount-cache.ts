@@ -142,9 +142,16 @@ async function restoreAndInject(carry: MountCarry, builder: string | undefined):
   return { state: { carry, mounts, builder }, lines: mountLines(carry, mounts, skipped) }
 }
 
-/** Hands the mounts to the post step, on the builder the build ended on; only when it may save one. */
-export function handMountsToPost(carried: MountsCarriedIn | undefined, builder: string | undefined): void {
+/**
+ * Hands the mounts to the post step, on the builder the build ended on; only when it may save one
+ * and a step ran: a build whose every step came from the cache ran no RUN, so it changed no mount.
+ */
+export function handMountsToPost(carried: MountsCarriedIn | undefined, builder: string | undefined, stepsRan: boolean): void {
   if (!carried?.state.carry.save || !carried.state.mounts.length) return
+  if (!stepsRan) {
+    core.info('cache mounts: every step came from the cache, so no mount changed: not taken out')
+    return
+  }
   const { carry, mounts } = carried.state
   const state: MountsState = {
     carry: {
