@@ -1,4 +1,4 @@
-// npm run bench [-- --quick] [--only P1,P2,P3,P4,scale,budget] [--backends gha,registry,local,s3,azblob]
+// npm run bench [-- --quick] [--only P1,P2,P3,P4,scale,mounts,budget] [--backends gha,registry,local,s3,azblob]
 //                 [--scale-backends ...] [--reps N] [--action <commit>|<dir>] [--node 24|current|<path>] [--verbose]
 //
 // Measures the action on the real test bed, each figure a ratio taken within one run:
@@ -7,6 +7,9 @@
 //   P3     the local backend's carried directory after ten builds against one fresh export
 //   P4     a build warm from the remote cache (local state wiped) against a warm local build
 //   scale  P1 and P4 on 30 steps / ~200 MB of layers, with import and export throughput
+//   mounts a pull request's first build with RUN --mount=type=cache contents carried against
+//          without (an object cache kept in the mount, one source changed), and what carrying
+//          them adds to a build whose mounts do not change
 //   budget what cache-budget adds to the post step on a repository of 1,000 caches (40 to delete),
 //          and on one within its budget, against cache-budget: off
 // Prints a Markdown report and writes it to bench/results/<date>.md (a partial run, e.g.
@@ -45,7 +48,7 @@ import {
 
 const ALL_BACKENDS = ['gha', 'registry', 'local', 's3', 'azblob'] as const
 type BackendName = (typeof ALL_BACKENDS)[number]
-const ALL_PARTS = ['P1', 'P2', 'P3', 'P4', 'scale', 'budget'] as const
+const ALL_PARTS = ['P1', 'P2', 'P3', 'P4', 'scale', 'mounts', 'budget'] as const
 type Part = (typeof ALL_PARTS)[number]
 
 function parseArgs(argv: string[]) {
@@ -572,6 +575,106 @@ function sh(cmd: string, argv: string[], env = toolEnv(bed)): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// mounts: RUN --mount=type=cache contents carried between runs
+
+const MOUNT_SOURCES = 24
+/** A compile of one source: what an object found in the mount saves. */
+const COMPILE_SECONDS = 0.25
+
+/**
+ * A compile that keeps its objects in a cache mount (as Go's build cache or ccache do): each of
+ * the sources is compiled unless the mount holds its object. `changed` edits one source (a pull
+ * request's change); BUILD_ID re-runs the step without changing a source.
+ */
+function mountFixture(tag: string, changed: boolean): string {
+  const dir = fixtureContext([], bed)
+  mkdirSync(path.join(dir, 'src'))
+  for (let i = 0; i < MOUNT_SOURCES; i++)
+    writeFileSync(path.join(dir, 'src', `f${i}.c`), `${tag} source ${i}${changed && i === 0 ? ' changed' : ''}\n`)
+  const compile =
+    'for f in /src/*; do h=$(md5sum "$f" | cut -c1-32); ' +
+    `[ -f /objects/$h ] || { sleep ${COMPILE_SECONDS}; cp "$f" /objects/$h; }; cat /objects/$h >> /app; done; echo $BUILD_ID > /build-id`
+  const lines = [
+    'FROM scratch',
+    'COPY busybox /bin/busybox',
+    'RUN ["/bin/busybox","--install","-s","/bin"]',
+    'COPY src /src',
+    'ARG BUILD_ID',
+    `RUN --mount=type=cache,id=objects,target=/objects sh -c '${compile}'`
+  ]
+  writeFileSync(path.join(dir, 'Dockerfile'), `${lines.join('\n')}\n`)
+  return dir
+}
+
+interface MountsResult {
+  carried: RunResult
+  without: RunResult
+  unchanged: RunResult
+  /** The generated builds that put the mounts into the builder and take them out, in `unchanged`. */
+  carryMs: number
+}
+
+const jobMs = (r: RunResult) => r.main.wallMs + (r.post?.wallMs ?? 0)
+
+/**
+ * main fills the mount; after BuildKit's state is wiped each time: pull request 7's first build
+ * with one source changed, mounts carried; pull request 8's, the same change, cache-mounts: off
+ * (both import main's layer cache, so only the mount differs); then pull request 7's second
+ * commit, which re-runs the compile over unchanged sources: every object is in the restored
+ * mount, so the mount does not change, and PATH shims time the generated builds that carry it.
+ */
+async function measureMounts(): Promise<MountsResult> {
+  const tag = randomBytes(4).toString('hex')
+  const c = makeCase('gha', mountFixture(tag, false), 'mounts')
+  const inputs = { ...c.inputs, 'cache-mounts-image': bed.baseImage }
+  const changed = { ...inputs, context: mountFixture(tag, true) }
+  await onMain(c, {}, inputs)
+  await prune()
+  const carried = assertRan('mounts: carried', await act.pullRequest(7, 'main', changed, c.opts))
+  await prune()
+  const without = assertRan('mounts: off', await act.pullRequest(8, 'main', { ...changed, 'cache-mounts': 'off' }, c.opts))
+  await prune()
+  const shims = makeShims(toolEnv(bed))
+  scratch.push(path.dirname(shims.log))
+  const unchanged = assertRan(
+    'mounts: unchanged',
+    await act.pullRequest(
+      7,
+      'main',
+      { ...changed, 'build-args': 'BUILD_ID=2' },
+      { ...c.opts, sha: 'e'.repeat(40), env: { PATH: shims.path } }
+    )
+  )
+  const carryMs = shims
+    .read()
+    .filter(call => /^docker buildx build /.test(call.command) && !call.command.includes(changed.context))
+    .reduce((sum, call) => sum + call.ms, 0)
+  return { carried, without, unchanged, carryMs }
+}
+
+function mountsTable(r: MountsResult): string {
+  const share = r.carryMs / jobMs(r.unchanged)
+  const ratio = jobMs(r.carried) / jobMs(r.without)
+  return table(
+    ['measurement', 'target', 'figure', 'result'],
+    [
+      [
+        `pull request's first build, one source changed: mounts carried (${secs(jobMs(r.carried))} s) / cache-mounts: off (${secs(jobMs(r.without))} s)`,
+        '≤ 0.5',
+        ratio.toFixed(2),
+        verdict(ratio <= 0.5)
+      ],
+      [
+        `putting the mounts into the builder and taking them out, in a build whose mounts do not change (${secs(jobMs(r.unchanged))} s)`,
+        '≤ 10 %',
+        `${Math.round(r.carryMs)} ms (${(share * 100).toFixed(0)} %)`,
+        verdict(share <= 0.1)
+      ]
+    ]
+  )
+}
+
+// ---------------------------------------------------------------------------------------------
 // budget: the post step's cost of cache-budget
 
 interface BudgetRep {
@@ -722,6 +825,14 @@ async function main(): Promise<void> {
       } else {
         sections.push('## P3 — skipped (the local backend is not among --backends)')
       }
+    }
+    if (has('mounts')) {
+      log('mounts')
+      sections.push(
+        `## Mounts — cache mount contents carried between runs (gha)\n\nA compile of ${MOUNT_SOURCES} sources (${COMPILE_SECONDS} s ` +
+          'each) that keeps its objects in a `RUN --mount=type=cache` directory; times are the main and post steps together.' +
+          `\n\n${mountsTable(await measureMounts())}`
+      )
     }
     if (has('budget')) {
       log('budget')
