@@ -34,7 +34,7 @@ import { cacheManifestDigest, compactLayout, directorySize } from './effects/oci
 import { writeOutputs, writeSummary } from './effects/outputs.js'
 import { type Env, type Plan, displayCommand, invocationOf, plan, withoutExport } from './core/plan.js'
 import { ranAnyStep } from './core/progress.js'
-import { type Attempt, type BuildRun, recover } from './core/recovery.js'
+import { type Attempt, type BuildRun, failedPush, recover } from './core/recovery.js'
 import { type Execution, type Facts, buildMetadata, planOutputs, report, stalledScopes } from './core/report.js'
 import { type LocalCacheState, STATE } from './core/state.js'
 import type { BuildOutcome, Restored } from './core/summary.js'
@@ -61,7 +61,7 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
   // What the plan depends on. The local directory is restored before the import is chosen, or
   // a builder that takes one import would find nothing there. A dry run looks at nothing.
   if (!inputs.dryRun) await maskSecretFiles(planned)
-  const restored = planned.local && !inputs.dryRun ? await restoreLocalCache(planned) : undefined
+  const restored = planned.local && !inputs.dryRun ? await restoreLocalCache(planned, inputs.cacheTimeout) : undefined
   const fitted = inputs.dryRun ? planned : await fitPlanToBuilder(planned, env, driver)
   const chosen = TOOLS[fitted.tool].traits.singleImport ? await chooseImport(fitted, env) : fitted.imports
   const first: Attempt = { plan: fitted, imports: chosen, noCache: false }
@@ -204,10 +204,12 @@ async function runBuild(attempt: Attempt, env: Env, cacheTimeout: number): Promi
   let denied = false
   let exporterSetupFailed = false
   let driverCannotExport = false
+  let pushFailed: BuildRun['pushFailed']
   const onLine = (line: string) => {
     if (/cache write denied/i.test(line)) denied = true
     if (EXPORTER_SETUP_FAILED.test(line)) exporterSetupFailed = true
     if (DRIVER_CANNOT_EXPORT.test(line)) driverCannotExport = true
+    pushFailed ??= failedPush(line)
     for (const out of reader.line(line)) core.info(out)
   }
   const watcher = new CacheWatch({
@@ -228,7 +230,7 @@ async function runBuild(attempt: Attempt, env: Env, cacheTimeout: number): Promi
   const { exitCode, stall } = await core.group(`Build: ${displayCommand(invocation, p.secrets)}`, () =>
     runWatched(invocation.file, invocation.args, { ...definedOnly(env), ...invocation.env }, onLine, watch)
   )
-  return { exitCode, report: reader.report(), denied, exporterSetupFailed, driverCannotExport, stall }
+  return { exitCode, report: reader.report(), denied, exporterSetupFailed, driverCannotExport, stall, pushFailed }
 }
 
 /** Checks that the builder can run the plan, and points it at the right BuildKit, before anything is built. */
@@ -346,6 +348,7 @@ async function settleLocalExport(p: Plan, restored: Restored | undefined): Promi
   const state: LocalCacheState = {
     path: local.importDir,
     key: local.key,
+    scope: p.scope,
     canSave: local.canSave,
     restoredKey: restored?.key,
     unchanged,

@@ -417,6 +417,7 @@ describe('backend details', () => {
     expect(BACKENDS.gha.imports(CHAIN, envd)).toEqual([
       {
         label: 'octo-org/app (read under refs/pull/7/merge, refs/heads/main)',
+        wholeChain: true,
         attributes: [
           ['type', 'gha'],
           ['scope', 'octo-org/app'],

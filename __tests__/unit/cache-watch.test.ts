@@ -146,6 +146,20 @@ describe('failed imports: not found is no failure', () => {
       ]
     },
     {
+      title: "s3: every import failed, the commit's own name too: one per scope",
+      backend: 's3',
+      chain: ghaChain,
+      imports: [
+        { source: 's3:111', found: false, error: 'StatusCode: 500' },
+        { source: 's3:222', found: false, error: 'StatusCode: 500' },
+        { source: 's3:333', found: false, error: 'StatusCode: 503' }
+      ],
+      expected: [
+        { scopes: ['app/pr-7'], ambiguous: false, reason: 'StatusCode: 500; StatusCode: 503' },
+        { scopes: ['app/main'], ambiguous: false, reason: 'StatusCode: 500; StatusCode: 503' }
+      ]
+    },
+    {
       title: 'gha: one of two failed (a corrupt index): BuildKit does not say which',
       backend: 'gha',
       chain: ghaChain,
@@ -438,12 +452,55 @@ describe('read probe before the build: the first read BuildKit would make', () =
     ],
     ['gha without a token: buildx drops the spec, nothing to probe', gha([]), { ACTIONS_RESULTS_URL: 'http://127.0.0.1:1/' }, undefined],
     [
-      's3 is not probed here',
+      's3: its manifest object, unsigned (any answer counts)',
+      {
+        label: 's',
+        attributes: [
+          ['type', 's3'],
+          ['bucket', 'b'],
+          ['region', 'r'],
+          ['endpoint_url', 'http://127.0.0.1:9000'],
+          ['use_path_style', 'true'],
+          ['name', 'app/pr-7'],
+          ['secret_access_key', 'sk']
+        ]
+      },
+      {},
+      { url: 'http://127.0.0.1:9000/b/manifests/app/pr-7', init: { method: 'HEAD', headers: {} } }
+    ],
+    [
+      'azblob: its manifest blob in the default container',
+      {
+        label: 'a',
+        attributes: [
+          ['type', 'azblob'],
+          ['account_url', 'http://127.0.0.1:10000/acct'],
+          ['name', 'app/main']
+        ]
+      },
+      {},
+      { url: 'http://127.0.0.1:10000/acct/buildkit-cache/manifests/app/main', init: { method: 'HEAD' } }
+    ],
+    [
+      's3 without a region or an endpoint: BuildKit fails it itself',
       {
         label: 's',
         attributes: [
           ['type', 's3'],
           ['bucket', 'b']
+        ]
+      },
+      {},
+      undefined
+    ],
+    [
+      's3 with an endpoint that is no URL',
+      {
+        label: 's',
+        attributes: [
+          ['type', 's3'],
+          ['bucket', 'b'],
+          ['endpoint_url', 'not a url']
         ]
       },
       {},

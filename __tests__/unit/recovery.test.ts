@@ -4,7 +4,7 @@ import { describe, expect, it } from '@jest/globals'
 import { readInputs } from '../../src/core/inputs.js'
 import { type Plan, plan } from '../../src/core/plan.js'
 import type { BuildReport } from '../../src/core/progress.js'
-import { type Attempt, type BuildRun, recover } from '../../src/core/recovery.js'
+import { type Attempt, type BuildRun, failedPush, recover } from '../../src/core/recovery.js'
 import type { Stall } from '../../src/core/cache-watch.js'
 import { PR_7, PR_7_ENV } from './pull-request-7.js'
 
@@ -41,6 +41,8 @@ const stall = (phase: Stall['phase'], resultWritten = false): Stall => ({
 describe('recover: what follows a build run', () => {
   const gha = planFor({})
   const envd = planFor({ 'build-tool': 'envd', outputs: 'type=oci,dest=x.tar' })
+  const inline = planFor({ 'cache-backend': 'inline', tags: 'r.test/o/app:latest', push: 'true' })
+  const pushOf = (ref: string) => ({ ref, reason: 'unexpected status from PUT request: 500 Internal Server Error' })
   const attempt = (p: Plan): Attempt => ({ plan: p, imports: p.imports, noCache: false })
 
   it.each<
@@ -115,7 +117,26 @@ describe('recover: what follows a build run', () => {
       gha,
       { ...failed, report: NO_STEPS, exporterSetupFailed: true },
       [],
-      { kind: 'retry', imports: 2, exports: 0, problem: /^BuildKit could not set up the gha cache export/ }
+      { kind: 'retry', imports: 2, exports: 0, problem: /^Cache export to scope pr-7 \(gha\) failed: BuildKit could not set up the export/ }
+    ],
+    [
+      'the registry refused the inline cache tag: build again without it',
+      inline,
+      { ...failed, pushFailed: pushOf(inline.extraTags[0]) },
+      [],
+      {
+        kind: 'retry',
+        imports: 2,
+        exports: 0,
+        problem: /^Cache export to scope o\/app\/pr-7 \(inline\) failed: the registry refused the cache tag \S+ \(unexpected status.*500/
+      }
+    ],
+    [
+      "the registry refused the image's own tag: that is the build failing",
+      inline,
+      { ...failed, pushFailed: pushOf('r.test/o/app:latest') },
+      [],
+      { kind: 'finish', exitCode: 1 }
     ],
     [
       'the exporter failed after steps ran: that is the build failing',
@@ -167,5 +188,17 @@ describe('recover: what follows a build run', () => {
       current = next.attempt
     }
     throw new Error('three stalled builds and still retrying')
+  })
+})
+
+describe('failedPush: the push a line of the build says failed', () => {
+  it.each([
+    [
+      'ERROR: failed to build: failed to solve: failed to push r.test/o/app:buildcache-pr-7: unexpected status from PUT request: 500',
+      { ref: 'r.test/o/app:buildcache-pr-7', reason: 'unexpected status from PUT request: 500' }
+    ],
+    ['#12 pushing layers 0.1s done', undefined]
+  ])('%s', (line, expected) => {
+    expect(failedPush(line)).toEqual(expected)
   })
 })

@@ -5,8 +5,8 @@ import { readInputs } from '../../src/core/inputs.js'
 import { type Plan, plan } from '../../src/core/plan.js'
 import type { BuildReport } from '../../src/core/progress.js'
 import type { Attempt, BuildRun } from '../../src/core/recovery.js'
-import { report } from '../../src/core/report.js'
-import { summaryRows } from '../../src/core/summary.js'
+import { report, stepsRun } from '../../src/core/report.js'
+import { chainMarks, summaryRows } from '../../src/core/summary.js'
 import { PR_7, PR_7_ENV } from './pull-request-7.js'
 
 const PR = PR_7
@@ -113,5 +113,47 @@ describe('a failed import that reads the whole chain is every scope of it', () =
       expect.stringMatching(/^Cache import from scope main \(\w+\) failed.*: internal$/)
     ])
     expect(Object.fromEntries(summaryRows(p, result.outcome))['Import chain']).toBe('pr-7 ⚠ → main ⚠')
+  })
+})
+
+describe('the steps counted are those of the build that ran them', () => {
+  const run = (cachedSteps: number, more: Partial<BuildRun> = {}): BuildRun => ({
+    exitCode: 0,
+    denied: false,
+    exporterSetupFailed: false,
+    report: { ...PROGRESS, cachedSteps },
+    ...more
+  })
+  const refused = { exitCode: 1, pushFailed: { ref: 'r.test/o/app:buildcache-pr-7', reason: '500' } }
+  it.each<[string, BuildRun[], number]>([
+    ['one run: its steps', [run(4)], 4],
+    ['a rebuild after a stall: the rebuild built the result', [run(0, { exitCode: 1 }), run(2)], 2],
+    ['a push again after the registry refused a cache tag: the steps of the run that built them', [run(4, refused), run(5)], 4]
+  ])('%s', (_, runs, cached) => {
+    expect(stepsRun(runs).report.cachedSteps).toBe(cached)
+  })
+})
+
+describe('a builder that takes one import: the chain marks follow the probe', () => {
+  const p = plan(
+    readInputs(
+      name =>
+        ({ 'build-tool': 'envd', outputs: 'type=oci,dest=x.tar', 'cache-backend': 'registry', 'cache-ref': 'r.test/o/cache' })[name] ?? ''
+    ),
+    PR,
+    ENV
+  )
+  const marks = (chosen: number | undefined, failed: string[] = []) =>
+    chainMarks(p, {
+      chosen: chosen === undefined ? [] : [p.imports[chosen]],
+      report: { ...PROGRESS, cachedSteps: 0 },
+      failed: new Set(failed)
+    })
+  it.each([
+    ['nothing found: every scope was looked up', undefined, [], 'pr-7 ✗ → main ✗'],
+    ['main chosen: pr-7 had nothing', 1, [], 'pr-7 ✗ → main ?'],
+    ['pr-7 chosen and its import failed: main was not looked up', 0, ['pr-7'], 'pr-7 ⚠ → main ?']
+  ])('%s', (_, chosen, failed, expected) => {
+    expect(marks(chosen, failed)).toBe(expected)
   })
 })

@@ -49,6 +49,8 @@ export interface CacheImport {
   label: string
   /** The one chain scope this import reads, when it reads exactly one (the summary marks it). */
   scope?: Scope
+  /** One import reads every scope of the chain (a restored directory, gha read under each ref): its failure is theirs. */
+  wholeChain?: boolean
   attributes: Attributes
   /** How to tell before the build whether there is anything there (used where only one import is allowed). */
   probe?: { kind: 'directory'; path: string } | { kind: 'registry'; ref: string } | { kind: 'object-store' }

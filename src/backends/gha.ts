@@ -61,6 +61,7 @@ export const gha: Backend = {
     return scopes.map(scope => ({
       // One import for the whole chain reads no one scope, unless the chain is that scope.
       ...((!settings.builder.singleImport || chain.length === 1) && { scope }),
+      ...(settings.builder.singleImport && chain.length > 1 && { wholeChain: true }),
       label: settings.builder.singleImport
         ? `${scopeName(scope, settings)} (read under ${chain.map(s => s.ref).join(', ')})`
         : scopeId(scope, settings),

@@ -46,6 +46,7 @@ export const local: Backend = {
       {
         label: chain.map(scope => scope.name).join(' → ') || src,
         ...(chain.length === 1 && { scope: chain[0] }),
+        ...(chain.length > 1 && { wholeChain: true }),
         attributes: [
           ['type', 'local'],
           ['src', src]

@@ -54,13 +54,16 @@ export interface CacheFailure {
   scopes: string[]
   ambiguous: boolean
   reason: string
+  /** It made no progress for cache-timeout and was given up (else it failed). */
+  stalled?: boolean
 }
 
 /**
  * The failed imports among BuildKit's `importing cache manifest from X` lines. A registry
  * import names its ref; gha, s3 and azblob name only a hash of their attributes, and BuildKit
- * resolves every import at once (no order to go by): when every such import failed, each
- * failure is one scope's in chain order; when some did, the warning says which scopes it may be.
+ * resolves every import at once (no order to go by): when every such import failed, every
+ * scope's failed (one per scope, in chain order when BuildKit made one import per scope; s3 and
+ * azblob also import the commit's own name); when some did, the warning says which scopes it may be.
  */
 export function importFailures(backend: string, chain: readonly ChainScope[], imports: readonly ImportLine[]): CacheFailure[] {
   const failures: CacheFailure[] = []
@@ -78,9 +81,12 @@ export function importFailures(backend: string, chain: readonly ChainScope[], im
   const hashed = unnamed.filter(line => line.source.startsWith(`${backend}:`))
   const failed = hashed.filter(line => line.error && !isNotFound(backend, line.error))
   if (failed.length && unnamedScopes.length) {
-    if (failed.length === hashed.length && hashed.length === unnamedScopes.length) {
-      for (const [i, line] of failed.entries())
-        failures.push({ kind: 'import', backend, scopes: [unnamedScopes[i].id], ambiguous: false, reason: reasonOf(line.error!) })
+    if (failed.length === hashed.length) {
+      const reasons = [...new Set(failed.map(line => reasonOf(line.error!)))].join('; ')
+      for (const [i, scope] of unnamedScopes.entries()) {
+        const reason = hashed.length === unnamedScopes.length ? reasonOf(failed[i].error!) : reasons
+        failures.push({ kind: 'import', backend, scopes: [scope.id], ambiguous: false, reason })
+      }
     } else {
       for (const line of failed)
         failures.push({ kind: 'import', backend, scopes: unnamedScopes.map(s => s.id), ambiguous: true, reason: reasonOf(line.error!) })
@@ -106,9 +112,10 @@ export function dedupe(failures: readonly CacheFailure[]): CacheFailure[] {
 /** One warning annotation's text for a failure. */
 export function failureWarning(f: CacheFailure): string {
   const which = f.ambiguous ? `one of the scopes ${f.scopes.join(', ')}` : `scope ${f.scopes.join(', ')}`
+  const outcome = f.stalled ? 'stalled' : 'failed'
   return f.kind === 'import'
-    ? `Cache import from ${which} (${f.backend}) failed, the build went on without it: ${f.reason}`
-    : `Cache export to ${which} (${f.backend}) failed, the build's result is kept but its cache was not saved: ${f.reason}`
+    ? `Cache import from ${which} (${f.backend}) ${outcome}, the build went on without it: ${f.reason}`
+    : `Cache export to ${which} (${f.backend}) ${outcome}, the build's result is kept but its cache was not saved: ${f.reason}`
 }
 
 /** Scope ids the summary marks ⚠ (a failure that names its one scope). */

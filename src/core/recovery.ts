@@ -29,6 +29,14 @@ export interface BuildRun {
   driverCannotExport?: boolean
   /** Cache traffic made no progress for cache-timeout: the action stopped the build. */
   stall?: Stall
+  /** The first image name the build could not push, and why (buildx: `failed to push <ref>: <reason>`). */
+  pushFailed?: { ref: string; reason: string }
+}
+
+/** The push a line of the build's output says failed, if it does. */
+export function failedPush(line: string): BuildRun['pushFailed'] {
+  const match = /failed to push (\S+): (.*)$/.exec(line)
+  return match ? { ref: match[1], reason: match[2].trim() } : undefined
 }
 
 export type Next =
@@ -53,6 +61,8 @@ const stalledFor = (stall: Stall, cacheTimeout: number) =>
  * - buildx's docker driver refused the export before any step: fit the plan to that builder.
  * - BuildKit could not set up the exporter (azblob whose account does not answer) and stopped
  *   before any step, ignore-error or not: build again without exporting.
+ * - The registry refused a cache tag the image is pushed under (inline), which fails the push,
+ *   ignore-error or not: build again without it (the image goes out under its own tags).
  */
 export function recover(attempt: Attempt, run: BuildRun, earlier: readonly BuildRun[], cacheTimeout: number): Next {
   const p = attempt.plan
@@ -96,6 +106,17 @@ export function recover(attempt: Attempt, run: BuildRun, earlier: readonly Build
         `${stalledFor(stall, cacheTimeout)}. The action stopped the build and built again without exporting the cache.`
     }
   }
+  const refused = run.exitCode !== 0 && run.pushFailed
+  // buildx names a tag as given, or with the registry and library/ prefixed (docker.io).
+  if (refused && p.extraTags.some(tag => refused.ref === tag || refused.ref.endsWith(`/${tag}`))) {
+    return {
+      kind: 'retry',
+      attempt: { ...attempt, plan: withoutExport(p, `the registry refused the ${p.backend} cache tag`) },
+      problem:
+        `Cache export to scope ${p.scope || '(own)'} (${p.backend}) failed: the registry refused the cache tag ${refused.ref} ` +
+        `(${refused.reason}), which fails the image's push; the build ran again without it, its cache was not saved.`
+    }
+  }
   const stoppedBeforeAnyStep = run.exitCode !== 0 && run.report.totalSteps === 0
   if (stoppedBeforeAnyStep && run.driverCannotExport && !earlier.some(r => r.driverCannotExport)) return { kind: 'fit-to-docker-driver' }
   if (stoppedBeforeAnyStep && run.exporterSetupFailed && p.exports.length) {
@@ -103,8 +124,9 @@ export function recover(attempt: Attempt, run: BuildRun, earlier: readonly Build
       kind: 'retry',
       attempt: { ...attempt, plan: withoutExport(p, `the ${p.backend} cache export could not be set up (its server did not answer)`) },
       problem:
-        `BuildKit could not set up the ${p.backend} cache export and stopped before building (ignore-error does not cover that): ` +
-        `building again without exporting the cache.`
+        `Cache export to scope ${p.scope || '(own)'} (${p.backend}) failed: BuildKit could not set up the export (its server did not ` +
+        'answer as it should) and stopped before building, which ignore-error does not cover; the build ran again without exporting ' +
+        'the cache.'
     }
   }
   return { kind: 'finish', exitCode: run.exitCode, plan: p }

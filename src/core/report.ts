@@ -53,12 +53,19 @@ export function cacheSource(
 export function cacheFailures(p: Plan, chosen: readonly CacheImport[], runs: readonly BuildRun[]): CacheFailure[] {
   const denied = runs.some(r => r.denied)
   const attr = (i: CacheImport, key: string) => i.attributes.find(([k]) => k === key)?.[1]
-  // A builder that takes one import imports the chosen candidate: any failed import line is about it.
+  // A builder that takes one import imports the chosen candidate: any failed import line is about
+  // the scopes it reads.
   const chain = TOOLS[p.tool].traits.singleImport
-    ? chosen.map(i => ({
-        id: p.chain.find(s => s.location === i.label)?.id ?? i.label,
-        location: attr(i, 'type') === 'registry' ? attr(i, 'ref') : undefined
-      }))
+    ? chosen.flatMap(i =>
+        i.wholeChain
+          ? p.chain.map(s => ({ id: s.id }))
+          : [
+              {
+                id: p.chain.find(s => s.location === i.label)?.id ?? i.label,
+                location: attr(i, 'type') === 'registry' ? attr(i, 'ref') : undefined
+              }
+            ]
+      )
     : p.chain.map(s => ({ id: s.id, location: s.location }))
   // A run the action stopped for a stall: its canceled vertices are the stall's warning, not more.
   const failures = runs.flatMap(run => [
@@ -76,10 +83,27 @@ export function cacheFailures(p: Plan, chosen: readonly CacheImport[], runs: rea
   return dedupe(failures)
 }
 
+/** A carried directory whose restore failed or stalled: the import of every chain scope (it is restored through all of them). */
+export function restoreFailures(p: Plan, restored: Restored | undefined): CacheFailure[] {
+  const failure = restored?.failure
+  if (!failure || !p.chain.length) return []
+  return [{ kind: 'import', backend: p.backend, scopes: p.chain.map(s => s.id), ambiguous: false, ...failure }]
+}
+
 /** Which chain scopes a stalled import was about: the one it names, else all (the import was dropped). */
 export function stalledScopes(p: Plan, stall: Stall): string[] {
   const named = p.chain.filter(s => s.location && stall.what.includes(s.location))
   return (named.length ? named : p.chain).map(s => s.id)
+}
+
+/**
+ * The run whose steps the figures count: the last, unless it only pushed again what the run
+ * before it built, whose push the registry refused for a cache tag (recover's rule): the steps
+ * came from the cache (or ran) in that run, the rebuild took them from the builder.
+ */
+export function stepsRun(runs: readonly BuildRun[]): BuildRun {
+  const [before, last] = runs.slice(-2)
+  return last && before.pushFailed && before.exitCode !== 0 ? before : runs[runs.length - 1]
 }
 
 /** What the builds told the action, from the first attempt to the last. */
@@ -129,8 +153,8 @@ export interface Report {
 
 export function report(execution: Execution, facts: Facts, env: Env): Report {
   const p = execution.last.plan
-  const { report: progress } = execution.runs[execution.runs.length - 1]
-  const failures = cacheFailures(p, execution.first.imports, execution.runs)
+  const { report: progress } = stepsRun(execution.runs)
+  const failures = [...restoreFailures(p, facts.restored), ...cacheFailures(p, execution.first.imports, execution.runs)]
   const warnings = [...execution.problems, ...failures.map(failureWarning)]
   if (execution.runs.some(r => r.denied))
     warnings.push('The cache service denied the cache write (cache write denied): this run could not save its cache; the build went on.')

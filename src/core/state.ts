@@ -31,6 +31,8 @@ export interface CacheBudgetState {
 export interface LocalCacheState {
   path: string
   key: string
+  /** The scope it is saved for, for the warning when it cannot be. */
+  scope: string
   canSave: boolean
   restoredKey?: string
   /** The export is the restored cache again (same manifest): saving it would store a copy. */

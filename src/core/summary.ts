@@ -13,6 +13,8 @@ export interface Restored {
   looked?: boolean
   /** The restored cache manifest's digest. */
   digest?: string
+  /** The restore failed (the reason) or made no progress for cache-timeout: there may be a cache, it could not be read. */
+  failure?: { reason: string; stalled: boolean }
 }
 
 export interface BuildOutcome {
@@ -65,15 +67,17 @@ export function chainMarks(p: Plan, outcome: BuildOutcome): string {
   const imports = outcome.report?.imports ?? []
   // A builder that takes one import: the chain marks come from the action's choice of it.
   const single = TOOLS[p.tool].traits.singleImport
+  // The action probed the chain in order up to the import it chose: the scopes after it were not looked up.
+  const chosenAt = p.chain.findIndex(scope => outcome.chosen.some(c => c.label === scope.location))
   return p.chain
-    .map(scope => {
+    .map((scope, i) => {
       const seen = imports.filter(i => sourceOf(i.source, scope))
       if (failed.has(scope.id)) return `${scope.id} ⚠`
       // One import read under every ref of the chain (gha with envd) is no one scope's.
       if (single && !scope.location) return `${scope.id} ?`
       const chosen = outcome.chosen.some(c => c.label === scope.location)
       if (seen.some(i => i.found) || (chosen && single && (outcome.report?.cachedSteps ?? 0) > 0)) return `${scope.id} ✓`
-      if (seen.length || (single && !chosen)) return `${scope.id} ✗`
+      if (seen.length || (single && !chosen && (chosenAt < 0 || i < chosenAt))) return `${scope.id} ✗`
       return `${scope.id} ?`
     })
     .join(' → ')

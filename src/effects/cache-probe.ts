@@ -1,18 +1,20 @@
 /**
- * Before a build that imports a gha or registry cache: does the cache's server answer a read
- * at all within cache-timeout? BuildKit resolves cache imports outside the build's own
+ * Before a build that imports a cache from a server: does it answer a read at all within
+ * cache-timeout? BuildKit resolves cache imports outside the build's own
  * context and without a time limit, and while such a read hangs its solver waits on it for
  * every build of that BuildKit: stopping the client frees nothing, and a build run again on
  * the same builder waits too, until the server lets the connection go. So a server that
  * does not answer is found out here, with the read BuildKit would make first (a registry
- * manifest, the cache service's download-URL lookup), and then the build neither imports
- * nor exports (an export reads too: it asks which blobs exist).
+ * manifest, the cache service's download-URL lookup, an s3 or azblob manifest object), and
+ * then the build neither imports nor exports (an export reads too: it asks which blobs exist).
  *
  * Any answer counts, an error status or a refused connection too: BuildKit fails those fast
- * and the warnings name them. Only silence until the deadline is a stall.
+ * and the warnings name them. Only silence until the deadline is a stall, so the object
+ * stores' reads go unsigned: a refusal of the signature is an answer too.
  */
 import type { CacheImport } from '../backends/backend.js'
 import type { Attributes } from '../core/spec.js'
+import { azblobManifestKey, azblobObjectUrl, s3ManifestKey, s3ObjectUrl } from './object-store-probe.js'
 import { splitImageRef } from './registry-client.js'
 
 export interface ReadProbe {
@@ -41,6 +43,16 @@ export function ghaService(
     : (attr(attributes, 'url') ?? env.ACTIONS_CACHE_URL ?? env.ACTIONS_RESULTS_URL)
   if (!token || !url) return undefined
   return { url: url.endsWith('/') ? url : `${url}/`, v2, token }
+}
+
+/** Where BuildKit reads an object store import's manifest; undefined when the attributes do not say (BuildKit fails those itself). */
+function manifestUrl(type: 's3' | 'azblob', store: Record<string, string>): URL | undefined {
+  try {
+    if (type === 'azblob') return store.account_url ? azblobObjectUrl(store, azblobManifestKey(store)) : undefined
+    return store.bucket && (store.endpoint_url || store.region) ? s3ObjectUrl(store, s3ManifestKey(store)) : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** The first read BuildKit makes for one import, or undefined for a backend that is not probed. */
@@ -76,6 +88,10 @@ export function readProbeOf(imp: CacheImport, env: Readonly<Record<string, strin
           url: `${service.url}_apis/artifactcache/cache?keys=${encodeURIComponent(key)}&version=probe`,
           init: { method: 'GET', headers: { ...auth, Accept: 'application/json;api-version=6.0-preview.1' } }
         }
+  }
+  if (type === 's3' || type === 'azblob') {
+    const url = manifestUrl(type, Object.fromEntries(imp.attributes))
+    return url && { what: `the ${type} store ${url.host} (${url.pathname})`, url: url.href, init: { method: 'HEAD', headers: {} } }
   }
   return undefined
 }

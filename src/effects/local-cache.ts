@@ -4,29 +4,104 @@ import { type LocalCacheState, STATE } from '../core/state.js'
 import type { Plan } from '../core/plan.js'
 import type { Restored } from '../core/summary.js'
 import { formatBytes } from '../core/format.js'
+import { type CacheFailure, failureWarning } from '../core/cache-watch.js'
 
 // @actions/cache is most of the bundle: loaded only by the runs that carry a local cache.
 const actionsCache = () => import('@actions/cache')
 
+/**
+ * What a line @actions/cache writes says about its call. It never throws for a restore or save
+ * that failed: it says why in its own log (an error annotation for a 5xx, a warning otherwise, a
+ * plain "Failed to save: …" for a refused reservation, "Attempt 1 of 5 failed with error: …" for
+ * each retry) and returns as if there was no cache or nothing to save. `complaint`: that reason;
+ * `annotation`: the line is a workflow command the action replaces with its own warning; `moved`:
+ * the call shows progress (any other line, but a transfer count that did not grow).
+ */
+export function toolkitLine(
+  line: string,
+  lastCount: number | undefined
+): { complaint?: string; annotation: boolean; moved: boolean; count?: number } {
+  const command = /^::(error|warning)(?: [^:]*)?::(.*)$/.exec(line)
+  if (command) {
+    const text = command[2].replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%')
+    return { complaint: text.replace(/^Failed to (restore|save): /, ''), annotation: true, moved: false, count: lastCount }
+  }
+  const failed =
+    /^(?:Failed to (?:restore|save): |Attempt \d+ of \d+ failed with error: )(.*?)(?:\. Retrying request in \d+ ms\.\.\.)?$/.exec(line)
+  if (failed) return { complaint: failed[1], annotation: false, moved: false, count: lastCount }
+  const count = /^(?:Received|Sent) (\d+) of /.exec(line)
+  if (!count) return { annotation: false, moved: line.trim() !== '', count: lastCount }
+  return { annotation: false, moved: lastCount === undefined || Number(count[1]) > lastCount, count: Number(count[1]) }
+}
+
+/**
+ * Runs one @actions/cache call, taking back the reason it logs instead of throwing, and giving it
+ * up when it shows no progress for `timeoutMs` (0: no limit): a server that never answers would
+ * hold the step (main.ts ends the step's process, so the request left behind cannot).
+ */
+async function carry<T>(call: () => Promise<T>, timeoutMs: number): Promise<{ value?: T; complaint?: string; stalled?: boolean }> {
+  const complaints: string[] = []
+  const write = process.stdout.write.bind(process.stdout)
+  let count: number | undefined
+  let timer: NodeJS.Timeout | undefined
+  let stall: (outcome: { stalled: true }) => void = () => undefined
+  const idle = () => {
+    clearTimeout(timer)
+    if (timeoutMs > 0) timer = setTimeout(() => stall({ stalled: true }), timeoutMs)
+  }
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: any[]) => {
+    const kept = String(chunk)
+      .split(/(?<=\n)/)
+      .filter(line => {
+        const said = toolkitLine(line.trimEnd(), count)
+        if (said.complaint) complaints.push(said.complaint)
+        if (said.moved) idle()
+        count = said.count
+        return !said.annotation
+      })
+    return kept.length ? write(kept.join(''), ...rest) : true
+  }) as typeof process.stdout.write
+  try {
+    idle()
+    const outcome = await Promise.race([call().then(value => ({ value })), new Promise<{ stalled: true }>(resolve => (stall = resolve))])
+    return { ...outcome, ...(complaints.length && { complaint: [...new Set(complaints)].join('; ') }) }
+  } finally {
+    clearTimeout(timer)
+    process.stdout.write = write
+  }
+}
+
 /** Restores the local backend's directory through the chain's restore keys; never fails the build. */
-export async function restoreLocalCache(p: Plan): Promise<Restored> {
+export async function restoreLocalCache(p: Plan, cacheTimeout: number): Promise<Restored> {
   const local = p.local!
   if (!local.canRestore) return { bytes: 0 }
   try {
-    const key = await core.group('Restore local cache', async () =>
-      (await actionsCache()).restoreCache([local.importDir], local.key, local.restoreKeys)
-    )
+    const {
+      value: key,
+      complaint,
+      stalled
+    } = await core.group('Restore local cache', async () => {
+      const toolkit = await actionsCache()
+      return carry(() => toolkit.restoreCache([local.importDir], local.key, local.restoreKeys), cacheTimeout * 1000)
+    })
+    // A restore still retrying a failed request when cache-timeout ends failed, for that reason.
+    const given = `for cache-timeout (${cacheTimeout} s): given up`
+    if (stalled && complaint) return { bytes: 0, failure: { reason: `${complaint} (still failing ${given})`, stalled: false } }
+    if (stalled) return { bytes: 0, failure: { reason: `the restore made no progress ${given}`, stalled } }
+    if (complaint) return { bytes: 0, failure: { reason: complaint, stalled: false } }
     const bytes = key ? await directorySize(local.importDir) : 0
     core.info(key ? `local cache restored from ${key} (${bytes} bytes)` : `no local cache under ${local.restoreKeys.join(', ')}`)
     return { key, bytes, looked: true, digest: key ? await cacheManifestDigest(local.importDir) : undefined }
   } catch (error) {
-    core.warning(`Local cache not restored, the build goes on uncached: ${(error as Error).message}`)
-    return { bytes: 0 }
+    return { bytes: 0, failure: { reason: (error as Error).message, stalled: false } }
   }
 }
 
-/** Saves the exported directory (post step). A denied or failed save is a warning. */
-export async function saveLocalCache(state: LocalCacheState): Promise<number | undefined> {
+/** What the post step's save came to: the bytes saved, the failure, or nothing to save. */
+type Saved = { bytes: number } | { failure: CacheFailure } | undefined
+
+/** Saves the exported directory (post step). */
+export async function saveLocalCache(state: LocalCacheState): Promise<Saved> {
   if (!state.canSave) return undefined
   if (state.restoredKey === state.key) {
     core.info(`local cache: ${state.key} is already saved`)
@@ -38,25 +113,32 @@ export async function saveLocalCache(state: LocalCacheState): Promise<number | u
     core.info(`local cache: the same as the restored ${state.restoredKey}, not saved again as ${state.key}`)
     return undefined
   }
+  const failed = (reason: string): Saved => ({
+    failure: { kind: 'export', backend: 'local', scopes: [state.scope], ambiguous: false, reason }
+  })
   try {
-    const id = await (await actionsCache()).saveCache([state.path], state.key)
-    if (id === -1) return undefined
+    const toolkit = await actionsCache()
+    const { value: id, complaint } = await carry(() => toolkit.saveCache([state.path], state.key), 0)
+    if (id === undefined || id === -1) return failed(complaint ?? 'the cache service did not take it')
     core.info(`local cache saved as ${state.key} (${state.bytes} bytes)`)
-    return state.bytes
+    return { bytes: state.bytes }
   } catch (error) {
-    core.warning(`Local cache not saved: ${(error as Error).message}`)
-    return undefined
+    return failed((error as Error).message)
   }
 }
 
-/** The post step: saves what the main step exported and says how big it is. Never fails the job. */
+/** The post step: saves what the main step exported and says how big it is, or why it was not saved. Never fails the job. */
 export async function saveLocalCacheStep(env: Readonly<Record<string, string | undefined>>): Promise<void> {
   try {
     const state = JSON.parse(core.getState(STATE.localCache)) as LocalCacheState
-    const bytes = await saveLocalCache(state)
-    if (bytes !== undefined && env.GITHUB_STEP_SUMMARY) {
-      await core.summary.addRaw(`Local cache saved as <code>${state.key}</code>: ${formatBytes(bytes)}`, true).write()
-    }
+    const saved = await saveLocalCache(state)
+    if (saved && 'failure' in saved) core.warning(failureWarning(saved.failure))
+    if (!saved || !env.GITHUB_STEP_SUMMARY) return
+    const line =
+      'failure' in saved
+        ? `⚠ Local cache not saved as <code>${state.key}</code>: ${saved.failure.reason}`
+        : `Local cache saved as <code>${state.key}</code>: ${formatBytes(saved.bytes)}`
+    await core.summary.addRaw(line, true).write()
   } catch (error) {
     core.warning(`Post step: ${(error as Error).message}`)
   }
