@@ -78,6 +78,23 @@ export function envdEnv(bed: TestbedEnv = testbedEnv()): NodeJS.ProcessEnv {
   return { ...toolEnv(bed), HOME: bed.envdHome }
 }
 
+/** `cache-options` of the s3 backend for the bed's S3 server, or for another endpoint in front of it. */
+export function s3CacheOptions(bed: TestbedEnv, endpoint = bed.s3.endpoint): string {
+  return [
+    `bucket: ${bed.s3.bucket}`,
+    `region: ${bed.s3.region}`,
+    `endpoint_url: ${endpoint}`,
+    'use_path_style: true',
+    `access_key_id: ${bed.s3.accessKeyId}`,
+    `secret_access_key: ${bed.s3.secretAccessKey}`
+  ].join('\n')
+}
+
+/** `cache-options` of the azblob backend for the bed's Azurite account, or for another account URL in front of it. */
+export function azblobCacheOptions(bed: TestbedEnv, accountUrl = bed.azblob.accountUrl): string {
+  return [`account_url: ${accountUrl}`, `account_name: ${bed.azblob.accountName}`, `secret_access_key: ${bed.azblob.accountKey}`].join('\n')
+}
+
 /**
  * Writes a temp build context: a FROM-scratch Dockerfile with busybox installed, then one
  * `RUN <step>` per given step. Returns the directory.

@@ -20,6 +20,8 @@ export async function stopOwnBuilders(): Promise<void> {
 export interface OwnBuilder {
   /** buildx builder name (remote driver), known in `dockerConfig` only. */
   name: string
+  /** unix://<socket>: the BuildKit address (an envd context points at it). */
+  address: string
   dockerConfig: string
   /** toolEnv with the private DOCKER_CONFIG. */
   env: NodeJS.ProcessEnv
@@ -75,6 +77,7 @@ export async function startOwnBuilder(bed: TestbedEnv, label: string, registries
   await run('docker', ['buildx', 'create', '--name', name, '--driver', 'remote', `unix://${sock}`], { env })
   return {
     name,
+    address: `unix://${sock}`,
     dockerConfig,
     env,
     log,

@@ -4,7 +4,7 @@
 // the unchanged steps from pr-7's own cache; a dead cache never fails the build.
 import { describe, expect, it, beforeAll } from '@jest/globals'
 import { randomBytes } from 'node:crypto'
-import { type TestbedEnv, fixtureContext, testbedEnv } from '../../testbed/env.js'
+import { type TestbedEnv, azblobCacheOptions, fixtureContext, s3CacheOptions, testbedEnv } from '../../testbed/env.js'
 import type { RunResult } from '../../testbed/runner.js'
 import { type Protocol, cacheFigures, pruneBuildKit, pullRequestBuild, pushBuild, tagBuild, tempDir } from '../../testbed/scenario.js'
 
@@ -29,19 +29,6 @@ const REFUSED = 'http://127.0.0.1:1/'
 // Nothing listens on port 1: the connection is refused, as when a cache server is down.
 const DEAD_HOST = '127.0.0.1:1'
 
-const s3Options = (bed: TestbedEnv, endpoint = bed.s3.endpoint) =>
-  [
-    `bucket: ${bed.s3.bucket}`,
-    `region: ${bed.s3.region}`,
-    `endpoint_url: ${endpoint}`,
-    'use_path_style: true',
-    `access_key_id: ${bed.s3.accessKeyId}`,
-    `secret_access_key: ${bed.s3.secretAccessKey}`
-  ].join('\n')
-
-const azblobOptions = (bed: TestbedEnv, accountUrl = bed.azblob.accountUrl) =>
-  [`account_url: ${accountUrl}`, `account_name: ${bed.azblob.accountName}`, `secret_access_key: ${bed.azblob.accountKey}`].join('\n')
-
 const CASES: BackendCase[] = [
   { name: 'gha', protocol: 'v2', namesSource: true, deadEnv: { ACTIONS_RESULTS_URL: REFUSED } },
   { name: 'gha', protocol: 'v1', namesSource: true, deadEnv: { ACTIONS_CACHE_URL: REFUSED } },
@@ -53,16 +40,16 @@ const CASES: BackendCase[] = [
     builder: bed => bed.remoteBuilder,
     namesSource: false,
     commitName: true,
-    options: bed => s3Options(bed),
-    dead: bed => ({ 'cache-options': s3Options(bed, `http://${DEAD_HOST}`) })
+    options: bed => s3CacheOptions(bed),
+    dead: bed => ({ 'cache-options': s3CacheOptions(bed, `http://${DEAD_HOST}`) })
   },
   {
     name: 'azblob',
     builder: bed => bed.remoteBuilder,
     namesSource: false,
     commitName: true,
-    options: bed => azblobOptions(bed),
-    dead: bed => ({ 'cache-options': azblobOptions(bed, `http://${DEAD_HOST}/${bed.azblob.accountName}`) })
+    options: bed => azblobCacheOptions(bed),
+    dead: bed => ({ 'cache-options': azblobCacheOptions(bed, `http://${DEAD_HOST}/${bed.azblob.accountName}`) })
   }
 ]
 
