@@ -146,8 +146,8 @@ export async function saveLocalCacheStep(env: Readonly<Record<string, string | u
 
 /**
  * Restores another directory carried by @actions/cache (a cache mount's) as the local backend's
- * is: through the chain's restore keys, given up after `timeoutMs` (0: never). The key found, or
- * why nothing was restored; never throws.
+ * is: through the chain's restore keys, given up after `timeoutMs` without progress (0: never).
+ * The key found, or why nothing was restored; never throws.
  */
 export async function restoreCarried(
   path: string,
@@ -156,10 +156,10 @@ export async function restoreCarried(
   timeoutMs: number
 ): Promise<{ key?: string; failure?: string }> {
   try {
-    const restore = (await actionsCache()).restoreCache([path], key, restoreKeys)
-    const stalled = new Promise<'stalled'>(resolve => timeoutMs > 0 && setTimeout(resolve, timeoutMs, 'stalled').unref())
-    const hit = await Promise.race([restore, stalled])
-    return hit === 'stalled' ? { failure: `the restore took longer than ${timeoutMs / 1000} s` } : { key: hit }
+    const toolkit = await actionsCache()
+    const { value, complaint, stalled } = await carry(() => toolkit.restoreCache([path], key, restoreKeys), timeoutMs)
+    if (stalled) return { failure: `the restore made no progress for ${timeoutMs / 1000} s` }
+    return complaint ? { failure: complaint } : { key: value }
   } catch (error) {
     return { failure: (error as Error).message }
   }
@@ -168,7 +168,9 @@ export async function restoreCarried(
 /** Saves another carried directory as `key`: undefined when saved, else why not; never throws. */
 export async function saveCarried(path: string, key: string): Promise<string | undefined> {
   try {
-    return (await (await actionsCache()).saveCache([path], key)) === -1 ? 'the cache service did not take it' : undefined
+    const toolkit = await actionsCache()
+    const { value: id, complaint } = await carry(() => toolkit.saveCache([path], key), 0)
+    return id === undefined || id === -1 ? (complaint ?? 'the cache service did not take it') : undefined
   } catch (error) {
     return (error as Error).message
   }
