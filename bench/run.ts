@@ -659,7 +659,8 @@ function mountsTable(r: MountsResult): string {
     ['measurement', 'target', 'figure', 'result'],
     [
       [
-        `pull request's first build, one source changed: mounts carried (${secs(jobMs(r.carried))} s) / cache-mounts: off (${secs(jobMs(r.without))} s)`,
+        `pull request's first build, one source changed: mounts carried (${secs(jobMs(r.carried))} s) / ` +
+          `cache-mounts: off (${secs(jobMs(r.without))} s)`,
         '≤ 0.5',
         ratio.toFixed(2),
         verdict(ratio <= 0.5)

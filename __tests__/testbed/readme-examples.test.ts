@@ -252,8 +252,7 @@ const commitName = ({ main, mainSha }: CheckArgs) =>
 const NOT_RUN: Record<string, string> = {
   'Migrating from docker/build-push-action': "build-push-action's step, shown beside this action's, which runs (the next block)",
   Inputs: 'a fragment of `with:` showing the quoting rule; inputs.test.ts tables it and backends.test.ts the --build-arg it gives',
-  'Inputs (2)':
-    "secrets, secret-envs and ssh: build-secrets.test.ts runs each in a real build (a RUN step reads them, the job's ssh-agent)"
+  'Inputs (2)': "secrets, secret-envs and ssh: build-secrets.test.ts runs each in a real build (a RUN step reads them, the job's ssh-agent)"
 }
 
 const warnings = (r: RunResult) => r.annotations.filter(a => a.level === 'warning' || a.level === 'error')
