@@ -1,5 +1,10 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
+  maskSecretFiles,
+  removeSecretFiles,
+  writeSecretFiles
+} from "./chunks/chunk-UMO3Z3JU.js";
+import {
   DRIVER_CANNOT_EXPORT,
   copyTag,
   currentBuilder,
@@ -9,43 +14,58 @@ import {
   probeRegistryTag,
   readFileOrUndefined,
   splitImageRef
-} from "./chunks/chunk-TOPSMCAF.js";
+} from "./chunks/chunk-NVDNHBUS.js";
+import {
+  actionsCachesExist,
+  deleteActionsCachesOfRef,
+  lookUpCacheBudget,
+  lookUpMissingBranches,
+  runContext
+} from "./chunks/chunk-6I2U6ACL.js";
+import {
+  displayCommand,
+  invocationOf,
+  maskSecrets,
+  plan,
+  specsOf,
+  withoutExport
+} from "./chunks/chunk-SLKQJ4DP.js";
+import {
+  carryMountsIn,
+  handMountsToPost
+} from "./chunks/chunk-44JCTOH5.js";
+import {
+  InputError,
+  ownedMountKeys,
+  readInputs
+} from "./chunks/chunk-SI3FHKSV.js";
+import {
+  TOOLS,
+  decodeSpec,
+  hitRatio,
+  ranAnyStep
+} from "./chunks/chunk-7CABQQ6A.js";
 import {
   cacheManifestDigest,
   compactLayout,
   directorySize,
-  formatBytes,
   restoreLocalCache
-} from "./chunks/chunk-CVFKA7HA.js";
+} from "./chunks/chunk-ZSYAQZGC.js";
 import {
   CacheWatch,
-  InputError,
   dedupe,
-  displayCommand,
   failedScopes,
   failureWarning,
+  formatBytes,
   importFailures,
-  invocationOf,
-  maskSecretFiles,
-  maskSecrets,
   plainEvents,
-  plan,
   rawJsonEvents,
-  readInputs,
-  reasonOf,
-  removeSecretFiles,
-  specsOf,
-  withoutExport,
-  writeSecretFiles
-} from "./chunks/chunk-2V6VTVQH.js";
-import {
-  TOOLS,
-  decodeSpec,
-  hitRatio
-} from "./chunks/chunk-36NWXXXN.js";
+  reasonOf
+} from "./chunks/chunk-ID57MOYA.js";
+import "./chunks/chunk-S4LQUINO.js";
 import {
   STATE
-} from "./chunks/chunk-ZDGOWBAC.js";
+} from "./chunks/chunk-G22OP24S.js";
 import {
   endGroup,
   getExecOutput,
@@ -143,377 +163,6 @@ function runWatched(file, args, env, onLine, watch) {
     });
     child.on("close", (code, sig) => finish(code ?? (sig ? 128 : 1)));
   });
-}
-
-// src/effects/cache-probe.ts
-var attr = (attributes, key) => attributes.find(([k]) => k === key)?.[1];
-function registryBase(host) {
-  return `${/^(localhost|127\.|\[::1\])/.test(host) ? "http" : "https"}://${host}`;
-}
-function ghaService(attributes, env) {
-  const token = attr(attributes, "token") ?? env.ACTIONS_RUNTIME_TOKEN;
-  const v2 = (attr(attributes, "version") ?? (env.ACTIONS_CACHE_SERVICE_V2 === "true" ? "2" : "1")) === "2";
-  const url = v2 ? attr(attributes, "url_v2") ?? env.ACTIONS_RESULTS_URL : attr(attributes, "url") ?? env.ACTIONS_CACHE_URL ?? env.ACTIONS_RESULTS_URL;
-  if (!token || !url) return void 0;
-  return { url: url.endsWith("/") ? url : `${url}/`, v2, token };
-}
-function readProbeOf(imp, env) {
-  const type = attr(imp.attributes, "type");
-  if (type === "registry") {
-    const ref = attr(imp.attributes, "ref");
-    const { host, path, tag } = ref ? splitImageRef(ref) : { host: void 0, path: "", tag: "" };
-    if (!host) return void 0;
-    return {
-      what: `the registry ${host} (manifest ${path}:${tag})`,
-      url: `${registryBase(host)}/v2/${path}/manifests/${encodeURIComponent(tag)}`,
-      init: { method: "HEAD", headers: { Accept: "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json" } }
-    };
-  }
-  if (type === "gha") {
-    const service = ghaService(imp.attributes, env);
-    if (!service) return void 0;
-    const key = `index-${attr(imp.attributes, "scope") ?? "buildkit"}-`;
-    const auth = { Authorization: `Bearer ${service.token}` };
-    return service.v2 ? {
-      what: `the cache service (GetCacheEntryDownloadURL ${key})`,
-      url: `${service.url}twirp/github.actions.results.api.v1.CacheService/GetCacheEntryDownloadURL`,
-      init: {
-        method: "POST",
-        headers: { ...auth, "Content-Type": "application/json" },
-        body: JSON.stringify({ key, restore_keys: [key], version: "probe" })
-      }
-    } : {
-      what: `the cache service (cache ${key})`,
-      url: `${service.url}_apis/artifactcache/cache?keys=${encodeURIComponent(key)}&version=probe`,
-      init: { method: "GET", headers: { ...auth, Accept: "application/json;api-version=6.0-preview.1" } }
-    };
-  }
-  return void 0;
-}
-function readProbes(imports, env) {
-  const seen = /* @__PURE__ */ new Set();
-  return imports.flatMap((i) => readProbeOf(i, env) ?? []).filter((p) => !seen.has(p.url + (p.init.body ?? "")) && !!seen.add(p.url + (p.init.body ?? "")));
-}
-function isSilence(error) {
-  const name = error?.name;
-  return name === "TimeoutError" || name === "AbortError";
-}
-async function silentRead(probes, timeoutMs, send = fetch) {
-  const results = await Promise.all(
-    probes.map(async (probe) => {
-      try {
-        const response = await send(probe.url, { ...probe.init, signal: AbortSignal.timeout(timeoutMs) });
-        await response.arrayBuffer();
-        return void 0;
-      } catch (error) {
-        return isSilence(error) ? probe : void 0;
-      }
-    })
-  );
-  return results.find(Boolean);
-}
-
-// src/effects/github-api.ts
-async function client(token, env) {
-  const { getOctokit } = await import("./chunks/github-TKKHPGNP.js");
-  return getOctokit(token, { baseUrl: env.GITHUB_API_URL || "https://api.github.com" });
-}
-function ownerRepo(context) {
-  const [owner, repo] = context.repository.split("/");
-  return { owner, repo };
-}
-async function lookUpMissingBranches(context, token, env) {
-  const needsBase = context.kind === "pull-request" && !context.baseBranch && context.pullRequest !== void 0;
-  if (context.defaultBranch && !needsBase || !context.repository) return context;
-  if (!token) {
-    const missing = [!context.defaultBranch && "the default branch", needsBase && "the pull request's base branch"].filter(Boolean).join(" and ");
-    warning(`The event does not name ${missing} and no github-token is set: the chain leaves it out.`);
-    return context;
-  }
-  const octokit = await client(token, env);
-  const filled = { ...context };
-  try {
-    if (!filled.defaultBranch) filled.defaultBranch = (await octokit.rest.repos.get(ownerRepo(context))).data.default_branch;
-    if (needsBase)
-      filled.baseBranch = (await octokit.rest.pulls.get({ ...ownerRepo(context), pull_number: context.pullRequest })).data.base.ref;
-  } catch (error) {
-    warning(
-      `Could not look up the ${filled.defaultBranch ? "pull request's base" : "default"} branch with github-token: ${error.message}`
-    );
-  }
-  return filled;
-}
-async function deleteActionsCachesOfRef(token, env, context, ref, keys) {
-  const octokit = await client(token, env);
-  const { owner, repo } = ownerRepo(context);
-  const listed = await octokit.paginate(octokit.rest.actions.getActionsCacheList, {
-    owner,
-    repo,
-    ref,
-    per_page: 100,
-    ...keys && { key: keys.prefix }
-  });
-  const caches = keys ? listed.filter((entry) => keys.matches(entry.key ?? "")) : listed;
-  const deleted = [];
-  for (const entry of caches) {
-    try {
-      await octokit.rest.actions.deleteActionsCacheById({ owner, repo, cache_id: entry.id });
-    } catch (error) {
-      if (error.status === 404) continue;
-      throw error;
-    }
-    deleted.push({ key: entry.key ?? "", bytes: entry.size_in_bytes ?? 0 });
-  }
-  return deleted;
-}
-async function actionsCachesExist(token, env, context, lookups, before) {
-  const octokit = await client(token, env);
-  return Promise.all(
-    lookups.map(async ({ key, ref }) => {
-      const { data } = await octokit.rest.actions.getActionsCacheList({
-        ...ownerRepo(context),
-        key,
-        ref,
-        sort: "created_at",
-        direction: "asc",
-        per_page: 1
-      });
-      const oldest = data.actions_caches[0]?.created_at;
-      return !!oldest && Date.parse(oldest) < before.getTime();
-    })
-  );
-}
-
-// src/core/summary.ts
-function sourceOf(source, scope) {
-  return scope.location ? source.includes(scope.location) : source.includes(scope.id);
-}
-function restoreMarks(p, restored) {
-  if (!p.local || !restored?.looked) return void 0;
-  const hit = restored.key ? p.local.restoreKeys.findIndex((prefix) => restored.key.startsWith(prefix)) : -1;
-  if (restored.key && hit < 0) return void 0;
-  return p.chain.map((_, i) => hit < 0 || i < hit ? "\u2717" : i === hit ? "\u2713" : "?");
-}
-function chainMarks(p, outcome) {
-  const failed = outcome.failed ?? /* @__PURE__ */ new Set();
-  const marks = restoreMarks(p, outcome.restored) ?? outcome.indexFound?.map((found) => found ? "\u2713" : "\u2717");
-  if (marks) return p.chain.map((scope, i) => `${scope.id} ${failed.has(scope.id) ? "\u26A0" : marks[i]}`).join(" \u2192 ");
-  const imports = outcome.report?.imports ?? [];
-  const single = TOOLS[p.tool].traits.singleImport;
-  return p.chain.map((scope) => {
-    const seen = imports.filter((i) => sourceOf(i.source, scope));
-    if (failed.has(scope.id)) return `${scope.id} \u26A0`;
-    if (single && !scope.location) return `${scope.id} ?`;
-    const chosen = outcome.chosen.some((c) => c.label === scope.location);
-    if (seen.some((i) => i.found) || chosen && single && (outcome.report?.cachedSteps ?? 0) > 0) return `${scope.id} \u2713`;
-    if (seen.length || single && !chosen) return `${scope.id} \u2717`;
-    return `${scope.id} ?`;
-  }).join(" \u2192 ");
-}
-function summaryRows(p, outcome) {
-  const report2 = outcome.report;
-  const rows = [
-    ["Builder", p.tool],
-    ["Backend", p.backend],
-    ["Own scope", p.scope || "(none)"],
-    ["Import chain", p.chain.length ? chainMarks(p, outcome) : `(none)${p.importReason ? `: ${p.importReason}` : ""}`]
-  ];
-  if (report2) {
-    rows.push(
-      ["Cached steps", `${report2.cachedSteps} / ${report2.totalSteps} (${hitRatio(report2)})`],
-      ["Cache source", outcome.cacheSource ?? "unknown"],
-      [
-        "Build time",
-        `${(outcome.buildSeconds ?? 0).toFixed(1)} s (steps that ran: ${report2.runSeconds.toFixed(1)} s, cache import: ${report2.importSeconds.toFixed(1)} s, export: ${report2.exportSeconds.toFixed(1)} s)`
-      ]
-    );
-  }
-  const where = p.exports.map(
-    (e) => e.filter(([k]) => ["type", "scope", "ref", "name", "dest"].includes(k)).map(([k, v]) => `${k}=${v}`).join(",")
-  ).join("; ");
-  const exportRow = !p.cacheExport ? `no: ${p.exportReason}` : outcome.exportFailed ? `failed: ${where} (see Cache problems)` : `yes: ${where}`;
-  rows.push(["Cache export", exportRow]);
-  if (outcome.restored)
-    rows.push([
-      "Local cache restored",
-      outcome.restored.key ? `${outcome.restored.key} (${formatBytes(outcome.restored.bytes)})` : "nothing"
-    ]);
-  const exported = outcome.localExport;
-  if (exported) {
-    const freed = exported.freed ? `, ${formatBytes(exported.freed)} of dead blobs removed` : "";
-    const saved = exported.unchanged ? "the same as the restored cache: not saved again" : "saved in the post step";
-    rows.push(["Local cache exported", `${formatBytes(exported.bytes)}${freed}; ${saved}`]);
-  }
-  if (outcome.problems?.length) rows.push(["Cache problems", outcome.problems.map((line) => `\u26A0 ${line}`).join("<br>")]);
-  if (TOOLS[p.tool].traits.plainProgress)
-    rows.push([
-      "Note",
-      `${p.tool} prints BuildKit's plain progress: cache import and export times and the scope a hit came from are not in it`
-    ]);
-  if (outcome.dryRun) rows.push(["Dry run", "nothing was built"]);
-  return rows;
-}
-
-// src/effects/outputs.ts
-var OUTPUT_NAMES = [
-  "scope",
-  "cache-from",
-  "cache-to",
-  "cache-export",
-  "command",
-  "imageid",
-  "digest",
-  "metadata",
-  "cached-steps",
-  "total-steps",
-  "cache-hit-ratio",
-  "cache-source",
-  "cleaned-bytes"
-];
-function writeOutputs(values) {
-  for (const name of OUTPUT_NAMES) if (values[name] !== void 0) setOutput(name, values[name]);
-}
-async function writeSummary(p, outcome, env) {
-  if (!env.GITHUB_STEP_SUMMARY) return;
-  const rows = summaryRows(p, outcome);
-  await summary.addHeading(`Build cache: ${p.scope || p.context.ref || "build"}`, 3).addTable([
-    [
-      { data: "What", header: true },
-      { data: "Result", header: true }
-    ],
-    ...rows
-  ]).write();
-}
-
-// src/cleanup.ts
-async function deletePullRequestCaches(token, env, context, ownedKeys) {
-  const branchRefs = [...new Set([context.baseBranch, context.defaultBranch].filter(Boolean).map((branch) => `refs/heads/${branch}`))];
-  try {
-    const deleted = await deleteActionsCachesOfRef(token, env, context, `refs/pull/${context.pullRequest}/merge`);
-    for (const ref of branchRefs) deleted.push(...await deleteActionsCachesOfRef(token, env, context, ref, ownedKeys(ref)));
-    return deleted;
-  } catch (error) {
-    if (error.status === 403) {
-      throw InputError.refusing({
-        input: "github-token",
-        reason: `may not delete caches (${error.message}); give the job "permissions: actions: write".`
-      });
-    }
-    throw error;
-  }
-}
-async function cleanUpClosedPullRequest(inputs, context, env, action) {
-  if (context.kind !== "pull-request" || context.pullRequest === void 0 || !/^pull_request/.test(context.event) || action !== "closed") {
-    notice(
-      "cleanup: true deletes the caches of a closed pull request; this run is not a closed pull_request event, so nothing is deleted."
-    );
-    return;
-  }
-  const p = plan({ ...inputs, cacheExport: "true" }, context, env);
-  let lines;
-  let freed = 0;
-  if (p.ownedKeys) {
-    if (!inputs.githubToken)
-      throw InputError.refusing({ input: "github-token", reason: "cleanup needs a token with the actions: write permission." });
-    const deleted = await deletePullRequestCaches(inputs.githubToken, env, context, p.ownedKeys);
-    freed = deleted.reduce((sum, d) => sum + d.bytes, 0);
-    lines = deleted.map((d) => `deleted cache ${d.key} (${formatBytes(d.bytes)})`);
-    if (!lines.length) lines = [`no GitHub Actions caches of pull request #${context.pullRequest}`];
-  } else if (p.ownedTag) {
-    const tagRef = p.ownedTag;
-    const deletion = await deleteRegistryTag(tagRef, env);
-    lines = [
-      deletion.result === "deleted" ? `deleted cache tag ${tagRef}` : deletion.result === "missing" ? `no cache tag ${tagRef} to delete` : deletion.result === "kept" ? `cache tag ${tagRef} left in place: ${deletion.reason}` : `the registry does not allow deleting ${tagRef} through its API: delete that tag by hand or with the registry's own tools`
-    ];
-    if (deletion.result === "unsupported" || deletion.result === "kept") notice(lines[0]);
-  } else {
-    lines = [
-      `the ${p.backend} backend keeps ${p.scope} under its own name; delete that object yourself (the action does not manage bucket or container contents)`
-    ];
-    notice(lines[0]);
-  }
-  for (const line of lines) info(line);
-  writeOutputs({ scope: p.scope, "cleaned-bytes": String(freed) });
-  await summary.addHeading(`Cache clean-up for pull request #${context.pullRequest}`, 3).addList(lines).addRaw(`Freed: ${formatBytes(freed)}`, true).write();
-}
-
-// src/core/context.ts
-var PULL_REQUEST_EVENTS = /* @__PURE__ */ new Set(["pull_request", "pull_request_target", "pull_request_review", "pull_request_review_comment"]);
-function branchOf(ref) {
-  return ref?.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : void 0;
-}
-function tagOf(ref) {
-  return ref?.startsWith("refs/tags/") ? ref.slice("refs/tags/".length) : void 0;
-}
-function parseMergeQueueBranch(branch) {
-  const match = /^gh-readonly-queue\/(.+)\/pr-(\d+)-[0-9a-f]+$/.exec(branch);
-  return match ? { base: match[1], pullRequest: Number(match[2]) } : void 0;
-}
-function isFork(head, base) {
-  return head !== void 0 && base !== void 0 && head !== base;
-}
-function refContext(ref) {
-  const tag = tagOf(ref);
-  if (tag !== void 0) return { kind: "tag", tag };
-  const branch = branchOf(ref);
-  if (branch === void 0) return { kind: "unknown" };
-  const queue = parseMergeQueueBranch(branch);
-  if (queue) return { kind: "merge-queue", baseBranch: queue.base, pullRequest: queue.pullRequest };
-  return { kind: "branch", branch };
-}
-function runContext(env, payload) {
-  const event = env.GITHUB_EVENT_NAME ?? "";
-  const ref = env.GITHUB_REF ?? "";
-  const common = {
-    event,
-    ref,
-    sha: env.GITHUB_SHA ?? "",
-    repository: env.GITHUB_REPOSITORY ?? "",
-    defaultBranch: payload.repository?.default_branch,
-    ...payload.repository?.private === true && { privateRepository: true }
-  };
-  if (PULL_REQUEST_EVENTS.has(event) && payload.pull_request) {
-    const pr = payload.pull_request;
-    return {
-      ...common,
-      kind: "pull-request",
-      pullRequest: Number(pr.number ?? payload.number),
-      baseBranch: pr.base?.ref ?? (env.GITHUB_BASE_REF || void 0),
-      branch: pr.head?.ref ?? (env.GITHUB_HEAD_REF || void 0),
-      ...isFork(pr.head?.repo?.full_name, pr.base?.repo?.full_name) && { fromFork: true }
-    };
-  }
-  if (event === "issue_comment" && payload.issue?.pull_request) {
-    return { ...common, kind: "pull-request", pullRequest: Number(payload.issue.number) };
-  }
-  if (event === "merge_group" && payload.merge_group) {
-    const fromRef = refContext(payload.merge_group.head_ref ?? ref);
-    return {
-      ...common,
-      kind: "merge-queue",
-      baseBranch: branchOf(payload.merge_group.base_ref) ?? fromRef.baseBranch,
-      pullRequest: fromRef.pullRequest
-    };
-  }
-  if (event === "release" && payload.release?.tag_name) {
-    return { ...common, kind: "tag", tag: payload.release.tag_name };
-  }
-  const triggeringPullRequest = payload.workflow_run?.pull_requests?.[0];
-  if (event === "workflow_run" && PULL_REQUEST_EVENTS.has(payload.workflow_run.event) && triggeringPullRequest?.number) {
-    return {
-      ...common,
-      kind: "pull-request",
-      pullRequest: Number(triggeringPullRequest.number),
-      baseBranch: triggeringPullRequest.base?.ref,
-      branch: payload.workflow_run.head_branch
-    };
-  }
-  if (event === "workflow_run" && payload.workflow_run?.head_branch) {
-    const run = payload.workflow_run;
-    const fromFork = isFork(run.head_repository?.full_name, payload.repository?.full_name);
-    return { ...common, kind: "branch", branch: run.head_branch, ...fromFork && { fromFork } };
-  }
-  return { ...common, ...refContext(ref) };
 }
 
 // src/effects/object-store-probe.ts
@@ -636,6 +285,254 @@ async function probeObjectStore(type, attributes, timeoutMs = PROBE_TIMEOUT_MS) 
   }
 }
 
+// src/effects/cache-probe.ts
+var attr = (attributes, key) => attributes.find(([k]) => k === key)?.[1];
+function registryBase(host) {
+  return `${/^(localhost|127\.|\[::1\])/.test(host) ? "http" : "https"}://${host}`;
+}
+function ghaService(attributes, env) {
+  const token = attr(attributes, "token") ?? env.ACTIONS_RUNTIME_TOKEN;
+  const v2 = (attr(attributes, "version") ?? (env.ACTIONS_CACHE_SERVICE_V2 === "true" ? "2" : "1")) === "2";
+  const url = v2 ? attr(attributes, "url_v2") ?? env.ACTIONS_RESULTS_URL : attr(attributes, "url") ?? env.ACTIONS_CACHE_URL ?? env.ACTIONS_RESULTS_URL;
+  if (!token || !url) return void 0;
+  return { url: url.endsWith("/") ? url : `${url}/`, v2, token };
+}
+function manifestUrl(type, store) {
+  try {
+    if (type === "azblob") return store.account_url ? azblobObjectUrl(store, azblobManifestKey(store)) : void 0;
+    return store.bucket && (store.endpoint_url || store.region) ? s3ObjectUrl(store, s3ManifestKey(store)) : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function readProbeOf(imp, env) {
+  const type = attr(imp.attributes, "type");
+  if (type === "registry") {
+    const ref = attr(imp.attributes, "ref");
+    const { host, path, tag } = ref ? splitImageRef(ref) : { host: void 0, path: "", tag: "" };
+    if (!host) return void 0;
+    return {
+      what: `the registry ${host} (manifest ${path}:${tag})`,
+      url: `${registryBase(host)}/v2/${path}/manifests/${encodeURIComponent(tag)}`,
+      init: { method: "HEAD", headers: { Accept: "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json" } }
+    };
+  }
+  if (type === "gha") {
+    const service = ghaService(imp.attributes, env);
+    if (!service) return void 0;
+    const key = `index-${attr(imp.attributes, "scope") ?? "buildkit"}-`;
+    const auth = { Authorization: `Bearer ${service.token}` };
+    return service.v2 ? {
+      what: `the cache service (GetCacheEntryDownloadURL ${key})`,
+      url: `${service.url}twirp/github.actions.results.api.v1.CacheService/GetCacheEntryDownloadURL`,
+      init: {
+        method: "POST",
+        headers: { ...auth, "Content-Type": "application/json" },
+        body: JSON.stringify({ key, restore_keys: [key], version: "probe" })
+      }
+    } : {
+      what: `the cache service (cache ${key})`,
+      url: `${service.url}_apis/artifactcache/cache?keys=${encodeURIComponent(key)}&version=probe`,
+      init: { method: "GET", headers: { ...auth, Accept: "application/json;api-version=6.0-preview.1" } }
+    };
+  }
+  if (type === "s3" || type === "azblob") {
+    const url = manifestUrl(type, Object.fromEntries(imp.attributes));
+    return url && { what: `the ${type} store ${url.host} (${url.pathname})`, url: url.href, init: { method: "HEAD", headers: {} } };
+  }
+  return void 0;
+}
+function readProbes(imports, env) {
+  const seen = /* @__PURE__ */ new Set();
+  return imports.flatMap((i) => readProbeOf(i, env) ?? []).filter((p) => !seen.has(p.url + (p.init.body ?? "")) && !!seen.add(p.url + (p.init.body ?? "")));
+}
+function isSilence(error) {
+  const name = error?.name;
+  return name === "TimeoutError" || name === "AbortError";
+}
+async function silentRead(probes, timeoutMs, send = fetch) {
+  const results = await Promise.all(
+    probes.map(async (probe) => {
+      try {
+        const response = await send(probe.url, { ...probe.init, signal: AbortSignal.timeout(timeoutMs) });
+        await response.arrayBuffer();
+        return void 0;
+      } catch (error) {
+        return isSilence(error) ? probe : void 0;
+      }
+    })
+  );
+  return results.find(Boolean);
+}
+
+// src/core/summary.ts
+function sourceOf(source, scope) {
+  return scope.location ? source.includes(scope.location) : source.includes(scope.id);
+}
+function restoreMarks(p, restored) {
+  if (!p.local || !restored?.looked) return void 0;
+  const hit = restored.key ? p.local.restoreKeys.findIndex((prefix) => restored.key.startsWith(prefix)) : -1;
+  if (restored.key && hit < 0) return void 0;
+  return p.chain.map((_, i) => hit < 0 || i < hit ? "\u2717" : i === hit ? "\u2713" : "?");
+}
+function chainMarks(p, outcome) {
+  const failed = outcome.failed ?? /* @__PURE__ */ new Set();
+  const marks = restoreMarks(p, outcome.restored) ?? outcome.indexFound?.map((found) => found ? "\u2713" : "\u2717");
+  if (marks) return p.chain.map((scope, i) => `${scope.id} ${failed.has(scope.id) ? "\u26A0" : marks[i]}`).join(" \u2192 ");
+  const imports = outcome.report?.imports ?? [];
+  const single = TOOLS[p.tool].traits.singleImport;
+  const chosenAt = p.chain.findIndex((scope) => outcome.chosen.some((c) => c.label === scope.location));
+  return p.chain.map((scope, i) => {
+    const seen = imports.filter((i2) => sourceOf(i2.source, scope));
+    if (failed.has(scope.id)) return `${scope.id} \u26A0`;
+    if (single && !scope.location) return `${scope.id} ?`;
+    const chosen = outcome.chosen.some((c) => c.label === scope.location);
+    if (seen.some((i2) => i2.found) || chosen && single && (outcome.report?.cachedSteps ?? 0) > 0) return `${scope.id} \u2713`;
+    if (seen.length || single && !chosen && (chosenAt < 0 || i < chosenAt)) return `${scope.id} \u2717`;
+    return `${scope.id} ?`;
+  }).join(" \u2192 ");
+}
+function summaryRows(p, outcome) {
+  const report2 = outcome.report;
+  const rows = [
+    ["Builder", p.tool],
+    ["Backend", p.backend],
+    ["Own scope", p.scope || "(none)"],
+    ["Import chain", p.chain.length ? chainMarks(p, outcome) : `(none)${p.importReason ? `: ${p.importReason}` : ""}`]
+  ];
+  if (report2) {
+    rows.push(
+      ["Cached steps", `${report2.cachedSteps} / ${report2.totalSteps} (${hitRatio(report2)})`],
+      ["Cache source", outcome.cacheSource ?? "unknown"],
+      [
+        "Build time",
+        `${(outcome.buildSeconds ?? 0).toFixed(1)} s (steps that ran: ${report2.runSeconds.toFixed(1)} s, cache import: ${report2.importSeconds.toFixed(1)} s, export: ${report2.exportSeconds.toFixed(1)} s)`
+      ]
+    );
+  }
+  const where = p.exports.map(
+    (e) => e.filter(([k]) => ["type", "scope", "ref", "name", "dest"].includes(k)).map(([k, v]) => `${k}=${v}`).join(",")
+  ).join("; ");
+  const exportRow = !p.cacheExport ? `no: ${p.exportReason}` : outcome.exportFailed ? `failed: ${where} (see Cache problems)` : `yes: ${where}`;
+  rows.push(["Cache export", exportRow]);
+  if (outcome.restored)
+    rows.push([
+      "Local cache restored",
+      outcome.restored.key ? `${outcome.restored.key} (${formatBytes(outcome.restored.bytes)})` : "nothing"
+    ]);
+  const exported = outcome.localExport;
+  if (exported) {
+    const freed = exported.freed ? `, ${formatBytes(exported.freed)} of dead blobs removed` : "";
+    const saved = exported.unchanged ? "the same as the restored cache: not saved again" : "saved in the post step";
+    rows.push(["Local cache exported", `${formatBytes(exported.bytes)}${freed}; ${saved}`]);
+  }
+  if (outcome.mounts?.length) rows.push(["Cache mounts", outcome.mounts.join("<br>")]);
+  if (outcome.problems?.length) rows.push(["Cache problems", outcome.problems.map((line) => `\u26A0 ${line}`).join("<br>")]);
+  if (TOOLS[p.tool].traits.plainProgress)
+    rows.push([
+      "Note",
+      `${p.tool} prints BuildKit's plain progress: cache import and export times and the scope a hit came from are not in it`
+    ]);
+  if (outcome.dryRun) rows.push(["Dry run", "nothing was built"]);
+  return rows;
+}
+
+// src/effects/outputs.ts
+var OUTPUT_NAMES = [
+  "scope",
+  "cache-from",
+  "cache-to",
+  "cache-export",
+  "command",
+  "imageid",
+  "digest",
+  "metadata",
+  "cached-steps",
+  "total-steps",
+  "cache-hit-ratio",
+  "cache-source",
+  "cleaned-bytes"
+];
+function writeOutputs(values) {
+  for (const name of OUTPUT_NAMES) if (values[name] !== void 0) setOutput(name, values[name]);
+}
+async function writeSummary(p, outcome, env) {
+  if (!env.GITHUB_STEP_SUMMARY) return;
+  const rows = summaryRows(p, outcome);
+  await summary.addHeading(`Build cache: ${p.scope || p.context.ref || "build"}`, 3).addTable([
+    [
+      { data: "What", header: true },
+      { data: "Result", header: true }
+    ],
+    ...rows
+  ]).write();
+}
+
+// src/cleanup.ts
+async function deletePullRequestCaches(token, env, context, owned, wholeRef) {
+  const pullRef = `refs/pull/${context.pullRequest}/merge`;
+  const branchRefs = [...new Set([context.baseBranch, context.defaultBranch].filter(Boolean).map((branch) => `refs/heads/${branch}`))];
+  try {
+    const deleted = wholeRef ? await deleteActionsCachesOfRef(token, env, context, pullRef) : [];
+    for (const ref of wholeRef ? branchRefs : [pullRef, ...branchRefs])
+      for (const keys of owned) deleted.push(...await deleteActionsCachesOfRef(token, env, context, ref, keys(ref)));
+    return deleted;
+  } catch (error) {
+    if (error.status === 403) {
+      throw InputError.refusing({
+        input: "github-token",
+        reason: `may not delete caches (${error.message}); give the job "permissions: actions: write".`
+      });
+    }
+    throw error;
+  }
+}
+async function cleanUpClosedPullRequest(inputs, context, env, action) {
+  if (context.kind !== "pull-request" || context.pullRequest === void 0 || !/^pull_request/.test(context.event) || action !== "closed") {
+    notice(
+      "cleanup: true deletes the caches of a closed pull request; this run is not a closed pull_request event, so nothing is deleted."
+    );
+    return;
+  }
+  const p = plan({ ...inputs, cacheExport: "true" }, context, env);
+  const mountKeys = p.mounts?.own ? ownedMountKeys(p.mounts.own) : void 0;
+  const ownedMounts = mountKeys ? [() => mountKeys] : [];
+  let lines;
+  let freed = 0;
+  const listDeleted = (deleted) => {
+    freed += deleted.reduce((sum, d) => sum + d.bytes, 0);
+    return deleted.map((d) => `deleted cache ${d.key} (${formatBytes(d.bytes)})`);
+  };
+  if (p.ownedKeys) {
+    if (!inputs.githubToken)
+      throw InputError.refusing({ input: "github-token", reason: "cleanup needs a token with the actions: write permission." });
+    lines = listDeleted(await deletePullRequestCaches(inputs.githubToken, env, context, [p.ownedKeys, ...ownedMounts], true));
+    if (!lines.length) lines = [`no GitHub Actions caches of pull request #${context.pullRequest}`];
+  } else if (p.ownedTag) {
+    const tagRef = p.ownedTag;
+    const deletion = await deleteRegistryTag(tagRef, env);
+    lines = [
+      deletion.result === "deleted" ? `deleted cache tag ${tagRef}` : deletion.result === "missing" ? `no cache tag ${tagRef} to delete` : deletion.result === "kept" ? `cache tag ${tagRef} left in place: ${deletion.reason}` : `the registry does not allow deleting ${tagRef} through its API: delete that tag by hand or with the registry's own tools`
+    ];
+    if (deletion.result === "unsupported" || deletion.result === "kept") notice(lines[0]);
+  } else {
+    lines = [
+      `the ${p.backend} backend keeps ${p.scope} under its own name; delete that object yourself (the action does not manage bucket or container contents)`
+    ];
+    notice(lines[0]);
+  }
+  if (!p.ownedKeys && ownedMounts.length && inputs.githubToken) {
+    try {
+      lines.push(...listDeleted(await deletePullRequestCaches(inputs.githubToken, env, context, ownedMounts, false)));
+    } catch (error) {
+      warning(`The pull request's cache mounts were not deleted: ${error.message}`);
+    }
+  }
+  for (const line of lines) info(line);
+  writeOutputs({ scope: p.scope, "cleaned-bytes": String(freed) });
+  await summary.addHeading(`Cache clean-up for pull request #${context.pullRequest}`, 3).addList(lines).addRaw(`Freed: ${formatBytes(freed)}`, true).write();
+}
+
 // src/effects/import-choice.ts
 async function resolve(candidate, env) {
   const probe = candidate.probe;
@@ -688,6 +585,10 @@ async function tagInlineCache(p, env) {
 }
 
 // src/core/recovery.ts
+function failedPush(line) {
+  const match = /failed to push (\S+): (.*)$/.exec(line);
+  return match ? { ref: match[1], reason: match[2].trim() } : void 0;
+}
 var APART = " (with --no-cache: BuildKit goes on fetching the stopped build's layers, and a build of the same steps would wait for them)";
 var stalledFor = (stall, cacheTimeout) => `${stall.what} made no progress for ${stall.idleSeconds} s (cache-timeout: ${cacheTimeout} s)`;
 function recover(attempt, run, earlier, cacheTimeout) {
@@ -726,13 +627,21 @@ function recover(attempt, run, earlier, cacheTimeout) {
       problem: `Cache export to scope ${p.scope || "(own)"} (${p.backend}) stalled before the build's result was written: ${stalledFor(stall, cacheTimeout)}. The action stopped the build and built again without exporting the cache.`
     };
   }
+  const refused = run.exitCode !== 0 && run.pushFailed;
+  if (refused && p.extraTags.some((tag) => refused.ref === tag || refused.ref.endsWith(`/${tag}`))) {
+    return {
+      kind: "retry",
+      attempt: { ...attempt, plan: withoutExport(p, `the registry refused the ${p.backend} cache tag`) },
+      problem: `Cache export to scope ${p.scope || "(own)"} (${p.backend}) failed: the registry refused the cache tag ${refused.ref} (${refused.reason}), which fails the image's push; the build ran again without it, its cache was not saved.`
+    };
+  }
   const stoppedBeforeAnyStep = run.exitCode !== 0 && run.report.totalSteps === 0;
   if (stoppedBeforeAnyStep && run.driverCannotExport && !earlier.some((r) => r.driverCannotExport)) return { kind: "fit-to-docker-driver" };
   if (stoppedBeforeAnyStep && run.exporterSetupFailed && p.exports.length) {
     return {
       kind: "retry",
       attempt: { ...attempt, plan: withoutExport(p, `the ${p.backend} cache export could not be set up (its server did not answer)`) },
-      problem: `BuildKit could not set up the ${p.backend} cache export and stopped before building (ignore-error does not cover that): building again without exporting the cache.`
+      problem: `Cache export to scope ${p.scope || "(own)"} (${p.backend}) failed: BuildKit could not set up the export (its server did not answer as it should) and stopped before building, which ignore-error does not cover; the build ran again without exporting the cache.`
     };
   }
   return { kind: "finish", exitCode: run.exitCode, plan: p };
@@ -765,10 +674,14 @@ function cacheSource(p, report2, chosen, facts) {
 function cacheFailures(p, chosen, runs) {
   const denied = runs.some((r) => r.denied);
   const attr2 = (i, key) => i.attributes.find(([k]) => k === key)?.[1];
-  const chain = TOOLS[p.tool].traits.singleImport ? chosen.map((i) => ({
-    id: p.chain.find((s) => s.location === i.label)?.id ?? i.label,
-    location: attr2(i, "type") === "registry" ? attr2(i, "ref") : void 0
-  })) : p.chain.map((s) => ({ id: s.id, location: s.location }));
+  const chain = TOOLS[p.tool].traits.singleImport ? chosen.flatMap(
+    (i) => i.wholeChain ? p.chain.map((s) => ({ id: s.id })) : [
+      {
+        id: p.chain.find((s) => s.location === i.label)?.id ?? i.label,
+        location: attr2(i, "type") === "registry" ? attr2(i, "ref") : void 0
+      }
+    ]
+  ) : p.chain.map((s) => ({ id: s.id, location: s.location }));
   const failures = runs.flatMap((run) => [
     ...run.stall ? [] : importFailures(p.backend, chain, run.report.imports),
     ...(run.stall?.phase === "export" ? [] : run.report.exportErrors).filter((error) => !(denied && /cache write denied/i.test(error))).map((error) => ({
@@ -781,9 +694,18 @@ function cacheFailures(p, chosen, runs) {
   ]);
   return dedupe(failures);
 }
+function restoreFailures(p, restored) {
+  const failure = restored?.failure;
+  if (!failure || !p.chain.length) return [];
+  return [{ kind: "import", backend: p.backend, scopes: p.chain.map((s) => s.id), ambiguous: false, ...failure }];
+}
 function stalledScopes(p, stall) {
   const named = p.chain.filter((s) => s.location && stall.what.includes(s.location));
   return (named.length ? named : p.chain).map((s) => s.id);
+}
+function stepsRun(runs) {
+  const [before, last] = runs.slice(-2);
+  return last && before.pushFailed && before.exitCode !== 0 ? before : runs[runs.length - 1];
 }
 function buildMetadata(text) {
   try {
@@ -796,8 +718,8 @@ function buildMetadata(text) {
 }
 function report(execution, facts, env) {
   const p = execution.last.plan;
-  const { report: progress } = execution.runs[execution.runs.length - 1];
-  const failures = cacheFailures(p, execution.first.imports, execution.runs);
+  const { report: progress } = stepsRun(execution.runs);
+  const failures = [...restoreFailures(p, facts.restored), ...cacheFailures(p, execution.first.imports, execution.runs)];
   const warnings = [...execution.problems, ...failures.map(failureWarning)];
   if (execution.runs.some((r) => r.denied))
     warnings.push("The cache service denied the cache write (cache write denied): this run could not save its cache; the build went on.");
@@ -852,7 +774,7 @@ async function build(inputs, context, env) {
   announcePlan(planned);
   const driver = { fallback: inputs.driverFallback, driverOpts: inputs.driverFallbackOpts };
   if (!inputs.dryRun) await maskSecretFiles(planned);
-  const restored = planned.local && !inputs.dryRun ? await restoreLocalCache(planned) : void 0;
+  const restored = planned.local && !inputs.dryRun ? await restoreLocalCache(planned, inputs.cacheTimeout) : void 0;
   const fitted = inputs.dryRun ? planned : await fitPlanToBuilder(planned, env, driver);
   const chosen = TOOLS[fitted.tool].traits.singleImport ? await chooseImport(fitted, env) : fitted.imports;
   const first = { plan: fitted, imports: chosen, noCache: false };
@@ -864,19 +786,24 @@ async function build(inputs, context, env) {
     return;
   }
   await prepareBuilder(fitted, env);
+  const mounts = await carryMountsIn(fitted.mounts, fitted.request.builder);
   const answered = await whenCacheAnswers(first, inputs.cacheTimeout, env);
   const indexLookup = lookUpChainIndexes(fitted, inputs.githubToken, context, env);
+  const budgetLookup = lookUpCacheBudget(fitted, inputs.cacheBudget, inputs.githubToken, env);
   await rm(fitted.request.metadataFile, { force: true });
   await writeSecretFiles(fitted);
   const execution = await execute(answered, env, inputs.cacheTimeout, driver).finally(() => removeSecretFiles(fitted.secretFiles?.dir));
   const last = execution.last.plan;
+  handMountsToPost(mounts, last.request.builder, ranAnyStep(execution.runs[execution.runs.length - 1].report));
   const metadata = await readMetadata(last.request.metadataFile);
   if (execution.exitCode === 0) await tagInlineCache(last, env);
   const localExport = execution.exitCode === 0 && last.local && last.cacheExport ? await settleLocalExport(last, restored) : void 0;
   const result = report(execution, { restored, indexFound: await indexLookup, metadata, localExport }, env);
   writeOutputs(result.outputs);
+  const budget = result.outputs["cache-export"] === "true" ? await budgetLookup : void 0;
+  if (budget) saveState(STATE.cacheBudget, JSON.stringify(budget));
   for (const warning2 of result.warnings) warning(warning2);
-  await writeSummary(last, result.outcome, env);
+  await writeSummary(last, { ...result.outcome, mounts: mounts?.lines }, env);
   if (result.failure) setFailed(result.failure);
 }
 function announcePlan(p) {
@@ -950,10 +877,12 @@ async function runBuild(attempt, env, cacheTimeout) {
   let denied = false;
   let exporterSetupFailed = false;
   let driverCannotExport = false;
+  let pushFailed;
   const onLine = (line) => {
     if (/cache write denied/i.test(line)) denied = true;
     if (EXPORTER_SETUP_FAILED.test(line)) exporterSetupFailed = true;
     if (DRIVER_CANNOT_EXPORT.test(line)) driverCannotExport = true;
+    pushFailed ??= failedPush(line);
     for (const out of reader.line(line)) info(out);
   };
   const watcher = new CacheWatch({
@@ -972,7 +901,7 @@ async function runBuild(attempt, env, cacheTimeout) {
     `Build: ${displayCommand(invocation, p.secrets)}`,
     () => runWatched(invocation.file, invocation.args, { ...definedOnly(env), ...invocation.env }, onLine, watch)
   );
-  return { exitCode, report: reader.report(), denied, exporterSetupFailed, driverCannotExport, stall };
+  return { exitCode, report: reader.report(), denied, exporterSetupFailed, driverCannotExport, stall, pushFailed };
 }
 async function prepareBuilder(p, env) {
   const tool = TOOLS[p.tool];
@@ -1062,6 +991,7 @@ async function settleLocalExport(p, restored) {
   const state = {
     path: local.importDir,
     key: local.key,
+    scope: p.scope,
     canSave: local.canSave,
     restoredKey: restored?.key,
     unchanged,
@@ -1073,3 +1003,4 @@ async function settleLocalExport(p, restored) {
 
 // src/main.ts
 await runMain();
+process.exit();

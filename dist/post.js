@@ -1,21 +1,29 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
   STATE
-} from "./chunks/chunk-ZDGOWBAC.js";
+} from "./chunks/chunk-G22OP24S.js";
 import "./chunks/chunk-HANBNIMK.js";
 
 // src/post.ts
 if (process.env[`STATE_${STATE.localCache}`]) {
-  const { saveLocalCacheStep } = await import("./chunks/local-cache-YN2OXPEQ.js");
+  const { saveLocalCacheStep } = await import("./chunks/local-cache-UFBDUVTP.js");
   await saveLocalCacheStep(process.env);
+}
+if (process.env[`STATE_${STATE.cacheMounts}`]) {
+  const { carryMountsOut } = await import("./chunks/mount-cache-JBH2VCDL.js");
+  await carryMountsOut(process.env);
+}
+if (process.env[`STATE_${STATE.cacheBudget}`]) {
+  const { keepCacheBudget } = await import("./chunks/cache-budget-B54UIRZL.js");
+  await keepCacheBudget(process.env);
 }
 var secretFiles = process.env[`STATE_${STATE.secretFiles}`];
 if (secretFiles) {
-  const { removeSecretFiles } = await import("./chunks/build-secrets-IHENB6V4.js");
+  const { removeSecretFiles } = await import("./chunks/build-secrets-QJ7O5VCJ.js");
   await removeSecretFiles(secretFiles);
 }
 var fallbackBuilder = process.env[`STATE_${STATE.fallbackBuilder}`];
 if (fallbackBuilder) {
-  const { removeFallbackBuilder } = await import("./chunks/builder-driver-GTFKFFNT.js");
+  const { removeFallbackBuilder } = await import("./chunks/builder-driver-6NJGGS6V.js");
   await removeFallbackBuilder(fallbackBuilder);
 }

@@ -1,15 +1,23 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
+  restoreCarried,
   restoreLocalCache,
+  saveCarried,
   saveLocalCache,
-  saveLocalCacheStep
-} from "./chunk-CVFKA7HA.js";
-import "./chunk-ZDGOWBAC.js";
+  saveLocalCacheStep,
+  toolkitLine
+} from "./chunk-ZSYAQZGC.js";
+import "./chunk-ID57MOYA.js";
+import "./chunk-S4LQUINO.js";
+import "./chunk-G22OP24S.js";
 import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";
 import "./chunk-HANBNIMK.js";
 export {
+  restoreCarried,
   restoreLocalCache,
+  saveCarried,
   saveLocalCache,
-  saveLocalCacheStep
+  saveLocalCacheStep,
+  toolkitLine
 };

@@ -1,24 +1,15 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
   TOOLS,
-  UNRESTRICTED,
-  actionsCacheAccess,
-  decodeSpec,
-  encodeSpec,
-  imagePath,
-  imageRepository,
-  joinNames,
-  platformsName,
-  safeName,
-  usesCacheServiceV2
-} from "./chunk-36NWXXXN.js";
+  decodeSpec
+} from "./chunk-7CABQQ6A.js";
 import {
-  STATE
-} from "./chunk-ZDGOWBAC.js";
+  BACKENDS,
+  formatBytes
+} from "./chunk-ID57MOYA.js";
 import {
-  saveState,
-  setSecret
-} from "./chunk-N3HGW3KE.js";
+  safeName
+} from "./chunk-S4LQUINO.js";
 import {
   __commonJS,
   __require,
@@ -7355,259 +7346,222 @@ var require_dist = __commonJS({
   }
 });
 
-// src/effects/build-secrets.ts
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
-
 // src/core/inputs.ts
 var import_yaml = __toESM(require_dist(), 1);
 
-// src/backends/backend.ts
-function scopeId(scope, settings) {
-  return settings.namespace ? `${settings.namespace}/${scope.name}` : scope.name;
+// src/core/mount-carry.ts
+import { join } from "node:path";
+var MOUNT_KEY_PREFIX = "buildkit-mount-";
+function mountKeyPrefix(name, scopeId) {
+  return `${MOUNT_KEY_PREFIX}${name}--${scopeId}#`;
 }
-function pick(options, keys) {
-  return keys.filter((key) => key in options).map((key) => [key, options[key]]);
-}
-function exportAttributes(backend, settings) {
-  const options = { "ignore-error": "true", ...settings.options };
-  return [["mode", settings.mode], ...pick(options, [...backend.sharedOptions, ...backend.exportOptions])];
-}
-
-// src/backends/object-store.ts
-function commitName(settings) {
-  return settings.sha ? scopeId({ name: settings.sha, ref: "", role: "own" }, settings) : void 0;
-}
-function objectStoreBackend(shape) {
-  const backend = {
-    ...shape,
-    needsBuildKitDriver: true,
-    imports: (chain, settings) => {
-      const commit = commitName(settings);
-      const names = [
-        ...chain.map((scope) => ({ name: scopeId(scope, settings), scope })),
-        ...commit ? [{ name: commit }] : []
-      ];
-      return names.map(({ name, scope }) => ({
-        label: name,
-        ...scope && { scope },
-        attributes: [["type", shape.name], ["name", name], ...pick(settings.options, shape.sharedOptions)],
-        probe: { kind: "object-store" }
-      }));
-    },
-    exportTo: (own, settings) => {
-      const commit = commitName(settings);
-      const names = [scopeId(own, settings), ...commit ? [commit] : []].join(";");
-      return [["type", shape.name], ["name", names], ...exportAttributes(backend, settings)];
+function ownedMountKeys(scopeId) {
+  return {
+    prefix: MOUNT_KEY_PREFIX,
+    matches: (key) => {
+      if (!key.startsWith(MOUNT_KEY_PREFIX)) return false;
+      const rest = key.slice(MOUNT_KEY_PREFIX.length);
+      const scopeStart = rest.indexOf("--") + 2;
+      return scopeStart > 1 && rest.slice(scopeStart, rest.indexOf("#")) === scopeId;
     }
   };
-  return backend;
 }
-
-// src/backends/azblob.ts
-var azureCredentialsFromEnv = (env, _tool, given) => {
-  const taken = {};
-  if (!given.account_name && env.BUILDKIT_AZURE_STORAGE_ACCOUNT_NAME) taken.account_name = env.BUILDKIT_AZURE_STORAGE_ACCOUNT_NAME;
-  if (!given.secret_access_key && env.BUILDKIT_AZURE_STORAGE_ACCESS_KEY) taken.secret_access_key = env.BUILDKIT_AZURE_STORAGE_ACCESS_KEY;
-  return taken;
-};
-var azblob = objectStoreBackend({
-  name: "azblob",
-  sharedOptions: ["account_url", "account_name", "secret_access_key", "container", "prefix", "blobs_prefix", "manifests_prefix"],
-  exportOptions: ["ignore-error"],
-  secretOptions: ["secret_access_key"],
-  requiredOptions: ["account_url"],
-  optionsFromEnv: azureCredentialsFromEnv
-});
-
-// src/backends/gha.ts
-function serviceAttributes(settings) {
-  const service = settings.actionsCache;
-  if (settings.builder.readsCredentialEnv || !service) return [];
-  return service.urlV2 ? [
-    ["url_v2", service.urlV2],
-    ["version", "2"],
-    ["token", service.token]
-  ] : [
-    ["url", service.url ?? ""],
-    ["token", service.token]
+var PLAIN_KEY = /^[A-Za-z0-9_./@:+-]+$/;
+function notCarried(mount) {
+  if (mount.from !== void 0) return `it starts from ${JSON.stringify(mount.from)}, which the build makes`;
+  if (mount.unresolved?.length) return `its key or settings use ${mount.unresolved.join(", ")}, which only the build knows`;
+  if (!PLAIN_KEY.test(mount.key)) return "its key holds characters the action does not write into a Dockerfile";
+  return void 0;
+}
+function carriedMounts(carry, mounts) {
+  const carried = [];
+  const skipped = [];
+  const keyScope = carry.own ?? carry.chain[0] ?? "none";
+  for (const mount of mounts) {
+    const reason = notCarried(mount);
+    if (reason) {
+      skipped.push({ key: mount.key, reason });
+      continue;
+    }
+    carried.push({
+      mount,
+      key: `${mountKeyPrefix(mount.name, keyScope)}${carry.sha}`,
+      restoreKeys: carry.chain.map((scope) => mountKeyPrefix(mount.name, scope)),
+      dir: join(carry.root, mount.name)
+    });
+  }
+  return { carried, skipped };
+}
+function restoredScope(carry, carried, restoredKey) {
+  const index = carried.restoreKeys.findIndex((prefix) => restoredKey.startsWith(prefix));
+  return index < 0 ? void 0 : carry.chain[index];
+}
+function mountSaveDecision(carry, carried, restored, extracted) {
+  if (!carry.save) return { save: false, reason: carry.noSave ?? "this run does not save" };
+  if (extracted.oversize || extracted.bytes > carry.maxBytes) {
+    const reason = `${formatBytes(extracted.bytes)} is over cache-mounts-max-size (${formatBytes(carry.maxBytes)})`;
+    return { save: false, reason, notice: `Cache mount ${carried.mount.key} not saved: ${reason}.` };
+  }
+  if (!extracted.entries) return { save: false, reason: "empty" };
+  if (restored.digest !== void 0 && restored.digest === extracted.digest)
+    return { save: false, reason: `unchanged since restored from ${restored.key}` };
+  if (restored.key === carried.key) return { save: false, reason: `${carried.key} is already saved (a key is written once)` };
+  return { save: true };
+}
+function parseSize(text) {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmg]?)b?$/i.exec(text.trim());
+  if (!match) return void 0;
+  const bytes = Number(match[1]) * { "": 1, k: 1e3, m: 1e6, g: 1e9 }[match[2].toLowerCase()];
+  return bytes > 0 ? Math.floor(bytes) : void 0;
+}
+function mountFlag(mount, target) {
+  const fields = [
+    "type=cache",
+    `id=${mount.key}`,
+    `target=${target}`,
+    `sharing=${mount.sharing}`,
+    ...mount.uid !== void 0 ? [`uid=${mount.uid}`] : [],
+    ...mount.gid !== void 0 ? [`gid=${mount.gid}`] : [],
+    ...mount.mode !== void 0 ? [`mode=0${mount.mode.toString(8)}`] : []
+  ];
+  return `--mount=${fields.join(",")}`;
+}
+function mountingDockerfile(image, mounts, extra, script, nonce) {
+  const flags = [...mounts.map((m, i) => mountFlag(m.mount, `/m/${i}`)), extra].filter(Boolean).join(" ");
+  return `FROM ${image}
+RUN ${flags} ${JSON.stringify(["sh", "-c", [`: ${nonce}`, "set -e", ...script].join("\n")])}
+`;
+}
+var KEPT = "kept the builder's own content";
+function injectDockerfile(image, mounts, nonce) {
+  const script = mounts.map(
+    (m, i) => `if [ -n "$(ls -A /m/${i})" ]; then echo "cache mount ${m.mount.name}: ${KEPT}"; else tar -xpf /src/${m.mount.name}/mount.tar -C /m/${i}; fi`
+  );
+  return mountingDockerfile(image, mounts, "--mount=type=bind,source=.,target=/src", script, nonce);
+}
+function extractDockerfile(image, mounts, maxBytes, nonce) {
+  const maxKb = Math.floor(maxBytes / 1024);
+  const script = mounts.flatMap((m, i) => {
+    const out = `/out/${m.mount.name}`;
+    return [
+      `mkdir -p ${out} && cd /m/${i} && kb=$(du -sk . | cut -f1)`,
+      `if [ "$kb" -gt ${maxKb} ]; then echo $((kb * 1024)) > ${out}/oversize; else`,
+      `tar -cf ${out}/mount.tar .`,
+      `listing=$(find . -mindepth 1 -exec stat -c '%n|%F|%a|%u|%g|%N' {} + | LC_ALL=C sort)`,
+      `contents=$(find . -type f -exec sha256sum {} + | LC_ALL=C sort)`,
+      `digest=$(printf '%s\\n%s\\n' "$listing" "$contents" | sha256sum | cut -d' ' -f1)`,
+      `echo "$digest $(find . -mindepth 1 | wc -l)" > ${out}/digest; fi`
+    ];
+  });
+  return `${mountingDockerfile(image, mounts, "", script, nonce)}FROM scratch
+COPY --from=0 /out /
+`;
+}
+function generatedBuildArgs(carry, builder, dockerfile, context, output) {
+  const namespace = carry.buildArgs.BUILDKIT_CACHE_MOUNT_NS;
+  return [
+    "buildx",
+    "build",
+    ...builder ? ["--builder", builder] : [],
+    "--file",
+    dockerfile,
+    ...namespace !== void 0 ? ["--build-arg", `BUILDKIT_CACHE_MOUNT_NS=${namespace}`] : [],
+    "--provenance=false",
+    "--progress",
+    "plain",
+    "--output",
+    output,
+    context
   ];
 }
-function scopeName(scope, settings) {
-  return settings.builder.singleImport ? settings.namespace || "buildkit" : scopeId(scope, settings);
+function buildArgValues(lines, env) {
+  const values = {};
+  for (const line of lines) {
+    const eq = line.indexOf("=");
+    const name = eq < 0 ? line : line.slice(0, eq);
+    const value = eq < 0 ? env[line] : line.slice(eq + 1);
+    if (value !== void 0) values[name] = value;
+  }
+  return values;
 }
-function exportName(own, settings, chain) {
-  const sharesRef = chain.some((scope) => scope.name !== own.name && scope.ref === own.ref);
-  return settings.builder.singleImport && sharesRef ? scopeId(own, settings) : scopeName(own, settings);
+function mountLines(carry, mounts, skipped) {
+  const saving = carry.save ? "saved in the post step when changed" : `not saved: ${carry.noSave}`;
+  return [
+    ...mounts.map((m) => {
+      const restored = !carry.restore ? `not restored (${carry.noRestore})` : m.restoredKey ? `restored from ${m.from ?? m.restoredKey} (${formatBytes(m.bytes)})` + (m.kept ? `, ${KEPT}` : m.notInjected ? ", not put into the builder (see the warning)" : "") : `nothing saved under ${carry.chain.join(", ")}`;
+      return `${m.carried.mount.key}: ${restored}; ${saving}`;
+    }),
+    ...skipped.map((s) => `${s.key}: not carried: ${s.reason}`)
+  ];
 }
-function scopeAttributes(name, settings) {
-  return [["type", "gha"], ["scope", name], ...serviceAttributes(settings)];
-}
-var escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-var gha = {
-  name: "gha",
-  sharedOptions: ["timeout"],
-  exportOptions: ["ignore-error"],
-  usesActionsCache: true,
-  buildsThroughActionsCache: true,
-  retryTimeoutAttribute: "timeout",
-  imports: (chain, settings) => {
-    const scopes = settings.builder.singleImport ? chain.slice(0, 1) : chain;
-    return scopes.map((scope) => ({
-      // One import for the whole chain reads no one scope, unless the chain is that scope.
-      ...(!settings.builder.singleImport || chain.length === 1) && { scope },
-      label: settings.builder.singleImport ? `${scopeName(scope, settings)} (read under ${chain.map((s) => s.ref).join(", ")})` : scopeId(scope, settings),
-      attributes: [...scopeAttributes(scopeName(scope, settings), settings), ...pick(settings.options, gha.sharedOptions)]
-    }));
-  },
-  exportTo: (own, settings, chain) => [...scopeAttributes(exportName(own, settings, chain), settings), ...exportAttributes(gha, settings)],
-  ownedKeys: (own, settings, chain) => {
-    const name = exportName(own, settings, chain);
-    const index = new RegExp(`^index-${escapeRegExp(name)}-\\d+-[0-9a-f]+(#\\d+)?$`);
-    return { prefix: `index-${name}-`, matches: (key) => index.test(key) };
-  },
-  // BuildKit keeps a scope's cache index as `index-<scope>-<version>-<ref hash>` under the ref that wrote it.
-  indexKey: (scope, settings) => `index-${scopeName(scope, settings)}-`
-};
 
-// src/backends/registry.ts
-function cacheTag(scope, settings) {
-  const lead = "buildcache-";
-  return `${lead}${joinNames([...settings.tagNamespace, scope.name], 128 - lead.length)}`;
+// src/core/budget.ts
+var DEFAULT_CACHE_LIMIT_BYTES = 1e10;
+var UNITS = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12 };
+function parseCacheBudget(text) {
+  if (text === "off") return { kind: "off" };
+  const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(text);
+  if (percent) {
+    const value = Number(percent[1]);
+    return value > 0 && value <= 100 ? { kind: "percent", percent: value } : void 0;
+  }
+  const size = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB)$/i.exec(text);
+  const bytes = size ? Number(size[1]) * UNITS[size[2].toUpperCase()] : 0;
+  return bytes > 0 ? { kind: "bytes", bytes: Math.floor(bytes) } : void 0;
 }
-function cacheImageRef(scope, settings) {
-  return `${settings.cacheRepository}:${cacheTag(scope, settings)}`;
+function budgetBytes(budget, limit) {
+  if (budget.kind === "off") return Number.POSITIVE_INFINITY;
+  return budget.kind === "bytes" ? budget.bytes : Math.floor(limit * budget.percent / 100);
 }
-function checkCacheRepository(settings) {
-  return settings.cacheRepository ? void 0 : {
-    input: "cache-ref",
-    reason: "required for this backend when no tags are given (the cache repository is derived from the first tag)"
+var PULL_REQUEST_REF = /^refs\/pull\/(\d+)\/merge$/;
+var byAge = (a, b) => a.lastAccessedAt - b.lastAccessedAt || a.id - b.id;
+var newestFirst = (a, b) => b.createdAt - a.createdAt || b.id - a.id;
+function selectPrunes(facts) {
+  const { usage, budget } = facts;
+  if (usage <= budget) return { prunes: [], usageAfter: usage };
+  if (!facts.defaultBranch) {
+    return { prunes: [], usageAfter: usage, shortfall: "the default branch is not known, so its cache cannot be told apart" };
+  }
+  const kept = /* @__PURE__ */ new Set([`refs/heads/${facts.defaultBranch}`, facts.ownRef]);
+  const lastUse = /* @__PURE__ */ new Map();
+  for (const entry of facts.entries) lastUse.set(entry.ref, Math.max(lastUse.get(entry.ref) ?? 0, entry.lastAccessedAt));
+  const owned = facts.entries.filter((entry) => facts.scopeOf(entry) !== void 0);
+  const byRefAge = (a, b) => lastUse.get(a.ref) - lastUse.get(b.ref) || a.ref.localeCompare(b.ref) || byAge(a, b);
+  const closed = (ref) => {
+    const pr = PULL_REQUEST_REF.exec(ref);
+    return !!pr && !!facts.openPullRequests && !facts.openPullRequests.has(Number(pr[1]));
   };
-}
-var registry = {
-  name: "registry",
-  sharedOptions: [],
-  exportOptions: ["compression", "compression-level", "force-compression", "oci-mediatypes", "image-manifest", "ignore-error"],
-  check: checkCacheRepository,
-  cacheTagOf: cacheImageRef,
-  // The registry's resolver fails a missing tag with `<ref>: not found`.
-  importNotFound: /: not found$/,
-  imports: (chain, settings) => chain.map((scope) => {
-    const ref = cacheImageRef(scope, settings);
-    return {
-      label: ref,
-      scope,
-      attributes: [
-        ["type", "registry"],
-        ["ref", ref]
-      ],
-      probe: { kind: "registry", ref }
-    };
-  }),
-  exportTo: (own, settings) => [["type", "registry"], ["ref", cacheImageRef(own, settings)], ...exportAttributes(registry, settings)]
-};
-
-// src/backends/inline.ts
-function pushesImage(request) {
-  return request.push || request.outputs.some((output) => /(^|,)(push=true|type=registry)(,|$)/.test(output));
-}
-var inline = {
-  name: "inline",
-  sharedOptions: [],
-  exportOptions: [],
-  minOnly: "inline cache holds only the layers of the final image",
-  check: checkCacheRepository,
-  exportBlocked: (request) => pushesImage(request) ? void 0 : "inline cache travels inside the pushed image and this build pushes none (push: false); the next build imports the last pushed one. Use the registry backend to export without pushing",
-  imports: registry.imports,
-  exportTo: () => [["type", "inline"]],
-  cacheTagOf: cacheImageRef,
-  importNotFound: registry.importNotFound,
-  exportTags: (own, settings) => [cacheImageRef(own, settings)]
-};
-
-// src/backends/local.ts
-import { join } from "node:path";
-var LOCAL_IMPORT_DIR = "cache";
-var LOCAL_EXPORT_DIR = "cache-new";
-function localKeyPrefix(scope, settings) {
-  return `buildkit-${scopeId(scope, settings)}#`;
-}
-function localExportDir(settings) {
-  return join(settings.cacheDir, settings.builder.localImportNeedsExportThere ? LOCAL_IMPORT_DIR : LOCAL_EXPORT_DIR);
-}
-function carriedDirectory(own, chain, settings) {
-  const keyOf = (scope) => localKeyPrefix(scope, settings);
-  const keyScope = own ?? chain[0] ?? { name: "none", ref: "", role: "own" };
+  const closedPullRequests = owned.filter((entry) => !kept.has(entry.ref) && closed(entry.ref)).sort(byRefAge);
+  const otherRefs = owned.filter((entry) => !kept.has(entry.ref) && !closed(entry.ref)).sort(byRefAge);
+  const newest = /* @__PURE__ */ new Set();
+  const seen = /* @__PURE__ */ new Set();
+  for (const entry of owned.filter((e) => kept.has(e.ref)).sort(newestFirst)) {
+    const scope = `${entry.ref}
+${facts.scopeOf(entry)}`;
+    if (!seen.has(scope)) newest.add(entry.id);
+    seen.add(scope);
+  }
+  const superseded = owned.filter((entry) => kept.has(entry.ref) && !newest.has(entry.id)).sort((a, b) => -newestFirst(a, b));
+  const candidates = [
+    ...closedPullRequests.map((entry) => ({ entry, reason: "closed pull request" })),
+    ...otherRefs.map((entry) => ({ entry, reason: "least recently used ref" })),
+    ...superseded.map((entry) => ({ entry, reason: "superseded" }))
+  ];
+  const prunes = [];
+  let usageAfter = usage;
+  for (const prune of candidates) {
+    if (usageAfter <= budget) break;
+    prunes.push(prune);
+    usageAfter -= prune.entry.bytes;
+  }
   return {
-    dir: settings.cacheDir,
-    importDir: join(settings.cacheDir, LOCAL_IMPORT_DIR),
-    exportDir: localExportDir(settings),
-    key: `${keyOf(keyScope)}${settings.sha}`,
-    restoreKeys: chain.map(keyOf)
+    prunes,
+    usageAfter,
+    ...usageAfter > budget && {
+      shortfall: `the rest (${formatBytes(usageAfter)}) is the newest cache of the default branch and of this run's ref, and other tools' caches, which the action never deletes`
+    }
   };
 }
-var local = {
-  name: "local",
-  sharedOptions: [],
-  exportOptions: ["compression", "compression-level", "force-compression", "oci-mediatypes", "image-manifest", "ignore-error"],
-  usesActionsCache: true,
-  carriedDirectory,
-  imports: (chain, settings) => {
-    const src = join(settings.cacheDir, LOCAL_IMPORT_DIR);
-    return [
-      {
-        label: chain.map((scope) => scope.name).join(" \u2192 ") || src,
-        ...chain.length === 1 && { scope: chain[0] },
-        attributes: [
-          ["type", "local"],
-          ["src", src]
-        ],
-        probe: { kind: "directory", path: src }
-      }
-    ];
-  },
-  ownedKeys: (own, settings) => {
-    const prefix = localKeyPrefix(own, settings);
-    return { prefix, matches: (key) => key.startsWith(prefix) };
-  },
-  exportTo: (_own, settings) => [["type", "local"], ["dest", localExportDir(settings)], ...exportAttributes(local, settings)]
-};
-
-// src/backends/s3.ts
-var awsCredentialsFromEnv = (env, builder, given) => {
-  if (builder.readsCredentialEnv || given.access_key_id && given.secret_access_key) return {};
-  const taken = {};
-  const take = (key, variable) => {
-    if (!given[key] && env[variable]) taken[key] = env[variable];
-  };
-  take("access_key_id", "AWS_ACCESS_KEY_ID");
-  take("secret_access_key", "AWS_SECRET_ACCESS_KEY");
-  take("session_token", "AWS_SESSION_TOKEN");
-  return taken;
-};
-var s3 = objectStoreBackend({
-  name: "s3",
-  sharedOptions: [
-    "bucket",
-    "region",
-    "endpoint_url",
-    "use_path_style",
-    "access_key_id",
-    "secret_access_key",
-    "session_token",
-    "prefix",
-    "blobs_prefix",
-    "manifests_prefix"
-  ],
-  exportOptions: ["ignore-error", "touch_refresh", "upload_parallelism"],
-  secretOptions: ["access_key_id", "secret_access_key", "session_token"],
-  requiredOptions: ["bucket", "region"],
-  optionsFromEnv: awsCredentialsFromEnv
-});
-
-// src/backends/index.ts
-var BACKENDS = Object.fromEntries(
-  [gha, registry, inline, local, s3, azblob].map((backend) => [backend.name, backend])
-);
 
 // src/core/inputs.ts
 var InputError = class _InputError extends Error {
@@ -7757,6 +7711,13 @@ function parseCacheTimeout(text) {
   const [, h = "0", m = "0", s = "0"] = match;
   return Number(h) * 3600 + Number(m) * 60 + Number(s);
 }
+function cacheBudget(text) {
+  const budget = parseCacheBudget(text);
+  if (budget) return budget;
+  throw new InputError(
+    `Input "cache-budget": ${JSON.stringify(text)} is not a budget; use a share of the repository's cache limit (e.g. 80%), a size (e.g. 8GB) or off.`
+  );
+}
 function readCacheTimeout(get) {
   const text = get("cache-timeout").trim() || "2m";
   const seconds = parseCacheTimeout(text);
@@ -7766,6 +7727,22 @@ function readCacheTimeout(get) {
     );
   }
   return seconds;
+}
+function cacheMounts(value, buildTool) {
+  const setting = parseCacheMountsInput(value);
+  if (Array.isArray(setting) && !TOOLS[buildTool].traits.reachesCacheMounts) {
+    throw InputError.refusing({
+      input: "cache-mounts",
+      reason: `${buildTool}'s cache mounts are not carried yet; leave it auto (nothing carried) or off (build-tool: ${buildTool}).`
+    });
+  }
+  return setting;
+}
+function cacheMountsMaxSize(text) {
+  const bytes = parseSize(text);
+  if (bytes === void 0)
+    throw InputError.refusing({ input: "cache-mounts-max-size", reason: `${JSON.stringify(text)} is not a size; use e.g. 500MB or 2GB.` });
+  return bytes;
 }
 function readInputs(get) {
   const text = (name) => get(name).trim();
@@ -7829,539 +7806,490 @@ function readInputs(get) {
     cleanup: bool("cleanup", text("cleanup"), false),
     driverFallback: oneOf("driver-fallback", text("driver-fallback") || "off", ["off", "docker-container"]),
     driverFallbackOpts: values("driver-fallback-opts", { commas: false, quotes: false, comments: true }),
-    cacheTimeout: readCacheTimeout(get)
+    cacheTimeout: readCacheTimeout(get),
+    cacheBudget: cacheBudget(text("cache-budget") || "80%"),
+    cacheMounts: cacheMounts(get("cache-mounts"), buildTool),
+    cacheMountsMaxSize: cacheMountsMaxSize(text("cache-mounts-max-size") || "1GB"),
+    cacheMountsImage: text("cache-mounts-image") || "busybox:stable"
   };
   const refused = TOOLS[buildTool].check?.(inputs);
   if (refused) throw InputError.refusing({ ...refused, reason: `${refused.reason} (build-tool: ${buildTool}).` });
   return inputs;
 }
 
-// src/core/plan.ts
-import { join as join2 } from "node:path";
-
-// src/core/cache-watch.ts
-var typeOf = (attributes) => attributes.find(([k]) => k === "type")?.[1] ?? "";
-function withRetryTimeout(attributes, seconds) {
-  const attribute = BACKENDS[typeOf(attributes)]?.retryTimeoutAttribute;
-  if (!attribute || seconds <= 0 || attributes.some(([k]) => k === attribute)) return attributes;
-  return [...attributes, [attribute, `${seconds}s`]];
-}
-function isNotFound(backend, error) {
-  return BACKENDS[backend]?.importNotFound?.test(error.trim()) ?? false;
-}
-function reasonOf(error) {
-  return error.replace(/\s+/g, " ").trim();
-}
-function importFailures(backend, chain, imports) {
-  const failures = [];
-  const unnamed = [];
-  const unnamedScopes = chain.filter((scope) => !scope.location || !imports.some((i) => i.source.includes(scope.location)));
-  for (const line of imports) {
-    const named = chain.find((scope) => scope.location && line.source.includes(scope.location));
-    if (named) {
-      if (line.error && !isNotFound(backend, line.error)) {
-        failures.push({ kind: "import", backend, scopes: [named.id], ambiguous: false, reason: reasonOf(line.error) });
+// src/core/cache-mounts.ts
+var PLATFORM_ARGS = [
+  "BUILDPLATFORM",
+  "BUILDOS",
+  "BUILDOSVERSION",
+  "BUILDARCH",
+  "BUILDVARIANT",
+  "TARGETPLATFORM",
+  "TARGETOS",
+  "TARGETOSVERSION",
+  "TARGETARCH",
+  "TARGETVARIANT"
+];
+var MOUNT_TYPES = ["bind", "cache", "tmpfs", "secret", "ssh"];
+var SHARING = ["shared", "private", "locked"];
+var MAX_UINT32 = 4294967295;
+var SPACE = /[ \t\n\v\f\r]/;
+var Refused = class extends Error {
+};
+var lookup = (env, name) => env.vars.has(name) ? env.vars.get(name) : env.complete ? void 0 : null;
+function expand(word, env, escapeChar, unresolved) {
+  let i = 0;
+  const name = () => {
+    const match = /^(?:\d+|[@*#?\-$!0]|[\p{L}\p{N}_]*)/u.exec(word.slice(i))[0];
+    i += match.length;
+    return match;
+  };
+  const known = (variable, start) => {
+    const value = lookup(env, variable);
+    if (value !== null) return value ?? "";
+    unresolved.add(variable);
+    return word.slice(start, i);
+  };
+  const dollar = () => {
+    const start = i++;
+    if (word[i] !== "{") {
+      const variable2 = name();
+      return variable2 === "" ? "$" : known(variable2, start);
+    }
+    i++;
+    if (i >= word.length || "{}:".includes(word[i])) throw new Refused("bad substitution");
+    const variable = name();
+    let op = word[i++];
+    if (op === "}") return known(variable, start);
+    if (op === "/") {
+      until("/");
+      until("}");
+      unresolved.add(variable);
+      return word.slice(start, i);
+    }
+    const colon = op === ":";
+    if (colon) op = word[i++];
+    if (op === void 0 || !"+-?#%".includes(op) || colon && "#%".includes(op)) throw new Refused("bad substitution");
+    const alternative = until("}");
+    const value = lookup(env, variable);
+    if (value === null || "#%".includes(op)) {
+      unresolved.add(variable);
+      return word.slice(start, i);
+    }
+    const empty = value === void 0 || colon && value === "";
+    if (op === "-") return empty ? alternative : value;
+    if (op === "+") return empty ? "" : alternative;
+    if (empty) throw new Refused(`${variable} is not set`);
+    return value;
+  };
+  const doubleQuoted = () => {
+    let out = "";
+    i++;
+    for (; ; ) {
+      if (i >= word.length) throw new Refused("unclosed double quote");
+      const c = word[i];
+      if (c === '"') {
+        i++;
+        return out;
       }
-    } else unnamed.push(line);
-  }
-  const hashed = unnamed.filter((line) => line.source.startsWith(`${backend}:`));
-  const failed = hashed.filter((line) => line.error && !isNotFound(backend, line.error));
-  if (failed.length && unnamedScopes.length) {
-    if (failed.length === hashed.length && hashed.length === unnamedScopes.length) {
-      for (const [i, line] of failed.entries())
-        failures.push({ kind: "import", backend, scopes: [unnamedScopes[i].id], ambiguous: false, reason: reasonOf(line.error) });
-    } else {
-      for (const line of failed)
-        failures.push({ kind: "import", backend, scopes: unnamedScopes.map((s) => s.id), ambiguous: true, reason: reasonOf(line.error) });
-    }
-  }
-  for (const line of unnamed.filter((l) => !hashed.includes(l) && l.error && !isNotFound(backend, l.error))) {
-    failures.push({ kind: "import", backend, scopes: [line.source], ambiguous: false, reason: reasonOf(line.error) });
-  }
-  return failures;
-}
-function dedupe(failures) {
-  const seen = /* @__PURE__ */ new Set();
-  return failures.filter((f) => {
-    const key = JSON.stringify([f.kind, f.scopes, f.reason]);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
-}
-function failureWarning(f) {
-  const which = f.ambiguous ? `one of the scopes ${f.scopes.join(", ")}` : `scope ${f.scopes.join(", ")}`;
-  return f.kind === "import" ? `Cache import from ${which} (${f.backend}) failed, the build went on without it: ${f.reason}` : `Cache export to ${which} (${f.backend}) failed, the build's result is kept but its cache was not saved: ${f.reason}`;
-}
-function failedScopes(failures) {
-  return new Set(failures.filter((f) => f.kind === "import" && !f.ambiguous).flatMap((f) => f.scopes));
-}
-var IMPORT_VERTEX = /^importing cache manifest from /;
-var EXPORT_VERTEX = /^(exporting cache|exporting to GitHub Actions Cache|preparing build cache for export|writing cache)/i;
-var NOT_CACHE = /^(\[[^\]]*\] FROM |\[internal\]|load metadata|resolve image config|exporting to image|exporting to oci|pushing |sending tarball)/i;
-var BLOB = /^sha256:[0-9a-f]{64}$/;
-var CacheWatch = class {
-  constructor(options) {
-    this.options = options;
-  }
-  options;
-  vertices = /* @__PURE__ */ new Map();
-  transfers = /* @__PURE__ */ new Map();
-  feed(event, now) {
-    if (event.type === "vertex") return this.vertex(event, now);
-    const owner = this.vertices.get(event.vertex);
-    if (owner) owner.since = now;
-    if (!owner || !BLOB.test(event.id)) return;
-    const key = `${event.vertex} ${event.id}`;
-    const seen = this.transfers.get(key);
-    const current = event.current ?? seen?.current ?? 0;
-    if (!seen) {
-      this.transfers.set(key, {
-        vertex: event.vertex,
-        id: event.id,
-        since: now,
-        from: current,
-        current,
-        total: event.total,
-        done: !!event.completed
-      });
-      return;
-    }
-    seen.current = current;
-    seen.total = event.total ?? seen.total;
-    seen.done ||= !!event.completed;
-  }
-  vertex(event, now) {
-    const seen = this.vertices.get(event.id);
-    const v = seen ?? { name: event.name ?? "", since: now, done: false, failed: false };
-    v.name ||= event.name ?? "";
-    const finished = !!event.completed || !!event.cached || !!event.error;
-    if (finished) v.done = true;
-    else if (event.started) v.done = false;
-    v.failed ||= !!event.error;
-    v.since = now;
-    this.vertices.set(event.id, v);
-  }
-  phaseOf(name) {
-    if (IMPORT_VERTEX.test(name)) return "import";
-    if (EXPORT_VERTEX.test(name)) return "export";
-    if (NOT_CACHE.test(name)) return void 0;
-    return "build";
-  }
-  /** The first stall at `now`, or undefined. */
-  check(now) {
-    const { timeoutMs, minBytesPerSecond } = this.options;
-    for (const v of this.vertices.values()) {
-      const phase = this.phaseOf(v.name);
-      if (v.done || phase !== "import" && phase !== "export") continue;
-      if (now - v.since <= timeoutMs) continue;
-      if ([...this.transfers.values()].some((t) => !t.done && this.vertices.get(t.vertex) === v)) continue;
-      return {
-        phase,
-        what: v.name,
-        idleSeconds: Math.round((now - v.since) / 1e3),
-        resultWritten: phase === "export" && this.othersFinished(v)
-      };
-    }
-    for (const t of this.transfers.values()) {
-      const owner = this.vertices.get(t.vertex);
-      if (t.done || !owner || owner.done) continue;
-      const phase = this.phaseOf(owner.name);
-      if (!phase || phase === "build" && !this.options.importing) continue;
-      const elapsed = now - t.since;
-      if (elapsed <= timeoutMs) continue;
-      const rate = (t.current - t.from) / (elapsed / 1e3);
-      if (rate >= minBytesPerSecond) {
-        t.since = now;
-        t.from = t.current;
+      if (c === "$") {
+        out += dollar();
         continue;
       }
-      const stalled = phase === "export" ? "export" : "import";
-      return {
-        phase: stalled,
-        what: `${t.id.slice(0, 19)} in "${owner.name}" at ${Math.round(rate)} B/s (${t.current}${t.total ? ` of ${t.total}` : ""} bytes)`,
-        idleSeconds: Math.round(elapsed / 1e3),
-        resultWritten: stalled === "export" && this.othersFinished(owner)
-      };
+      i++;
+      if (c === escapeChar && ['"', "$", escapeChar].includes(word[i])) out += word[i++];
+      else if (c !== escapeChar || i < word.length) out += c;
     }
-    return void 0;
-  }
-  /** Every vertex other than the cache exports finished, none failed. */
-  othersFinished(except) {
-    return [...this.vertices.values()].every(
-      (v) => v === except || this.phaseOf(v.name) === "export" || v.done && !v.failed || this.phaseOf(v.name) === "import"
-    );
-  }
-};
-function rawJsonEvents(line) {
-  let status;
-  try {
-    status = JSON.parse(line);
-  } catch {
-    return [];
-  }
-  if (!status || typeof status !== "object") return [];
-  const events = [];
-  for (const v of status.vertexes ?? []) {
-    if (!v?.digest) continue;
-    events.push({
-      type: "vertex",
-      id: v.digest,
-      name: v.name,
-      started: !!v.started,
-      completed: !!v.completed,
-      cached: !!v.cached,
-      ...v.error && { error: v.error }
-    });
-  }
-  for (const s of status.statuses ?? []) {
-    if (!s?.vertex || !s.id) continue;
-    events.push({ type: "status", vertex: s.vertex, id: s.id, current: s.current, total: s.total, completed: !!s.completed });
-  }
-  return events;
-}
-var SIZE = /^([\d.]+)\s*(B|kB|KB|KiB|MB|MiB|GB|GiB)$/;
-var UNITS = { B: 1, kB: 1e3, KB: 1e3, KiB: 1024, MB: 1e6, MiB: 1024 ** 2, GB: 1e9, GiB: 1024 ** 3 };
-function bytes(text) {
-  const m = SIZE.exec(text.trim());
-  return m ? Number(m[1]) * UNITS[m[2]] : void 0;
-}
-function plainEvents(line) {
-  const m = /^#(\d+) (.*)$/.exec(line.trimEnd());
-  if (!m) return [];
-  const [, id, rest] = m;
-  if (rest === "CACHED") return [{ type: "vertex", id, cached: true }];
-  if (/^DONE \d/.test(rest)) return [{ type: "vertex", id, completed: true }];
-  const error = /^ERROR:? (.*)$/.exec(rest);
-  if (error) return [{ type: "vertex", id, error: error[1] || "failed" }];
-  const transfer = /^(sha256:[0-9a-f]{64}) (?:([\d.]+\s*\w+) \/ ([\d.]+\s*\w+)|([\d.]+\s*\w+))?.*?( done)?$/.exec(rest);
-  if (transfer) {
-    const [, blob, current, total, only, done] = transfer;
-    return [
-      {
-        type: "status",
-        vertex: id,
-        id: blob,
-        current: bytes(current ?? only ?? ""),
-        total: total ? bytes(total) : void 0,
-        completed: !!done
+  };
+  const until = (stop) => {
+    let out = "";
+    while (i < word.length) {
+      const c = word[i];
+      if (c === stop) {
+        i++;
+        return out;
       }
-    ];
-  }
-  if (/^\d+(\.\d+)? /.test(rest)) return [{ type: "status", vertex: id, id: "log" }];
-  return [{ type: "vertex", id, name: rest, started: true }];
-}
-
-// src/core/scopes.ts
-function branchScope(branch, role) {
-  return { name: safeName(branch), ref: `refs/heads/${branch}`, role };
-}
-function ownScope(context) {
-  if (context.kind === "pull-request" && context.pullRequest !== void 0) {
-    return { name: `pr-${context.pullRequest}`, ref: context.ref || `refs/pull/${context.pullRequest}/merge`, role: "own" };
-  }
-  if (context.kind === "branch" && context.branch)
-    return { ...branchScope(context.branch, "own"), ...context.ref && { ref: context.ref } };
-  return void 0;
-}
-function naturalRef(context) {
-  if (context.kind === "pull-request") return `refs/pull/${context.pullRequest}/merge`;
-  return context.branch === void 0 ? void 0 : `refs/heads/${context.branch}`;
-}
-function eventExport(context, own) {
-  if (context.kind === "merge-queue") return { eventExports: false, eventReason: "a merge queue build imports only" };
-  if (context.kind === "tag") return { eventExports: false, eventReason: `a tag build (${context.tag}) has no scope of its own` };
-  if (context.fromFork && context.kind === "branch") {
-    return { eventExports: false, eventReason: `${context.event} of a fork's branch must not write to this repository's scopes` };
-  }
-  if (!own) return { eventExports: false, eventReason: `no branch to scope the cache by (ref ${context.ref || "unset"})` };
-  const kept = own.ref === naturalRef(context) ? "" : `: ${own.name} is kept under that ref`;
-  return { eventExports: true, eventReason: `${context.event} on ${own.ref}${kept}` };
-}
-function scopeChain(context, fallbackBranches) {
-  const own = ownScope(context);
-  const candidates = [
-    ...own ? [own] : [],
-    ...context.baseBranch ? [branchScope(context.baseBranch, "base")] : [],
-    ...context.defaultBranch ? [branchScope(context.defaultBranch, "default")] : [],
-    ...fallbackBranches.map((branch) => branchScope(branch, "fallback"))
-  ];
-  const imports = candidates.filter((scope, i) => candidates.findIndex((s) => s.name === scope.name) === i);
-  return { own, imports, ...eventExport(context, own) };
-}
-
-// src/core/plan.ts
-function namespaceParts(inputs) {
-  const raw = inputs.scopePrefix ?? (inputs.tags.length ? imagePath(inputs.tags[0]) : inputs.target ?? inputs.file ?? "");
-  return {
-    named: raw.split("/").filter(Boolean).map((part) => safeName(part)),
-    platforms: inputs.platforms.length ? [platformsName(inputs.platforms)] : []
-  };
-}
-function namespaceOf(inputs) {
-  const { named, platforms } = namespaceParts(inputs);
-  return [...named, ...platforms].join("/");
-}
-function actionsCacheService(env) {
-  const token = env.ACTIONS_RUNTIME_TOKEN;
-  const useV2 = usesCacheServiceV2(env);
-  const url = useV2 ? env.ACTIONS_RESULTS_URL : env.ACTIONS_CACHE_URL;
-  if (!token || !url) return void 0;
-  return useV2 ? { urlV2: url, token } : { url, token };
-}
-function cacheAccess(backend, settings, env) {
-  if (!backend.usesActionsCache) return UNRESTRICTED;
-  const access = actionsCacheAccess(env.ACTIONS_RUNTIME_TOKEN, env.ACTIONS_CACHE_MODE);
-  if (settings.actionsCache || !backend.buildsThroughActionsCache || !(access.canImport || access.canExport)) return access;
-  const reason = "the job has no cache service (ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL or ACTIONS_CACHE_URL are not set; GitHub's runners always set them, act only with its cache server on)";
-  return { canImport: false, canExport: false, importDenied: reason, exportDenied: reason, serviceMissing: true };
-}
-function settingsFor(inputs, env, backend, context) {
-  const namespace = namespaceOf(inputs);
-  const parts = namespaceParts(inputs);
-  const cacheRepository = inputs.cacheRef ? imageRepository(inputs.cacheRef) : inputs.tags.length ? imageRepository(inputs.tags[0]) : void 0;
-  return {
-    builder: TOOLS[inputs.buildTool].traits,
-    namespace,
-    tagNamespace: inputs.cacheRef || inputs.scopePrefix ? [...parts.named, ...parts.platforms] : parts.platforms,
-    mode: inputs.cacheMode ?? (backend.minOnly ? "min" : "max"),
-    options: { ...backend.optionsFromEnv?.(env, TOOLS[inputs.buildTool].traits, inputs.cacheOptions), ...inputs.cacheOptions },
-    cacheRepository,
-    cacheRepositoryGiven: !!inputs.cacheRef,
-    cacheDir: inputs.cacheDir ?? join2(env.RUNNER_TEMP ?? ".", "buildkit-cache", namespace.replace(/\//g, "-") || "default"),
-    actionsCache: actionsCacheService(env),
-    sha: context.sha
-  };
-}
-function stepPath(env, name) {
-  return join2(env.RUNNER_TEMP ?? ".", `branch-cache-build-${safeName(env.GITHUB_ACTION || "step")}-${name}`);
-}
-function secretMounts(inputs, env) {
-  const dir = stepPath(env, "secrets");
-  const files = [];
-  const mounts = inputs.secrets.map((secret) => {
-    if (!("value" in secret)) return secret;
-    const path = join2(dir, String(files.length));
-    files.push({ path, value: secret.value });
-    return { id: secret.id, file: path };
-  });
-  return { mounts, ...files.length && { files: { dir, files } } };
-}
-function secretMasks(value) {
-  return [.../* @__PURE__ */ new Set([value, ...value.split(/\r\n|\r|\n/)])].filter((mask) => mask.trim() !== "");
-}
-function buildRequest(inputs, context, env, secrets) {
-  return {
-    context: inputs.context,
-    file: inputs.file,
-    tags: inputs.tags,
-    push: inputs.push,
-    load: inputs.load,
-    platforms: inputs.platforms,
-    buildArgs: inputs.buildArgs,
-    labels: inputs.labels,
-    target: inputs.target,
-    outputs: inputs.outputs,
-    builder: inputs.builder,
-    noCache: inputs.noCache,
-    noCacheFilters: inputs.noCacheFilters,
-    pull: inputs.pull,
-    network: inputs.network,
-    addHosts: inputs.addHosts,
-    shmSize: inputs.shmSize,
-    ulimit: inputs.ulimit,
-    cgroupParent: inputs.cgroupParent,
-    allow: inputs.allow,
-    buildContexts: inputs.buildContexts,
-    annotations: inputs.annotations,
-    call: inputs.call,
-    provenance: inputs.provenance,
-    sbom: inputs.sbom,
-    attests: inputs.attests,
-    // build-push-action's: max where anyone may read the repository, so also its build's provenance.
-    defaultProvenance: context.privateRepository ? "min" : "max",
-    secrets,
-    ssh: inputs.ssh,
-    metadataFile: stepPath(env, "metadata.json")
-  };
-}
-function exportDecision(inputs, chain, access) {
-  if (inputs.cacheBackend === "none") return { cacheExport: false, reason: "cache-backend: none" };
-  if (inputs.cacheExport === "false") return { cacheExport: false, reason: "cache-export: false" };
-  if (!chain.own) return { cacheExport: false, reason: chain.eventReason };
-  if (!access.canExport) {
-    const reason = access.exportDenied ?? "the cache service does not allow writes";
-    return inputs.cacheExport === "true" ? { cacheExport: false, reason, warning: `cache-export: true cannot override ${reason}: export skipped.` } : { cacheExport: false, reason };
-  }
-  if (!chain.eventExports && inputs.cacheExport === "auto") return { cacheExport: false, reason: chain.eventReason };
-  return { cacheExport: true, reason: inputs.cacheExport === "true" ? "cache-export: true" : chain.eventReason };
-}
-function rawImports(specs) {
-  return specs.map((spec) => ({ label: spec, attributes: decodeSpec(spec) }));
-}
-function locationOf(scope, imports) {
-  const reading = imports.find((i) => i.scope?.name === scope.name);
-  return reading ? { location: reading.label } : {};
-}
-function plan(inputs, context, env) {
-  const backend = BACKENDS[inputs.cacheBackend];
-  const chain = scopeChain(context, inputs.fallbackBranches);
-  const mounted = secretMounts(inputs, env);
-  const request = buildRequest(inputs, context, env, mounted.mounts);
-  const warnings = [];
-  const notices = [];
-  const details = [];
-  const buildSecrets2 = inputs.secrets.map((secret) => "value" in secret ? secret.value : "env" in secret ? env[secret.env] : void 0);
-  const secrets = [env.ACTIONS_RUNTIME_TOKEN, inputs.githubToken, ...buildSecrets2].filter((s) => !!s).flatMap(secretMasks);
-  const common = {
-    tool: inputs.buildTool,
-    backend: inputs.cacheBackend,
-    context,
-    request,
-    ...mounted.files && { secretFiles: mounted.files },
-    secrets,
-    warnings,
-    notices,
-    details
-  };
-  if (!backend) {
-    return {
-      ...common,
-      scope: "",
-      chain: [],
-      imports: rawImports(inputs.cacheFrom),
-      exports: inputs.cacheTo.map(decodeSpec),
-      extraTags: [],
-      cacheExport: inputs.cacheTo.length > 0,
-      exportReason: "cache-backend: none",
-      needsBuildKitDriver: false
-    };
-  }
-  const settings = settingsFor(inputs, env, backend, context);
-  const refused = backend.check?.(settings);
-  if (refused) throw InputError.refusing(refused);
-  const access = cacheAccess(backend, settings, env);
-  if (access.serviceMissing) warnings.push(`No ${backend.name} cache for this build: ${access.importDenied}.`);
-  for (const key of backend.secretOptions ?? []) if (settings.options[key]) secrets.push(settings.options[key]);
-  let importScopes = chain.imports;
-  if (access.readableRefs) {
-    const readable = new Set(access.readableRefs);
-    for (const scope of importScopes.filter((s) => !readable.has(s.ref))) {
-      const skipped = `Cache scope "${scope.name}" lives under ${scope.ref}, which this job's runtime token cannot read (GitHub lets a run read its own ref, its base branch and the default branch): skipped.`;
-      (scope.role === "fallback" ? warnings : details).push(skipped);
+      if (c === "$") out += dollar();
+      else if (c === '"') out += doubleQuoted();
+      else if (c === "'") {
+        const end = word.indexOf("'", i + 1);
+        if (end < 0) throw new Refused("unclosed single quote");
+        out += word.slice(i + 1, end);
+        i = end + 1;
+      } else {
+        i += c === escapeChar ? 2 : 1;
+        out += word[i - 1] ?? "";
+      }
     }
-    importScopes = importScopes.filter((s) => readable.has(s.ref));
-  }
-  if (!access.canImport) {
-    if (!access.serviceMissing) notices.push(`Cache import skipped: ${access.importDenied}.`);
-    importScopes = [];
-  }
-  const blocked = backend.exportBlocked?.(inputs);
-  const allowed = exportDecision(inputs, chain, access);
-  const decision = allowed.cacheExport && blocked ? { cacheExport: false, reason: blocked } : allowed;
-  if (decision.warning) warnings.push(decision.warning);
-  if (!access.canImport && !access.canExport && !access.serviceMissing)
-    notices.push(`No ${backend.name} cache for this build (${access.importDenied}): it runs uncached.`);
-  const carried = backend.carriedDirectory?.(chain.own, importScopes, settings);
-  const hasService = !!settings.actionsCache;
-  const local2 = carried && {
-    ...carried,
-    canRestore: hasService && access.canImport,
-    canSave: hasService && access.canExport && !!chain.own
+    if (stop !== void 0) throw new Refused(`no closing ${stop}`);
+    return out;
   };
-  if (local2 && !settings.actionsCache) {
-    warnings.push("The local cache directory is not carried between runs: ACTIONS_RUNTIME_TOKEN or the cache service URL is missing.");
+  return until();
+}
+function wordValue(word, env, escapeChar) {
+  const unresolved = /* @__PURE__ */ new Set();
+  try {
+    const value = expand(word, env, escapeChar, unresolved);
+    return unresolved.size ? null : value;
+  } catch {
+    return null;
   }
-  const own = decision.cacheExport ? chain.own : void 0;
-  const chainImports = importScopes.length ? backend.imports(importScopes, settings) : [];
-  return {
-    ...common,
-    scope: chain.own ? scopeId(chain.own, settings) : "",
-    chain: importScopes.map((scope) => ({
-      ...scope,
-      id: scopeId(scope, settings),
-      ...locationOf(scope, chainImports),
-      ...backend.indexKey && { indexKey: backend.indexKey(scope, settings) }
-    })),
-    // BuildKit's gha client retries a 429 for its own timeout: cache-timeout ends that loop too.
-    imports: [...chainImports, ...rawImports(inputs.cacheFrom)].map((i) => ({
-      ...i,
-      attributes: withRetryTimeout(i.attributes, inputs.cacheTimeout)
-    })),
-    exports: [...own ? [backend.exportTo(own, settings, chain.imports)] : [], ...inputs.cacheTo.map(decodeSpec)].map(
-      (e) => withRetryTimeout(e, inputs.cacheTimeout)
-    ),
-    extraTags: own ? backend.exportTags?.(own, settings) ?? [] : [],
-    cacheExport: decision.cacheExport,
-    exportReason: decision.reason,
-    importReason: access.importDenied,
-    needsBuildKitDriver: TOOLS[inputs.buildTool].traits.driverMayLackExporters && !!backend.needsBuildKitDriver,
-    local: local2,
-    ...chain.own && backend.ownedKeys && { ownedKeys: (ref) => backend.ownedKeys({ ...chain.own, ref }, settings, chain.imports) },
-    ...chain.own && backend.cacheTagOf && { ownedTag: backend.cacheTagOf(chain.own, settings) }
-  };
 }
-function withoutExport(p, reason) {
-  return { ...p, exports: [], extraTags: [], cacheExport: false, exportReason: reason };
+function rawWords(text, escapeChar, heredocs = false) {
+  const words = [];
+  let word = "";
+  let quote = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      word += c;
+      if (c === quote) quote = "";
+      else if (c === escapeChar && quote === '"' && i + 1 < text.length) word += text[++i];
+    } else if (SPACE.test(c)) {
+      if (word) words.push(word);
+      word = "";
+    } else if (c === escapeChar) {
+      if (i + 1 < text.length) word += c + text[++i];
+    } else if (heredocs && text.startsWith("<<", i)) {
+      const spaces = /^<<[ \t]*/.exec(text.slice(i))[0];
+      word += spaces;
+      i += spaces.length - 1;
+    } else {
+      if (c === "'" || c === '"') quote = c;
+      word += c;
+    }
+  }
+  if (word) words.push(word);
+  return words;
 }
-function invocationOf(plan2, imports, env, noCache = false) {
-  return TOOLS[plan2.tool].invocation(
-    noCache ? { ...plan2.request, noCache } : plan2.request,
-    { imports: imports.map((i) => i.attributes), exports: plan2.exports, extraTags: plan2.extraTags },
-    env
+function splitFlags(rest, escapeChar) {
+  const flags = [];
+  let pos = 0;
+  for (; ; ) {
+    while (pos < rest.length && SPACE.test(rest[pos])) pos++;
+    if (!rest.startsWith("--", pos)) return { flags, args: rest.slice(pos) };
+    let word = "";
+    let quote = "";
+    let quoted = false;
+    for (; pos < rest.length; pos++) {
+      let c = rest[pos];
+      if (!quote && SPACE.test(c)) break;
+      if (quote ? c === quote : c === "'" || c === '"') {
+        quote = quote ? "" : c;
+        quoted = true;
+        continue;
+      }
+      if (c === escapeChar) {
+        if (++pos === rest.length) break;
+        c = rest[pos];
+      }
+      word += c;
+    }
+    if (word === "--") return { flags, args: rest.slice(pos) };
+    if (word || quoted) flags.push(word);
+  }
+}
+function instructionOf(line, escapeChar) {
+  const [, keyword, rest = ""] = /^(\S+)(?:[ \t\v\f\r]+([\s\S]*))?$/.exec(line.trim()) ?? ["", "", ""];
+  return { keyword: keyword.toLowerCase(), ...splitFlags(rest, escapeChar) };
+}
+function heredocsOf(line, instruction, escapeChar) {
+  const inner = instruction.keyword === "onbuild" ? instructionOf(instruction.args, escapeChar) : instruction;
+  if (!["run", "copy", "add"].includes(inner.keyword) || !line.includes("<<")) return [];
+  const docs = [];
+  for (const word of rawWords(line, "\\", true)) {
+    const match = /^\d*<<(-?)\s*([^<]*)$/.exec(word);
+    if (!match || match[2] === "") continue;
+    try {
+      docs.push({ name: expand(match[2], { vars: /* @__PURE__ */ new Map(), complete: false }, "\\", /* @__PURE__ */ new Set()), chomp: match[1] === "-" });
+    } catch {
+    }
+  }
+  return docs;
+}
+function instructionsOf(dockerfile) {
+  const lines = dockerfile.replace(/^\uFEFF/, "").split("\n").map((line) => line.replace(/[\r\n]+$/, ""));
+  let escapeChar = "\\";
+  let directives = true;
+  let continuation = /([^\\])\\[ \t]*$|^\\[ \t]*$/;
+  const isComment = (line) => line.trimStart().startsWith("#");
+  const instructions = [];
+  let i = 0;
+  while (i < lines.length) {
+    const first = lines[i++].trimStart();
+    if (directives) {
+      const directive = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/.exec(first);
+      const name = directive?.[1].toLowerCase();
+      if (name === "escape" && (directive[2] === "`" || directive[2] === "\\")) {
+        escapeChar = directive[2];
+        const e = `\\${escapeChar}`;
+        continuation = new RegExp(`([^${e}])${e}[ \\t]*$|^${e}[ \\t]*$`);
+      }
+      if (name === "escape" || name === "syntax" || name === "check") continue;
+      directives = false;
+    }
+    if (isComment(first) || first.trim() === "") continue;
+    let line = "";
+    let next = first;
+    for (; ; ) {
+      const continued = continuation.test(next);
+      line += continued ? next.replace(continuation, "$1") : next;
+      if (!continued) break;
+      next = lines[i++];
+      while (next !== void 0 && (isComment(next) || next.trim() === "")) next = lines[i++];
+      if (next === void 0) break;
+    }
+    const instruction = instructionOf(line, escapeChar);
+    for (const { name, chomp } of heredocsOf(line, instruction, escapeChar)) {
+      while (i < lines.length && (chomp ? lines[i].replace(/^\t+/, "") : lines[i]) !== name) i++;
+      i++;
+    }
+    instructions.push(instruction);
+  }
+  return { escapeChar, instructions };
+}
+function cleanPath(path) {
+  const rooted = path.startsWith("/");
+  const parts = [];
+  for (const part of path.split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part !== "..") parts.push(part);
+    else if (parts.length && parts[parts.length - 1] !== "..") parts.pop();
+    else if (!rooted) parts.push("..");
+  }
+  return rooted ? `/${parts.join("/")}` : parts.join("/") || ".";
+}
+var parseBool = (value) => /^(1|t|T|TRUE|true|True)$/.test(value) ? true : /^(0|f|F|FALSE|false|False)$/.test(value) ? false : void 0;
+var parseId = (value) => /^\d+$/.test(value) && Number(value) <= MAX_UINT32 ? Number(value) : void 0;
+var parseMode = (value) => /^[0-7]+$/.test(value) && Number.parseInt(value, 8) <= MAX_UINT32 ? Number.parseInt(value, 8) : void 0;
+var parseSharing = (value) => SHARING.find((s) => s === value.toLowerCase());
+function cacheMount({ id, ...fields }) {
+  const key = id || cleanPath(fields.target);
+  const mount = { key, name: safeName(key), sharing: "shared", readonly: false, ...fields };
+  for (const field of Object.keys(mount)) if (mount[field] === void 0) delete mount[field];
+  return mount;
+}
+function parseMount(spec, env, escapeChar) {
+  const unresolvedIn = /* @__PURE__ */ new Map();
+  let type = "bind";
+  let readonly = false;
+  const fields = {};
+  for (const [rawKey, rawValue] of decodeSpec(spec)) {
+    const key = rawKey.toLowerCase();
+    const flag = rawValue === "" && ["readonly", "ro", "readwrite", "rw"].includes(key);
+    const unresolved2 = /* @__PURE__ */ new Set();
+    const value = flag ? "true" : expand(rawValue, env, escapeChar, unresolved2);
+    const known = unresolved2.size === 0;
+    if (!known) unresolvedIn.set(["target", "dst", "destination"].includes(key) ? "target" : key, unresolved2);
+    const valid = (parsed) => {
+      if (known && parsed === void 0) throw new Refused(`invalid ${key}`);
+      return parsed;
+    };
+    if (key === "type") {
+      if (!known || !MOUNT_TYPES.includes(value.toLowerCase())) return void 0;
+      type = value.toLowerCase();
+    } else if (key === "id") fields.id = value;
+    else if (["target", "dst", "destination"].includes(key)) fields.target = value;
+    else if (key === "from") fields.from = value;
+    else if (key === "source" || key === "src") fields.source = value;
+    else if (key === "readonly" || key === "ro") readonly = valid(parseBool(value)) ?? readonly;
+    else if (key === "readwrite" || key === "rw") readonly = !(valid(parseBool(value)) ?? !readonly);
+    else if (key === "sharing") fields.sharing = valid(parseSharing(value));
+    else if (key === "uid") fields.uid = valid(parseId(value));
+    else if (key === "gid") fields.gid = valid(parseId(value));
+    else if (key === "mode") fields.mode = valid(parseMode(value));
+    else if (key !== "env") throw new Refused(`unexpected key ${key}`);
+  }
+  if (type !== "cache" || !fields.target) return void 0;
+  const unresolved = [...unresolvedIn].filter(([key]) => !["readonly", "ro", "readwrite", "rw", "env"].includes(key) && !(key === "target" && fields.id)).flatMap(([, variables]) => [...variables]);
+  return cacheMount({ ...fields, target: fields.target, readonly, unresolved: unresolved.length ? [...new Set(unresolved)] : void 0 });
+}
+function flagValue(flag, name) {
+  return flag.startsWith(`--${name}=`) ? flag.slice(name.length + 3) : void 0;
+}
+function declareArgs(instruction, env, global, buildArgs, escapeChar) {
+  for (const word of rawWords(instruction.args, escapeChar)) {
+    const eq = word.indexOf("=");
+    const name = eq < 0 ? word : word.slice(0, eq);
+    if (Object.hasOwn(buildArgs, name)) env.vars.set(name, buildArgs[name]);
+    else if (eq >= 0) env.vars.set(name, wordValue(word.slice(eq + 1), env, escapeChar));
+    else if (global.vars.has(name)) env.vars.set(name, global.vars.get(name));
+  }
+}
+function declareEnv(instruction, env, escapeChar) {
+  const words = rawWords(instruction.args, escapeChar);
+  if (!words.length) return;
+  if (!words[0].includes("=")) {
+    const [name, value = ""] = instruction.args.trim().split(/[ \t\v\f\r]+([\s\S]*)/);
+    env.vars.set(name, wordValue(value, env, escapeChar));
+    return;
+  }
+  const values = words.map(
+    (word) => [word.slice(0, word.indexOf("=")), wordValue(word.slice(word.indexOf("=") + 1), env, escapeChar)]
   );
+  for (const [name, value] of values) env.vars.set(name, value);
 }
-function specsOf(attributes) {
-  return attributes.map(encodeSpec);
-}
-function maskSecrets(text, secrets) {
-  return secrets.reduce((line, secret) => line.split(secret).join("***"), text);
-}
-function displayCommand(invocation, secrets) {
-  const quoted = [invocation.file, ...invocation.args].map((arg) => /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
-  return maskSecrets(quoted.join(" "), secrets);
-}
-
-// src/effects/build-secrets.ts
-async function maskSecretFiles(p) {
-  const written = new Set(p.secretFiles?.files.map((file) => file.path));
-  for (const secret of p.request.secrets) {
-    if (!("file" in secret) || written.has(secret.file)) continue;
-    const content = await readFile(secret.file, "utf8").catch((error) => {
-      throw InputError.refusing({ input: "secret-files", reason: `secret "${secret.id}": cannot read ${secret.file} (${error.code}).` });
-    });
-    for (const mask of secretMasks(content)) setSecret(mask);
+function reachedStages(instructions, target, buildArgs, escapeChar) {
+  const stages = [];
+  const byName = /* @__PURE__ */ new Map();
+  const global = { vars: /* @__PURE__ */ new Map(), complete: true };
+  for (const name of PLATFORM_ARGS) global.vars.set(name, buildArgs[name] ?? null);
+  global.vars.set("TARGETSTAGE", buildArgs.TARGETSTAGE ?? (target || lastStageName(instructions) || "default"));
+  for (const instruction of instructions) {
+    if (instruction.keyword === "from") {
+      const [image, as, name] = instruction.args.trim().split(/[ \t\v\f\r]+/);
+      const base = wordValue(image, global, escapeChar) ?? image;
+      const stageName = as?.toLowerCase() === "as" && name ? name.toLowerCase() : void 0;
+      stages.push({ name: stageName, base: byName.get(base) ?? base, instructions: [] });
+      if (stageName) byName.set(stageName, stages.length - 1);
+    } else if (stages.length) stages[stages.length - 1].instructions.push(instruction);
+    else if (instruction.keyword === "arg") declareArgs(instruction, global, { vars: /* @__PURE__ */ new Map(), complete: true }, buildArgs, escapeChar);
   }
+  const start = target === void 0 ? stages.length - 1 : byName.get(target.toLowerCase());
+  const reached = /* @__PURE__ */ new Set();
+  const visit = (index) => {
+    if (reached.has(index)) return;
+    reached.add(index);
+    for (const dep of dependencies(stages[index], byName)) if (dep < stages.length) visit(dep);
+  };
+  if (start !== void 0 && start >= 0) visit(start);
+  return { stages, reached: [...reached].sort((a, b) => a - b), global };
 }
-async function writeSecretFiles(p) {
-  if (!p.secretFiles) return;
-  saveState(STATE.secretFiles, p.secretFiles.dir);
-  await rm(p.secretFiles.dir, { recursive: true, force: true });
-  await mkdir(p.secretFiles.dir, { mode: 448 });
-  for (const { path, value } of p.secretFiles.files) await writeFile(path, value, { mode: 384, flag: "wx" });
+function lastStageName(instructions) {
+  const froms = instructions.filter((i) => i.keyword === "from").map((i) => i.args.trim().split(/[ \t\v\f\r]+/));
+  const last = froms[froms.length - 1];
+  return last?.[1]?.toLowerCase() === "as" ? last[2]?.toLowerCase() : void 0;
 }
-async function removeSecretFiles(dir) {
-  if (dir) await rm(dir, { recursive: true, force: true });
+function dependencies(stage, byName) {
+  const deps = typeof stage.base === "number" ? [stage.base] : [];
+  for (const instruction of stage.instructions) {
+    for (const flag of instruction.flags) {
+      if (instruction.keyword === "copy") {
+        const from = flagValue(flag, "from");
+        const dep = from === void 0 ? void 0 : /^\d+$/.test(from) ? Number(from) : byName.get(from.toLowerCase());
+        if (dep !== void 0) deps.push(dep);
+      } else if (instruction.keyword === "run") {
+        const from = decodeSpec(flagValue(flag, "mount") ?? "").find(([key]) => key.toLowerCase() === "from")?.[1];
+        const dep = from === void 0 ? void 0 : byName.get(from.toLowerCase());
+        if (dep !== void 0) deps.push(dep);
+      }
+    }
+  }
+  return deps;
+}
+function mergeByKey(mounts) {
+  const byKey = /* @__PURE__ */ new Map();
+  const show = (field, value) => value === void 0 ? "unset" : field === "mode" ? `0${value.toString(8)}` : String(value);
+  for (const mount of mounts) {
+    const first = byKey.get(mount.key);
+    if (!first) {
+      byKey.set(mount.key, mount);
+      continue;
+    }
+    for (const field of ["sharing", "uid", "gid", "mode", "from", "source"]) {
+      if (first[field] === mount[field]) continue;
+      const conflict = `${field}: ${show(field, first[field])}, then ${show(field, mount[field])}`;
+      if (!first.conflicts?.includes(conflict)) first.conflicts = [...first.conflicts ?? [], conflict];
+    }
+    if (mount.unresolved) first.unresolved = [.../* @__PURE__ */ new Set([...first.unresolved ?? [], ...mount.unresolved])];
+  }
+  return [...byKey.values()];
+}
+function cacheMountsOf(dockerfile, target, buildArgs = {}) {
+  const { escapeChar, instructions } = instructionsOf(dockerfile);
+  const { stages, reached, global } = reachedStages(instructions, target, buildArgs, escapeChar);
+  const envs = /* @__PURE__ */ new Map();
+  const mounts = [];
+  for (const index of reached) {
+    const stage = stages[index];
+    const base = typeof stage.base === "number" ? envs.get(stage.base) : void 0;
+    const env = base ? { vars: new Map(base.vars), complete: base.complete } : { vars: /* @__PURE__ */ new Map(), complete: stage.base === "scratch" };
+    envs.set(index, env);
+    for (const instruction of stage.instructions) {
+      if (instruction.keyword === "arg") declareArgs(instruction, env, global, buildArgs, escapeChar);
+      else if (instruction.keyword === "env") declareEnv(instruction, env, escapeChar);
+      else if (instruction.keyword === "run") {
+        for (const spec of instruction.flags.map((flag) => flagValue(flag, "mount"))) {
+          if (spec === void 0) continue;
+          try {
+            const mount = parseMount(spec, env, escapeChar);
+            if (mount) mounts.push(mount);
+          } catch (error) {
+            if (!(error instanceof Refused)) throw error;
+          }
+        }
+      }
+    }
+  }
+  return mergeByKey(mounts);
+}
+var refuse = (reason) => InputError.refusing({ input: "cache-mounts", reason });
+function listedMounts(line) {
+  if (!line.includes("=")) {
+    return line.split(",").map((path) => path.trim()).filter(Boolean).map((path) => {
+      if (path.startsWith("/")) return cacheMount({ target: path });
+      throw refuse(
+        `${JSON.stringify(path)} is not auto, off, an absolute path or id=...,target=... (e.g. "id=gomod,target=/go/pkg/mod").`
+      );
+    });
+  }
+  const fields = {};
+  for (const [rawKey, rawValue] of decodeSpec(line)) {
+    const [key, value] = [rawKey.trim().toLowerCase(), rawValue.trim()];
+    const attribute = key === "dst" || key === "destination" ? "target" : key;
+    const setting = JSON.stringify(`${key}=${value}`);
+    if (!["type", "id", "target", "sharing", "uid", "gid", "mode"].includes(attribute)) {
+      throw refuse(`${JSON.stringify(rawKey.trim())} is not an attribute of a cache mount; use id, target, sharing, uid, gid and mode.`);
+    }
+    if (value === "") throw refuse(`${JSON.stringify(key)} is empty; give it a value or leave it out.`);
+    if (attribute === "type") {
+      if (value.toLowerCase() !== "cache") throw refuse(`${setting}: only cache mounts are carried.`);
+      continue;
+    }
+    if (attribute in fields) throw refuse(`${JSON.stringify(attribute)} is given twice.`);
+    if (attribute === "id" || attribute === "target") fields[attribute] = value;
+    else if (attribute === "sharing") fields.sharing = parseSharing(value) ?? fail(`${setting} is not shared, private or locked.`);
+    else if (attribute === "mode") fields.mode = parseMode(value) ?? fail(`${setting} is not an octal mode (e.g. 0755).`);
+    else fields[attribute] = parseId(value) ?? fail(`${setting} is not a number (a decimal ${attribute}).`);
+  }
+  if (fields.target === void 0) {
+    throw refuse(`${JSON.stringify(line)} has no target: give the path the Dockerfile mounts it at, e.g. "id=gomod,target=/go/pkg/mod".`);
+  }
+  return [cacheMount({ ...fields, target: fields.target })];
+}
+function fail(reason) {
+  throw refuse(reason);
+}
+function parseCacheMountsInput(value) {
+  const text = value.trim();
+  if (text === "" || text === "auto") return "auto";
+  if (text === "off") return "off";
+  const mounts = [];
+  const lines = text.split("\n").map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
+  for (const mount of lines.flatMap(listedMounts)) {
+    if (mounts.some((other) => other.key === mount.key)) {
+      throw refuse(`${JSON.stringify(mount.key)} is listed twice: mounts with one id, or one target and no id, are one cache.`);
+    }
+    mounts.push(mount);
+  }
+  return mounts;
 }
 
 export {
-  reasonOf,
-  importFailures,
-  dedupe,
-  failureWarning,
-  failedScopes,
-  CacheWatch,
-  rawJsonEvents,
-  plainEvents,
+  cacheMountsOf,
+  ownedMountKeys,
+  carriedMounts,
+  restoredScope,
+  mountSaveDecision,
+  KEPT,
+  injectDockerfile,
+  extractDockerfile,
+  generatedBuildArgs,
+  buildArgValues,
+  mountLines,
+  DEFAULT_CACHE_LIMIT_BYTES,
+  budgetBytes,
+  selectPrunes,
   InputError,
-  readInputs,
-  plan,
-  withoutExport,
-  invocationOf,
-  specsOf,
-  maskSecrets,
-  displayCommand,
-  maskSecretFiles,
-  writeSecretFiles,
-  removeSecretFiles
+  readInputs
 };

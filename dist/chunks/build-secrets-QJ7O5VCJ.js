@@ -3,9 +3,13 @@ import {
   maskSecretFiles,
   removeSecretFiles,
   writeSecretFiles
-} from "./chunk-2V6VTVQH.js";
-import "./chunk-36NWXXXN.js";
-import "./chunk-ZDGOWBAC.js";
+} from "./chunk-UMO3Z3JU.js";
+import "./chunk-SLKQJ4DP.js";
+import "./chunk-SI3FHKSV.js";
+import "./chunk-7CABQQ6A.js";
+import "./chunk-ID57MOYA.js";
+import "./chunk-S4LQUINO.js";
+import "./chunk-G22OP24S.js";
 import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";
 import "./chunk-HANBNIMK.js";

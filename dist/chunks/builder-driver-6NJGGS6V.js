@@ -13,9 +13,10 @@ import {
   removeFallbackBuilder,
   usesContainerdStore,
   withoutDriverExport
-} from "./chunk-TOPSMCAF.js";
-import "./chunk-36NWXXXN.js";
-import "./chunk-ZDGOWBAC.js";
+} from "./chunk-NVDNHBUS.js";
+import "./chunk-7CABQQ6A.js";
+import "./chunk-S4LQUINO.js";
+import "./chunk-G22OP24S.js";
 import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";
 import "./chunk-HANBNIMK.js";

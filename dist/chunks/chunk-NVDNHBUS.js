@@ -1,13 +1,15 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
   TOOLS,
-  addsDefaultProvenance,
+  addsDefaultProvenance
+} from "./chunk-7CABQQ6A.js";
+import {
   imageRepository,
   splitRegistryHost
-} from "./chunk-36NWXXXN.js";
+} from "./chunk-S4LQUINO.js";
 import {
   STATE
-} from "./chunk-ZDGOWBAC.js";
+} from "./chunk-G22OP24S.js";
 import {
   getExecOutput,
   info,

@@ -1,0 +1,205 @@
+import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
+import {
+  KEPT,
+  cacheMountsOf,
+  carriedMounts,
+  extractDockerfile,
+  generatedBuildArgs,
+  injectDockerfile,
+  mountLines,
+  mountSaveDecision,
+  restoredScope
+} from "./chunk-SI3FHKSV.js";
+import {
+  directorySize,
+  restoreCarried,
+  saveCarried
+} from "./chunk-ZSYAQZGC.js";
+import {
+  formatBytes
+} from "./chunk-ID57MOYA.js";
+import {
+  STATE
+} from "./chunk-G22OP24S.js";
+import {
+  getExecOutput,
+  getState,
+  group,
+  info,
+  notice,
+  saveState,
+  summary,
+  warning
+} from "./chunk-N3HGW3KE.js";
+
+// src/effects/mount-cache.ts
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+async function mountsOf(carry) {
+  if (carry.setting !== "auto") return carry.setting === "off" ? [] : carry.setting;
+  const text = await readFile(carry.dockerfile, "utf8").catch(() => void 0);
+  if (text === void 0) {
+    info(`cache mounts: ${carry.dockerfile} cannot be read here, so none are carried`);
+    return [];
+  }
+  return cacheMountsOf(text, carry.target, carry.buildArgs);
+}
+async function generatedBuild(what, args) {
+  const result = await group(what, () => getExecOutput("docker", args, { ignoreReturnCode: true }));
+  const output = `${result.stdout}
+${result.stderr}`;
+  if (result.exitCode !== 0) {
+    const reason = result.stderr.trim().split("\n").pop() ?? `exit code ${result.exitCode}`;
+    return { ok: false, output: reason };
+  }
+  return { ok: true, output };
+}
+async function writeGenerated(carry, name, text) {
+  await mkdir(carry.generated, { recursive: true });
+  const file = join(carry.generated, name);
+  await writeFile(file, text);
+  return file;
+}
+var nonce = () => randomBytes(8).toString("hex");
+async function readDigest(dir) {
+  const text = await readFile(join(dir, "digest"), "utf8").catch(() => void 0);
+  return text?.trim().split(/\s+/)[0];
+}
+async function inject(carry, restored, builder) {
+  const carried = restored.map((m) => m.carried);
+  const file = await writeGenerated(carry, "inject.Dockerfile", injectDockerfile(carry.image, carried, nonce()));
+  const built = await generatedBuild(
+    "Put the restored cache mounts into the builder",
+    generatedBuildArgs(carry, builder, file, carry.root, "type=cacheonly")
+  );
+  if (!built.ok) {
+    warning(`Cache mounts not put into the builder (${built.output}); the build goes on without their saved content.`);
+    for (const m of restored) m.notInjected = true;
+    return;
+  }
+  const said = built.output.split("\n").filter((line) => /^#\d+ \d+\.\d+ /.test(line));
+  for (const m of restored) m.kept = said.some((line) => line.endsWith(`cache mount ${m.carried.mount.name}: ${KEPT}`));
+}
+async function carryMountsIn(carry, builder) {
+  if (!carry) return void 0;
+  try {
+    return await restoreAndInject(carry, builder);
+  } catch (error) {
+    warning(`Cache mounts not carried in, the build goes on without them: ${error.message}`);
+    return void 0;
+  }
+}
+async function restoreAndInject(carry, builder) {
+  const found = await mountsOf(carry);
+  if (!found.length) return void 0;
+  const { carried, skipped } = carriedMounts(carry, found);
+  for (const s of skipped) info(`cache mount ${s.key} not carried: ${s.reason}`);
+  const mounts = [];
+  for (const c of carried) {
+    if (!carry.restore) {
+      mounts.push({ carried: c, bytes: 0 });
+      continue;
+    }
+    const what = `cache mount ${c.mount.key}`;
+    const restored2 = await group(`Restore ${what}`, () => restoreCarried(c.dir, c.key, c.restoreKeys, carry.cacheTimeout * 1e3));
+    if (restored2.failure) warning(`Cache mount ${c.mount.key} not restored, the build goes on without it: ${restored2.failure}`);
+    if (!restored2.key) {
+      if (!restored2.failure) info(`no ${what} under ${c.restoreKeys.join(", ")}`);
+      mounts.push({ carried: c, bytes: 0 });
+      continue;
+    }
+    const bytes = await directorySize(c.dir);
+    info(`${what} restored from ${restored2.key} (${bytes} bytes)`);
+    mounts.push({
+      carried: c,
+      restoredKey: restored2.key,
+      from: restoredScope(carry, c, restored2.key),
+      digest: await readDigest(c.dir),
+      bytes
+    });
+  }
+  const restored = mounts.filter((m) => m.restoredKey);
+  if (restored.length) await inject(carry, restored, builder);
+  return { state: { carry, mounts, builder }, lines: mountLines(carry, mounts, skipped) };
+}
+function handMountsToPost(carried, builder, stepsRan) {
+  if (!carried?.state.carry.save || !carried.state.mounts.length) return;
+  if (!stepsRan) {
+    info("cache mounts: every step came from the cache, so no mount changed: not taken out");
+    return;
+  }
+  const { carry, mounts } = carried.state;
+  const state = {
+    carry: {
+      save: carry.save,
+      noSave: carry.noSave,
+      maxBytes: carry.maxBytes,
+      root: carry.root,
+      generated: carry.generated,
+      image: carry.image,
+      buildArgs: carry.buildArgs
+    },
+    builder,
+    mounts
+  };
+  saveState(STATE.cacheMounts, JSON.stringify(state));
+}
+async function extract(state) {
+  const { carry } = state;
+  const carried = state.mounts.map((m) => m.carried);
+  await rm(carry.root, { recursive: true, force: true });
+  const file = await writeGenerated(carry, "extract.Dockerfile", extractDockerfile(carry.image, carried, carry.maxBytes, nonce()));
+  const built = await generatedBuild(
+    "Take the cache mounts out of the builder",
+    generatedBuildArgs(carry, state.builder, file, carry.generated, `type=local,dest=${carry.root}`)
+  );
+  if (!built.ok) {
+    warning(`Cache mounts not taken out of the builder (${built.output}); none is saved.`);
+    return void 0;
+  }
+  const found = /* @__PURE__ */ new Map();
+  for (const c of carried) {
+    const oversize = await readFile(join(c.dir, "oversize"), "utf8").catch(() => void 0);
+    if (oversize !== void 0) {
+      found.set(c.mount.name, { bytes: Number(oversize.trim()), oversize: true });
+      continue;
+    }
+    const [digest, entries] = (await readFile(join(c.dir, "digest"), "utf8")).trim().split(/\s+/);
+    found.set(c.mount.name, { digest, entries: Number(entries), bytes: (await stat(join(c.dir, "mount.tar"))).size });
+  }
+  return found;
+}
+async function carryMountsOut(env) {
+  try {
+    const state = JSON.parse(getState(STATE.cacheMounts));
+    const extracted = await extract(state);
+    const lines = [];
+    for (const m of state.mounts) {
+      const key = m.carried.mount.key;
+      const found = extracted?.get(m.carried.mount.name);
+      const decision = found ? mountSaveDecision(state.carry, m.carried, { key: m.restoredKey, digest: m.digest }, found) : { save: false, reason: "not taken out" };
+      if (!decision.save) {
+        if (decision.notice) notice(decision.notice);
+        info(`cache mount ${key} not saved: ${decision.reason}`);
+        lines.push(`Cache mount ${key} not saved: ${decision.reason}`);
+        continue;
+      }
+      const failure = await saveCarried(m.carried.dir, m.carried.key);
+      if (failure) warning(`Cache mount ${key} not saved as ${m.carried.key}: ${failure}`);
+      else info(`cache mount ${key} saved as ${m.carried.key} (${found.bytes} bytes)`);
+      lines.push(
+        failure ? `\u26A0 Cache mount ${key} not saved: ${failure}` : `Cache mount ${key} saved as <code>${m.carried.key}</code>: ${formatBytes(found.bytes)}`
+      );
+    }
+    if (env.GITHUB_STEP_SUMMARY) await summary.addRaw(lines.join("<br>"), true).write();
+  } catch (error) {
+    warning(`Post step: cache mounts: ${error.message}`);
+  }
+}
+
+export {
+  carryMountsIn,
+  handMountsToPost,
+  carryMountsOut
+};

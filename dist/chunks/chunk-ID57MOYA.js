@@ -1,0 +1,493 @@
+import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
+import {
+  joinNames
+} from "./chunk-S4LQUINO.js";
+
+// src/backends/backend.ts
+function scopeId(scope, settings) {
+  return settings.namespace ? `${settings.namespace}/${scope.name}` : scope.name;
+}
+function pick(options, keys) {
+  return keys.filter((key) => key in options).map((key) => [key, options[key]]);
+}
+function exportAttributes(backend, settings) {
+  const options = { "ignore-error": "true", ...settings.options };
+  return [["mode", settings.mode], ...pick(options, [...backend.sharedOptions, ...backend.exportOptions])];
+}
+
+// src/backends/object-store.ts
+function commitName(settings) {
+  return settings.sha ? scopeId({ name: settings.sha, ref: "", role: "own" }, settings) : void 0;
+}
+function objectStoreBackend(shape) {
+  const backend = {
+    ...shape,
+    needsBuildKitDriver: true,
+    imports: (chain, settings) => {
+      const commit = commitName(settings);
+      const names = [
+        ...chain.map((scope) => ({ name: scopeId(scope, settings), scope })),
+        ...commit ? [{ name: commit }] : []
+      ];
+      return names.map(({ name, scope }) => ({
+        label: name,
+        ...scope && { scope },
+        attributes: [["type", shape.name], ["name", name], ...pick(settings.options, shape.sharedOptions)],
+        probe: { kind: "object-store" }
+      }));
+    },
+    exportTo: (own, settings) => {
+      const commit = commitName(settings);
+      const names = [scopeId(own, settings), ...commit ? [commit] : []].join(";");
+      return [["type", shape.name], ["name", names], ...exportAttributes(backend, settings)];
+    }
+  };
+  return backend;
+}
+
+// src/backends/azblob.ts
+var azureCredentialsFromEnv = (env, _tool, given) => {
+  const taken = {};
+  if (!given.account_name && env.BUILDKIT_AZURE_STORAGE_ACCOUNT_NAME) taken.account_name = env.BUILDKIT_AZURE_STORAGE_ACCOUNT_NAME;
+  if (!given.secret_access_key && env.BUILDKIT_AZURE_STORAGE_ACCESS_KEY) taken.secret_access_key = env.BUILDKIT_AZURE_STORAGE_ACCESS_KEY;
+  return taken;
+};
+var azblob = objectStoreBackend({
+  name: "azblob",
+  sharedOptions: ["account_url", "account_name", "secret_access_key", "container", "prefix", "blobs_prefix", "manifests_prefix"],
+  exportOptions: ["ignore-error"],
+  secretOptions: ["secret_access_key"],
+  requiredOptions: ["account_url"],
+  optionsFromEnv: azureCredentialsFromEnv
+});
+
+// src/backends/gha.ts
+function serviceAttributes(settings) {
+  const service = settings.actionsCache;
+  if (settings.builder.readsCredentialEnv || !service) return [];
+  return service.urlV2 ? [
+    ["url_v2", service.urlV2],
+    ["version", "2"],
+    ["token", service.token]
+  ] : [
+    ["url", service.url ?? ""],
+    ["token", service.token]
+  ];
+}
+function scopeName(scope, settings) {
+  return settings.builder.singleImport ? settings.namespace || "buildkit" : scopeId(scope, settings);
+}
+function exportName(own, settings, chain) {
+  const sharesRef = chain.some((scope) => scope.name !== own.name && scope.ref === own.ref);
+  return settings.builder.singleImport && sharesRef ? scopeId(own, settings) : scopeName(own, settings);
+}
+function scopeAttributes(name, settings) {
+  return [["type", "gha"], ["scope", name], ...serviceAttributes(settings)];
+}
+var escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+var gha = {
+  name: "gha",
+  sharedOptions: ["timeout"],
+  exportOptions: ["ignore-error"],
+  usesActionsCache: true,
+  buildsThroughActionsCache: true,
+  retryTimeoutAttribute: "timeout",
+  imports: (chain, settings) => {
+    const scopes = settings.builder.singleImport ? chain.slice(0, 1) : chain;
+    return scopes.map((scope) => ({
+      // One import for the whole chain reads no one scope, unless the chain is that scope.
+      ...(!settings.builder.singleImport || chain.length === 1) && { scope },
+      ...settings.builder.singleImport && chain.length > 1 && { wholeChain: true },
+      label: settings.builder.singleImport ? `${scopeName(scope, settings)} (read under ${chain.map((s) => s.ref).join(", ")})` : scopeId(scope, settings),
+      attributes: [...scopeAttributes(scopeName(scope, settings), settings), ...pick(settings.options, gha.sharedOptions)]
+    }));
+  },
+  exportTo: (own, settings, chain) => [...scopeAttributes(exportName(own, settings, chain), settings), ...exportAttributes(gha, settings)],
+  ownedKeys: (own, settings, chain) => {
+    const name = exportName(own, settings, chain);
+    const index = new RegExp(`^index-${escapeRegExp(name)}-\\d+-[0-9a-f]+(#\\d+)?$`);
+    return { prefix: `index-${name}-`, matches: (key) => index.test(key) };
+  },
+  // BuildKit keeps a scope's cache index as `index-<scope>-<version>-<ref hash>` under the ref that wrote it.
+  indexKey: (scope, settings) => `index-${scopeName(scope, settings)}-`
+};
+
+// src/backends/registry.ts
+function cacheTag(scope, settings) {
+  const lead = "buildcache-";
+  return `${lead}${joinNames([...settings.tagNamespace, scope.name], 128 - lead.length)}`;
+}
+function cacheImageRef(scope, settings) {
+  return `${settings.cacheRepository}:${cacheTag(scope, settings)}`;
+}
+function checkCacheRepository(settings) {
+  return settings.cacheRepository ? void 0 : {
+    input: "cache-ref",
+    reason: "required for this backend when no tags are given (the cache repository is derived from the first tag)"
+  };
+}
+var registry = {
+  name: "registry",
+  sharedOptions: [],
+  exportOptions: ["compression", "compression-level", "force-compression", "oci-mediatypes", "image-manifest", "ignore-error"],
+  check: checkCacheRepository,
+  cacheTagOf: cacheImageRef,
+  // The registry's resolver fails a missing tag with `<ref>: not found`.
+  importNotFound: /: not found$/,
+  imports: (chain, settings) => chain.map((scope) => {
+    const ref = cacheImageRef(scope, settings);
+    return {
+      label: ref,
+      scope,
+      attributes: [
+        ["type", "registry"],
+        ["ref", ref]
+      ],
+      probe: { kind: "registry", ref }
+    };
+  }),
+  exportTo: (own, settings) => [["type", "registry"], ["ref", cacheImageRef(own, settings)], ...exportAttributes(registry, settings)]
+};
+
+// src/backends/inline.ts
+function pushesImage(request) {
+  return request.push || request.outputs.some((output) => /(^|,)(push=true|type=registry)(,|$)/.test(output));
+}
+var inline = {
+  name: "inline",
+  sharedOptions: [],
+  exportOptions: [],
+  minOnly: "inline cache holds only the layers of the final image",
+  check: checkCacheRepository,
+  exportBlocked: (request) => pushesImage(request) ? void 0 : "inline cache travels inside the pushed image and this build pushes none (push: false); the next build imports the last pushed one. Use the registry backend to export without pushing",
+  imports: registry.imports,
+  exportTo: () => [["type", "inline"]],
+  cacheTagOf: cacheImageRef,
+  importNotFound: registry.importNotFound,
+  exportTags: (own, settings) => [cacheImageRef(own, settings)]
+};
+
+// src/backends/local.ts
+import { join } from "node:path";
+var LOCAL_IMPORT_DIR = "cache";
+var LOCAL_EXPORT_DIR = "cache-new";
+function localKeyPrefix(scope, settings) {
+  return `buildkit-${scopeId(scope, settings)}#`;
+}
+function localExportDir(settings) {
+  return join(settings.cacheDir, settings.builder.localImportNeedsExportThere ? LOCAL_IMPORT_DIR : LOCAL_EXPORT_DIR);
+}
+function carriedDirectory(own, chain, settings) {
+  const keyOf = (scope) => localKeyPrefix(scope, settings);
+  const keyScope = own ?? chain[0] ?? { name: "none", ref: "", role: "own" };
+  return {
+    dir: settings.cacheDir,
+    importDir: join(settings.cacheDir, LOCAL_IMPORT_DIR),
+    exportDir: localExportDir(settings),
+    key: `${keyOf(keyScope)}${settings.sha}`,
+    restoreKeys: chain.map(keyOf)
+  };
+}
+var local = {
+  name: "local",
+  sharedOptions: [],
+  exportOptions: ["compression", "compression-level", "force-compression", "oci-mediatypes", "image-manifest", "ignore-error"],
+  usesActionsCache: true,
+  carriedDirectory,
+  imports: (chain, settings) => {
+    const src = join(settings.cacheDir, LOCAL_IMPORT_DIR);
+    return [
+      {
+        label: chain.map((scope) => scope.name).join(" \u2192 ") || src,
+        ...chain.length === 1 && { scope: chain[0] },
+        ...chain.length > 1 && { wholeChain: true },
+        attributes: [
+          ["type", "local"],
+          ["src", src]
+        ],
+        probe: { kind: "directory", path: src }
+      }
+    ];
+  },
+  ownedKeys: (own, settings) => {
+    const prefix = localKeyPrefix(own, settings);
+    return { prefix, matches: (key) => key.startsWith(prefix) };
+  },
+  exportTo: (_own, settings) => [["type", "local"], ["dest", localExportDir(settings)], ...exportAttributes(local, settings)]
+};
+
+// src/backends/s3.ts
+var awsCredentialsFromEnv = (env, builder, given) => {
+  if (builder.readsCredentialEnv || given.access_key_id && given.secret_access_key) return {};
+  const taken = {};
+  const take = (key, variable) => {
+    if (!given[key] && env[variable]) taken[key] = env[variable];
+  };
+  take("access_key_id", "AWS_ACCESS_KEY_ID");
+  take("secret_access_key", "AWS_SECRET_ACCESS_KEY");
+  take("session_token", "AWS_SESSION_TOKEN");
+  return taken;
+};
+var s3 = objectStoreBackend({
+  name: "s3",
+  sharedOptions: [
+    "bucket",
+    "region",
+    "endpoint_url",
+    "use_path_style",
+    "access_key_id",
+    "secret_access_key",
+    "session_token",
+    "prefix",
+    "blobs_prefix",
+    "manifests_prefix"
+  ],
+  exportOptions: ["ignore-error", "touch_refresh", "upload_parallelism"],
+  secretOptions: ["access_key_id", "secret_access_key", "session_token"],
+  requiredOptions: ["bucket", "region"],
+  optionsFromEnv: awsCredentialsFromEnv
+});
+
+// src/backends/index.ts
+var BACKENDS = Object.fromEntries(
+  [gha, registry, inline, local, s3, azblob].map((backend) => [backend.name, backend])
+);
+
+// src/core/cache-watch.ts
+var typeOf = (attributes) => attributes.find(([k]) => k === "type")?.[1] ?? "";
+function withRetryTimeout(attributes, seconds) {
+  const attribute = BACKENDS[typeOf(attributes)]?.retryTimeoutAttribute;
+  if (!attribute || seconds <= 0 || attributes.some(([k]) => k === attribute)) return attributes;
+  return [...attributes, [attribute, `${seconds}s`]];
+}
+function isNotFound(backend, error) {
+  return BACKENDS[backend]?.importNotFound?.test(error.trim()) ?? false;
+}
+function reasonOf(error) {
+  return error.replace(/\s+/g, " ").trim();
+}
+function importFailures(backend, chain, imports) {
+  const failures = [];
+  const unnamed = [];
+  const unnamedScopes = chain.filter((scope) => !scope.location || !imports.some((i) => i.source.includes(scope.location)));
+  for (const line of imports) {
+    const named = chain.find((scope) => scope.location && line.source.includes(scope.location));
+    if (named) {
+      if (line.error && !isNotFound(backend, line.error)) {
+        failures.push({ kind: "import", backend, scopes: [named.id], ambiguous: false, reason: reasonOf(line.error) });
+      }
+    } else unnamed.push(line);
+  }
+  const hashed = unnamed.filter((line) => line.source.startsWith(`${backend}:`));
+  const failed = hashed.filter((line) => line.error && !isNotFound(backend, line.error));
+  if (failed.length && unnamedScopes.length) {
+    if (failed.length === hashed.length) {
+      const reasons = [...new Set(failed.map((line) => reasonOf(line.error)))].join("; ");
+      for (const [i, scope] of unnamedScopes.entries()) {
+        const reason = hashed.length === unnamedScopes.length ? reasonOf(failed[i].error) : reasons;
+        failures.push({ kind: "import", backend, scopes: [scope.id], ambiguous: false, reason });
+      }
+    } else {
+      for (const line of failed)
+        failures.push({ kind: "import", backend, scopes: unnamedScopes.map((s) => s.id), ambiguous: true, reason: reasonOf(line.error) });
+    }
+  }
+  for (const line of unnamed.filter((l) => !hashed.includes(l) && l.error && !isNotFound(backend, l.error))) {
+    failures.push({ kind: "import", backend, scopes: [line.source], ambiguous: false, reason: reasonOf(line.error) });
+  }
+  return failures;
+}
+function dedupe(failures) {
+  const seen = /* @__PURE__ */ new Set();
+  return failures.filter((f) => {
+    const key = JSON.stringify([f.kind, f.scopes, f.reason]);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+function failureWarning(f) {
+  const which = f.ambiguous ? `one of the scopes ${f.scopes.join(", ")}` : `scope ${f.scopes.join(", ")}`;
+  const outcome = f.stalled ? "stalled" : "failed";
+  return f.kind === "import" ? `Cache import from ${which} (${f.backend}) ${outcome}, the build went on without it: ${f.reason}` : `Cache export to ${which} (${f.backend}) ${outcome}, the build's result is kept but its cache was not saved: ${f.reason}`;
+}
+function failedScopes(failures) {
+  return new Set(failures.filter((f) => f.kind === "import" && !f.ambiguous).flatMap((f) => f.scopes));
+}
+var IMPORT_VERTEX = /^importing cache manifest from /;
+var EXPORT_VERTEX = /^(exporting cache|exporting to GitHub Actions Cache|preparing build cache for export|writing cache)/i;
+var NOT_CACHE = /^(\[[^\]]*\] FROM |\[internal\]|load metadata|resolve image config|exporting to image|exporting to oci|pushing |sending tarball)/i;
+var BLOB = /^sha256:[0-9a-f]{64}$/;
+var CacheWatch = class {
+  constructor(options) {
+    this.options = options;
+  }
+  options;
+  vertices = /* @__PURE__ */ new Map();
+  transfers = /* @__PURE__ */ new Map();
+  feed(event, now) {
+    if (event.type === "vertex") return this.vertex(event, now);
+    const owner = this.vertices.get(event.vertex);
+    if (owner) owner.since = now;
+    if (!owner || !BLOB.test(event.id)) return;
+    const key = `${event.vertex} ${event.id}`;
+    const seen = this.transfers.get(key);
+    const current = event.current ?? seen?.current ?? 0;
+    if (!seen) {
+      this.transfers.set(key, {
+        vertex: event.vertex,
+        id: event.id,
+        since: now,
+        from: current,
+        current,
+        total: event.total,
+        done: !!event.completed
+      });
+      return;
+    }
+    seen.current = current;
+    seen.total = event.total ?? seen.total;
+    seen.done ||= !!event.completed;
+  }
+  vertex(event, now) {
+    const seen = this.vertices.get(event.id);
+    const v = seen ?? { name: event.name ?? "", since: now, done: false, failed: false };
+    v.name ||= event.name ?? "";
+    const finished = !!event.completed || !!event.cached || !!event.error;
+    if (finished) v.done = true;
+    else if (event.started) v.done = false;
+    v.failed ||= !!event.error;
+    v.since = now;
+    this.vertices.set(event.id, v);
+  }
+  phaseOf(name) {
+    if (IMPORT_VERTEX.test(name)) return "import";
+    if (EXPORT_VERTEX.test(name)) return "export";
+    if (NOT_CACHE.test(name)) return void 0;
+    return "build";
+  }
+  /** The first stall at `now`, or undefined. */
+  check(now) {
+    const { timeoutMs, minBytesPerSecond } = this.options;
+    for (const v of this.vertices.values()) {
+      const phase = this.phaseOf(v.name);
+      if (v.done || phase !== "import" && phase !== "export") continue;
+      if (now - v.since <= timeoutMs) continue;
+      if ([...this.transfers.values()].some((t) => !t.done && this.vertices.get(t.vertex) === v)) continue;
+      return {
+        phase,
+        what: v.name,
+        idleSeconds: Math.round((now - v.since) / 1e3),
+        resultWritten: phase === "export" && this.othersFinished(v)
+      };
+    }
+    for (const t of this.transfers.values()) {
+      const owner = this.vertices.get(t.vertex);
+      if (t.done || !owner || owner.done) continue;
+      const phase = this.phaseOf(owner.name);
+      if (!phase || phase === "build" && !this.options.importing) continue;
+      const elapsed = now - t.since;
+      if (elapsed <= timeoutMs) continue;
+      const rate = (t.current - t.from) / (elapsed / 1e3);
+      if (rate >= minBytesPerSecond) {
+        t.since = now;
+        t.from = t.current;
+        continue;
+      }
+      const stalled = phase === "export" ? "export" : "import";
+      return {
+        phase: stalled,
+        what: `${t.id.slice(0, 19)} in "${owner.name}" at ${Math.round(rate)} B/s (${t.current}${t.total ? ` of ${t.total}` : ""} bytes)`,
+        idleSeconds: Math.round(elapsed / 1e3),
+        resultWritten: stalled === "export" && this.othersFinished(owner)
+      };
+    }
+    return void 0;
+  }
+  /** Every vertex other than the cache exports finished, none failed. */
+  othersFinished(except) {
+    return [...this.vertices.values()].every(
+      (v) => v === except || this.phaseOf(v.name) === "export" || v.done && !v.failed || this.phaseOf(v.name) === "import"
+    );
+  }
+};
+function rawJsonEvents(line) {
+  let status;
+  try {
+    status = JSON.parse(line);
+  } catch {
+    return [];
+  }
+  if (!status || typeof status !== "object") return [];
+  const events = [];
+  for (const v of status.vertexes ?? []) {
+    if (!v?.digest) continue;
+    events.push({
+      type: "vertex",
+      id: v.digest,
+      name: v.name,
+      started: !!v.started,
+      completed: !!v.completed,
+      cached: !!v.cached,
+      ...v.error && { error: v.error }
+    });
+  }
+  for (const s of status.statuses ?? []) {
+    if (!s?.vertex || !s.id) continue;
+    events.push({ type: "status", vertex: s.vertex, id: s.id, current: s.current, total: s.total, completed: !!s.completed });
+  }
+  return events;
+}
+var SIZE = /^([\d.]+)\s*(B|kB|KB|KiB|MB|MiB|GB|GiB)$/;
+var UNITS = { B: 1, kB: 1e3, KB: 1e3, KiB: 1024, MB: 1e6, MiB: 1024 ** 2, GB: 1e9, GiB: 1024 ** 3 };
+function bytes(text) {
+  const m = SIZE.exec(text.trim());
+  return m ? Number(m[1]) * UNITS[m[2]] : void 0;
+}
+function plainEvents(line) {
+  const m = /^#(\d+) (.*)$/.exec(line.trimEnd());
+  if (!m) return [];
+  const [, id, rest] = m;
+  if (rest === "CACHED") return [{ type: "vertex", id, cached: true }];
+  if (/^DONE \d/.test(rest)) return [{ type: "vertex", id, completed: true }];
+  const error = /^ERROR:? (.*)$/.exec(rest);
+  if (error) return [{ type: "vertex", id, error: error[1] || "failed" }];
+  const transfer = /^(sha256:[0-9a-f]{64}) (?:([\d.]+\s*\w+) \/ ([\d.]+\s*\w+)|([\d.]+\s*\w+))?.*?( done)?$/.exec(rest);
+  if (transfer) {
+    const [, blob, current, total, only, done] = transfer;
+    return [
+      {
+        type: "status",
+        vertex: id,
+        id: blob,
+        current: bytes(current ?? only ?? ""),
+        total: total ? bytes(total) : void 0,
+        completed: !!done
+      }
+    ];
+  }
+  if (/^\d+(\.\d+)? /.test(rest)) return [{ type: "status", vertex: id, id: "log" }];
+  return [{ type: "vertex", id, name: rest, started: true }];
+}
+
+// src/core/format.ts
+function formatBytes(bytes2) {
+  if (bytes2 >= 1e9) return `${(bytes2 / 1e9).toFixed(2)} GB`;
+  if (bytes2 >= 1e6) return `${(bytes2 / 1e6).toFixed(1)} MB`;
+  return `${(bytes2 / 1e3).toFixed(1)} kB`;
+}
+
+export {
+  scopeId,
+  BACKENDS,
+  withRetryTimeout,
+  reasonOf,
+  importFailures,
+  dedupe,
+  failureWarning,
+  failedScopes,
+  CacheWatch,
+  rawJsonEvents,
+  plainEvents,
+  formatBytes
+};

@@ -1,0 +1,20 @@
+import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
+import {
+  carryMountsIn,
+  carryMountsOut,
+  handMountsToPost
+} from "./chunk-44JCTOH5.js";
+import "./chunk-SI3FHKSV.js";
+import "./chunk-7CABQQ6A.js";
+import "./chunk-ZSYAQZGC.js";
+import "./chunk-ID57MOYA.js";
+import "./chunk-S4LQUINO.js";
+import "./chunk-G22OP24S.js";
+import "./chunk-N3HGW3KE.js";
+import "./chunk-PQADDHOS.js";
+import "./chunk-HANBNIMK.js";
+export {
+  carryMountsIn,
+  carryMountsOut,
+  handMountsToPost
+};
