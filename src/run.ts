@@ -15,6 +15,7 @@ import { CacheWatch, plainEvents, rawJsonEvents } from './core/cache-watch.js'
 import {
   type DriverFallbackOptions,
   DRIVER_CANNOT_EXPORT,
+  DRIVER_REFUSES_ATTESTATION,
   currentBuilder,
   fitPlanToBuilder,
   planForDockerDriver,
@@ -34,6 +35,7 @@ import { cacheManifestDigest, compactLayout, directorySize } from './effects/oci
 import { writeOutputs, writeSummary } from './effects/outputs.js'
 import { type Env, type Plan, displayCommand, invocationOf, plan, withoutExport } from './core/plan.js'
 import { ranAnyStep } from './core/progress.js'
+import { addsDefaultProvenance } from './tools/attests.js'
 import { type Attempt, type BuildRun, failedPush, recover } from './core/recovery.js'
 import { type Execution, type Facts, buildMetadata, planOutputs, report, stalledScopes } from './core/report.js'
 import { type LocalCacheState, STATE } from './core/state.js'
@@ -203,12 +205,14 @@ async function runBuild(attempt: Attempt, env: Env, cacheTimeout: number): Promi
   const reader = tool.progress()
   let denied = false
   let exporterSetupFailed = false
-  let driverCannotExport = false
+  let driverLacksStore = false
+  // buildx refuses any attestation there: the default provenance is the action's to drop, the user's own is not.
+  const defaultProvenance = addsDefaultProvenance(p.request, env)
   let pushFailed: BuildRun['pushFailed']
   const onLine = (line: string) => {
     if (/cache write denied/i.test(line)) denied = true
     if (EXPORTER_SETUP_FAILED.test(line)) exporterSetupFailed = true
-    if (DRIVER_CANNOT_EXPORT.test(line)) driverCannotExport = true
+    if (DRIVER_CANNOT_EXPORT.test(line) || (defaultProvenance && DRIVER_REFUSES_ATTESTATION.test(line))) driverLacksStore = true
     pushFailed ??= failedPush(line)
     for (const out of reader.line(line)) core.info(out)
   }
@@ -230,7 +234,7 @@ async function runBuild(attempt: Attempt, env: Env, cacheTimeout: number): Promi
   const { exitCode, stall } = await core.group(`Build: ${displayCommand(invocation, p.secrets)}`, () =>
     runWatched(invocation.file, invocation.args, { ...definedOnly(env), ...invocation.env }, onLine, watch)
   )
-  return { exitCode, report: reader.report(), denied, exporterSetupFailed, driverCannotExport, stall, pushFailed }
+  return { exitCode, report: reader.report(), denied, exporterSetupFailed, driverLacksStore, stall, pushFailed }
 }
 
 /** Checks that the builder can run the plan, and points it at the right BuildKit, before anything is built. */

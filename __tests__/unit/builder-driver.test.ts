@@ -247,4 +247,22 @@ describe('withoutDriverExport: the plan a docker driver without the containerd i
     const p = { ...planWith(['type=registry,ref=r:c-main'], []), request: { defaultProvenance: 'max' } } as unknown as Plan
     expect(withoutDriverExport(p, 'default').request.defaultProvenance).toBeUndefined()
   })
+
+  it('only the default provenance in the way (inline): dropped with a log line, no warning, the cache untouched', () => {
+    const p = { ...planWith(['type=inline'], ['type=registry,ref=r:c-main']), request: { defaultProvenance: 'max' } } as unknown as Plan
+    const written: string[] = []
+    const write = process.stdout.write
+    process.stdout.write = ((chunk: string) => written.push(String(chunk)) > 0) as typeof process.stdout.write
+    let fitted: Plan
+    try {
+      fitted = withoutDriverExport(p, 'default')
+    } finally {
+      process.stdout.write = write
+    }
+    expect(fitted.request.defaultProvenance).toBeUndefined()
+    expect(fitted.exports).toEqual(p.exports)
+    expect(fitted.imports).toEqual(p.imports)
+    expect(written.filter(line => line.startsWith('::warning'))).toEqual([])
+    expect(written.join('')).toMatch(/No default provenance attestation/)
+  })
 })

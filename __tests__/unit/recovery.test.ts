@@ -148,15 +148,15 @@ describe('recover: what follows a build run', () => {
     [
       'the docker driver refused the export before any step: fit the plan to it',
       gha,
-      { ...failed, report: NO_STEPS, driverCannotExport: true },
+      { ...failed, report: NO_STEPS, driverLacksStore: true },
       [],
       { kind: 'fit-to-docker-driver' }
     ],
     [
       'the docker driver refused again after the fit: finish',
       gha,
-      { ...failed, report: NO_STEPS, driverCannotExport: true },
-      [{ ...failed, report: NO_STEPS, driverCannotExport: true }],
+      { ...failed, report: NO_STEPS, driverLacksStore: true },
+      [{ ...failed, report: NO_STEPS, driverLacksStore: true }],
       { kind: 'finish', exitCode: 1 }
     ]
   ])('%s', (_title, p, run, earlier, want) => {

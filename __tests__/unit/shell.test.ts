@@ -189,6 +189,33 @@ describe("the shell follows a build's progress to what the user sees", () => {
     expect(result.outputs['cache-export']).toBe('false')
   })
 
+  it('buildx refusing the default provenance on the docker driver: the build runs again without it, no cache given up', async () => {
+    const refusal =
+      'ERROR: failed to build: Attestation is not supported for the docker driver. Switch to a different driver, or turn on the ' +
+      'containerd image store, and try again.'
+    const { result, builds, warnings } = await run(
+      [
+        { lines: [refusal], exit: 1 },
+        { lines: [...STEPS(false), RESULT], metadata: METADATA }
+      ],
+      { 'cache-backend': 'inline', push: 'true', tags: 'r.test/o/app:1' }
+    )
+    expect(result.main.exitCode).toBe(0)
+    expect(builds).toHaveLength(2)
+    expect(builds[0]).toContain('--attest')
+    expect(builds[1]).not.toContain('--attest')
+    expect(cacheFroms(builds[1])).toEqual(cacheFroms(builds[0]))
+    expect(warnings).toEqual([])
+    expect(result.log).toMatch(/No default provenance attestation/)
+  })
+
+  it("buildx refusing an attestation the user asked for: not retried, the step fails with buildx's reason", async () => {
+    const refusal = 'ERROR: failed to build: Attestation is not supported for the docker driver.'
+    const { result, builds } = await run([{ lines: [refusal], exit: 1 }], { provenance: 'mode=max' })
+    expect(result.main.exitCode).toBe(1)
+    expect(builds).toHaveLength(1)
+  })
+
   it('a failing step fails the step once, with the exit code: no second build', async () => {
     const failing = vertex('sha256:s2', '[2/2] RUN make', {
       error: 'process "/bin/sh -c make" did not complete successfully: exit code: 2'

@@ -25,8 +25,8 @@ export interface BuildRun {
   denied: boolean
   /** BuildKit could not set up the cache exporter and stopped before building. */
   exporterSetupFailed: boolean
-  /** buildx refused the cache export: the builder's docker driver cannot do it (no containerd image store). */
-  driverCannotExport?: boolean
+  /** buildx refused what its docker driver cannot do without the containerd image store: a cache export, the default provenance. */
+  driverLacksStore?: boolean
   /** Cache traffic made no progress for cache-timeout: the action stopped the build. */
   stall?: Stall
   /** The first image name the build could not push, and why (buildx: `failed to push <ref>: <reason>`). */
@@ -118,7 +118,7 @@ export function recover(attempt: Attempt, run: BuildRun, earlier: readonly Build
     }
   }
   const stoppedBeforeAnyStep = run.exitCode !== 0 && run.report.totalSteps === 0
-  if (stoppedBeforeAnyStep && run.driverCannotExport && !earlier.some(r => r.driverCannotExport)) return { kind: 'fit-to-docker-driver' }
+  if (stoppedBeforeAnyStep && run.driverLacksStore && !earlier.some(r => r.driverLacksStore)) return { kind: 'fit-to-docker-driver' }
   if (stoppedBeforeAnyStep && run.exporterSetupFailed && p.exports.length) {
     return {
       kind: 'retry',

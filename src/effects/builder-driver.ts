@@ -30,6 +30,9 @@ import { dockerConfigDir } from './registry-client.js'
  */
 export const DRIVER_CANNOT_EXPORT = /Cache export (?:feature )?is (?:currently )?not supported for (?:the )?docker driver/i
 
+/** buildx's refusal of any attestation on that driver: the fit's second trigger when it was the default provenance. */
+export const DRIVER_REFUSES_ATTESTATION = /Attestation is not supported for (?:the )?docker driver/i
+
 export type DriverFallback = 'off' | 'docker-container'
 export const DRIVER_FALLBACKS: readonly DriverFallback[] = ['off', 'docker-container']
 
@@ -206,6 +209,7 @@ function withoutDefaultProvenance(p: Plan): Plan {
 export function withoutDriverExport(p: Plan, builderName: string): Plan {
   const dropped = exportsNeedingCacheExport(p.exports)
   const imports = p.imports.filter(i => CLASSIC_STORE_IMPORTS.has(typeOf(i.attributes)))
+  if (!dropped.length && imports.length === p.imports.length) return withoutDefaultProvenanceOn(p, builderName)
   const exportTypes = listed(dropped.map(typeOf))
   const importTypes = listed(p.imports.filter(i => !imports.includes(i)).map(i => typeOf(i.attributes)))
   const what =
@@ -292,7 +296,14 @@ export async function fitPlanToBuilder(p: Plan, env: Env, options: DriverFallbac
   if ((await engineUsesContainerdStore(builder, env)) !== false) return p
   core.info(`Builder "${builder.name}" uses the docker driver and the engine has no containerd image store.`)
   if (needsExport) return planForDockerDriver(p, builder.name, env, options)
-  core.info('No default provenance attestation: buildx attaches none with that driver and store.')
+  return withoutDefaultProvenanceOn(p, builder.name)
+}
+
+/** The default provenance is build-push-action's extra, not the user's ask: dropping it is worth a log line, not a warning. */
+function withoutDefaultProvenanceOn(p: Plan, builderName: string): Plan {
+  core.info(
+    `No default provenance attestation: buildx attaches none with the docker driver of "${builderName}" and no containerd image store.`
+  )
   return withoutDefaultProvenance(p)
 }
 
