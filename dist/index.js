@@ -6,6 +6,7 @@ import {
 } from "./chunks/chunk-UMO3Z3JU.js";
 import {
   DRIVER_CANNOT_EXPORT,
+  DRIVER_REFUSES_ATTESTATION,
   copyTag,
   currentBuilder,
   deleteRegistryTag,
@@ -14,7 +15,7 @@ import {
   probeRegistryTag,
   readFileOrUndefined,
   splitImageRef
-} from "./chunks/chunk-NVDNHBUS.js";
+} from "./chunks/chunk-WOMLVIS7.js";
 import {
   actionsCachesExist,
   deleteActionsCachesOfRef,
@@ -41,6 +42,7 @@ import {
 } from "./chunks/chunk-SI3FHKSV.js";
 import {
   TOOLS,
+  addsDefaultProvenance,
   decodeSpec,
   hitRatio,
   ranAnyStep
@@ -636,7 +638,7 @@ function recover(attempt, run, earlier, cacheTimeout) {
     };
   }
   const stoppedBeforeAnyStep = run.exitCode !== 0 && run.report.totalSteps === 0;
-  if (stoppedBeforeAnyStep && run.driverCannotExport && !earlier.some((r) => r.driverCannotExport)) return { kind: "fit-to-docker-driver" };
+  if (stoppedBeforeAnyStep && run.driverLacksStore && !earlier.some((r) => r.driverLacksStore)) return { kind: "fit-to-docker-driver" };
   if (stoppedBeforeAnyStep && run.exporterSetupFailed && p.exports.length) {
     return {
       kind: "retry",
@@ -876,12 +878,13 @@ async function runBuild(attempt, env, cacheTimeout) {
   const reader = tool.progress();
   let denied = false;
   let exporterSetupFailed = false;
-  let driverCannotExport = false;
+  let driverLacksStore = false;
+  const defaultProvenance = addsDefaultProvenance(p.request, env);
   let pushFailed;
   const onLine = (line) => {
     if (/cache write denied/i.test(line)) denied = true;
     if (EXPORTER_SETUP_FAILED.test(line)) exporterSetupFailed = true;
-    if (DRIVER_CANNOT_EXPORT.test(line)) driverCannotExport = true;
+    if (DRIVER_CANNOT_EXPORT.test(line) || defaultProvenance && DRIVER_REFUSES_ATTESTATION.test(line)) driverLacksStore = true;
     pushFailed ??= failedPush(line);
     for (const out of reader.line(line)) info(out);
   };
@@ -901,7 +904,7 @@ async function runBuild(attempt, env, cacheTimeout) {
     `Build: ${displayCommand(invocation, p.secrets)}`,
     () => runWatched(invocation.file, invocation.args, { ...definedOnly(env), ...invocation.env }, onLine, watch)
   );
-  return { exitCode, report: reader.report(), denied, exporterSetupFailed, driverCannotExport, stall, pushFailed };
+  return { exitCode, report: reader.report(), denied, exporterSetupFailed, driverLacksStore, stall, pushFailed };
 }
 async function prepareBuilder(p, env) {
   const tool = TOOLS[p.tool];

@@ -24,6 +24,6 @@ if (secretFiles) {
 }
 var fallbackBuilder = process.env[`STATE_${STATE.fallbackBuilder}`];
 if (fallbackBuilder) {
-  const { removeFallbackBuilder } = await import("./chunks/builder-driver-6NJGGS6V.js");
+  const { removeFallbackBuilder } = await import("./chunks/builder-driver-U7FY5RCD.js");
   await removeFallbackBuilder(fallbackBuilder);
 }

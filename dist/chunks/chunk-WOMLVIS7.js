@@ -171,6 +171,7 @@ async function copyTag(source, target, env) {
 
 // src/effects/builder-driver.ts
 var DRIVER_CANNOT_EXPORT = /Cache export (?:feature )?is (?:currently )?not supported for (?:the )?docker driver/i;
+var DRIVER_REFUSES_ATTESTATION = /Attestation is not supported for (?:the )?docker driver/i;
 var DRIVER_FALLBACKS = ["off", "docker-container"];
 function json(read, path) {
   const text = read(path);
@@ -285,6 +286,7 @@ function withoutDefaultProvenance(p) {
 function withoutDriverExport(p, builderName) {
   const dropped = exportsNeedingCacheExport(p.exports);
   const imports = p.imports.filter((i) => CLASSIC_STORE_IMPORTS.has(typeOf(i.attributes)));
+  if (!dropped.length && imports.length === p.imports.length) return withoutDefaultProvenanceOn(p, builderName);
   const exportTypes = listed(dropped.map(typeOf));
   const importTypes = listed(p.imports.filter((i) => !imports.includes(i)).map((i) => typeOf(i.attributes)));
   const what = exportTypes && exportTypes === importTypes ? `export or import the ${exportTypes} cache` : [exportTypes && `export the ${exportTypes} cache`, importTypes && `import the ${importTypes} cache`].filter(Boolean).join(" or ");
@@ -344,7 +346,12 @@ async function fitPlanToBuilder(p, env, options) {
   if (await engineUsesContainerdStore(builder, env) !== false) return p;
   info(`Builder "${builder.name}" uses the docker driver and the engine has no containerd image store.`);
   if (needsExport) return planForDockerDriver(p, builder.name, env, options);
-  info("No default provenance attestation: buildx attaches none with that driver and store.");
+  return withoutDefaultProvenanceOn(p, builder.name);
+}
+function withoutDefaultProvenanceOn(p, builderName) {
+  info(
+    `No default provenance attestation: buildx attaches none with the docker driver of "${builderName}" and no containerd image store.`
+  );
   return withoutDefaultProvenance(p);
 }
 async function removeFallbackBuilder(name) {
@@ -362,6 +369,7 @@ export {
   deleteRegistryTag,
   copyTag,
   DRIVER_CANNOT_EXPORT,
+  DRIVER_REFUSES_ATTESTATION,
   DRIVER_FALLBACKS,
   buildxDirs,
   currentBuilder,

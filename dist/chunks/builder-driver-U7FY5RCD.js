@@ -3,6 +3,7 @@ import {
   CLASSIC_STORE_IMPORTS,
   DRIVER_CANNOT_EXPORT,
   DRIVER_FALLBACKS,
+  DRIVER_REFUSES_ATTESTATION,
   buildxDirs,
   currentBuilder,
   engineUsesContainerdStore,
@@ -13,7 +14,7 @@ import {
   removeFallbackBuilder,
   usesContainerdStore,
   withoutDriverExport
-} from "./chunk-NVDNHBUS.js";
+} from "./chunk-WOMLVIS7.js";
 import "./chunk-7CABQQ6A.js";
 import "./chunk-S4LQUINO.js";
 import "./chunk-G22OP24S.js";
@@ -24,6 +25,7 @@ export {
   CLASSIC_STORE_IMPORTS,
   DRIVER_CANNOT_EXPORT,
   DRIVER_FALLBACKS,
+  DRIVER_REFUSES_ATTESTATION,
   buildxDirs,
   currentBuilder,
   engineUsesContainerdStore,
