@@ -1,3 +1,4 @@
+import { parseSize } from '../../src/core/format.js'
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
 import { type CacheMount, cacheMountsOf } from '../../src/core/cache-mounts.js'
@@ -12,7 +13,6 @@ import {
   mountLines,
   mountSaveDecision,
   ownedMountKeys,
-  parseSize,
   restoredScope
 } from '../../src/core/mount-carry.js'
 import { safeName } from '../../src/core/names.js'
@@ -150,7 +150,8 @@ describe('the save decision', () => {
     ['1.5g', 1.5e9],
     ['123', 123],
     ['0', undefined],
-    ['1 TB', undefined],
+    ['1 TB', 1e12],
+    ['8 GiB', undefined],
     ['-1g', undefined],
     ['', undefined]
   ])('size %j', (text, bytes) => expect(parseSize(text)).toBe(bytes))

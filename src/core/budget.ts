@@ -3,15 +3,13 @@
  * which entries this action deletes, and in which order, so that GitHub's own eviction never
  * reaches the default branch's cache. Pure: the post step lists, looks up and deletes.
  */
-import { formatBytes } from './format.js'
+import { formatBytes, parseSize } from './format.js'
 
 /** `cache-budget`: a share of the repository's cache limit, a size, or off. */
 export type CacheBudget = { kind: 'off' } | { kind: 'percent'; percent: number } | { kind: 'bytes'; bytes: number }
 
 /** GitHub's cache limit of a repository whose limit the token cannot read (its default). */
 export const DEFAULT_CACHE_LIMIT_BYTES = 10e9
-
-const UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12 }
 
 /** `80%`, `off`, or a size (`8GB`, `500 MB`); undefined when it is none of these. */
 export function parseCacheBudget(text: string): CacheBudget | undefined {
@@ -21,9 +19,9 @@ export function parseCacheBudget(text: string): CacheBudget | undefined {
     const value = Number(percent[1])
     return value > 0 && value <= 100 ? { kind: 'percent', percent: value } : undefined
   }
-  const size = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB)$/i.exec(text)
-  const bytes = size ? Number(size[1]) * UNITS[size[2].toUpperCase()] : 0
-  return bytes > 0 ? { kind: 'bytes', bytes: Math.floor(bytes) } : undefined
+  // A bare number could mean a share or bytes: neither is assumed.
+  const bytes = /^[\d.]+$/.test(text) ? undefined : parseSize(text)
+  return bytes ? { kind: 'bytes', bytes } : undefined
 }
 
 /** The budget in bytes, given the repository's limit (a size budget does not need it). */

@@ -1,9 +1,9 @@
+import { parseSize } from './format.js'
 import { parse as parseYaml } from 'yaml'
 import { BACKENDS } from '../backends/index.js'
 import { TOOLS } from '../tools/index.js'
 import type { BuildOptions, SecretSource } from '../tools/tool.js'
 import { type CacheMountsSetting, parseCacheMountsInput } from './cache-mounts.js'
-import { parseSize } from './mount-carry.js'
 import { type CacheBudget, parseCacheBudget } from './budget.js'
 
 /** Every input, read and checked in one place. Errors are one line naming the input. */

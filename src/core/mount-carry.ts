@@ -150,14 +150,6 @@ export function mountSaveDecision(
   return { save: true }
 }
 
-/** `1g`, `500MB`, `750k`, bare bytes; decimal units, as the summary shows sizes. */
-export function parseSize(text: string): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)\s*([kmg]?)b?$/i.exec(text.trim())
-  if (!match) return undefined
-  const bytes = Number(match[1]) * { '': 1, k: 1e3, m: 1e6, g: 1e9 }[match[2].toLowerCase() as '' | 'k' | 'm' | 'g']
-  return bytes > 0 ? Math.floor(bytes) : undefined
-}
-
 /** `--mount=type=cache,...` with the Dockerfile's settings: BuildKit keys a cache by its id and these. */
 function mountFlag(mount: CacheMount, target: string): string {
   const fields = [
@@ -286,7 +278,7 @@ export function mountLines(carry: MountCarry, mounts: readonly MountIn[], skippe
 
 /** What the main step hands the post step to take the mounts out and save them. */
 export interface MountsState {
-  carry: Pick<MountCarry, 'save' | 'noSave' | 'maxBytes' | 'root' | 'generated' | 'image' | 'buildArgs'>
+  carry: Pick<MountCarry, 'save' | 'noSave' | 'maxBytes' | 'root' | 'generated' | 'image' | 'buildArgs' | 'cacheTimeout'>
   builder?: string
   mounts: MountIn[]
 }
