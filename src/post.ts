@@ -31,3 +31,5 @@ if (fallbackBuilder) {
   const { removeFallbackBuilder } = await import('./effects/builder-driver.js')
   await removeFallbackBuilder(fallbackBuilder)
 }
+// Everything is done: a save the action gave up on (past cache-timeout) must not hold the step open.
+process.exit()

@@ -88,7 +88,8 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
   handMountsToPost(mounts, last.request.builder, ranAnyStep(execution.runs[execution.runs.length - 1].report))
   const metadata = await readMetadata(last.request.metadataFile)
   if (execution.exitCode === 0) await tagInlineCache(last, env)
-  const localExport = execution.exitCode === 0 && last.local && last.cacheExport ? await settleLocalExport(last, restored) : undefined
+  const localExport =
+    execution.exitCode === 0 && last.local && last.cacheExport ? await settleLocalExport(last, restored, inputs.cacheTimeout) : undefined
 
   const result = report(execution, { restored, indexFound: await indexLookup, metadata, localExport }, env)
   writeOutputs(result.outputs)
@@ -219,7 +220,8 @@ async function runBuild(attempt: Attempt, env: Env, cacheTimeout: number): Promi
   const watcher = new CacheWatch({
     timeoutMs: cacheTimeout * 1000,
     minBytesPerSecond: MIN_BYTES_PER_SECOND,
-    importing: attempt.imports.length > 0
+    importing: attempt.imports.length > 0,
+    pushCarriesCache: p.extraTags.length > 0 && !tool.traits.pushesOneName
   })
   const events = tool.traits.plainProgress ? plainEvents : rawJsonEvents
   const watch =
@@ -339,7 +341,7 @@ async function lookUpChainIndexes(p: Plan, token: string | undefined, context: R
  * buildx exported into a fresh directory: it replaces the restored one, so dead blobs never
  * pile up. envd exported into the restored directory: compact it. The post step saves it.
  */
-async function settleLocalExport(p: Plan, restored: Restored | undefined): Promise<BuildOutcome['localExport']> {
+async function settleLocalExport(p: Plan, restored: Restored | undefined, cacheTimeout: number): Promise<BuildOutcome['localExport']> {
   const local = p.local!
   const rotates = local.exportDir !== local.importDir
   if (rotates) {
@@ -356,7 +358,8 @@ async function settleLocalExport(p: Plan, restored: Restored | undefined): Promi
     canSave: local.canSave,
     restoredKey: restored?.key,
     unchanged,
-    bytes
+    bytes,
+    cacheTimeout
   }
   core.saveState(STATE.localCache, JSON.stringify(state))
   return { bytes, freed, unchanged }

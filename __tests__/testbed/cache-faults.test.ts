@@ -59,12 +59,14 @@ const SIDES = ['read', 'write', 'both'] as const
  * the export only: the imports still give all steps but the changed one. Requests that hang or
  * crawl are stalls (cache-timeout), everything else is a failure with BuildKit's reason; a 429
  * ends either way, depending on whether BuildKit's retry bound (set from cache-timeout) or the
- * watch comes first. A closed port refuses reads and writes alike.
+ * watch comes first, and so does any error of azblob's client, which retries them all (about
+ * 30 s). A closed port refuses reads and writes alike.
  */
 function cellOf(backend: BackendName, mode: FaultMode, on: FaultSide, tool: ToolName = 'buildx'): Cell {
-  const outcome = mode === 'hang' || mode === 'slow' ? 'stalled' : mode === '429' ? '(failed|stalled)' : 'failed'
+  const retried = mode === '429' || (backend === 'azblob' && mode !== 'hang' && mode !== 'slow')
+  const outcome = mode === 'hang' || mode === 'slow' ? 'stalled' : retried ? '(failed|stalled)' : 'failed'
   const side = mode === 'closed' ? '' : on === 'write' ? 'export\\b' : 'import\\b'
-  const reason = mode === 'closed' ? '.*(connection refused|ECONNREFUSED)' : ''
+  const reason = mode === 'closed' && !retried ? '.*(connection refused|ECONNREFUSED)' : ''
   return {
     backend,
     tool,
@@ -77,11 +79,12 @@ function cellOf(backend: BackendName, mode: FaultMode, on: FaultSide, tool: Tool
   }
 }
 
-/** For every backend and both builders: a refusal and silence on reads, a refusal on writes, a closed port. */
+/** For every backend and both builders: a refusal and silence on reads, a refusal and silence on writes, a closed port. */
 const BASIC: Array<[FaultMode, FaultSide]> = [
   ['500', 'read'],
   ['hang', 'read'],
   ['500', 'write'],
+  ['hang', 'write'],
   ['closed', 'both']
 ]
 

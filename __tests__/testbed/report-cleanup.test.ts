@@ -109,10 +109,11 @@ const REPORT_CASES: ReportCase[] = [
   },
   {
     // BuildKit's gha importer logs an opaque id and succeeds whether or not it found anything:
-    // the marks come from listing each scope's cache index through the REST API.
+    // the marks, and the source (the first scope that held an index), come from listing each
+    // scope's cache index through the REST API.
     backend: 'gha',
     marks: { cold: ['✗'], pr: ['✗', '✓'], fresh: ['✗', '✗'] },
-    prSource: () => 'unknown',
+    prSource: scope => scope('main'),
     exportWhere: (_bed, _repository, scope) => `type=gha,scope=${scope('main')}`
   }
 ]

@@ -355,6 +355,18 @@ describe('CacheWatch: no progress past cache-timeout is a stall', () => {
     else expect(stall).toMatchObject(expected)
   })
 
+  it.each([
+    [true, { phase: 'export', what: 'exporting to image', resultWritten: false }],
+    [false, undefined]
+  ])('an image push that carries the cache tag (inline: %s) and goes silent stalls its export, before the result', (carries, expected) => {
+    const watch = new CacheWatch({ timeoutMs: 10_000, minBytesPerSecond: 16 * 1024, importing: false, pushCarriesCache: carries })
+    watch.feed(vertex('s', STEP, { completed: true }), 0)
+    watch.feed(vertex('x', 'exporting to image'), 1000)
+    const stall = watch.check(30_000)
+    if (expected === undefined) expect(stall).toBeUndefined()
+    else expect(stall).toMatchObject(expected)
+  })
+
   it('a fast download measured window by window never stalls', () => {
     const watch = new CacheWatch({ timeoutMs: 10_000, minBytesPerSecond: 1000, importing: true })
     watch.feed(vertex('s', STEP), 0)

@@ -43,6 +43,12 @@ describe('recover: what follows a build run', () => {
   const envd = planFor({ 'build-tool': 'envd', outputs: 'type=oci,dest=x.tar' })
   const inline = planFor({ 'cache-backend': 'inline', tags: 'r.test/o/app:latest', push: 'true' })
   const pushOf = (ref: string) => ({ ref, reason: 'unexpected status from PUT request: 500 Internal Server Error' })
+  const registry = planFor({ 'cache-backend': 'registry', tags: 'r.test/o/app:latest', push: 'true' })
+  const collided: BuildRun = {
+    ...failed,
+    pushFailed: { ref: 'r.test/o/app:latest', reason: 'unknown: provided digest did not match uploaded content' },
+    report: { ...REPORT, exportErrors: ['exporting cache to registry: error writing layer blob: context canceled'] }
+  }
   const attempt = (p: Plan): Attempt => ({ plan: p, imports: p.imports, noCache: false })
 
   it.each<
@@ -130,6 +136,32 @@ describe('recover: what follows a build run', () => {
         exports: 0,
         problem: /^Cache export to scope o\/app\/pr-7 \(inline\) failed: the registry refused the cache tag \S+ \(unexpected status.*500/
       }
+    ],
+    [
+      "the image's push failed beside a failed cache export to the same registry: build again without exporting",
+      registry,
+      collided,
+      [],
+      {
+        kind: 'retry',
+        imports: 2,
+        exports: 0,
+        problem: /^Cache export to scope o\/app\/pr-7 \(registry\) failed beside the image's push to r\.test/
+      }
+    ],
+    [
+      "the image's push failed again without the export: that is the build failing",
+      registry,
+      collided,
+      [collided],
+      { kind: 'finish', exitCode: 1 }
+    ],
+    [
+      "the image's push failed, the cache export did not: that is the build failing",
+      registry,
+      { ...collided, report: REPORT },
+      [],
+      { kind: 'finish', exitCode: 1 }
     ],
     [
       "the registry refused the image's own tag: that is the build failing",

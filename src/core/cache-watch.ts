@@ -137,6 +137,7 @@ const EXPORT_VERTEX = /^(exporting cache|exporting to GitHub Actions Cache|prepa
 const NOT_CACHE =
   /^(\[[^\]]*\] FROM |\[internal\]|load metadata|resolve image config|exporting to image|exporting to oci|pushing |sending tarball)/i
 const BLOB = /^sha256:[0-9a-f]{64}$/
+const IMAGE_EXPORT = /^exporting to image/i
 
 export interface WatchOptions {
   /** No progress for this long is a stall (milliseconds). */
@@ -145,6 +146,8 @@ export interface WatchOptions {
   minBytesPerSecond: number
   /** Whether the build imports any cache (layer downloads count only then). */
   importing: boolean
+  /** The image's push carries a cache tag (inline): a push that makes no progress stalls the cache export. */
+  pushCarriesCache?: boolean
 }
 
 export interface Stall {
@@ -228,7 +231,7 @@ export class CacheWatch {
 
   private phaseOf(name: string): 'import' | 'export' | 'build' | undefined {
     if (IMPORT_VERTEX.test(name)) return 'import'
-    if (EXPORT_VERTEX.test(name)) return 'export'
+    if (EXPORT_VERTEX.test(name) || (this.options.pushCarriesCache && IMAGE_EXPORT.test(name))) return 'export'
     if (NOT_CACHE.test(name)) return undefined
     return 'build'
   }
@@ -246,7 +249,7 @@ export class CacheWatch {
         phase,
         what: v.name,
         idleSeconds: Math.round((now - v.since) / 1000),
-        resultWritten: phase === 'export' && this.othersFinished(v)
+        resultWritten: phase === 'export' && !IMAGE_EXPORT.test(v.name) && this.othersFinished(v)
       }
     }
     for (const t of this.transfers.values()) {
@@ -268,7 +271,7 @@ export class CacheWatch {
         phase: stalled,
         what: `${t.id.slice(0, 19)} in "${owner.name}" at ${Math.round(rate)} B/s (${t.current}${t.total ? ` of ${t.total}` : ''} bytes)`,
         idleSeconds: Math.round(elapsed / 1000),
-        resultWritten: stalled === 'export' && this.othersFinished(owner)
+        resultWritten: stalled === 'export' && !IMAGE_EXPORT.test(owner.name) && this.othersFinished(owner)
       }
     }
     return undefined

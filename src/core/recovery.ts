@@ -4,7 +4,7 @@
  * cache broke (the imports, the export) and says why in one warning. Pure: runs in, decision out.
  */
 import type { CacheImport } from '../backends/backend.js'
-import type { Stall } from './cache-watch.js'
+import { type Stall, reasonOf } from './cache-watch.js'
 import { type Plan, withoutExport } from './plan.js'
 import type { BuildReport } from './progress.js'
 import { TOOLS } from '../tools/index.js'
@@ -115,6 +115,21 @@ export function recover(attempt: Attempt, run: BuildRun, earlier: readonly Build
       problem:
         `Cache export to scope ${p.scope || '(own)'} (${p.backend}) failed: the registry refused the cache tag ${refused.ref} ` +
         `(${refused.reason}), which fails the image's push; the build ran again without it, its cache was not saved.`
+    }
+  }
+  // The image and a cache export to the same registry upload a shared layer at once, and some
+  // registries refuse one of the two ("provided digest did not match uploaded content"): the
+  // image must not be lost to the cache, so it is pushed again alone, once.
+  const refusedHost = refused ? refused.ref.split('/')[0] : undefined
+  const exportsThere = p.exports.some(spec => spec.some(([key, value]) => key === 'ref' && value.split('/')[0] === refusedHost))
+  if (refused && exportsThere && run.report.exportErrors.length && !earlier.some(r => r.pushFailed)) {
+    return {
+      kind: 'retry',
+      attempt: { ...attempt, plan: withoutExport(p, `the ${p.backend} cache export failed beside the image's push`) },
+      problem:
+        `Cache export to scope ${p.scope || '(own)'} (${p.backend}) failed beside the image's push to ${refusedHost} ` +
+        `(${reasonOf(run.report.exportErrors[0])}; the push: ${refused.reason}); the build ran again without exporting the cache, ` +
+        'its cache was not saved.'
     }
   }
   const stoppedBeforeAnyStep = run.exitCode !== 0 && run.report.totalSteps === 0

@@ -97,13 +97,14 @@ export function stalledScopes(p: Plan, stall: Stall): string[] {
 }
 
 /**
- * The run whose steps the figures count: the last, unless it only pushed again what the run
- * before it built, whose push the registry refused for a cache tag (recover's rule): the steps
- * came from the cache (or ran) in that run, the rebuild took them from the builder.
+ * The run whose steps the figures count: the last, unless it only exported again what the run
+ * before it built, whose push failed or whose export stalled (recover's rules): the steps came
+ * from the cache (or ran) in that run, the rebuild took them from the builder.
  */
 export function stepsRun(runs: readonly BuildRun[]): BuildRun {
   const [before, last] = runs.slice(-2)
-  return last && before.pushFailed && before.exitCode !== 0 ? before : runs[runs.length - 1]
+  const builtBefore = (before?.pushFailed && before.exitCode !== 0) || before?.stall?.phase === 'export'
+  return last && builtBefore ? before : runs[runs.length - 1]
 }
 
 /** What the builds told the action, from the first attempt to the last. */

@@ -38,4 +38,6 @@ export interface LocalCacheState {
   /** The export is the restored cache again (same manifest): saving it would store a copy. */
   unchanged?: boolean
   bytes: number
+  /** Seconds the save may make no progress (cache-timeout; 0: no limit). */
+  cacheTimeout: number
 }

@@ -97,8 +97,8 @@ export async function restoreLocalCache(p: Plan, cacheTimeout: number): Promise<
   }
 }
 
-/** What the post step's save came to: the bytes saved, the failure, or nothing to save. */
-type Saved = { bytes: number } | { failure: CacheFailure } | undefined
+/** What the post step's save came to: the bytes saved, the failure, a stall, or nothing to save. */
+type Saved = { bytes: number } | { failure: CacheFailure } | { stalledSeconds: number } | undefined
 
 /** Saves the exported directory (post step). */
 export async function saveLocalCache(state: LocalCacheState): Promise<Saved> {
@@ -118,7 +118,8 @@ export async function saveLocalCache(state: LocalCacheState): Promise<Saved> {
   })
   try {
     const toolkit = await actionsCache()
-    const { value: id, complaint } = await carry(() => toolkit.saveCache([state.path], state.key), 0)
+    const { value: id, complaint, stalled } = await carry(() => toolkit.saveCache([state.path], state.key), state.cacheTimeout * 1000)
+    if (stalled) return { stalledSeconds: state.cacheTimeout }
     if (id === undefined || id === -1) return failed(complaint ?? 'the cache service did not take it')
     core.info(`local cache saved as ${state.key} (${state.bytes} bytes)`)
     return { bytes: state.bytes }
@@ -132,12 +133,20 @@ export async function saveLocalCacheStep(env: Readonly<Record<string, string | u
   try {
     const state = JSON.parse(core.getState(STATE.localCache)) as LocalCacheState
     const saved = await saveLocalCache(state)
-    if (saved && 'failure' in saved) core.warning(failureWarning(saved.failure))
-    if (!saved || !env.GITHUB_STEP_SUMMARY) return
-    const line =
-      'failure' in saved
-        ? `⚠ Local cache not saved as <code>${state.key}</code>: ${saved.failure.reason}`
-        : `Local cache saved as <code>${state.key}</code>: ${formatBytes(saved.bytes)}`
+    if (!saved) return
+    let line: string
+    if ('bytes' in saved) line = `Local cache saved as <code>${state.key}</code>: ${formatBytes(saved.bytes)}`
+    else {
+      const reason =
+        'failure' in saved ? saved.failure.reason : `the save made no progress for ${saved.stalledSeconds} s (cache-timeout): given up`
+      core.warning(
+        'failure' in saved
+          ? failureWarning(saved.failure)
+          : `Cache export to scope ${state.scope} (local) stalled: ${reason}, the directory was not saved.`
+      )
+      line = `⚠ Local cache not saved as <code>${state.key}</code>: ${reason}`
+    }
+    if (!env.GITHUB_STEP_SUMMARY) return
     await core.summary.addRaw(line, true).write()
   } catch (error) {
     core.warning(`Post step: ${(error as Error).message}`)
@@ -165,11 +174,12 @@ export async function restoreCarried(
   }
 }
 
-/** Saves another carried directory as `key`: undefined when saved, else why not; never throws. */
-export async function saveCarried(path: string, key: string): Promise<string | undefined> {
+/** Saves another carried directory as `key`, given up after `timeoutMs` without progress: undefined when saved, else why not. */
+export async function saveCarried(path: string, key: string, timeoutMs: number): Promise<string | undefined> {
   try {
     const toolkit = await actionsCache()
-    const { value: id, complaint } = await carry(() => toolkit.saveCache([path], key), 0)
+    const { value: id, complaint, stalled } = await carry(() => toolkit.saveCache([path], key), timeoutMs)
+    if (stalled) return `the save made no progress for ${timeoutMs / 1000} s (cache-timeout): given up`
     return id === undefined || id === -1 ? (complaint ?? 'the cache service did not take it') : undefined
   } catch (error) {
     return (error as Error).message

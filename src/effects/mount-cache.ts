@@ -161,7 +161,8 @@ export function handMountsToPost(carried: MountsCarriedIn | undefined, builder: 
       root: carry.root,
       generated: carry.generated,
       image: carry.image,
-      buildArgs: carry.buildArgs
+      buildArgs: carry.buildArgs,
+      cacheTimeout: carry.cacheTimeout
     },
     builder,
     mounts
@@ -214,7 +215,7 @@ export async function carryMountsOut(env: Readonly<Record<string, string | undef
         lines.push(`Cache mount ${key} not saved: ${decision.reason}`)
         continue
       }
-      const failure = await saveCarried(m.carried.dir, m.carried.key)
+      const failure = await saveCarried(m.carried.dir, m.carried.key, state.carry.cacheTimeout * 1000)
       if (failure) core.warning(`Cache mount ${key} not saved as ${m.carried.key}: ${failure}`)
       else core.info(`cache mount ${key} saved as ${m.carried.key} (${found!.bytes} bytes)`)
       lines.push(
