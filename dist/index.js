@@ -3,7 +3,7 @@ import {
   maskSecretFiles,
   removeSecretFiles,
   writeSecretFiles
-} from "./chunks/chunk-UMO3Z3JU.js";
+} from "./chunks/chunk-MT5MS4BM.js";
 import {
   DRIVER_CANNOT_EXPORT,
   DRIVER_REFUSES_ATTESTATION,
@@ -22,7 +22,7 @@ import {
   lookUpCacheBudget,
   lookUpMissingBranches,
   runContext
-} from "./chunks/chunk-6I2U6ACL.js";
+} from "./chunks/chunk-NU3PRLB3.js";
 import {
   displayCommand,
   invocationOf,
@@ -30,16 +30,16 @@ import {
   plan,
   specsOf,
   withoutExport
-} from "./chunks/chunk-SLKQJ4DP.js";
+} from "./chunks/chunk-GWTLTBHY.js";
 import {
   carryMountsIn,
   handMountsToPost
-} from "./chunks/chunk-44JCTOH5.js";
+} from "./chunks/chunk-WWARCVHC.js";
 import {
   InputError,
   ownedMountKeys,
   readInputs
-} from "./chunks/chunk-SI3FHKSV.js";
+} from "./chunks/chunk-JDGTF3GF.js";
 import {
   TOOLS,
   addsDefaultProvenance,
@@ -52,7 +52,7 @@ import {
   compactLayout,
   directorySize,
   restoreLocalCache
-} from "./chunks/chunk-ZSYAQZGC.js";
+} from "./chunks/chunk-G5GNIW66.js";
 import {
   CacheWatch,
   dedupe,
@@ -63,7 +63,7 @@ import {
   plainEvents,
   rawJsonEvents,
   reasonOf
-} from "./chunks/chunk-ID57MOYA.js";
+} from "./chunks/chunk-RWSYIF77.js";
 import "./chunks/chunk-S4LQUINO.js";
 import {
   STATE
@@ -637,6 +637,15 @@ function recover(attempt, run, earlier, cacheTimeout) {
       problem: `Cache export to scope ${p.scope || "(own)"} (${p.backend}) failed: the registry refused the cache tag ${refused.ref} (${refused.reason}), which fails the image's push; the build ran again without it, its cache was not saved.`
     };
   }
+  const refusedHost = refused ? refused.ref.split("/")[0] : void 0;
+  const exportsThere = p.exports.some((spec) => spec.some(([key, value]) => key === "ref" && value.split("/")[0] === refusedHost));
+  if (refused && exportsThere && run.report.exportErrors.length && !earlier.some((r) => r.pushFailed)) {
+    return {
+      kind: "retry",
+      attempt: { ...attempt, plan: withoutExport(p, `the ${p.backend} cache export failed beside the image's push`) },
+      problem: `Cache export to scope ${p.scope || "(own)"} (${p.backend}) failed beside the image's push to ${refusedHost} (${reasonOf(run.report.exportErrors[0])}; the push: ${refused.reason}); the build ran again without exporting the cache, its cache was not saved.`
+    };
+  }
   const stoppedBeforeAnyStep = run.exitCode !== 0 && run.report.totalSteps === 0;
   if (stoppedBeforeAnyStep && run.driverLacksStore && !earlier.some((r) => r.driverLacksStore)) return { kind: "fit-to-docker-driver" };
   if (stoppedBeforeAnyStep && run.exporterSetupFailed && p.exports.length) {
@@ -707,7 +716,8 @@ function stalledScopes(p, stall) {
 }
 function stepsRun(runs) {
   const [before, last] = runs.slice(-2);
-  return last && before.pushFailed && before.exitCode !== 0 ? before : runs[runs.length - 1];
+  const builtBefore = before?.pushFailed && before.exitCode !== 0 || before?.stall?.phase === "export";
+  return last && builtBefore ? before : runs[runs.length - 1];
 }
 function buildMetadata(text) {
   try {
@@ -799,7 +809,7 @@ async function build(inputs, context, env) {
   handMountsToPost(mounts, last.request.builder, ranAnyStep(execution.runs[execution.runs.length - 1].report));
   const metadata = await readMetadata(last.request.metadataFile);
   if (execution.exitCode === 0) await tagInlineCache(last, env);
-  const localExport = execution.exitCode === 0 && last.local && last.cacheExport ? await settleLocalExport(last, restored) : void 0;
+  const localExport = execution.exitCode === 0 && last.local && last.cacheExport ? await settleLocalExport(last, restored, inputs.cacheTimeout) : void 0;
   const result = report(execution, { restored, indexFound: await indexLookup, metadata, localExport }, env);
   writeOutputs(result.outputs);
   const budget = result.outputs["cache-export"] === "true" ? await budgetLookup : void 0;
@@ -891,7 +901,8 @@ async function runBuild(attempt, env, cacheTimeout) {
   const watcher = new CacheWatch({
     timeoutMs: cacheTimeout * 1e3,
     minBytesPerSecond: MIN_BYTES_PER_SECOND,
-    importing: attempt.imports.length > 0
+    importing: attempt.imports.length > 0,
+    pushCarriesCache: p.extraTags.length > 0 && !tool.traits.pushesOneName
   });
   const events = tool.traits.plainProgress ? plainEvents : rawJsonEvents;
   const watch = cacheTimeout > 0 ? {
@@ -981,7 +992,7 @@ async function lookUpChainIndexes(p, token, context, env) {
     return void 0;
   }
 }
-async function settleLocalExport(p, restored) {
+async function settleLocalExport(p, restored, cacheTimeout) {
   const local = p.local;
   const rotates = local.exportDir !== local.importDir;
   if (rotates) {
@@ -998,7 +1009,8 @@ async function settleLocalExport(p, restored) {
     canSave: local.canSave,
     restoredKey: restored?.key,
     unchanged,
-    bytes
+    bytes,
+    cacheTimeout
   };
   saveState(STATE.localCache, JSON.stringify(state));
   return { bytes, freed, unchanged };

@@ -6,20 +6,20 @@ import "./chunks/chunk-HANBNIMK.js";
 
 // src/post.ts
 if (process.env[`STATE_${STATE.localCache}`]) {
-  const { saveLocalCacheStep } = await import("./chunks/local-cache-UFBDUVTP.js");
+  const { saveLocalCacheStep } = await import("./chunks/local-cache-UNZPIY5C.js");
   await saveLocalCacheStep(process.env);
 }
 if (process.env[`STATE_${STATE.cacheMounts}`]) {
-  const { carryMountsOut } = await import("./chunks/mount-cache-JBH2VCDL.js");
+  const { carryMountsOut } = await import("./chunks/mount-cache-MPU2G55W.js");
   await carryMountsOut(process.env);
 }
 if (process.env[`STATE_${STATE.cacheBudget}`]) {
-  const { keepCacheBudget } = await import("./chunks/cache-budget-B54UIRZL.js");
+  const { keepCacheBudget } = await import("./chunks/cache-budget-YYYY2F62.js");
   await keepCacheBudget(process.env);
 }
 var secretFiles = process.env[`STATE_${STATE.secretFiles}`];
 if (secretFiles) {
-  const { removeSecretFiles } = await import("./chunks/build-secrets-QJ7O5VCJ.js");
+  const { removeSecretFiles } = await import("./chunks/build-secrets-X7JZ77AS.js");
   await removeSecretFiles(secretFiles);
 }
 var fallbackBuilder = process.env[`STATE_${STATE.fallbackBuilder}`];
@@ -27,3 +27,4 @@ if (fallbackBuilder) {
   const { removeFallbackBuilder } = await import("./chunks/builder-driver-U7FY5RCD.js");
   await removeFallbackBuilder(fallbackBuilder);
 }
+process.exit();

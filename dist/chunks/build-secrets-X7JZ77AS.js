@@ -1,23 +1,20 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
-  restoreCarried,
-  restoreLocalCache,
-  saveCarried,
-  saveLocalCache,
-  saveLocalCacheStep,
-  toolkitLine
-} from "./chunk-ZSYAQZGC.js";
-import "./chunk-ID57MOYA.js";
+  maskSecretFiles,
+  removeSecretFiles,
+  writeSecretFiles
+} from "./chunk-MT5MS4BM.js";
+import "./chunk-GWTLTBHY.js";
+import "./chunk-JDGTF3GF.js";
+import "./chunk-7CABQQ6A.js";
+import "./chunk-RWSYIF77.js";
 import "./chunk-S4LQUINO.js";
 import "./chunk-G22OP24S.js";
 import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";
 import "./chunk-HANBNIMK.js";
 export {
-  restoreCarried,
-  restoreLocalCache,
-  saveCarried,
-  saveLocalCache,
-  saveLocalCacheStep,
-  toolkitLine
+  maskSecretFiles,
+  removeSecretFiles,
+  writeSecretFiles
 };

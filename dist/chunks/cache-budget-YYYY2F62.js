@@ -1,20 +1,18 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
-  carryMountsIn,
-  carryMountsOut,
-  handMountsToPost
-} from "./chunk-44JCTOH5.js";
-import "./chunk-SI3FHKSV.js";
+  keepCacheBudget,
+  lookUpCacheBudget
+} from "./chunk-NU3PRLB3.js";
+import "./chunk-GWTLTBHY.js";
+import "./chunk-JDGTF3GF.js";
 import "./chunk-7CABQQ6A.js";
-import "./chunk-ZSYAQZGC.js";
-import "./chunk-ID57MOYA.js";
+import "./chunk-RWSYIF77.js";
 import "./chunk-S4LQUINO.js";
 import "./chunk-G22OP24S.js";
 import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";
 import "./chunk-HANBNIMK.js";
 export {
-  carryMountsIn,
-  carryMountsOut,
-  handMountsToPost
+  keepCacheBudget,
+  lookUpCacheBudget
 };

@@ -2,7 +2,7 @@ import { createRequire as __createRequire } from 'node:module'; const require = 
 import {
   InputError,
   buildArgValues
-} from "./chunk-SI3FHKSV.js";
+} from "./chunk-JDGTF3GF.js";
 import {
   TOOLS,
   UNRESTRICTED,
@@ -15,7 +15,7 @@ import {
   BACKENDS,
   scopeId,
   withRetryTimeout
-} from "./chunk-ID57MOYA.js";
+} from "./chunk-RWSYIF77.js";
 import {
   imagePath,
   imageRepository,

@@ -1,20 +1,20 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
-  maskSecretFiles,
-  removeSecretFiles,
-  writeSecretFiles
-} from "./chunk-UMO3Z3JU.js";
-import "./chunk-SLKQJ4DP.js";
-import "./chunk-SI3FHKSV.js";
+  carryMountsIn,
+  carryMountsOut,
+  handMountsToPost
+} from "./chunk-WWARCVHC.js";
+import "./chunk-JDGTF3GF.js";
 import "./chunk-7CABQQ6A.js";
-import "./chunk-ID57MOYA.js";
+import "./chunk-G5GNIW66.js";
+import "./chunk-RWSYIF77.js";
 import "./chunk-S4LQUINO.js";
 import "./chunk-G22OP24S.js";
 import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";
 import "./chunk-HANBNIMK.js";
 export {
-  maskSecretFiles,
-  removeSecretFiles,
-  writeSecretFiles
+  carryMountsIn,
+  carryMountsOut,
+  handMountsToPost
 };

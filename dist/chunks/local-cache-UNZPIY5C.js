@@ -1,18 +1,23 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
-  keepCacheBudget,
-  lookUpCacheBudget
-} from "./chunk-6I2U6ACL.js";
-import "./chunk-SLKQJ4DP.js";
-import "./chunk-SI3FHKSV.js";
-import "./chunk-7CABQQ6A.js";
-import "./chunk-ID57MOYA.js";
+  restoreCarried,
+  restoreLocalCache,
+  saveCarried,
+  saveLocalCache,
+  saveLocalCacheStep,
+  toolkitLine
+} from "./chunk-G5GNIW66.js";
+import "./chunk-RWSYIF77.js";
 import "./chunk-S4LQUINO.js";
 import "./chunk-G22OP24S.js";
 import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";
 import "./chunk-HANBNIMK.js";
 export {
-  keepCacheBudget,
-  lookUpCacheBudget
+  restoreCarried,
+  restoreLocalCache,
+  saveCarried,
+  saveLocalCache,
+  saveLocalCacheStep,
+  toolkitLine
 };

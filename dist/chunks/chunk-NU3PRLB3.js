@@ -1,16 +1,16 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
   plan
-} from "./chunk-SLKQJ4DP.js";
+} from "./chunk-GWTLTBHY.js";
 import {
   DEFAULT_CACHE_LIMIT_BYTES,
   budgetBytes,
   readInputs,
   selectPrunes
-} from "./chunk-SI3FHKSV.js";
+} from "./chunk-JDGTF3GF.js";
 import {
   formatBytes
-} from "./chunk-ID57MOYA.js";
+} from "./chunk-RWSYIF77.js";
 import {
   STATE
 } from "./chunk-G22OP24S.js";

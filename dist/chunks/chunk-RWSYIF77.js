@@ -318,6 +318,7 @@ var IMPORT_VERTEX = /^importing cache manifest from /;
 var EXPORT_VERTEX = /^(exporting cache|exporting to GitHub Actions Cache|preparing build cache for export|writing cache)/i;
 var NOT_CACHE = /^(\[[^\]]*\] FROM |\[internal\]|load metadata|resolve image config|exporting to image|exporting to oci|pushing |sending tarball)/i;
 var BLOB = /^sha256:[0-9a-f]{64}$/;
+var IMAGE_EXPORT = /^exporting to image/i;
 var CacheWatch = class {
   constructor(options) {
     this.options = options;
@@ -362,7 +363,7 @@ var CacheWatch = class {
   }
   phaseOf(name) {
     if (IMPORT_VERTEX.test(name)) return "import";
-    if (EXPORT_VERTEX.test(name)) return "export";
+    if (EXPORT_VERTEX.test(name) || this.options.pushCarriesCache && IMAGE_EXPORT.test(name)) return "export";
     if (NOT_CACHE.test(name)) return void 0;
     return "build";
   }
@@ -378,7 +379,7 @@ var CacheWatch = class {
         phase,
         what: v.name,
         idleSeconds: Math.round((now - v.since) / 1e3),
-        resultWritten: phase === "export" && this.othersFinished(v)
+        resultWritten: phase === "export" && !IMAGE_EXPORT.test(v.name) && this.othersFinished(v)
       };
     }
     for (const t of this.transfers.values()) {
@@ -399,7 +400,7 @@ var CacheWatch = class {
         phase: stalled,
         what: `${t.id.slice(0, 19)} in "${owner.name}" at ${Math.round(rate)} B/s (${t.current}${t.total ? ` of ${t.total}` : ""} bytes)`,
         idleSeconds: Math.round(elapsed / 1e3),
-        resultWritten: stalled === "export" && this.othersFinished(owner)
+        resultWritten: stalled === "export" && !IMAGE_EXPORT.test(owner.name) && this.othersFinished(owner)
       };
     }
     return void 0;
@@ -476,6 +477,12 @@ function formatBytes(bytes2) {
   if (bytes2 >= 1e6) return `${(bytes2 / 1e6).toFixed(1)} MB`;
   return `${(bytes2 / 1e3).toFixed(1)} kB`;
 }
+function parseSize(text) {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?)b?$/i.exec(text.trim());
+  if (!match) return void 0;
+  const bytes2 = Number(match[1]) * 1e3 ** " kmgt".indexOf(match[2].toLowerCase() || " ");
+  return bytes2 > 0 ? Math.floor(bytes2) : void 0;
+}
 
 export {
   scopeId,
@@ -489,5 +496,6 @@ export {
   CacheWatch,
   rawJsonEvents,
   plainEvents,
-  formatBytes
+  formatBytes,
+  parseSize
 };

@@ -1,10 +1,10 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
   secretMasks
-} from "./chunk-SLKQJ4DP.js";
+} from "./chunk-GWTLTBHY.js";
 import {
   InputError
-} from "./chunk-SI3FHKSV.js";
+} from "./chunk-JDGTF3GF.js";
 import {
   STATE
 } from "./chunk-G22OP24S.js";

@@ -2,7 +2,7 @@ import { createRequire as __createRequire } from 'node:module'; const require = 
 import {
   failureWarning,
   formatBytes
-} from "./chunk-ID57MOYA.js";
+} from "./chunk-RWSYIF77.js";
 import {
   STATE
 } from "./chunk-G22OP24S.js";
@@ -156,7 +156,8 @@ async function saveLocalCache(state) {
   });
   try {
     const toolkit = await actionsCache();
-    const { value: id, complaint } = await carry(() => toolkit.saveCache([state.path], state.key), 0);
+    const { value: id, complaint, stalled } = await carry(() => toolkit.saveCache([state.path], state.key), state.cacheTimeout * 1e3);
+    if (stalled) return { stalledSeconds: state.cacheTimeout };
     if (id === void 0 || id === -1) return failed(complaint ?? "the cache service did not take it");
     info(`local cache saved as ${state.key} (${state.bytes} bytes)`);
     return { bytes: state.bytes };
@@ -168,9 +169,17 @@ async function saveLocalCacheStep(env) {
   try {
     const state = JSON.parse(getState(STATE.localCache));
     const saved = await saveLocalCache(state);
-    if (saved && "failure" in saved) warning(failureWarning(saved.failure));
-    if (!saved || !env.GITHUB_STEP_SUMMARY) return;
-    const line = "failure" in saved ? `\u26A0 Local cache not saved as <code>${state.key}</code>: ${saved.failure.reason}` : `Local cache saved as <code>${state.key}</code>: ${formatBytes(saved.bytes)}`;
+    if (!saved) return;
+    let line;
+    if ("bytes" in saved) line = `Local cache saved as <code>${state.key}</code>: ${formatBytes(saved.bytes)}`;
+    else {
+      const reason = "failure" in saved ? saved.failure.reason : `the save made no progress for ${saved.stalledSeconds} s (cache-timeout): given up`;
+      warning(
+        "failure" in saved ? failureWarning(saved.failure) : `Cache export to scope ${state.scope} (local) stalled: ${reason}, the directory was not saved.`
+      );
+      line = `\u26A0 Local cache not saved as <code>${state.key}</code>: ${reason}`;
+    }
+    if (!env.GITHUB_STEP_SUMMARY) return;
     await summary.addRaw(line, true).write();
   } catch (error) {
     warning(`Post step: ${error.message}`);
@@ -186,10 +195,11 @@ async function restoreCarried(path, key, restoreKeys, timeoutMs) {
     return { failure: error.message };
   }
 }
-async function saveCarried(path, key) {
+async function saveCarried(path, key, timeoutMs) {
   try {
     const toolkit = await actionsCache();
-    const { value: id, complaint } = await carry(() => toolkit.saveCache([path], key), 0);
+    const { value: id, complaint, stalled } = await carry(() => toolkit.saveCache([path], key), timeoutMs);
+    if (stalled) return `the save made no progress for ${timeoutMs / 1e3} s (cache-timeout): given up`;
     return id === void 0 || id === -1 ? complaint ?? "the cache service did not take it" : void 0;
   } catch (error) {
     return error.message;

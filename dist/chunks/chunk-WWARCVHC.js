@@ -9,15 +9,15 @@ import {
   mountLines,
   mountSaveDecision,
   restoredScope
-} from "./chunk-SI3FHKSV.js";
+} from "./chunk-JDGTF3GF.js";
 import {
   directorySize,
   restoreCarried,
   saveCarried
-} from "./chunk-ZSYAQZGC.js";
+} from "./chunk-G5GNIW66.js";
 import {
   formatBytes
-} from "./chunk-ID57MOYA.js";
+} from "./chunk-RWSYIF77.js";
 import {
   STATE
 } from "./chunk-G22OP24S.js";
@@ -138,7 +138,8 @@ function handMountsToPost(carried, builder, stepsRan) {
       root: carry.root,
       generated: carry.generated,
       image: carry.image,
-      buildArgs: carry.buildArgs
+      buildArgs: carry.buildArgs,
+      cacheTimeout: carry.cacheTimeout
     },
     builder,
     mounts
@@ -185,7 +186,7 @@ async function carryMountsOut(env) {
         lines.push(`Cache mount ${key} not saved: ${decision.reason}`);
         continue;
       }
-      const failure = await saveCarried(m.carried.dir, m.carried.key);
+      const failure = await saveCarried(m.carried.dir, m.carried.key, state.carry.cacheTimeout * 1e3);
       if (failure) warning(`Cache mount ${key} not saved as ${m.carried.key}: ${failure}`);
       else info(`cache mount ${key} saved as ${m.carried.key} (${found.bytes} bytes)`);
       lines.push(

@@ -5,8 +5,9 @@ import {
 } from "./chunk-7CABQQ6A.js";
 import {
   BACKENDS,
-  formatBytes
-} from "./chunk-ID57MOYA.js";
+  formatBytes,
+  parseSize
+} from "./chunk-RWSYIF77.js";
 import {
   safeName
 } from "./chunk-S4LQUINO.js";
@@ -7349,155 +7350,8 @@ var require_dist = __commonJS({
 // src/core/inputs.ts
 var import_yaml = __toESM(require_dist(), 1);
 
-// src/core/mount-carry.ts
-import { join } from "node:path";
-var MOUNT_KEY_PREFIX = "buildkit-mount-";
-function mountKeyPrefix(name, scopeId) {
-  return `${MOUNT_KEY_PREFIX}${name}--${scopeId}#`;
-}
-function ownedMountKeys(scopeId) {
-  return {
-    prefix: MOUNT_KEY_PREFIX,
-    matches: (key) => {
-      if (!key.startsWith(MOUNT_KEY_PREFIX)) return false;
-      const rest = key.slice(MOUNT_KEY_PREFIX.length);
-      const scopeStart = rest.indexOf("--") + 2;
-      return scopeStart > 1 && rest.slice(scopeStart, rest.indexOf("#")) === scopeId;
-    }
-  };
-}
-var PLAIN_KEY = /^[A-Za-z0-9_./@:+-]+$/;
-function notCarried(mount) {
-  if (mount.from !== void 0) return `it starts from ${JSON.stringify(mount.from)}, which the build makes`;
-  if (mount.unresolved?.length) return `its key or settings use ${mount.unresolved.join(", ")}, which only the build knows`;
-  if (!PLAIN_KEY.test(mount.key)) return "its key holds characters the action does not write into a Dockerfile";
-  return void 0;
-}
-function carriedMounts(carry, mounts) {
-  const carried = [];
-  const skipped = [];
-  const keyScope = carry.own ?? carry.chain[0] ?? "none";
-  for (const mount of mounts) {
-    const reason = notCarried(mount);
-    if (reason) {
-      skipped.push({ key: mount.key, reason });
-      continue;
-    }
-    carried.push({
-      mount,
-      key: `${mountKeyPrefix(mount.name, keyScope)}${carry.sha}`,
-      restoreKeys: carry.chain.map((scope) => mountKeyPrefix(mount.name, scope)),
-      dir: join(carry.root, mount.name)
-    });
-  }
-  return { carried, skipped };
-}
-function restoredScope(carry, carried, restoredKey) {
-  const index = carried.restoreKeys.findIndex((prefix) => restoredKey.startsWith(prefix));
-  return index < 0 ? void 0 : carry.chain[index];
-}
-function mountSaveDecision(carry, carried, restored, extracted) {
-  if (!carry.save) return { save: false, reason: carry.noSave ?? "this run does not save" };
-  if (extracted.oversize || extracted.bytes > carry.maxBytes) {
-    const reason = `${formatBytes(extracted.bytes)} is over cache-mounts-max-size (${formatBytes(carry.maxBytes)})`;
-    return { save: false, reason, notice: `Cache mount ${carried.mount.key} not saved: ${reason}.` };
-  }
-  if (!extracted.entries) return { save: false, reason: "empty" };
-  if (restored.digest !== void 0 && restored.digest === extracted.digest)
-    return { save: false, reason: `unchanged since restored from ${restored.key}` };
-  if (restored.key === carried.key) return { save: false, reason: `${carried.key} is already saved (a key is written once)` };
-  return { save: true };
-}
-function parseSize(text) {
-  const match = /^(\d+(?:\.\d+)?)\s*([kmg]?)b?$/i.exec(text.trim());
-  if (!match) return void 0;
-  const bytes = Number(match[1]) * { "": 1, k: 1e3, m: 1e6, g: 1e9 }[match[2].toLowerCase()];
-  return bytes > 0 ? Math.floor(bytes) : void 0;
-}
-function mountFlag(mount, target) {
-  const fields = [
-    "type=cache",
-    `id=${mount.key}`,
-    `target=${target}`,
-    `sharing=${mount.sharing}`,
-    ...mount.uid !== void 0 ? [`uid=${mount.uid}`] : [],
-    ...mount.gid !== void 0 ? [`gid=${mount.gid}`] : [],
-    ...mount.mode !== void 0 ? [`mode=0${mount.mode.toString(8)}`] : []
-  ];
-  return `--mount=${fields.join(",")}`;
-}
-function mountingDockerfile(image, mounts, extra, script, nonce) {
-  const flags = [...mounts.map((m, i) => mountFlag(m.mount, `/m/${i}`)), extra].filter(Boolean).join(" ");
-  return `FROM ${image}
-RUN ${flags} ${JSON.stringify(["sh", "-c", [`: ${nonce}`, "set -e", ...script].join("\n")])}
-`;
-}
-var KEPT = "kept the builder's own content";
-function injectDockerfile(image, mounts, nonce) {
-  const script = mounts.map(
-    (m, i) => `if [ -n "$(ls -A /m/${i})" ]; then echo "cache mount ${m.mount.name}: ${KEPT}"; else tar -xpf /src/${m.mount.name}/mount.tar -C /m/${i}; fi`
-  );
-  return mountingDockerfile(image, mounts, "--mount=type=bind,source=.,target=/src", script, nonce);
-}
-function extractDockerfile(image, mounts, maxBytes, nonce) {
-  const maxKb = Math.floor(maxBytes / 1024);
-  const script = mounts.flatMap((m, i) => {
-    const out = `/out/${m.mount.name}`;
-    return [
-      `mkdir -p ${out} && cd /m/${i} && kb=$(du -sk . | cut -f1)`,
-      `if [ "$kb" -gt ${maxKb} ]; then echo $((kb * 1024)) > ${out}/oversize; else`,
-      `tar -cf ${out}/mount.tar .`,
-      `listing=$(find . -mindepth 1 -exec stat -c '%n|%F|%a|%u|%g|%N' {} + | LC_ALL=C sort)`,
-      `contents=$(find . -type f -exec sha256sum {} + | LC_ALL=C sort)`,
-      `digest=$(printf '%s\\n%s\\n' "$listing" "$contents" | sha256sum | cut -d' ' -f1)`,
-      `echo "$digest $(find . -mindepth 1 | wc -l)" > ${out}/digest; fi`
-    ];
-  });
-  return `${mountingDockerfile(image, mounts, "", script, nonce)}FROM scratch
-COPY --from=0 /out /
-`;
-}
-function generatedBuildArgs(carry, builder, dockerfile, context, output) {
-  const namespace = carry.buildArgs.BUILDKIT_CACHE_MOUNT_NS;
-  return [
-    "buildx",
-    "build",
-    ...builder ? ["--builder", builder] : [],
-    "--file",
-    dockerfile,
-    ...namespace !== void 0 ? ["--build-arg", `BUILDKIT_CACHE_MOUNT_NS=${namespace}`] : [],
-    "--provenance=false",
-    "--progress",
-    "plain",
-    "--output",
-    output,
-    context
-  ];
-}
-function buildArgValues(lines, env) {
-  const values = {};
-  for (const line of lines) {
-    const eq = line.indexOf("=");
-    const name = eq < 0 ? line : line.slice(0, eq);
-    const value = eq < 0 ? env[line] : line.slice(eq + 1);
-    if (value !== void 0) values[name] = value;
-  }
-  return values;
-}
-function mountLines(carry, mounts, skipped) {
-  const saving = carry.save ? "saved in the post step when changed" : `not saved: ${carry.noSave}`;
-  return [
-    ...mounts.map((m) => {
-      const restored = !carry.restore ? `not restored (${carry.noRestore})` : m.restoredKey ? `restored from ${m.from ?? m.restoredKey} (${formatBytes(m.bytes)})` + (m.kept ? `, ${KEPT}` : m.notInjected ? ", not put into the builder (see the warning)" : "") : `nothing saved under ${carry.chain.join(", ")}`;
-      return `${m.carried.mount.key}: ${restored}; ${saving}`;
-    }),
-    ...skipped.map((s) => `${s.key}: not carried: ${s.reason}`)
-  ];
-}
-
 // src/core/budget.ts
 var DEFAULT_CACHE_LIMIT_BYTES = 1e10;
-var UNITS = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12 };
 function parseCacheBudget(text) {
   if (text === "off") return { kind: "off" };
   const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(text);
@@ -7505,9 +7359,8 @@ function parseCacheBudget(text) {
     const value = Number(percent[1]);
     return value > 0 && value <= 100 ? { kind: "percent", percent: value } : void 0;
   }
-  const size = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB)$/i.exec(text);
-  const bytes = size ? Number(size[1]) * UNITS[size[2].toUpperCase()] : 0;
-  return bytes > 0 ? { kind: "bytes", bytes: Math.floor(bytes) } : void 0;
+  const bytes = /^[\d.]+$/.test(text) ? void 0 : parseSize(text);
+  return bytes ? { kind: "bytes", bytes } : void 0;
 }
 function budgetBytes(budget, limit) {
   if (budget.kind === "off") return Number.POSITIVE_INFINITY;
@@ -8275,8 +8128,153 @@ function parseCacheMountsInput(value) {
   return mounts;
 }
 
+// src/core/mount-carry.ts
+import { join } from "node:path";
+var MOUNT_KEY_PREFIX = "buildkit-mount-";
+function mountKeyPrefix(name, scopeId) {
+  return `${MOUNT_KEY_PREFIX}${name}--${scopeId}#`;
+}
+function ownedMountKeys(scopeId) {
+  return {
+    prefix: MOUNT_KEY_PREFIX,
+    matches: (key) => {
+      if (!key.startsWith(MOUNT_KEY_PREFIX)) return false;
+      const rest = key.slice(MOUNT_KEY_PREFIX.length);
+      const scopeStart = rest.indexOf("--") + 2;
+      return scopeStart > 1 && rest.slice(scopeStart, rest.indexOf("#")) === scopeId;
+    }
+  };
+}
+var PLAIN_KEY = /^[A-Za-z0-9_./@:+-]+$/;
+function notCarried(mount) {
+  if (mount.from !== void 0) return `it starts from ${JSON.stringify(mount.from)}, which the build makes`;
+  if (mount.unresolved?.length) return `its key or settings use ${mount.unresolved.join(", ")}, which only the build knows`;
+  if (!PLAIN_KEY.test(mount.key)) return "its key holds characters the action does not write into a Dockerfile";
+  return void 0;
+}
+function carriedMounts(carry, mounts) {
+  const carried = [];
+  const skipped = [];
+  const keyScope = carry.own ?? carry.chain[0] ?? "none";
+  for (const mount of mounts) {
+    const reason = notCarried(mount);
+    if (reason) {
+      skipped.push({ key: mount.key, reason });
+      continue;
+    }
+    carried.push({
+      mount,
+      key: `${mountKeyPrefix(mount.name, keyScope)}${carry.sha}`,
+      restoreKeys: carry.chain.map((scope) => mountKeyPrefix(mount.name, scope)),
+      dir: join(carry.root, mount.name)
+    });
+  }
+  return { carried, skipped };
+}
+function restoredScope(carry, carried, restoredKey) {
+  const index = carried.restoreKeys.findIndex((prefix) => restoredKey.startsWith(prefix));
+  return index < 0 ? void 0 : carry.chain[index];
+}
+function mountSaveDecision(carry, carried, restored, extracted) {
+  if (!carry.save) return { save: false, reason: carry.noSave ?? "this run does not save" };
+  if (extracted.oversize || extracted.bytes > carry.maxBytes) {
+    const reason = `${formatBytes(extracted.bytes)} is over cache-mounts-max-size (${formatBytes(carry.maxBytes)})`;
+    return { save: false, reason, notice: `Cache mount ${carried.mount.key} not saved: ${reason}.` };
+  }
+  if (!extracted.entries) return { save: false, reason: "empty" };
+  if (restored.digest !== void 0 && restored.digest === extracted.digest)
+    return { save: false, reason: `unchanged since restored from ${restored.key}` };
+  if (restored.key === carried.key) return { save: false, reason: `${carried.key} is already saved (a key is written once)` };
+  return { save: true };
+}
+function mountFlag(mount, target) {
+  const fields = [
+    "type=cache",
+    `id=${mount.key}`,
+    `target=${target}`,
+    `sharing=${mount.sharing}`,
+    ...mount.uid !== void 0 ? [`uid=${mount.uid}`] : [],
+    ...mount.gid !== void 0 ? [`gid=${mount.gid}`] : [],
+    ...mount.mode !== void 0 ? [`mode=0${mount.mode.toString(8)}`] : []
+  ];
+  return `--mount=${fields.join(",")}`;
+}
+function mountingDockerfile(image, mounts, extra, script, nonce) {
+  const flags = [...mounts.map((m, i) => mountFlag(m.mount, `/m/${i}`)), extra].filter(Boolean).join(" ");
+  return `FROM ${image}
+RUN ${flags} ${JSON.stringify(["sh", "-c", [`: ${nonce}`, "set -e", ...script].join("\n")])}
+`;
+}
+var KEPT = "kept the builder's own content";
+function injectDockerfile(image, mounts, nonce) {
+  const script = mounts.map(
+    (m, i) => `if [ -n "$(ls -A /m/${i})" ]; then echo "cache mount ${m.mount.name}: ${KEPT}"; else tar -xpf /src/${m.mount.name}/mount.tar -C /m/${i}; fi`
+  );
+  return mountingDockerfile(image, mounts, "--mount=type=bind,source=.,target=/src", script, nonce);
+}
+function extractDockerfile(image, mounts, maxBytes, nonce) {
+  const maxKb = Math.floor(maxBytes / 1024);
+  const script = mounts.flatMap((m, i) => {
+    const out = `/out/${m.mount.name}`;
+    return [
+      `mkdir -p ${out} && cd /m/${i} && kb=$(du -sk . | cut -f1)`,
+      `if [ "$kb" -gt ${maxKb} ]; then echo $((kb * 1024)) > ${out}/oversize; else`,
+      `tar -cf ${out}/mount.tar .`,
+      `listing=$(find . -mindepth 1 -exec stat -c '%n|%F|%a|%u|%g|%N' {} + | LC_ALL=C sort)`,
+      `contents=$(find . -type f -exec sha256sum {} + | LC_ALL=C sort)`,
+      `digest=$(printf '%s\\n%s\\n' "$listing" "$contents" | sha256sum | cut -d' ' -f1)`,
+      `echo "$digest $(find . -mindepth 1 | wc -l)" > ${out}/digest; fi`
+    ];
+  });
+  return `${mountingDockerfile(image, mounts, "", script, nonce)}FROM scratch
+COPY --from=0 /out /
+`;
+}
+function generatedBuildArgs(carry, builder, dockerfile, context, output) {
+  const namespace = carry.buildArgs.BUILDKIT_CACHE_MOUNT_NS;
+  return [
+    "buildx",
+    "build",
+    ...builder ? ["--builder", builder] : [],
+    "--file",
+    dockerfile,
+    ...namespace !== void 0 ? ["--build-arg", `BUILDKIT_CACHE_MOUNT_NS=${namespace}`] : [],
+    "--provenance=false",
+    "--progress",
+    "plain",
+    "--output",
+    output,
+    context
+  ];
+}
+function buildArgValues(lines, env) {
+  const values = {};
+  for (const line of lines) {
+    const eq = line.indexOf("=");
+    const name = eq < 0 ? line : line.slice(0, eq);
+    const value = eq < 0 ? env[line] : line.slice(eq + 1);
+    if (value !== void 0) values[name] = value;
+  }
+  return values;
+}
+function mountLines(carry, mounts, skipped) {
+  const saving = carry.save ? "saved in the post step when changed" : `not saved: ${carry.noSave}`;
+  return [
+    ...mounts.map((m) => {
+      const restored = !carry.restore ? `not restored (${carry.noRestore})` : m.restoredKey ? `restored from ${m.from ?? m.restoredKey} (${formatBytes(m.bytes)})` + (m.kept ? `, ${KEPT}` : m.notInjected ? ", not put into the builder (see the warning)" : "") : `nothing saved under ${carry.chain.join(", ")}`;
+      return `${m.carried.mount.key}: ${restored}; ${saving}`;
+    }),
+    ...skipped.map((s) => `${s.key}: not carried: ${s.reason}`)
+  ];
+}
+
 export {
   cacheMountsOf,
+  DEFAULT_CACHE_LIMIT_BYTES,
+  budgetBytes,
+  selectPrunes,
+  InputError,
+  readInputs,
   ownedMountKeys,
   carriedMounts,
   restoredScope,
@@ -8286,10 +8284,5 @@ export {
   extractDockerfile,
   generatedBuildArgs,
   buildArgValues,
-  mountLines,
-  DEFAULT_CACHE_LIMIT_BYTES,
-  budgetBytes,
-  selectPrunes,
-  InputError,
-  readInputs
+  mountLines
 };
