@@ -1,4 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
+import { readInputs } from '../../src/core/inputs.js'
+import { plan } from '../../src/core/plan.js'
+import { PR_7, PR_7_ENV } from './pull-request-7.js'
 import { type BudgetFacts, type CacheEntry, budgetBytes, parseCacheBudget, selectPrunes } from '../../src/core/budget.js'
 
 describe('parseCacheBudget', () => {
@@ -160,5 +163,29 @@ describe('selectPrunes', () => {
   it("a closed pull request with only other tools' entries frees nothing: the next ref goes", () => {
     const list = entries(`${pr(9)}:npm:50:1`, 'b:ns/b#1:10:2', 'main:ns/main#1:10:3')
     expect(selected(facts(list, 60))).toEqual(['least recently used ref: ns/b#1'])
+  })
+})
+
+describe("which entries of a ref are this action's, and in which group the newest one is kept", () => {
+  const planOf = (values: Record<string, string>) =>
+    plan(
+      readInputs(name => values[name] ?? ''),
+      PR_7,
+      PR_7_ENV
+    )
+
+  it.each([
+    ['gha', { tags: 'r.test/o/app:1' }, 'index-o/app/pr-9-2-0123abcd', 'index-o/app/pr-9-'],
+    ['a cache mount, with gha', { tags: 'r.test/o/app:1' }, 'buildkit-mount-gomod--o/app/pr-9#abc', 'buildkit-mount-gomod--o/app/pr-9#'],
+    [
+      'a cache mount, with a backend that keeps no Actions cache of its own',
+      { 'cache-backend': 'registry', tags: 'r.test/o/app:1' },
+      'buildkit-mount-gomod--o/app/pr-9#abc',
+      'buildkit-mount-gomod--o/app/pr-9#'
+    ],
+    ["another pull request's mount", { tags: 'r.test/o/app:1' }, 'buildkit-mount-gomod--o/app/pr-10#abc', undefined],
+    ["another tool's entry", { tags: 'r.test/o/app:1' }, 'npm-linux-x64', undefined]
+  ])('%s', (_, values, key, group) => {
+    expect(planOf(values).keysOfRef?.('refs/pull/9/merge')?.(key)).toBe(group)
   })
 })

@@ -8,7 +8,7 @@ import { InputError, type Inputs } from './inputs.js'
 import { imagePath, imageRepository, platformsName, safeName } from './names.js'
 import { withRetryTimeout } from './cache-watch.js'
 import { type Scope, type ScopeChain, scopeChain, scopeOfRef } from './scopes.js'
-import { type MountCarry, buildArgValues } from './mount-carry.js'
+import { type MountCarry, buildArgValues, ownedMountKeys } from './mount-carry.js'
 import { type Attributes, decodeSpec, encodeSpec } from './spec.js'
 import type { BuildRequest, Invocation, SecretMount } from '../tools/tool.js'
 import { TOOLS } from '../tools/index.js'
@@ -46,9 +46,10 @@ export interface Plan {
   ownedKeys?: (ref: string) => KeyMatch
   /**
    * The Actions cache keys this namespace's runs on `ref` write (that branch's or pull request's
-   * scope): what the cache budget may delete.
+   * scope: its layer cache, its cache mounts), each with the group whose newest entry the cache
+   * budget keeps; undefined for any other key.
    */
-  keysOfRef?: (ref: string) => KeyMatch | undefined
+  keysOfRef?: (ref: string) => ((key: string) => string | undefined) | undefined
   /** The registry tag of the own scope's cache (clean-up). */
   ownedTag?: string
   request: BuildRequest
@@ -344,6 +345,7 @@ export function plan(inputs: Inputs, context: RunContext, env: Env): Plan {
 
   const own = decision.cacheExport ? chain.own : undefined
   const chainImports = importScopes.length ? backend.imports(importScopes, settings) : []
+  const mounts = mountCarryOf(inputs, env, context, chain, settings)
   return {
     ...common,
     scope: chain.own ? scopeId(chain.own, settings) : '',
@@ -367,13 +369,18 @@ export function plan(inputs: Inputs, context: RunContext, env: Env): Plan {
     importReason: access.importDenied,
     needsBuildKitDriver: TOOLS[inputs.buildTool].traits.driverMayLackExporters && !!backend.needsBuildKitDriver,
     local,
-    mounts: mountCarryOf(inputs, env, context, chain, settings),
+    mounts,
     ...(chain.own &&
       backend.ownedKeys && { ownedKeys: (ref: string) => backend.ownedKeys!({ ...chain.own!, ref }, settings, chain.imports) }),
-    ...(backend.ownedKeys && {
+    ...((backend.ownedKeys || mounts) && {
       keysOfRef: (ref: string) => {
         const scope = scopeOfRef(ref)
-        return scope && backend.ownedKeys!(scope, settings, [scope])
+        if (!scope) return undefined
+        const layers = backend.ownedKeys?.(scope, settings, [scope])
+        const mountKeys = ownedMountKeys(scopeId(scope, settings))
+        // A mount's entries group by mount: the key up to the commit.
+        return (key: string) =>
+          layers?.matches(key) ? layers.prefix : mountKeys.matches(key) ? key.slice(0, key.indexOf('#') + 1) : undefined
       }
     }),
     ...(chain.own && backend.cacheTagOf && { ownedTag: backend.cacheTagOf(chain.own, settings) })

@@ -80,10 +80,7 @@ async function prune(state: CacheBudgetState, token: string, context: RunContext
     openPullRequests: open,
     defaultBranch: state.defaultBranch,
     ownRef: state.ownRef,
-    scopeOf: (entry: CacheEntry) => {
-      const match = keys.get(entry.ref)
-      return match?.matches(entry.key) ? match.prefix : undefined
-    }
+    scopeOf: (entry: CacheEntry) => keys.get(entry.ref)?.(entry.key)
   })
   const deleted: Prune[] = []
   let refusal: string | undefined
