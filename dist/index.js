@@ -3,7 +3,7 @@ import {
   maskSecretFiles,
   removeSecretFiles,
   writeSecretFiles
-} from "./chunks/chunk-MT5MS4BM.js";
+} from "./chunks/chunk-M5HEVOZU.js";
 import {
   DRIVER_CANNOT_EXPORT,
   DRIVER_REFUSES_ATTESTATION,
@@ -22,7 +22,7 @@ import {
   lookUpCacheBudget,
   lookUpMissingBranches,
   runContext
-} from "./chunks/chunk-NU3PRLB3.js";
+} from "./chunks/chunk-GKLFPTAC.js";
 import {
   displayCommand,
   invocationOf,
@@ -30,7 +30,7 @@ import {
   plan,
   specsOf,
   withoutExport
-} from "./chunks/chunk-GWTLTBHY.js";
+} from "./chunks/chunk-RXA65GPP.js";
 import {
   carryMountsIn,
   handMountsToPost

@@ -14,12 +14,12 @@ if (process.env[`STATE_${STATE.cacheMounts}`]) {
   await carryMountsOut(process.env);
 }
 if (process.env[`STATE_${STATE.cacheBudget}`]) {
-  const { keepCacheBudget } = await import("./chunks/cache-budget-YYYY2F62.js");
+  const { keepCacheBudget } = await import("./chunks/cache-budget-MQSZIHFT.js");
   await keepCacheBudget(process.env);
 }
 var secretFiles = process.env[`STATE_${STATE.secretFiles}`];
 if (secretFiles) {
-  const { removeSecretFiles } = await import("./chunks/build-secrets-X7JZ77AS.js");
+  const { removeSecretFiles } = await import("./chunks/build-secrets-XVSUJPU2.js");
   await removeSecretFiles(secretFiles);
 }
 var fallbackBuilder = process.env[`STATE_${STATE.fallbackBuilder}`];

@@ -1,7 +1,7 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
   plan
-} from "./chunk-GWTLTBHY.js";
+} from "./chunk-RXA65GPP.js";
 import {
   DEFAULT_CACHE_LIMIT_BYTES,
   budgetBytes,
@@ -261,10 +261,7 @@ async function prune(state, token, context, env) {
     openPullRequests: open,
     defaultBranch: state.defaultBranch,
     ownRef: state.ownRef,
-    scopeOf: (entry) => {
-      const match = keys.get(entry.ref);
-      return match?.matches(entry.key) ? match.prefix : void 0;
-    }
+    scopeOf: (entry) => keys.get(entry.ref)?.(entry.key)
   });
   const deleted = [];
   let refusal;

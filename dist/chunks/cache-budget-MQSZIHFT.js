@@ -1,10 +1,9 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
-  maskSecretFiles,
-  removeSecretFiles,
-  writeSecretFiles
-} from "./chunk-MT5MS4BM.js";
-import "./chunk-GWTLTBHY.js";
+  keepCacheBudget,
+  lookUpCacheBudget
+} from "./chunk-GKLFPTAC.js";
+import "./chunk-RXA65GPP.js";
 import "./chunk-JDGTF3GF.js";
 import "./chunk-7CABQQ6A.js";
 import "./chunk-RWSYIF77.js";
@@ -14,7 +13,6 @@ import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";
 import "./chunk-HANBNIMK.js";
 export {
-  maskSecretFiles,
-  removeSecretFiles,
-  writeSecretFiles
+  keepCacheBudget,
+  lookUpCacheBudget
 };

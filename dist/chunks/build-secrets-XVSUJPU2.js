@@ -1,9 +1,10 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
-  keepCacheBudget,
-  lookUpCacheBudget
-} from "./chunk-NU3PRLB3.js";
-import "./chunk-GWTLTBHY.js";
+  maskSecretFiles,
+  removeSecretFiles,
+  writeSecretFiles
+} from "./chunk-M5HEVOZU.js";
+import "./chunk-RXA65GPP.js";
 import "./chunk-JDGTF3GF.js";
 import "./chunk-7CABQQ6A.js";
 import "./chunk-RWSYIF77.js";
@@ -13,6 +14,7 @@ import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";
 import "./chunk-HANBNIMK.js";
 export {
-  keepCacheBudget,
-  lookUpCacheBudget
+  maskSecretFiles,
+  removeSecretFiles,
+  writeSecretFiles
 };

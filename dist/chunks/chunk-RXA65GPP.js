@@ -1,7 +1,8 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
   InputError,
-  buildArgValues
+  buildArgValues,
+  ownedMountKeys
 } from "./chunk-JDGTF3GF.js";
 import {
   TOOLS,
@@ -283,6 +284,7 @@ function plan(inputs, context, env) {
   }
   const own = decision.cacheExport ? chain.own : void 0;
   const chainImports = importScopes.length ? backend.imports(importScopes, settings) : [];
+  const mounts = mountCarryOf(inputs, env, context, chain, settings);
   return {
     ...common,
     scope: chain.own ? scopeId(chain.own, settings) : "",
@@ -306,12 +308,15 @@ function plan(inputs, context, env) {
     importReason: access.importDenied,
     needsBuildKitDriver: TOOLS[inputs.buildTool].traits.driverMayLackExporters && !!backend.needsBuildKitDriver,
     local,
-    mounts: mountCarryOf(inputs, env, context, chain, settings),
+    mounts,
     ...chain.own && backend.ownedKeys && { ownedKeys: (ref) => backend.ownedKeys({ ...chain.own, ref }, settings, chain.imports) },
-    ...backend.ownedKeys && {
+    ...(backend.ownedKeys || mounts) && {
       keysOfRef: (ref) => {
         const scope = scopeOfRef(ref);
-        return scope && backend.ownedKeys(scope, settings, [scope]);
+        if (!scope) return void 0;
+        const layers = backend.ownedKeys?.(scope, settings, [scope]);
+        const mountKeys = ownedMountKeys(scopeId(scope, settings));
+        return (key) => layers?.matches(key) ? layers.prefix : mountKeys.matches(key) ? key.slice(0, key.indexOf("#") + 1) : void 0;
       }
     },
     ...chain.own && backend.cacheTagOf && { ownedTag: backend.cacheTagOf(chain.own, settings) }

@@ -1,7 +1,7 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
   secretMasks
-} from "./chunk-GWTLTBHY.js";
+} from "./chunk-RXA65GPP.js";
 import {
   InputError
 } from "./chunk-JDGTF3GF.js";
