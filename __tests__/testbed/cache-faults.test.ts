@@ -59,11 +59,12 @@ const SIDES = ['read', 'write', 'both'] as const
  * the export only: the imports still give all steps but the changed one. Requests that hang or
  * crawl are stalls (cache-timeout), everything else is a failure with BuildKit's reason; a 429
  * ends either way, depending on whether BuildKit's retry bound (set from cache-timeout) or the
- * watch comes first, and so does any error of azblob's client, which retries them all (about
- * 30 s). A closed port refuses reads and writes alike.
+ * watch comes first, and so does any error of a client that retries them (azblob's, about
+ * 30 s; @actions/cache's server errors, for local). A closed port refuses reads and writes alike.
  */
 function cellOf(backend: BackendName, mode: FaultMode, on: FaultSide, tool: ToolName = 'buildx'): Cell {
-  const retried = mode === '429' || (backend === 'azblob' && mode !== 'hang' && mode !== 'slow')
+  const retried =
+    mode === '429' || ((backend === 'azblob' || (backend === 'local' && mode === '500')) && mode !== 'hang' && mode !== 'slow')
   const outcome = mode === 'hang' || mode === 'slow' ? 'stalled' : retried ? '(failed|stalled)' : 'failed'
   const side = mode === 'closed' ? '' : on === 'write' ? 'export\\b' : 'import\\b'
   const reason = mode === 'closed' && !retried ? '.*(connection refused|ECONNREFUSED)' : ''

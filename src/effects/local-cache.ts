@@ -97,8 +97,13 @@ export async function restoreLocalCache(p: Plan, cacheTimeout: number): Promise<
   }
 }
 
+/** Why a save was given up: no progress, and what the toolkit was retrying, if anything. */
+function stalledSave(seconds: number, complaint: string | undefined): string {
+  return `the save made no progress for ${seconds} s (cache-timeout)${complaint ? `, retrying ${complaint}` : ''}: given up`
+}
+
 /** What the post step's save came to: the bytes saved, the failure, a stall, or nothing to save. */
-type Saved = { bytes: number } | { failure: CacheFailure } | { stalledSeconds: number } | undefined
+type Saved = { bytes: number } | { failure: CacheFailure } | { stalledSeconds: number; complaint?: string } | undefined
 
 /** Saves the exported directory (post step). */
 export async function saveLocalCache(state: LocalCacheState): Promise<Saved> {
@@ -119,7 +124,7 @@ export async function saveLocalCache(state: LocalCacheState): Promise<Saved> {
   try {
     const toolkit = await actionsCache()
     const { value: id, complaint, stalled } = await carry(() => toolkit.saveCache([state.path], state.key), state.cacheTimeout * 1000)
-    if (stalled) return { stalledSeconds: state.cacheTimeout }
+    if (stalled) return { stalledSeconds: state.cacheTimeout, complaint }
     if (id === undefined || id === -1) return failed(complaint ?? 'the cache service did not take it')
     core.info(`local cache saved as ${state.key} (${state.bytes} bytes)`)
     return { bytes: state.bytes }
@@ -137,8 +142,7 @@ export async function saveLocalCacheStep(env: Readonly<Record<string, string | u
     let line: string
     if ('bytes' in saved) line = `Local cache saved as <code>${state.key}</code>: ${formatBytes(saved.bytes)}`
     else {
-      const reason =
-        'failure' in saved ? saved.failure.reason : `the save made no progress for ${saved.stalledSeconds} s (cache-timeout): given up`
+      const reason = 'failure' in saved ? saved.failure.reason : stalledSave(saved.stalledSeconds, saved.complaint)
       core.warning(
         'failure' in saved
           ? failureWarning(saved.failure)
@@ -179,7 +183,7 @@ export async function saveCarried(path: string, key: string, timeoutMs: number):
   try {
     const toolkit = await actionsCache()
     const { value: id, complaint, stalled } = await carry(() => toolkit.saveCache([path], key), timeoutMs)
-    if (stalled) return `the save made no progress for ${timeoutMs / 1000} s (cache-timeout): given up`
+    if (stalled) return stalledSave(timeoutMs / 1000, complaint)
     return id === undefined || id === -1 ? (complaint ?? 'the cache service did not take it') : undefined
   } catch (error) {
     return (error as Error).message
