@@ -34,7 +34,7 @@ import {
 import {
   carryMountsIn,
   handMountsToPost
-} from "./chunks/chunk-WWARCVHC.js";
+} from "./chunks/chunk-EIXQTWG3.js";
 import {
   InputError,
   ownedMountKeys,
@@ -52,7 +52,7 @@ import {
   compactLayout,
   directorySize,
   restoreLocalCache
-} from "./chunks/chunk-G5GNIW66.js";
+} from "./chunks/chunk-W3OOWTTM.js";
 import {
   CacheWatch,
   dedupe,

@@ -6,11 +6,11 @@ import "./chunks/chunk-HANBNIMK.js";
 
 // src/post.ts
 if (process.env[`STATE_${STATE.localCache}`]) {
-  const { saveLocalCacheStep } = await import("./chunks/local-cache-UNZPIY5C.js");
+  const { saveLocalCacheStep } = await import("./chunks/local-cache-JAH6GYY7.js");
   await saveLocalCacheStep(process.env);
 }
 if (process.env[`STATE_${STATE.cacheMounts}`]) {
-  const { carryMountsOut } = await import("./chunks/mount-cache-MPU2G55W.js");
+  const { carryMountsOut } = await import("./chunks/mount-cache-FRZ5BZ3E.js");
   await carryMountsOut(process.env);
 }
 if (process.env[`STATE_${STATE.cacheBudget}`]) {

@@ -141,6 +141,9 @@ async function restoreLocalCache(p, cacheTimeout) {
     return { bytes: 0, failure: { reason: error.message, stalled: false } };
   }
 }
+function stalledSave(seconds, complaint) {
+  return `the save made no progress for ${seconds} s (cache-timeout)${complaint ? `, retrying ${complaint}` : ""}: given up`;
+}
 async function saveLocalCache(state) {
   if (!state.canSave) return void 0;
   if (state.restoredKey === state.key) {
@@ -157,7 +160,7 @@ async function saveLocalCache(state) {
   try {
     const toolkit = await actionsCache();
     const { value: id, complaint, stalled } = await carry(() => toolkit.saveCache([state.path], state.key), state.cacheTimeout * 1e3);
-    if (stalled) return { stalledSeconds: state.cacheTimeout };
+    if (stalled) return { stalledSeconds: state.cacheTimeout, complaint };
     if (id === void 0 || id === -1) return failed(complaint ?? "the cache service did not take it");
     info(`local cache saved as ${state.key} (${state.bytes} bytes)`);
     return { bytes: state.bytes };
@@ -173,7 +176,7 @@ async function saveLocalCacheStep(env) {
     let line;
     if ("bytes" in saved) line = `Local cache saved as <code>${state.key}</code>: ${formatBytes(saved.bytes)}`;
     else {
-      const reason = "failure" in saved ? saved.failure.reason : `the save made no progress for ${saved.stalledSeconds} s (cache-timeout): given up`;
+      const reason = "failure" in saved ? saved.failure.reason : stalledSave(saved.stalledSeconds, saved.complaint);
       warning(
         "failure" in saved ? failureWarning(saved.failure) : `Cache export to scope ${state.scope} (local) stalled: ${reason}, the directory was not saved.`
       );
@@ -199,7 +202,7 @@ async function saveCarried(path, key, timeoutMs) {
   try {
     const toolkit = await actionsCache();
     const { value: id, complaint, stalled } = await carry(() => toolkit.saveCache([path], key), timeoutMs);
-    if (stalled) return `the save made no progress for ${timeoutMs / 1e3} s (cache-timeout): given up`;
+    if (stalled) return stalledSave(timeoutMs / 1e3, complaint);
     return id === void 0 || id === -1 ? complaint ?? "the cache service did not take it" : void 0;
   } catch (error) {
     return error.message;

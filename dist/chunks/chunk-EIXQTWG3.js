@@ -14,7 +14,7 @@ import {
   directorySize,
   restoreCarried,
   saveCarried
-} from "./chunk-G5GNIW66.js";
+} from "./chunk-W3OOWTTM.js";
 import {
   formatBytes
 } from "./chunk-RWSYIF77.js";

@@ -3,10 +3,10 @@ import {
   carryMountsIn,
   carryMountsOut,
   handMountsToPost
-} from "./chunk-WWARCVHC.js";
+} from "./chunk-EIXQTWG3.js";
 import "./chunk-JDGTF3GF.js";
 import "./chunk-7CABQQ6A.js";
-import "./chunk-G5GNIW66.js";
+import "./chunk-W3OOWTTM.js";
 import "./chunk-RWSYIF77.js";
 import "./chunk-S4LQUINO.js";
 import "./chunk-G22OP24S.js";

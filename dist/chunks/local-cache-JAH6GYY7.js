@@ -6,7 +6,7 @@ import {
   saveLocalCache,
   saveLocalCacheStep,
   toolkitLine
-} from "./chunk-G5GNIW66.js";
+} from "./chunk-W3OOWTTM.js";
 import "./chunk-RWSYIF77.js";
 import "./chunk-S4LQUINO.js";
 import "./chunk-G22OP24S.js";
