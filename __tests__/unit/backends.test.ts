@@ -1,3 +1,4 @@
+import { oneRun } from './one-run.js'
 import { join } from 'node:path'
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
@@ -887,19 +888,8 @@ describe('build inputs → argv, as the action reads them and plans the build', 
     )
   })
 
-  const finished = (p: Plan): Execution => {
-    const attempt = { plan: p, imports: p.imports, noCache: false }
-    const progress = { totalSteps: 2, cachedSteps: 1, runSeconds: 1, importSeconds: 0, exportSeconds: 0, imports: [], exportErrors: [] }
-    return {
-      first: attempt,
-      last: attempt,
-      runs: [{ exitCode: 0, report: progress, denied: false, exporterSetupFailed: false }],
-      exitCode: 0,
-      problems: [],
-      stalled: [],
-      seconds: 1
-    }
-  }
+  const finished = (p: Plan): Execution =>
+    oneRun(p, { totalSteps: 2, cachedSteps: 1, runSeconds: 1, importSeconds: 0, exportSeconds: 0, imports: [], exportErrors: [] })
   const value = fc.oneof(
     fc.string({ minLength: 1, unit: fc.constantFrom(',', '=', '"', ' ', '#', '\r', '\n', 'a', 'é', '𝄞', "'", '\\') }),
     fc.string({ minLength: 1, unit: 'grapheme' })

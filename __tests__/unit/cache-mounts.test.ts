@@ -1,19 +1,9 @@
+import { mount } from './cache-mount.js'
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
 import { type CacheMount, cacheMountsOf, parseCacheMountsInput } from '../../src/core/cache-mounts.js'
 import { InputError } from '../../src/core/inputs.js'
-import { safeName } from '../../src/core/names.js'
 import { encodeSpec } from '../../src/core/spec.js'
-
-/** A mount as the parser gives it, with the defaults a table need not repeat. */
-const mount = (key: string, rest: Partial<CacheMount> = {}): CacheMount => ({
-  key,
-  name: safeName(key),
-  target: key,
-  sharing: 'shared',
-  readonly: false,
-  ...rest
-})
 
 const keys = (dockerfile: string, target?: string, buildArgs?: Record<string, string>) =>
   cacheMountsOf(dockerfile, target, buildArgs).map(m => m.key)

@@ -1,8 +1,9 @@
+import { PR_7 } from './pull-request-7.js'
+import { mount } from './cache-mount.js'
 import { parseSize } from '../../src/core/format.js'
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
 import { type CacheMount, cacheMountsOf } from '../../src/core/cache-mounts.js'
-import { runContext } from '../../src/core/context.js'
 import { readInputs } from '../../src/core/inputs.js'
 import {
   type MountCarry,
@@ -18,15 +19,6 @@ import {
 import { safeName } from '../../src/core/names.js'
 import { type Env, plan } from '../../src/core/plan.js'
 import { mintRuntimeToken } from '../../testbed/cache-service/token.js'
-
-const mount = (key: string, rest: Partial<CacheMount> = {}): CacheMount => ({
-  key,
-  name: safeName(key),
-  target: key,
-  sharing: 'shared',
-  readonly: false,
-  ...rest
-})
 
 const CARRY: MountCarry = {
   setting: 'auto',
@@ -179,15 +171,7 @@ describe('the generated builds reach the Dockerfile mount’s cache', () => {
 })
 
 describe('the plan: which runs restore and save mounts', () => {
-  const PR_PAYLOAD = {
-    number: 7,
-    pull_request: { number: 7, base: { ref: 'main', repo: { full_name: 'o/r' } }, head: { ref: 'f', repo: { full_name: 'o/r' } } },
-    repository: { default_branch: 'main', full_name: 'o/r' }
-  }
-  const context = runContext(
-    { GITHUB_EVENT_NAME: 'pull_request', GITHUB_REF: 'refs/pull/7/merge', GITHUB_SHA: 'abc', GITHUB_REPOSITORY: 'o/r' },
-    PR_PAYLOAD
-  )
+  const context = PR_7
   const token = (permission: 1 | 3) =>
     mintRuntimeToken({
       scopes: [

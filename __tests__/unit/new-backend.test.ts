@@ -1,6 +1,7 @@
 // The README's claim: a new backend is one file and one line in src/backends/index.ts. Here a
 // backend is declared as such a file would declare it, added as that line would add it, and
 // inputs, plan, command line, report and clean-up take it with no other change.
+import { oneRun } from './one-run.js'
 import { describe, expect, it } from '@jest/globals'
 import type { Backend } from '../../src/backends/backend.js'
 import { exportAttributes, pick, scopeId } from '../../src/backends/backend.js'
@@ -75,20 +76,7 @@ describe('a backend declared in one file', () => {
       ],
       exportErrors: []
     }
-    const attempt = { plan: p, imports: p.imports, noCache: false }
-    const result = report(
-      {
-        first: attempt,
-        last: attempt,
-        runs: [{ exitCode: 0, report: progress, denied: false, exporterSetupFailed: false }],
-        exitCode: 0,
-        problems: [],
-        stalled: [],
-        seconds: 1
-      },
-      { metadata: { text: '' } },
-      ENV
-    )
+    const result = report(oneRun(p, progress), { metadata: { text: '' } }, ENV)
     expect(result.outputs).toMatchObject({ scope: 'o/app/pr-7', 'cache-export': 'true', 'cached-steps': '4', 'cache-source': 'o/app/main' })
     expect(result.warnings).toEqual([])
     expect(Object.fromEntries(summaryRows(p, result.outcome))).toMatchObject({
