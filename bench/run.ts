@@ -20,7 +20,7 @@ import { cpSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } fro
 import os from 'node:os'
 import path from 'node:path'
 import { pushToken } from '../testbed/cache-service/token.js'
-import { type TestbedEnv, fixtureContext, testbedEnv, toolEnv } from '../testbed/env.js'
+import { type TestbedEnv, azblobCacheOptions, fixtureContext, s3CacheOptions, testbedEnv, toolEnv } from '../testbed/env.js'
 import type { RunResult } from '../testbed/runner.js'
 import { type ScenarioOptions, actionAt, pruneBuildKit, tempDir } from '../testbed/scenario.js'
 import { admin, seedThousandCaches } from '../testbed/cache-budget-seed.js'
@@ -137,21 +137,7 @@ function scratchDir(prefix: string): string {
 
 function makeCase(backend: BackendName, context: string, label: string): Case {
   const nonce = randomBytes(4).toString('hex')
-  const options: Partial<Record<BackendName, string>> = {
-    s3: [
-      `bucket: ${bed.s3.bucket}`,
-      `region: ${bed.s3.region}`,
-      `endpoint_url: ${bed.s3.endpoint}`,
-      'use_path_style: true',
-      `access_key_id: ${bed.s3.accessKeyId}`,
-      `secret_access_key: ${bed.s3.secretAccessKey}`
-    ].join('\n'),
-    azblob: [
-      `account_url: ${bed.azblob.accountUrl}`,
-      `account_name: ${bed.azblob.accountName}`,
-      `secret_access_key: ${bed.azblob.accountKey}`
-    ].join('\n')
-  }
+  const options: Partial<Record<BackendName, string>> = { s3: s3CacheOptions(bed), azblob: azblobCacheOptions(bed) }
   return {
     backend,
     inputs: {

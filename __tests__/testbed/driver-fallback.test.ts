@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto'
 import { promisify } from 'node:util'
 import { DRIVER_CANNOT_EXPORT } from '../../src/effects/builder-driver.js'
 import { type ClassicEngine, buildBuildKitImage, startClassicEngine } from '../../testbed/classic-engine.js'
-import { type TestbedEnv, fixtureContext, testbedEnv } from '../../testbed/env.js'
+import { type TestbedEnv, fixtureContext, s3CacheOptions, testbedEnv } from '../../testbed/env.js'
 import type { RunResult } from '../../testbed/runner.js'
 import { cacheFigures, pullRequestBuild, pushBuild } from '../../testbed/scenario.js'
 
@@ -149,14 +149,7 @@ describe('driver-fallback: docker-container', () => {
 
   it('also serves s3, which the docker driver never exports to', async () => {
     const tag = `${nonce}-s3`
-    const options = [
-      `bucket: ${bed.s3.bucket}`,
-      `region: ${bed.s3.region}`,
-      `endpoint_url: ${bed.s3.endpoint}`,
-      'use_path_style: true',
-      `access_key_id: ${bed.s3.accessKeyId}`,
-      `secret_access_key: ${bed.s3.secretAccessKey}`
-    ].join('\n')
+    const options = s3CacheOptions(bed)
     const inputs = {
       context: fixtureContext(steps(tag), bed),
       'cache-backend': 's3',
