@@ -1,16 +1,19 @@
 // The README's claim: a new backend is one file and one line in src/backends/index.ts. Here a
 // backend is declared as such a file would declare it, added as that line would add it, and
-// inputs, plan, command line, report and clean-up take it with no other change.
+// inputs, plan, command line, the read before the build, the docker driver's fit, report and
+// clean-up take it with no other change.
 import { oneRun } from './one-run.js'
 import { describe, expect, it } from '@jest/globals'
 import type { Backend } from '../../src/backends/backend.js'
-import { exportAttributes, pick, scopeId } from '../../src/backends/backend.js'
+import { attribute, exportAttributes, pick, scopeId } from '../../src/backends/backend.js'
 import { BACKENDS } from '../../src/backends/index.js'
 import { readInputs } from '../../src/core/inputs.js'
 import { invocationOf, plan } from '../../src/core/plan.js'
 import type { BuildReport } from '../../src/core/progress.js'
 import { report } from '../../src/core/report.js'
 import { summaryRows } from '../../src/core/summary.js'
+import { readProbes } from '../../src/effects/cache-probe.js'
+import { withoutDriverExport } from '../../src/effects/builder-driver.js'
 import { PR_7, PR_7_ENV } from './pull-request-7.js'
 
 // --- what src/backends/webdav.ts would hold -------------------------------------------------
@@ -19,6 +22,12 @@ const webdav: Backend = {
   sharedOptions: ['url'],
   exportOptions: ['ignore-error'],
   requiredOptions: ['url'],
+  importsOnClassicDockerStore: true,
+  readProbe: attributes => ({
+    what: `the WebDAV server (${attribute(attributes, 'path')})`,
+    url: `${attribute(attributes, 'url')}/${attribute(attributes, 'path')}`,
+    init: { method: 'PROPFIND', headers: { Depth: '0' } }
+  }),
   imports: (chain, settings) =>
     chain.map(scope => ({
       label: scopeId(scope, settings),
@@ -60,6 +69,21 @@ describe('a backend declared in one file', () => {
         'type=webdav,path=o/app/pr-7,mode=max,url=https://dav.example/cache,ignore-error=true'
       ])
     )
+  })
+
+  it('is read before the build as it says BuildKit reads it, once per request', () => {
+    const p = plan(inputs(values), PR, ENV)
+    expect(readProbes([...p.imports, ...p.imports], ENV).map(probe => `${probe.init.method} ${probe.url}`)).toEqual([
+      'PROPFIND https://dav.example/cache/o/app/pr-7',
+      'PROPFIND https://dav.example/cache/o/app/main'
+    ])
+  })
+
+  it('keeps the imports it says the docker driver does without the containerd image store, not its export', () => {
+    const p = plan(inputs({ ...values, 'cache-export': 'true' }), PR, ENV)
+    const fitted = withoutDriverExport(p, 'default')
+    expect(fitted.imports).toEqual(p.imports)
+    expect(fitted).toMatchObject({ exports: [], cacheExport: false, exportReason: expect.stringMatching(/cannot export the webdav cache/) })
   })
 
   it('is reported: outputs, chain marks from BuildKit’s import lines, the summary', () => {

@@ -3,20 +3,16 @@ import { describe, expect, it } from '@jest/globals'
 import {
   amzDate,
   azblobAccountName,
-  azblobManifestKey,
-  azblobObjectUrl,
   azureStringToSign,
-  encodeKeyPath,
   manifestRequest,
   probeObjectStore,
-  s3ManifestKey,
-  s3ObjectUrl,
   signAzureRequest,
   signS3Request
 } from '../../src/effects/object-store-probe.js'
-import { awsCredentialsFromEnv } from '../../src/backends/s3.js'
+import { encodeKeyPath } from '../../src/backends/object-store.js'
+import { awsCredentialsFromEnv, s3ManifestKey, s3ObjectUrl } from '../../src/backends/s3.js'
 import { TOOLS } from '../../src/tools/index.js'
-import { azureCredentialsFromEnv } from '../../src/backends/azblob.js'
+import { azblobManifestKey, azblobObjectUrl, azureCredentialsFromEnv } from '../../src/backends/azblob.js'
 
 describe('where BuildKit keeps a manifest object', () => {
   it.each<[string, Record<string, string>, string]>([

@@ -157,3 +157,41 @@ describe('a builder that takes one import: the chain marks follow the probe', ()
     expect(marks(chosen, failed)).toBe(expected)
   })
 })
+
+describe('a builder that takes one import: a failed registry import is the scope the chosen import reads', () => {
+  // BuildKit's import line names the registry ref; the ref is the registry backend's to say, for raw cache-from specs too.
+  it.each([
+    [
+      'a chain scope',
+      { 'cache-backend': 'registry', 'cache-ref': 'r.test/o/cache' },
+      'r.test/o/cache:buildcache-pr-7',
+      /scope pr-7 \(registry\)/
+    ],
+    [
+      'a raw cache-from',
+      { 'cache-backend': 'none', 'cache-from': 'type=registry,ref=r.test/o/app:cache' },
+      'r.test/o/app:cache',
+      /scope type=registry,ref=r\.test\/o\/app:cache \(none\)/
+    ]
+  ])('%s', (_, given: Record<string, string>, source, scope) => {
+    const values: Record<string, string> = { 'build-tool': 'envd', outputs: 'type=oci,dest=x.tar', ...given }
+    const p = plan(
+      readInputs(name => values[name] ?? ''),
+      PR,
+      ENV
+    )
+    const attempt: Attempt = { plan: p, imports: p.imports.slice(0, 1), noCache: false }
+    const run: BuildRun = {
+      exitCode: 0,
+      denied: false,
+      exporterSetupFailed: false,
+      report: { ...PROGRESS, cachedSteps: 0, imports: [{ source, found: false, error: 'internal' }] }
+    }
+    const result = report(
+      { first: attempt, last: attempt, runs: [run], exitCode: 0, problems: [], stalled: [], seconds: 1 },
+      { metadata: { text: '' } },
+      ENV
+    )
+    expect(result.warnings).toEqual([expect.stringMatching(scope)])
+  })
+})

@@ -1,5 +1,24 @@
 import type { Backend } from './backend.js'
-import { objectStoreBackend } from './object-store.js'
+import { type StoreAttributes, encodeKeyPath, importedName, objectStoreBackend } from './object-store.js'
+
+/**
+ * Where BuildKit keeps a manifest blob in its container: the path join of prefix,
+ * manifests_prefix (`manifests` unless given) and name.
+ */
+export function azblobManifestKey(attributes: StoreAttributes): string {
+  const parts = [attributes.prefix ?? '', attributes.manifests_prefix ?? 'manifests', importedName(attributes)]
+  return parts
+    .join('/')
+    .split('/')
+    .filter(part => part !== '' && part !== '.')
+    .join('/')
+}
+
+/** The blob's URL, in container `buildkit-cache` unless given. */
+export function azblobObjectUrl(attributes: StoreAttributes, key: string): URL {
+  const base = attributes.account_url.replace(/\/+$/, '')
+  return new URL(`${base}/${encodeURIComponent(attributes.container ?? 'buildkit-cache')}/${encodeKeyPath(key)}`)
+}
 
 /**
  * BuildKit reads BUILDKIT_AZURE_STORAGE_ACCOUNT_NAME only from its own daemon's environment
@@ -15,6 +34,8 @@ export const azureCredentialsFromEnv: NonNullable<Backend['optionsFromEnv']> = (
 
 export const azblob = objectStoreBackend({
   name: 'azblob',
+  api: 'azblob',
+  manifestUrl: store => (store.account_url ? azblobObjectUrl(store, azblobManifestKey(store)) : undefined),
   sharedOptions: ['account_url', 'account_name', 'secret_access_key', 'container', 'prefix', 'blobs_prefix', 'manifests_prefix'],
   exportOptions: ['ignore-error'],
   secretOptions: ['secret_access_key'],

@@ -2,6 +2,7 @@ import type { Attributes } from '../core/spec.js'
 import type { InputRefusal } from '../core/inputs.js'
 import type { Scope } from '../core/scopes.js'
 import type { BuildOptions, BuilderTraits } from '../tools/tool.js'
+import type { StoreApi } from './object-store.js'
 
 /** What a backend needs to place a scope: everything is resolved and validated before. */
 export interface BackendSettings {
@@ -53,7 +54,15 @@ export interface CacheImport {
   wholeChain?: boolean
   attributes: Attributes
   /** How to tell before the build whether there is anything there (used where only one import is allowed). */
-  probe?: { kind: 'directory'; path: string } | { kind: 'registry'; ref: string } | { kind: 'object-store' }
+  probe?: { kind: 'directory'; path: string } | { kind: 'registry'; ref: string } | { kind: 'object-store'; api: StoreApi }
+}
+
+/** A request made as BuildKit would make it; the effects send it. */
+export interface ReadProbe {
+  /** What is asked, for the warning (never holds the token). */
+  what: string
+  url: string
+  init: { method: string; headers: Record<string, string>; body?: string }
 }
 
 export interface Backend {
@@ -74,6 +83,13 @@ export interface Backend {
   requiredOptions?: readonly string[]
   /** BuildKit's `docker` driver lacks this exporter: it needs a docker-container or remote builder. */
   needsBuildKitDriver?: boolean
+  /** The cache travels inside the built image (inline): no cache exporter writes it, so a builder that has none still can. */
+  exportedWithImage?: boolean
+  /**
+   * BuildKit's `docker` driver imports this cache without the containerd image store (measured:
+   * registry and local do; gha answers "unknown cache importer: gha").
+   */
+  importsOnClassicDockerStore?: boolean
   /** Carried by the GitHub Actions cache service, so GitHub's cache rules apply to it. */
   usesActionsCache?: boolean
   /** BuildKit itself reads and writes the cache service during the build (gha): no service, no cache. */
@@ -115,6 +131,17 @@ export interface Backend {
   cacheTagOf?(own: Scope, settings: BackendSettings): string
   /** Extra image tags the build must carry for the export to be found again (inline). */
   exportTags?(own: Scope, settings: BackendSettings): string[]
+  /**
+   * The first read BuildKit makes for an import spec of this type: a server that never answers
+   * it holds the build up, so the action makes it first. Undefined when the spec does not say where to read.
+   */
+  readProbe?(attributes: Attributes, env: Readonly<Record<string, string | undefined>>): ReadProbe | undefined
+  /** Where an import spec of this type reads, as BuildKit's import line names it (a registry ref); else the line names a hash. */
+  importLocation?(attributes: Attributes): string | undefined
+}
+
+export function attribute(attributes: Attributes, key: string): string | undefined {
+  return attributes.find(([k]) => k === key)?.[1]
 }
 
 /** `<namespace>/<scope>`: the id of a scope in backends whose names may hold slashes. */

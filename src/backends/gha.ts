@@ -1,4 +1,4 @@
-import { type Backend, type BackendSettings, exportAttributes, pick, scopeId } from './backend.js'
+import { type Backend, type BackendSettings, type ReadProbe, attribute, exportAttributes, pick, scopeId } from './backend.js'
 import type { Scope } from '../core/scopes.js'
 import type { Attributes } from '../core/spec.js'
 
@@ -47,6 +47,43 @@ function scopeAttributes(name: string, settings: BackendSettings): Attributes {
   return [['type', 'gha'], ['scope', name], ...serviceAttributes(settings)]
 }
 
+/** The cache service a gha spec talks to, as buildx fills it (attributes first, then the environment). */
+function ghaService(
+  attributes: Attributes,
+  env: Readonly<Record<string, string | undefined>>
+): { url: string; v2: boolean; token: string } | undefined {
+  const token = attribute(attributes, 'token') ?? env.ACTIONS_RUNTIME_TOKEN
+  const v2 = (attribute(attributes, 'version') ?? (env.ACTIONS_CACHE_SERVICE_V2 === 'true' ? '2' : '1')) === '2'
+  const url = v2
+    ? (attribute(attributes, 'url_v2') ?? env.ACTIONS_RESULTS_URL)
+    : (attribute(attributes, 'url') ?? env.ACTIONS_CACHE_URL ?? env.ACTIONS_RESULTS_URL)
+  if (!token || !url) return undefined
+  return { url: url.endsWith('/') ? url : `${url}/`, v2, token }
+}
+
+/** The cache service's lookup of the scope's index, BuildKit's first read of a gha import. */
+function indexLookup(attributes: Attributes, env: Readonly<Record<string, string | undefined>>): ReadProbe | undefined {
+  const service = ghaService(attributes, env)
+  if (!service) return undefined
+  const key = `index-${attribute(attributes, 'scope') ?? 'buildkit'}-`
+  const auth = { Authorization: `Bearer ${service.token}` }
+  return service.v2
+    ? {
+        what: `the cache service (GetCacheEntryDownloadURL ${key})`,
+        url: `${service.url}twirp/github.actions.results.api.v1.CacheService/GetCacheEntryDownloadURL`,
+        init: {
+          method: 'POST',
+          headers: { ...auth, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ key, restore_keys: [key], version: 'probe' })
+        }
+      }
+    : {
+        what: `the cache service (cache ${key})`,
+        url: `${service.url}_apis/artifactcache/cache?keys=${encodeURIComponent(key)}&version=probe`,
+        init: { method: 'GET', headers: { ...auth, Accept: 'application/json;api-version=6.0-preview.1' } }
+      }
+}
+
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 export const gha: Backend = {
@@ -56,6 +93,7 @@ export const gha: Backend = {
   usesActionsCache: true,
   buildsThroughActionsCache: true,
   retryTimeoutAttribute: 'timeout',
+  readProbe: indexLookup,
   imports: (chain, settings) => {
     const scopes = settings.builder.singleImport ? chain.slice(0, 1) : chain
     return scopes.map(scope => ({

@@ -16,6 +16,7 @@ export const inline: Backend = {
   sharedOptions: [],
   exportOptions: [],
   minOnly: 'inline cache holds only the layers of the final image',
+  exportedWithImage: true,
   check: checkCacheRepository,
   exportBlocked: request =>
     pushesImage(request)

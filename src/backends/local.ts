@@ -39,6 +39,7 @@ export const local: Backend = {
   sharedOptions: [],
   exportOptions: ['compression', 'compression-level', 'force-compression', 'oci-mediatypes', 'image-manifest', 'ignore-error'],
   usesActionsCache: true,
+  importsOnClassicDockerStore: true,
   carriedDirectory,
   imports: (chain, settings) => {
     const src = join(settings.cacheDir, LOCAL_IMPORT_DIR)

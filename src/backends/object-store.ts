@@ -1,7 +1,34 @@
 import { type Backend, type BackendSettings, exportAttributes, pick, scopeId } from './backend.js'
 import type { Scope } from '../core/scopes.js'
 
-type ObjectStoreShape = Pick<Backend, 'name' | 'sharedOptions' | 'exportOptions' | 'secretOptions' | 'requiredOptions' | 'optionsFromEnv'>
+/** An object store spec's attributes, by key. */
+export type StoreAttributes = Readonly<Record<string, string>>
+
+/** The API a store speaks: where BuildKit keeps a manifest object in it and how a request to it is signed. */
+export type StoreApi = 's3' | 'azblob'
+
+type ObjectStoreShape = Pick<
+  Backend,
+  'name' | 'sharedOptions' | 'exportOptions' | 'secretOptions' | 'requiredOptions' | 'optionsFromEnv'
+> & {
+  /** Another store may speak the same API (an S3-compatible one): the probe of a single import signs by the API. */
+  api: StoreApi
+  /** Where BuildKit reads an import's manifest object; undefined when the attributes do not say (BuildKit fails those itself). */
+  manifestUrl(store: StoreAttributes): URL | undefined
+}
+
+/** The first of BuildKit's `;`-separated names (BuildKit imports only that one). */
+export function importedName(attributes: StoreAttributes): string {
+  return (attributes.name ?? 'buildkit').split(';')[0]
+}
+
+/** RFC 3986 encoding of each path segment, `/` kept: what S3 signs and what the URL carries. */
+export function encodeKeyPath(key: string): string {
+  return key
+    .split('/')
+    .map(segment => encodeURIComponent(segment).replace(/[!'()*]/g, c => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
+    .join('/')
+}
 
 /**
  * The commit's own manifest name. The export is written under the scope and under the commit
@@ -14,7 +41,7 @@ function commitName(settings: BackendSettings): string | undefined {
 }
 
 /** Backends that keep one manifest object per `name` in a bucket or container (s3, azblob). */
-export function objectStoreBackend(shape: ObjectStoreShape): Backend {
+export function objectStoreBackend({ api, manifestUrl, ...shape }: ObjectStoreShape): Backend {
   const backend: Backend = {
     ...shape,
     needsBuildKitDriver: true,
@@ -29,13 +56,24 @@ export function objectStoreBackend(shape: ObjectStoreShape): Backend {
         label: name,
         ...(scope && { scope }),
         attributes: [['type', shape.name], ['name', name], ...pick(settings.options, shape.sharedOptions)],
-        probe: { kind: 'object-store' }
+        probe: { kind: 'object-store', api }
       }))
     },
     exportTo: (own, settings) => {
       const commit = commitName(settings)
       const names = [scopeId(own, settings), ...(commit ? [commit] : [])].join(';')
       return [['type', shape.name], ['name', names], ...exportAttributes(backend, settings)]
+    },
+    // Unsigned: only silence is a stall, and a refusal of the signature is an answer too.
+    readProbe: attributes => {
+      try {
+        const url = manifestUrl(Object.fromEntries(attributes))
+        if (!url) return undefined
+        return { what: `the ${shape.name} store ${url.host} (${url.pathname})`, url: url.href, init: { method: 'HEAD', headers: {} } }
+      } catch {
+        // An endpoint that is no URL: BuildKit fails it itself.
+        return undefined
+      }
     }
   }
   return backend

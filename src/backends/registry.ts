@@ -1,7 +1,7 @@
-import { type Backend, type BackendSettings, exportAttributes } from './backend.js'
+import { type Backend, type BackendSettings, attribute, exportAttributes } from './backend.js'
 import type { Scope } from '../core/scopes.js'
 import type { InputRefusal } from '../core/inputs.js'
-import { joinNames } from '../core/names.js'
+import { joinNames, registryBaseUrl, splitImageRef } from '../core/names.js'
 
 /**
  * The cache tag of a scope: `buildcache-` and the names that tell it from every other scope
@@ -33,6 +33,18 @@ export const registry: Backend = {
   cacheTagOf: cacheImageRef,
   // The registry's resolver fails a missing tag with `<ref>: not found`.
   importNotFound: /: not found$/,
+  importsOnClassicDockerStore: true,
+  importLocation: attributes => attribute(attributes, 'ref'),
+  readProbe: attributes => {
+    const ref = attribute(attributes, 'ref')
+    const { host, path, tag } = ref ? splitImageRef(ref) : { host: undefined, path: '', tag: '' }
+    if (!host) return undefined
+    return {
+      what: `the registry ${host} (manifest ${path}:${tag})`,
+      url: `${registryBaseUrl(host)}/v2/${path}/manifests/${encodeURIComponent(tag)}`,
+      init: { method: 'HEAD', headers: { Accept: 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json' } }
+    }
+  },
   imports: (chain, settings) =>
     chain.map(scope => {
       const ref = cacheImageRef(scope, settings)

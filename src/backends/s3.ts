@@ -1,5 +1,21 @@
 import type { Backend } from './backend.js'
-import { objectStoreBackend } from './object-store.js'
+import { type StoreAttributes, encodeKeyPath, importedName, objectStoreBackend } from './object-store.js'
+
+/** Where BuildKit keeps a manifest: `<prefix><manifests_prefix><name>`, manifests_prefix `manifests/` unless given. */
+export function s3ManifestKey(attributes: StoreAttributes): string {
+  return `${attributes.prefix ?? ''}${attributes.manifests_prefix ?? 'manifests/'}${importedName(attributes)}`
+}
+
+/** The manifest object's URL, as the AWS SDK addresses it (path style only when asked, with an endpoint). */
+export function s3ObjectUrl(attributes: StoreAttributes, key: string): URL {
+  const { bucket, region } = attributes
+  const path = encodeKeyPath(key)
+  if (!attributes.endpoint_url) return new URL(`https://${bucket}.s3.${region}.amazonaws.com/${path}`)
+  const endpoint = new URL(attributes.endpoint_url)
+  const base = endpoint.pathname.replace(/\/+$/, '')
+  if (/^(1|t|true)$/i.test(attributes.use_path_style ?? '')) return new URL(`${endpoint.origin}${base}/${bucket}/${path}`)
+  return new URL(`${endpoint.protocol}//${bucket}.${endpoint.host}${base}/${path}`)
+}
 
 /**
  * buildx copies the AWS credentials of its own environment into the spec; envd sends only the
@@ -22,6 +38,8 @@ export const awsCredentialsFromEnv: NonNullable<Backend['optionsFromEnv']> = (en
 
 export const s3 = objectStoreBackend({
   name: 's3',
+  api: 's3',
+  manifestUrl: store => (store.bucket && (store.endpoint_url || store.region) ? s3ObjectUrl(store, s3ManifestKey(store)) : undefined),
   sharedOptions: [
     'bucket',
     'region',

@@ -67,6 +67,18 @@ export function splitRegistryHost(repository: string): { host?: string; path: st
   return isHost ? { host: first, path: rest.join('/') } : { path: repository }
 }
 
+/** `host/path:tag`; no host for a reference without one (Docker Hub's short form). */
+export function splitImageRef(ref: string): { host?: string; path: string; tag: string } {
+  const repository = imageRepository(ref)
+  const rest = ref.slice(repository.length)
+  return { ...splitRegistryHost(repository), tag: rest.startsWith(':') ? rest.slice(1).split('@')[0] : 'latest' }
+}
+
+/** The scheme a registry host answers on: plain HTTP only on the loopback host (as BuildKit does). */
+export function registryBaseUrl(host: string): string {
+  return `${/^(localhost|127\.|\[::1\])/.test(host) ? 'http' : 'https'}://${host}`
+}
+
 /** `ghcr.io/org/app:1.0` → `org/app`: the repository path without its registry host. */
 export function imagePath(image: string): string {
   return splitRegistryHost(imageRepository(image)).path

@@ -4,6 +4,7 @@
  * told it, in; values out. run.ts writes them, once.
  */
 import type { CacheImport } from '../backends/backend.js'
+import { backendOfSpec } from '../backends/index.js'
 import { type CacheFailure, type Stall, dedupe, failedScopes, failureWarning, importFailures, reasonOf } from './cache-watch.js'
 import type { Outputs } from '../effects/outputs.js'
 import { type Env, type Plan, displayCommand, invocationOf, maskSecrets, specsOf } from './plan.js'
@@ -52,7 +53,6 @@ export function cacheSource(
 /** Every cache import or export of these runs that failed for a reason other than "nothing there yet". */
 export function cacheFailures(p: Plan, chosen: readonly CacheImport[], runs: readonly BuildRun[]): CacheFailure[] {
   const denied = runs.some(r => r.denied)
-  const attr = (i: CacheImport, key: string) => i.attributes.find(([k]) => k === key)?.[1]
   // A builder that takes one import imports the chosen candidate: any failed import line is about
   // the scopes it reads.
   const chain = TOOLS[p.tool].traits.singleImport
@@ -62,7 +62,7 @@ export function cacheFailures(p: Plan, chosen: readonly CacheImport[], runs: rea
           : [
               {
                 id: p.chain.find(s => s.location === i.label)?.id ?? i.label,
-                location: attr(i, 'type') === 'registry' ? attr(i, 'ref') : undefined
+                location: backendOfSpec(i.attributes)?.importLocation?.(i.attributes)
               }
             ]
       )

@@ -16,6 +16,8 @@ import { homedir } from 'node:os'
 import { join } from 'node:path'
 import * as core from '@actions/core'
 import * as exec from '@actions/exec'
+import { type CacheImport, attribute } from '../backends/backend.js'
+import { backendOfSpec } from '../backends/index.js'
 import type { Env, Plan } from '../core/plan.js'
 import type { Attributes } from '../core/spec.js'
 import { STATE } from '../core/state.js'
@@ -133,9 +135,9 @@ export function usesContainerdStore(driverStatus: unknown): boolean | undefined 
   )
 }
 
-/** The cache exports only a builder that can export caches can do (all but inline). */
+/** The cache exports only a builder that can export caches can do (all but those that travel inside the image). */
 export function exportsNeedingCacheExport(exports: readonly Attributes[]): Attributes[] {
-  return exports.filter(spec => spec.find(([key]) => key === 'type')?.[1] !== 'inline')
+  return exports.filter(spec => !backendOfSpec(spec)?.exportedWithImage)
 }
 
 /** GET /info straight from the engine's unix socket: a few ms, where `docker info` costs ~0.3 s. */
@@ -187,13 +189,9 @@ const FIX =
   'to use it, add docker/setup-buildx-action before this step (a docker-container builder), turn on the containerd image store in the ' +
   'Docker Engine ("features": {"containerd-snapshotter": true} in daemon.json), or set driver-fallback: docker-container'
 
-/**
- * The cache imports the docker driver does without the containerd image store (measured:
- * registry and local hit; gha answers "unknown cache importer: gha").
- */
-export const CLASSIC_STORE_IMPORTS: ReadonlySet<string> = new Set(['registry', 'local'])
+const importsOnClassicStore = (i: CacheImport) => !!backendOfSpec(i.attributes)?.importsOnClassicDockerStore
 
-const typeOf = (spec: Attributes) => spec.find(([key]) => key === 'type')?.[1] ?? '?'
+const typeOf = (spec: Attributes) => attribute(spec, 'type') ?? '?'
 const listed = (types: string[]) => [...new Set(types)].join(', ')
 
 /** The plan without build-push-action's default provenance, for a builder that cannot attach attestations. */
@@ -208,7 +206,7 @@ function withoutDefaultProvenance(p: Plan): Plan {
  */
 export function withoutDriverExport(p: Plan, builderName: string): Plan {
   const dropped = exportsNeedingCacheExport(p.exports)
-  const imports = p.imports.filter(i => CLASSIC_STORE_IMPORTS.has(typeOf(i.attributes)))
+  const imports = p.imports.filter(importsOnClassicStore)
   if (!dropped.length && imports.length === p.imports.length) return withoutDefaultProvenanceOn(p, builderName)
   const exportTypes = listed(dropped.map(typeOf))
   const importTypes = listed(p.imports.filter(i => !imports.includes(i)).map(i => typeOf(i.attributes)))
@@ -283,9 +281,8 @@ export async function planForDockerDriver(p: Plan, builderName: string, env: Env
  */
 export async function fitPlanToBuilder(p: Plan, env: Env, options: DriverFallbackOptions): Promise<Plan> {
   if (!TOOLS[p.tool].traits.driverMayLackExporters) return p
-  // What the docker driver does only with the containerd image store: a cache export, a gha import, an attestation.
-  const needsExport =
-    exportsNeedingCacheExport(p.exports).length > 0 || p.imports.some(i => !CLASSIC_STORE_IMPORTS.has(typeOf(i.attributes)))
+  // What the docker driver does only with the containerd image store: a cache export, an import it does not know, an attestation.
+  const needsExport = exportsNeedingCacheExport(p.exports).length > 0 || !p.imports.every(importsOnClassicStore)
   const needsBuildKit = p.needsBuildKitDriver && options.fallback === 'docker-container'
   const attests = addsDefaultProvenance(p.request, env)
   if (!needsExport && !needsBuildKit && !attests) return p

@@ -9,91 +9,14 @@
  * then the build neither imports nor exports (an export reads too: it asks which blobs exist).
  *
  * Any answer counts, an error status or a refused connection too: BuildKit fails those fast
- * and the warnings name them. Only silence until the deadline is a stall, so the object
- * stores' reads go unsigned: a refusal of the signature is an answer too.
+ * and the warnings name them. Only silence until the deadline is a stall.
  */
-import type { CacheImport } from '../backends/backend.js'
-import type { Attributes } from '../core/spec.js'
-import { azblobManifestKey, azblobObjectUrl, s3ManifestKey, s3ObjectUrl } from './object-store-probe.js'
-import { splitImageRef } from './registry-client.js'
+import type { CacheImport, ReadProbe } from '../backends/backend.js'
+import { backendOfSpec } from '../backends/index.js'
 
-export interface ReadProbe {
-  /** What is asked, for the warning (never holds the token). */
-  what: string
-  url: string
-  init: { method: string; headers: Record<string, string>; body?: string }
-}
-
-const attr = (attributes: Attributes, key: string) => attributes.find(([k]) => k === key)?.[1]
-
-/** The scheme a registry host answers on: plain HTTP only on the loopback host (as BuildKit does). */
-function registryBase(host: string): string {
-  return `${/^(localhost|127\.|\[::1\])/.test(host) ? 'http' : 'https'}://${host}`
-}
-
-/** The cache service a gha spec talks to, as buildx fills it (attributes first, then the environment). */
-export function ghaService(
-  attributes: Attributes,
-  env: Readonly<Record<string, string | undefined>>
-): { url: string; v2: boolean; token: string } | undefined {
-  const token = attr(attributes, 'token') ?? env.ACTIONS_RUNTIME_TOKEN
-  const v2 = (attr(attributes, 'version') ?? (env.ACTIONS_CACHE_SERVICE_V2 === 'true' ? '2' : '1')) === '2'
-  const url = v2
-    ? (attr(attributes, 'url_v2') ?? env.ACTIONS_RESULTS_URL)
-    : (attr(attributes, 'url') ?? env.ACTIONS_CACHE_URL ?? env.ACTIONS_RESULTS_URL)
-  if (!token || !url) return undefined
-  return { url: url.endsWith('/') ? url : `${url}/`, v2, token }
-}
-
-/** Where BuildKit reads an object store import's manifest; undefined when the attributes do not say (BuildKit fails those itself). */
-function manifestUrl(type: 's3' | 'azblob', store: Record<string, string>): URL | undefined {
-  try {
-    if (type === 'azblob') return store.account_url ? azblobObjectUrl(store, azblobManifestKey(store)) : undefined
-    return store.bucket && (store.endpoint_url || store.region) ? s3ObjectUrl(store, s3ManifestKey(store)) : undefined
-  } catch {
-    return undefined
-  }
-}
-
-/** The first read BuildKit makes for one import, or undefined for a backend that is not probed. */
+/** The first read BuildKit makes for one import, as its backend describes it; undefined for a backend that describes none. */
 export function readProbeOf(imp: CacheImport, env: Readonly<Record<string, string | undefined>>): ReadProbe | undefined {
-  const type = attr(imp.attributes, 'type')
-  if (type === 'registry') {
-    const ref = attr(imp.attributes, 'ref')
-    const { host, path, tag } = ref ? splitImageRef(ref) : { host: undefined, path: '', tag: '' }
-    if (!host) return undefined
-    return {
-      what: `the registry ${host} (manifest ${path}:${tag})`,
-      url: `${registryBase(host)}/v2/${path}/manifests/${encodeURIComponent(tag)}`,
-      init: { method: 'HEAD', headers: { Accept: 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json' } }
-    }
-  }
-  if (type === 'gha') {
-    const service = ghaService(imp.attributes, env)
-    if (!service) return undefined
-    const key = `index-${attr(imp.attributes, 'scope') ?? 'buildkit'}-`
-    const auth = { Authorization: `Bearer ${service.token}` }
-    return service.v2
-      ? {
-          what: `the cache service (GetCacheEntryDownloadURL ${key})`,
-          url: `${service.url}twirp/github.actions.results.api.v1.CacheService/GetCacheEntryDownloadURL`,
-          init: {
-            method: 'POST',
-            headers: { ...auth, 'Content-Type': 'application/json' },
-            body: JSON.stringify({ key, restore_keys: [key], version: 'probe' })
-          }
-        }
-      : {
-          what: `the cache service (cache ${key})`,
-          url: `${service.url}_apis/artifactcache/cache?keys=${encodeURIComponent(key)}&version=probe`,
-          init: { method: 'GET', headers: { ...auth, Accept: 'application/json;api-version=6.0-preview.1' } }
-        }
-  }
-  if (type === 's3' || type === 'azblob') {
-    const url = manifestUrl(type, Object.fromEntries(imp.attributes))
-    return url && { what: `the ${type} store ${url.host} (${url.pathname})`, url: url.href, init: { method: 'HEAD', headers: {} } }
-  }
-  return undefined
+  return backendOfSpec(imp.attributes)?.readProbe?.(imp.attributes, env)
 }
 
 /** The distinct reads for these imports (one per server and request). */

@@ -8,7 +8,7 @@ import { type ProbeResult, probeRegistryTag } from './registry-client.js'
 /**
  * For a tool that takes one import (envd): the first candidate of the chain that exists.
  * A local directory is probed on disk (and gets the manifest digest envd's importer needs),
- * a registry tag or an s3/azblob manifest object with a HEAD request; a candidate that cannot
+ * a registry tag or an object store's manifest object with a HEAD request; a candidate that cannot
  * be probed is taken as it is.
  */
 async function resolve(candidate: CacheImport, env: Env): Promise<{ found: boolean | undefined; use: CacheImport }> {
@@ -23,7 +23,7 @@ async function resolve(candidate: CacheImport, env: Env): Promise<{ found: boole
   const result: ProbeResult =
     probe.kind === 'registry'
       ? await probeRegistryTag(probe.ref, env)
-      : await probeObjectStore(candidate.attributes.find(([key]) => key === 'type')?.[1] ?? '', Object.fromEntries(candidate.attributes))
+      : await probeObjectStore(probe.api, Object.fromEntries(candidate.attributes))
   return { found: result === 'found' ? true : result === 'missing' ? false : undefined, use: candidate }
 }
 

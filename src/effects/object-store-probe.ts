@@ -1,48 +1,18 @@
-import { createHash, createHmac } from 'node:crypto'
-import type { ProbeResult } from './registry-client.js'
-
 /**
  * Whether a cache manifest exists in an S3 bucket or an Azure Blob container, for a tool that
  * takes one import (envd): a signed HEAD on the object BuildKit reads for the import's first
- * `name`, with the same attributes (bucket, endpoint, credentials) BuildKit gets. Where
- * BuildKit keeps it:
- * - s3: `<prefix><manifests_prefix><name>`, manifests_prefix `manifests/` unless given;
- * - azblob: the path join of prefix, manifests_prefix (`manifests` unless given) and name, in
- *   container `buildkit-cache` unless given.
- * The signing is done here (AWS Signature Version 4, Azure Shared Key): no SDK for one HEAD.
+ * `name` (where the backend says it keeps it), with the same attributes (bucket, endpoint,
+ * credentials) BuildKit gets. The signing is done here (AWS Signature Version 4, Azure Shared
+ * Key): no SDK for one HEAD.
  */
-export type StoreAttributes = Readonly<Record<string, string>>
+import { createHash, createHmac } from 'node:crypto'
+import { azblobManifestKey, azblobObjectUrl } from '../backends/azblob.js'
+import { type StoreAttributes, encodeKeyPath } from '../backends/object-store.js'
+import { s3ManifestKey, s3ObjectUrl } from '../backends/s3.js'
+import type { ProbeResult } from './registry-client.js'
 
 /** A store that answers slower than this is taken as not probed. */
 export const PROBE_TIMEOUT_MS = 3000
-
-/** The first of BuildKit's `;`-separated names (BuildKit imports only that one). */
-function firstName(attributes: StoreAttributes): string {
-  return (attributes.name ?? 'buildkit').split(';')[0]
-}
-
-/** RFC 3986 encoding of each path segment, `/` kept: what S3 signs and what the URL carries. */
-export function encodeKeyPath(key: string): string {
-  return key
-    .split('/')
-    .map(segment => encodeURIComponent(segment).replace(/[!'()*]/g, c => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
-    .join('/')
-}
-
-export function s3ManifestKey(attributes: StoreAttributes): string {
-  return `${attributes.prefix ?? ''}${attributes.manifests_prefix ?? 'manifests/'}${firstName(attributes)}`
-}
-
-/** The manifest object's URL, as the AWS SDK addresses it (path style only when asked, with an endpoint). */
-export function s3ObjectUrl(attributes: StoreAttributes, key: string): URL {
-  const { bucket, region } = attributes
-  const path = encodeKeyPath(key)
-  if (!attributes.endpoint_url) return new URL(`https://${bucket}.s3.${region}.amazonaws.com/${path}`)
-  const endpoint = new URL(attributes.endpoint_url)
-  const base = endpoint.pathname.replace(/\/+$/, '')
-  if (/^(1|t|true)$/i.test(attributes.use_path_style ?? '')) return new URL(`${endpoint.origin}${base}/${bucket}/${path}`)
-  return new URL(`${endpoint.protocol}//${bucket}.${endpoint.host}${base}/${path}`)
-}
 
 const sha256Hex = (data: string) => createHash('sha256').update(data, 'utf8').digest('hex')
 const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data, 'utf8').digest()
@@ -106,24 +76,9 @@ export function signS3Request(
   }
 }
 
-/** The manifest blob's path in its container: BuildKit joins prefix, manifests prefix and name as paths. */
-export function azblobManifestKey(attributes: StoreAttributes): string {
-  const parts = [attributes.prefix ?? '', attributes.manifests_prefix ?? 'manifests', firstName(attributes)]
-  return parts
-    .join('/')
-    .split('/')
-    .filter(part => part !== '' && part !== '.')
-    .join('/')
-}
-
 /** BuildKit's account name: the attribute, else the first label of the account URL's host. */
 export function azblobAccountName(attributes: StoreAttributes): string {
   return attributes.account_name || new URL(attributes.account_url).hostname.split('.')[0]
-}
-
-export function azblobObjectUrl(attributes: StoreAttributes, key: string): URL {
-  const base = attributes.account_url.replace(/\/+$/, '')
-  return new URL(`${base}/${encodeURIComponent(attributes.container ?? 'buildkit-cache')}/${encodeKeyPath(key)}`)
 }
 
 /** The Blob service version the probe speaks. */
@@ -167,13 +122,16 @@ function resultOf(status: number): ProbeResult {
   return status >= 200 && status < 300 ? 'found' : status === 404 ? 'missing' : 'unknown'
 }
 
-/** The signed HEAD for the manifest of an s3 or azblob import; undefined when it cannot be signed (no credentials in the attributes). */
+/**
+ * The signed HEAD for the manifest of an import of a store with this API (a StoreApi); undefined
+ * when it cannot be signed (no credentials in the attributes, an API it does not sign for).
+ */
 export function manifestRequest(
-  type: string,
+  api: string,
   attributes: StoreAttributes,
   date = new Date()
 ): { url: URL; headers: Record<string, string> } | undefined {
-  if (type === 's3') {
+  if (api === 's3') {
     if (!attributes.access_key_id || !attributes.secret_access_key || !attributes.bucket || !attributes.region) return undefined
     const url = s3ObjectUrl(attributes, s3ManifestKey(attributes))
     const credentials = {
@@ -183,7 +141,7 @@ export function manifestRequest(
     }
     return { url, headers: signS3Request({ method: 'HEAD', url, region: attributes.region }, credentials, date) }
   }
-  if (type === 'azblob') {
+  if (api === 'azblob') {
     if (!attributes.secret_access_key || !attributes.account_url) return undefined
     const url = azblobObjectUrl(attributes, azblobManifestKey(attributes))
     return {
@@ -195,9 +153,9 @@ export function manifestRequest(
 }
 
 /** found / missing, or unknown: no credentials to sign with, a refusal, an error, or no answer within the timeout. */
-export async function probeObjectStore(type: string, attributes: StoreAttributes, timeoutMs = PROBE_TIMEOUT_MS): Promise<ProbeResult> {
+export async function probeObjectStore(api: string, attributes: StoreAttributes, timeoutMs = PROBE_TIMEOUT_MS): Promise<ProbeResult> {
   try {
-    const request = manifestRequest(type, attributes)
+    const request = manifestRequest(api, attributes)
     if (!request) return 'unknown'
     const response = await fetch(request.url, { method: 'HEAD', headers: request.headers, signal: AbortSignal.timeout(timeoutMs) })
     return resultOf(response.status)

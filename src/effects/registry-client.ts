@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
-import { imageRepository, splitRegistryHost } from '../core/names.js'
+import { registryBaseUrl, splitImageRef } from '../core/names.js'
 import type { Env } from '../core/plan.js'
 
 /**
@@ -18,13 +18,6 @@ const ACCEPT = [
   'application/vnd.docker.distribution.manifest.list.v2+json',
   'application/vnd.docker.distribution.manifest.v2+json'
 ].join(', ')
-
-/** `host/path:tag`; no host for a reference without one (Docker Hub's short form). */
-export function splitImageRef(ref: string): { host?: string; path: string; tag: string } {
-  const repository = imageRepository(ref)
-  const rest = ref.slice(repository.length)
-  return { ...splitRegistryHost(repository), tag: rest.startsWith(':') ? rest.slice(1).split('@')[0] : 'latest' }
-}
 
 /** The docker CLI's config directory: where `docker login` keeps credentials and buildx its files. */
 export function dockerConfigDir(env: Env, home = homedir()): string {
@@ -52,11 +45,6 @@ async function bearerToken(challenge: string, basic: string | undefined): Promis
   return body.token ?? body.access_token
 }
 
-/** The scheme a registry host answers on: plain HTTP only on the loopback host. */
-function baseUrl(host: string): string {
-  return `${/^(localhost|127\.|\[::1\])/.test(host) ? 'http' : 'https'}://${host}`
-}
-
 /** One request to a registry (path: `/v2/…`), anonymously first, then as the 401 challenge asks. */
 async function registryRequest(
   host: string,
@@ -65,7 +53,7 @@ async function registryRequest(
   env: Env,
   body?: { type: string; data: ArrayBuffer }
 ): Promise<Response> {
-  const url = `${baseUrl(host)}${path}`
+  const url = `${registryBaseUrl(host)}${path}`
   const send = (authorization?: string) =>
     fetch(url, {
       method,
