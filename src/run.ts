@@ -5,7 +5,7 @@
  * the summary once. Errors: an input or setting that cannot work fails the step with one line
  * before anything runs; anything the cache does wrong is a warning, never a failed build.
  */
-import { readFile, rename, rm } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import * as core from '@actions/core'
 import * as exec from '@actions/exec'
@@ -338,21 +338,16 @@ async function lookUpChainIndexes(p: Plan, token: string | undefined, context: R
 }
 
 /**
- * buildx exported into a fresh directory: it replaces the restored one, so dead blobs never
- * pile up. envd exported into the restored directory: compact it. The post step saves it.
+ * The build exported into the restored directory: the blobs its new manifest no longer reaches
+ * are deleted, so the directory stays the size of one export. The post step saves it.
  */
 async function settleLocalExport(p: Plan, restored: Restored | undefined, cacheTimeout: number): Promise<BuildOutcome['localExport']> {
   const local = p.local!
-  const rotates = local.exportDir !== local.importDir
-  if (rotates) {
-    await rm(local.importDir, { recursive: true, force: true })
-    await rename(local.exportDir, local.importDir)
-  }
-  const freed = rotates ? 0 : await compactLayout(local.importDir).catch(() => 0)
-  const bytes = await directorySize(local.importDir)
-  const unchanged = !!restored?.digest && restored.digest === (await cacheManifestDigest(local.importDir))
+  const freed = await compactLayout(local.dir).catch(() => 0)
+  const bytes = await directorySize(local.dir)
+  const unchanged = !!restored?.digest && restored.digest === (await cacheManifestDigest(local.dir))
   const state: LocalCacheState = {
-    path: local.importDir,
+    path: local.dir,
     key: local.key,
     scope: p.scope,
     canSave: local.canSave,

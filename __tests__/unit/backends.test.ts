@@ -266,7 +266,7 @@ describe.each<[string, () => BackendSettings, Attributes[], Attributes]>([
     ],
     [
       ['type', 'local'],
-      ['dest', join(CACHE_DIR, 'cache-new')],
+      ['dest', join(CACHE_DIR, 'cache')],
       ['mode', 'max'],
       ['ignore-error', 'true']
     ]

@@ -215,7 +215,7 @@ describe('local cache keys', () => {
     expect(p.local).toMatchObject({
       key: 'buildkit-pr-7#abc',
       restoreKeys: ['buildkit-pr-7#', 'buildkit-main#'],
-      importDir: '/runner/temp/buildkit-cache/default/cache'
+      dir: '/runner/temp/buildkit-cache/default/cache'
     })
   })
 })

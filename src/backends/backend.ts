@@ -32,9 +32,8 @@ export interface BackendSettings {
 
 /** A directory a backend's cache lives in on the runner, carried between runs by @actions/cache. */
 export interface CarriedDirectory {
+  /** Restored before the build, imported from and exported into, saved by the post step. */
   dir: string
-  importDir: string
-  exportDir: string
   /** Saved under this key; restored by `key`, then by each restore key (a prefix) in order. */
   key: string
   restoreKeys: string[]

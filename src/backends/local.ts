@@ -4,21 +4,16 @@ import type { Scope } from '../core/scopes.js'
 
 /**
  * A directory carried between runs by @actions/cache: one directory is restored through the
- * chain's restore keys, and the export goes to a fresh directory that replaces it, so dead
- * blobs never accumulate. envd imports only with the manifest digest and an export to the
- * same directory, so for envd both point at the restored one (compacted after the build).
+ * chain's restore keys and the build exports into it again, so BuildKit writes only the blobs
+ * it does not already hold (a fresh directory would take a copy of every layer); the blobs the
+ * new manifest no longer reaches are deleted after the build. envd imports a local cache only
+ * with an export to the same directory, so this is its way too.
  */
-export const LOCAL_IMPORT_DIR = 'cache'
-export const LOCAL_EXPORT_DIR = 'cache-new'
+const layoutDir = (settings: BackendSettings) => join(settings.cacheDir, 'cache')
 
 /** The key prefix of a scope's saved directories; `#` ends the scope, so `main#` never matches `main-hotfix#…`. */
 export function localKeyPrefix(scope: Scope, settings: BackendSettings): string {
   return `buildkit-${scopeId(scope, settings)}#`
-}
-
-/** buildx exports to a fresh directory; a builder that imports only with an export there writes into the restored one. */
-export function localExportDir(settings: BackendSettings): string {
-  return join(settings.cacheDir, settings.builder.localImportNeedsExportThere ? LOCAL_IMPORT_DIR : LOCAL_EXPORT_DIR)
 }
 
 /** One directory per namespace, saved per commit under its scope and restored through the chain's keys. */
@@ -26,9 +21,7 @@ function carriedDirectory(own: Scope | undefined, chain: readonly Scope[], setti
   const keyOf = (scope: Scope) => localKeyPrefix(scope, settings)
   const keyScope = own ?? chain[0] ?? { name: 'none', ref: '', role: 'own' }
   return {
-    dir: settings.cacheDir,
-    importDir: join(settings.cacheDir, LOCAL_IMPORT_DIR),
-    exportDir: localExportDir(settings),
+    dir: layoutDir(settings),
     key: `${keyOf(keyScope)}${settings.sha}`,
     restoreKeys: chain.map(keyOf)
   }
@@ -42,7 +35,7 @@ export const local: Backend = {
   importsOnClassicDockerStore: true,
   carriedDirectory,
   imports: (chain, settings) => {
-    const src = join(settings.cacheDir, LOCAL_IMPORT_DIR)
+    const src = layoutDir(settings)
     return [
       {
         label: chain.map(scope => scope.name).join(' → ') || src,
@@ -60,5 +53,5 @@ export const local: Backend = {
     const prefix = localKeyPrefix(own, settings)
     return { prefix, matches: key => key.startsWith(prefix) }
   },
-  exportTo: (_own, settings) => [['type', 'local'], ['dest', localExportDir(settings)], ...exportAttributes(local, settings)]
+  exportTo: (_own, settings) => [['type', 'local'], ['dest', layoutDir(settings)], ...exportAttributes(local, settings)]
 }

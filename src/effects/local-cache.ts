@@ -82,16 +82,16 @@ export async function restoreLocalCache(p: Plan, cacheTimeout: number): Promise<
       stalled
     } = await core.group('Restore local cache', async () => {
       const toolkit = await actionsCache()
-      return carry(() => toolkit.restoreCache([local.importDir], local.key, local.restoreKeys), cacheTimeout * 1000)
+      return carry(() => toolkit.restoreCache([local.dir], local.key, local.restoreKeys), cacheTimeout * 1000)
     })
     // A restore still retrying a failed request when cache-timeout ends failed, for that reason.
     const given = `for cache-timeout (${cacheTimeout} s): given up`
     if (stalled && complaint) return { bytes: 0, failure: { reason: `${complaint} (still failing ${given})`, stalled: false } }
     if (stalled) return { bytes: 0, failure: { reason: `the restore made no progress ${given}`, stalled } }
     if (complaint) return { bytes: 0, failure: { reason: complaint, stalled: false } }
-    const bytes = key ? await directorySize(local.importDir) : 0
+    const bytes = key ? await directorySize(local.dir) : 0
     core.info(key ? `local cache restored from ${key} (${bytes} bytes)` : `no local cache under ${local.restoreKeys.join(', ')}`)
-    return { key, bytes, looked: true, digest: key ? await cacheManifestDigest(local.importDir) : undefined }
+    return { key, bytes, looked: true, digest: key ? await cacheManifestDigest(local.dir) : undefined }
   } catch (error) {
     return { bytes: 0, failure: { reason: (error as Error).message, stalled: false } }
   }

@@ -13,7 +13,6 @@ export const buildx: Tool = {
   traits: {
     singleImport: false,
     readsCredentialEnv: true,
-    localImportNeedsExportThere: false,
     pushesOneName: false,
     driverMayLackExporters: true,
     plainProgress: false,

@@ -119,7 +119,6 @@ export const envd: Tool = {
   traits: {
     singleImport: true,
     readsCredentialEnv: false,
-    localImportNeedsExportThere: true,
     pushesOneName: true,
     driverMayLackExporters: false,
     plainProgress: true,

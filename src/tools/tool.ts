@@ -78,8 +78,6 @@ export interface BuilderTraits {
   singleImport: boolean
   /** Reads the cache service's URL and token and the AWS credentials from its own environment (buildx); else they travel in the spec. */
   readsCredentialEnv: boolean
-  /** Imports a local cache only when the same build exports to the same directory (envd). */
-  localImportNeedsExportThere: boolean
   /** Writes one image name, so a cache tag cannot be a second name of the build: the action tags the pushed image afterwards (envd). */
   pushesOneName: boolean
   /** Builds on a builder whose driver may lack some cache exporters (buildx's docker driver). */
