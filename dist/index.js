@@ -3,7 +3,7 @@ import {
   maskSecretFiles,
   removeSecretFiles,
   writeSecretFiles
-} from "./chunks/chunk-M5HEVOZU.js";
+} from "./chunks/chunk-IYA2CH22.js";
 import {
   DRIVER_CANNOT_EXPORT,
   DRIVER_REFUSES_ATTESTATION,
@@ -13,16 +13,15 @@ import {
   fitPlanToBuilder,
   planForDockerDriver,
   probeRegistryTag,
-  readFileOrUndefined,
-  splitImageRef
-} from "./chunks/chunk-WOMLVIS7.js";
+  readFileOrUndefined
+} from "./chunks/chunk-LW7MBGLL.js";
 import {
   actionsCachesExist,
   deleteActionsCachesOfRef,
   lookUpCacheBudget,
   lookUpMissingBranches,
   runContext
-} from "./chunks/chunk-GKLFPTAC.js";
+} from "./chunks/chunk-GKOMEF7H.js";
 import {
   displayCommand,
   invocationOf,
@@ -30,29 +29,29 @@ import {
   plan,
   specsOf,
   withoutExport
-} from "./chunks/chunk-RXA65GPP.js";
+} from "./chunks/chunk-TJ4Y37BX.js";
 import {
   carryMountsIn,
   handMountsToPost
-} from "./chunks/chunk-EIXQTWG3.js";
+} from "./chunks/chunk-DIJ5KVCA.js";
 import {
   InputError,
   ownedMountKeys,
   readInputs
-} from "./chunks/chunk-JDGTF3GF.js";
+} from "./chunks/chunk-EG6GMA3A.js";
 import {
   TOOLS,
   addsDefaultProvenance,
   decodeSpec,
   hitRatio,
   ranAnyStep
-} from "./chunks/chunk-7CABQQ6A.js";
+} from "./chunks/chunk-FYC4OIAB.js";
 import {
   cacheManifestDigest,
   compactLayout,
   directorySize,
   restoreLocalCache
-} from "./chunks/chunk-W3OOWTTM.js";
+} from "./chunks/chunk-EOM36PSG.js";
 import {
   CacheWatch,
   dedupe,
@@ -63,8 +62,15 @@ import {
   plainEvents,
   rawJsonEvents,
   reasonOf
-} from "./chunks/chunk-RWSYIF77.js";
-import "./chunks/chunk-S4LQUINO.js";
+} from "./chunks/chunk-PB4UTKWJ.js";
+import {
+  azblobManifestKey,
+  azblobObjectUrl,
+  backendOfSpec,
+  encodeKeyPath,
+  s3ManifestKey,
+  s3ObjectUrl
+} from "./chunks/chunk-7DVI2TUS.js";
 import {
   STATE
 } from "./chunks/chunk-G22OP24S.js";
@@ -87,7 +93,7 @@ import "./chunks/chunk-PQADDHOS.js";
 import "./chunks/chunk-HANBNIMK.js";
 
 // src/run.ts
-import { readFile, rename, rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 
 // src/effects/build-process.ts
@@ -167,182 +173,9 @@ function runWatched(file, args, env, onLine, watch) {
   });
 }
 
-// src/effects/object-store-probe.ts
-import { createHash, createHmac } from "node:crypto";
-var PROBE_TIMEOUT_MS = 3e3;
-function firstName(attributes) {
-  return (attributes.name ?? "buildkit").split(";")[0];
-}
-function encodeKeyPath(key) {
-  return key.split("/").map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)).join("/");
-}
-function s3ManifestKey(attributes) {
-  return `${attributes.prefix ?? ""}${attributes.manifests_prefix ?? "manifests/"}${firstName(attributes)}`;
-}
-function s3ObjectUrl(attributes, key) {
-  const { bucket, region } = attributes;
-  const path = encodeKeyPath(key);
-  if (!attributes.endpoint_url) return new URL(`https://${bucket}.s3.${region}.amazonaws.com/${path}`);
-  const endpoint = new URL(attributes.endpoint_url);
-  const base = endpoint.pathname.replace(/\/+$/, "");
-  if (/^(1|t|true)$/i.test(attributes.use_path_style ?? "")) return new URL(`${endpoint.origin}${base}/${bucket}/${path}`);
-  return new URL(`${endpoint.protocol}//${bucket}.${endpoint.host}${base}/${path}`);
-}
-var sha256Hex = (data) => createHash("sha256").update(data, "utf8").digest("hex");
-var hmac = (key, data) => createHmac("sha256", key).update(data, "utf8").digest();
-function amzDate(date) {
-  return date.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
-}
-function signS3Request(request, credentials, date) {
-  const timestamp = amzDate(date);
-  const day = timestamp.slice(0, 8);
-  const headers = {
-    ...request.headers,
-    "x-amz-content-sha256": sha256Hex(""),
-    "x-amz-date": timestamp,
-    ...credentials.sessionToken && { "x-amz-security-token": credentials.sessionToken }
-  };
-  const canonical = { host: request.url.host };
-  for (const [name, value] of Object.entries(headers)) canonical[name.toLowerCase()] = value.trim().replace(/\s+/g, " ");
-  const names = Object.keys(canonical).sort();
-  const query = [...request.url.searchParams].map(([k, v]) => [encodeKeyPath(k), encodeKeyPath(v)]).sort(([a, x], [b, y]) => a === b ? x < y ? -1 : 1 : a < b ? -1 : 1).map(([k, v]) => `${k}=${v}`).join("&");
-  const canonicalRequest = [
-    request.method,
-    request.url.pathname || "/",
-    query,
-    ...names.map((name) => `${name}:${canonical[name]}`),
-    "",
-    names.join(";"),
-    headers["x-amz-content-sha256"]
-  ].join("\n");
-  const scope = `${day}/${request.region}/s3/aws4_request`;
-  const stringToSign = ["AWS4-HMAC-SHA256", timestamp, scope, sha256Hex(canonicalRequest)].join("\n");
-  const key = hmac(hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, day), request.region), "s3"), "aws4_request");
-  const signature = createHmac("sha256", key).update(stringToSign, "utf8").digest("hex");
-  return {
-    ...headers,
-    Authorization: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${names.join(";")}, Signature=${signature}`
-  };
-}
-function azblobManifestKey(attributes) {
-  const parts = [attributes.prefix ?? "", attributes.manifests_prefix ?? "manifests", firstName(attributes)];
-  return parts.join("/").split("/").filter((part) => part !== "" && part !== ".").join("/");
-}
-function azblobAccountName(attributes) {
-  return attributes.account_name || new URL(attributes.account_url).hostname.split(".")[0];
-}
-function azblobObjectUrl(attributes, key) {
-  const base = attributes.account_url.replace(/\/+$/, "");
-  return new URL(`${base}/${encodeURIComponent(attributes.container ?? "buildkit-cache")}/${encodeKeyPath(key)}`);
-}
-var AZURE_API_VERSION = "2021-08-06";
-function azureStringToSign(method, url, accountName, headers) {
-  const msHeaders = Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value.trim()]).filter(([name]) => name.startsWith("x-ms-")).sort(([a], [b]) => a < b ? -1 : 1).map(([name, value]) => `${name}:${value}
-`).join("");
-  const params = /* @__PURE__ */ new Map();
-  for (const [k, v] of url.searchParams) params.set(k.toLowerCase(), [...params.get(k.toLowerCase()) ?? [], v]);
-  const query = [...params.keys()].sort().map((k) => `
-${k}:${params.get(k).sort().join(",")}`).join("");
-  return `${method}
-${"\n".repeat(11)}${msHeaders}/${accountName}${url.pathname}${query}`;
-}
-function signAzureRequest(request, accountKey, date) {
-  const headers = { ...request.headers, "x-ms-date": date.toUTCString(), "x-ms-version": AZURE_API_VERSION };
-  const stringToSign = azureStringToSign(request.method, request.url, request.accountName, headers);
-  const signature = createHmac("sha256", Buffer.from(accountKey, "base64")).update(stringToSign, "utf8").digest("base64");
-  return { ...headers, Authorization: `SharedKey ${request.accountName}:${signature}` };
-}
-function resultOf(status) {
-  return status >= 200 && status < 300 ? "found" : status === 404 ? "missing" : "unknown";
-}
-function manifestRequest(type, attributes, date = /* @__PURE__ */ new Date()) {
-  if (type === "s3") {
-    if (!attributes.access_key_id || !attributes.secret_access_key || !attributes.bucket || !attributes.region) return void 0;
-    const url = s3ObjectUrl(attributes, s3ManifestKey(attributes));
-    const credentials = {
-      accessKeyId: attributes.access_key_id,
-      secretAccessKey: attributes.secret_access_key,
-      sessionToken: attributes.session_token
-    };
-    return { url, headers: signS3Request({ method: "HEAD", url, region: attributes.region }, credentials, date) };
-  }
-  if (type === "azblob") {
-    if (!attributes.secret_access_key || !attributes.account_url) return void 0;
-    const url = azblobObjectUrl(attributes, azblobManifestKey(attributes));
-    return {
-      url,
-      headers: signAzureRequest({ method: "HEAD", url, accountName: azblobAccountName(attributes) }, attributes.secret_access_key, date)
-    };
-  }
-  return void 0;
-}
-async function probeObjectStore(type, attributes, timeoutMs = PROBE_TIMEOUT_MS) {
-  try {
-    const request = manifestRequest(type, attributes);
-    if (!request) return "unknown";
-    const response = await fetch(request.url, { method: "HEAD", headers: request.headers, signal: AbortSignal.timeout(timeoutMs) });
-    return resultOf(response.status);
-  } catch {
-    return "unknown";
-  }
-}
-
 // src/effects/cache-probe.ts
-var attr = (attributes, key) => attributes.find(([k]) => k === key)?.[1];
-function registryBase(host) {
-  return `${/^(localhost|127\.|\[::1\])/.test(host) ? "http" : "https"}://${host}`;
-}
-function ghaService(attributes, env) {
-  const token = attr(attributes, "token") ?? env.ACTIONS_RUNTIME_TOKEN;
-  const v2 = (attr(attributes, "version") ?? (env.ACTIONS_CACHE_SERVICE_V2 === "true" ? "2" : "1")) === "2";
-  const url = v2 ? attr(attributes, "url_v2") ?? env.ACTIONS_RESULTS_URL : attr(attributes, "url") ?? env.ACTIONS_CACHE_URL ?? env.ACTIONS_RESULTS_URL;
-  if (!token || !url) return void 0;
-  return { url: url.endsWith("/") ? url : `${url}/`, v2, token };
-}
-function manifestUrl(type, store) {
-  try {
-    if (type === "azblob") return store.account_url ? azblobObjectUrl(store, azblobManifestKey(store)) : void 0;
-    return store.bucket && (store.endpoint_url || store.region) ? s3ObjectUrl(store, s3ManifestKey(store)) : void 0;
-  } catch {
-    return void 0;
-  }
-}
 function readProbeOf(imp, env) {
-  const type = attr(imp.attributes, "type");
-  if (type === "registry") {
-    const ref = attr(imp.attributes, "ref");
-    const { host, path, tag } = ref ? splitImageRef(ref) : { host: void 0, path: "", tag: "" };
-    if (!host) return void 0;
-    return {
-      what: `the registry ${host} (manifest ${path}:${tag})`,
-      url: `${registryBase(host)}/v2/${path}/manifests/${encodeURIComponent(tag)}`,
-      init: { method: "HEAD", headers: { Accept: "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json" } }
-    };
-  }
-  if (type === "gha") {
-    const service = ghaService(imp.attributes, env);
-    if (!service) return void 0;
-    const key = `index-${attr(imp.attributes, "scope") ?? "buildkit"}-`;
-    const auth = { Authorization: `Bearer ${service.token}` };
-    return service.v2 ? {
-      what: `the cache service (GetCacheEntryDownloadURL ${key})`,
-      url: `${service.url}twirp/github.actions.results.api.v1.CacheService/GetCacheEntryDownloadURL`,
-      init: {
-        method: "POST",
-        headers: { ...auth, "Content-Type": "application/json" },
-        body: JSON.stringify({ key, restore_keys: [key], version: "probe" })
-      }
-    } : {
-      what: `the cache service (cache ${key})`,
-      url: `${service.url}_apis/artifactcache/cache?keys=${encodeURIComponent(key)}&version=probe`,
-      init: { method: "GET", headers: { ...auth, Accept: "application/json;api-version=6.0-preview.1" } }
-    };
-  }
-  if (type === "s3" || type === "azblob") {
-    const url = manifestUrl(type, Object.fromEntries(imp.attributes));
-    return url && { what: `the ${type} store ${url.host} (${url.pathname})`, url: url.href, init: { method: "HEAD", headers: {} } };
-  }
-  return void 0;
+  return backendOfSpec(imp.attributes)?.readProbe?.(imp.attributes, env);
 }
 function readProbes(imports, env) {
   const seen = /* @__PURE__ */ new Set();
@@ -535,6 +368,100 @@ async function cleanUpClosedPullRequest(inputs, context, env, action) {
   await summary.addHeading(`Cache clean-up for pull request #${context.pullRequest}`, 3).addList(lines).addRaw(`Freed: ${formatBytes(freed)}`, true).write();
 }
 
+// src/effects/object-store-probe.ts
+import { createHash, createHmac } from "node:crypto";
+var PROBE_TIMEOUT_MS = 3e3;
+var sha256Hex = (data) => createHash("sha256").update(data, "utf8").digest("hex");
+var hmac = (key, data) => createHmac("sha256", key).update(data, "utf8").digest();
+function amzDate(date) {
+  return date.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+}
+function signS3Request(request, credentials, date) {
+  const timestamp = amzDate(date);
+  const day = timestamp.slice(0, 8);
+  const headers = {
+    ...request.headers,
+    "x-amz-content-sha256": sha256Hex(""),
+    "x-amz-date": timestamp,
+    ...credentials.sessionToken && { "x-amz-security-token": credentials.sessionToken }
+  };
+  const canonical = { host: request.url.host };
+  for (const [name, value] of Object.entries(headers)) canonical[name.toLowerCase()] = value.trim().replace(/\s+/g, " ");
+  const names = Object.keys(canonical).sort();
+  const query = [...request.url.searchParams].map(([k, v]) => [encodeKeyPath(k), encodeKeyPath(v)]).sort(([a, x], [b, y]) => a === b ? x < y ? -1 : 1 : a < b ? -1 : 1).map(([k, v]) => `${k}=${v}`).join("&");
+  const canonicalRequest = [
+    request.method,
+    request.url.pathname || "/",
+    query,
+    ...names.map((name) => `${name}:${canonical[name]}`),
+    "",
+    names.join(";"),
+    headers["x-amz-content-sha256"]
+  ].join("\n");
+  const scope = `${day}/${request.region}/s3/aws4_request`;
+  const stringToSign = ["AWS4-HMAC-SHA256", timestamp, scope, sha256Hex(canonicalRequest)].join("\n");
+  const key = hmac(hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, day), request.region), "s3"), "aws4_request");
+  const signature = createHmac("sha256", key).update(stringToSign, "utf8").digest("hex");
+  return {
+    ...headers,
+    Authorization: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${names.join(";")}, Signature=${signature}`
+  };
+}
+function azblobAccountName(attributes) {
+  return attributes.account_name || new URL(attributes.account_url).hostname.split(".")[0];
+}
+var AZURE_API_VERSION = "2021-08-06";
+function azureStringToSign(method, url, accountName, headers) {
+  const msHeaders = Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value.trim()]).filter(([name]) => name.startsWith("x-ms-")).sort(([a], [b]) => a < b ? -1 : 1).map(([name, value]) => `${name}:${value}
+`).join("");
+  const params = /* @__PURE__ */ new Map();
+  for (const [k, v] of url.searchParams) params.set(k.toLowerCase(), [...params.get(k.toLowerCase()) ?? [], v]);
+  const query = [...params.keys()].sort().map((k) => `
+${k}:${params.get(k).sort().join(",")}`).join("");
+  return `${method}
+${"\n".repeat(11)}${msHeaders}/${accountName}${url.pathname}${query}`;
+}
+function signAzureRequest(request, accountKey, date) {
+  const headers = { ...request.headers, "x-ms-date": date.toUTCString(), "x-ms-version": AZURE_API_VERSION };
+  const stringToSign = azureStringToSign(request.method, request.url, request.accountName, headers);
+  const signature = createHmac("sha256", Buffer.from(accountKey, "base64")).update(stringToSign, "utf8").digest("base64");
+  return { ...headers, Authorization: `SharedKey ${request.accountName}:${signature}` };
+}
+function resultOf(status) {
+  return status >= 200 && status < 300 ? "found" : status === 404 ? "missing" : "unknown";
+}
+function manifestRequest(api, attributes, date = /* @__PURE__ */ new Date()) {
+  if (api === "s3") {
+    if (!attributes.access_key_id || !attributes.secret_access_key || !attributes.bucket || !attributes.region) return void 0;
+    const url = s3ObjectUrl(attributes, s3ManifestKey(attributes));
+    const credentials = {
+      accessKeyId: attributes.access_key_id,
+      secretAccessKey: attributes.secret_access_key,
+      sessionToken: attributes.session_token
+    };
+    return { url, headers: signS3Request({ method: "HEAD", url, region: attributes.region }, credentials, date) };
+  }
+  if (api === "azblob") {
+    if (!attributes.secret_access_key || !attributes.account_url) return void 0;
+    const url = azblobObjectUrl(attributes, azblobManifestKey(attributes));
+    return {
+      url,
+      headers: signAzureRequest({ method: "HEAD", url, accountName: azblobAccountName(attributes) }, attributes.secret_access_key, date)
+    };
+  }
+  return void 0;
+}
+async function probeObjectStore(api, attributes, timeoutMs = PROBE_TIMEOUT_MS) {
+  try {
+    const request = manifestRequest(api, attributes);
+    if (!request) return "unknown";
+    const response = await fetch(request.url, { method: "HEAD", headers: request.headers, signal: AbortSignal.timeout(timeoutMs) });
+    return resultOf(response.status);
+  } catch {
+    return "unknown";
+  }
+}
+
 // src/effects/import-choice.ts
 async function resolve(candidate, env) {
   const probe = candidate.probe;
@@ -543,7 +470,7 @@ async function resolve(candidate, env) {
     const digest = await cacheManifestDigest(probe.path);
     return digest ? { found: true, use: { ...candidate, attributes: [...candidate.attributes, ["digest", digest]] } } : { found: false, use: candidate };
   }
-  const result = probe.kind === "registry" ? await probeRegistryTag(probe.ref, env) : await probeObjectStore(candidate.attributes.find(([key]) => key === "type")?.[1] ?? "", Object.fromEntries(candidate.attributes));
+  const result = probe.kind === "registry" ? await probeRegistryTag(probe.ref, env) : await probeObjectStore(probe.api, Object.fromEntries(candidate.attributes));
   return { found: result === "found" ? true : result === "missing" ? false : void 0, use: candidate };
 }
 async function chooseImport(plan2, env) {
@@ -684,12 +611,11 @@ function cacheSource(p, report2, chosen, facts) {
 }
 function cacheFailures(p, chosen, runs) {
   const denied = runs.some((r) => r.denied);
-  const attr2 = (i, key) => i.attributes.find(([k]) => k === key)?.[1];
   const chain = TOOLS[p.tool].traits.singleImport ? chosen.flatMap(
     (i) => i.wholeChain ? p.chain.map((s) => ({ id: s.id })) : [
       {
         id: p.chain.find((s) => s.location === i.label)?.id ?? i.label,
-        location: attr2(i, "type") === "registry" ? attr2(i, "ref") : void 0
+        location: backendOfSpec(i.attributes)?.importLocation?.(i.attributes)
       }
     ]
   ) : p.chain.map((s) => ({ id: s.id, location: s.location }));
@@ -994,16 +920,11 @@ async function lookUpChainIndexes(p, token, context, env) {
 }
 async function settleLocalExport(p, restored, cacheTimeout) {
   const local = p.local;
-  const rotates = local.exportDir !== local.importDir;
-  if (rotates) {
-    await rm(local.importDir, { recursive: true, force: true });
-    await rename(local.exportDir, local.importDir);
-  }
-  const freed = rotates ? 0 : await compactLayout(local.importDir).catch(() => 0);
-  const bytes = await directorySize(local.importDir);
-  const unchanged = !!restored?.digest && restored.digest === await cacheManifestDigest(local.importDir);
+  const freed = await compactLayout(local.dir).catch(() => 0);
+  const bytes = await directorySize(local.dir);
+  const unchanged = !!restored?.digest && restored.digest === await cacheManifestDigest(local.dir);
   const state = {
-    path: local.importDir,
+    path: local.dir,
     key: local.key,
     scope: p.scope,
     canSave: local.canSave,

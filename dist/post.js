@@ -6,25 +6,25 @@ import "./chunks/chunk-HANBNIMK.js";
 
 // src/post.ts
 if (process.env[`STATE_${STATE.localCache}`]) {
-  const { saveLocalCacheStep } = await import("./chunks/local-cache-JAH6GYY7.js");
+  const { saveLocalCacheStep } = await import("./chunks/local-cache-FIHGMVMU.js");
   await saveLocalCacheStep(process.env);
 }
 if (process.env[`STATE_${STATE.cacheMounts}`]) {
-  const { carryMountsOut } = await import("./chunks/mount-cache-FRZ5BZ3E.js");
+  const { carryMountsOut } = await import("./chunks/mount-cache-U43THNIH.js");
   await carryMountsOut(process.env);
 }
 if (process.env[`STATE_${STATE.cacheBudget}`]) {
-  const { keepCacheBudget } = await import("./chunks/cache-budget-MQSZIHFT.js");
+  const { keepCacheBudget } = await import("./chunks/cache-budget-UPNI27YF.js");
   await keepCacheBudget(process.env);
 }
 var secretFiles = process.env[`STATE_${STATE.secretFiles}`];
 if (secretFiles) {
-  const { removeSecretFiles } = await import("./chunks/build-secrets-XVSUJPU2.js");
+  const { removeSecretFiles } = await import("./chunks/build-secrets-T7BXNVBE.js");
   await removeSecretFiles(secretFiles);
 }
 var fallbackBuilder = process.env[`STATE_${STATE.fallbackBuilder}`];
 if (fallbackBuilder) {
-  const { removeFallbackBuilder } = await import("./chunks/builder-driver-U7FY5RCD.js");
+  const { removeFallbackBuilder } = await import("./chunks/builder-driver-4D43YV6U.js");
   await removeFallbackBuilder(fallbackBuilder);
 }
 process.exit();

@@ -3,12 +3,12 @@ import {
   maskSecretFiles,
   removeSecretFiles,
   writeSecretFiles
-} from "./chunk-M5HEVOZU.js";
-import "./chunk-RXA65GPP.js";
-import "./chunk-JDGTF3GF.js";
-import "./chunk-7CABQQ6A.js";
-import "./chunk-RWSYIF77.js";
-import "./chunk-S4LQUINO.js";
+} from "./chunk-IYA2CH22.js";
+import "./chunk-TJ4Y37BX.js";
+import "./chunk-EG6GMA3A.js";
+import "./chunk-FYC4OIAB.js";
+import "./chunk-PB4UTKWJ.js";
+import "./chunk-7DVI2TUS.js";
 import "./chunk-G22OP24S.js";
 import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";

@@ -2,15 +2,15 @@ import { createRequire as __createRequire } from 'node:module'; const require = 
 import {
   TOOLS,
   decodeSpec
-} from "./chunk-7CABQQ6A.js";
+} from "./chunk-FYC4OIAB.js";
 import {
-  BACKENDS,
   formatBytes,
   parseSize
-} from "./chunk-RWSYIF77.js";
+} from "./chunk-PB4UTKWJ.js";
 import {
+  BACKENDS,
   safeName
-} from "./chunk-S4LQUINO.js";
+} from "./chunk-7DVI2TUS.js";
 import {
   __commonJS,
   __require,

@@ -2,7 +2,7 @@ import { createRequire as __createRequire } from 'node:module'; const require = 
 import {
   failureWarning,
   formatBytes
-} from "./chunk-RWSYIF77.js";
+} from "./chunk-PB4UTKWJ.js";
 import {
   STATE
 } from "./chunk-G22OP24S.js";
@@ -128,15 +128,15 @@ async function restoreLocalCache(p, cacheTimeout) {
       stalled
     } = await group("Restore local cache", async () => {
       const toolkit = await actionsCache();
-      return carry(() => toolkit.restoreCache([local.importDir], local.key, local.restoreKeys), cacheTimeout * 1e3);
+      return carry(() => toolkit.restoreCache([local.dir], local.key, local.restoreKeys), cacheTimeout * 1e3);
     });
     const given = `for cache-timeout (${cacheTimeout} s): given up`;
     if (stalled && complaint) return { bytes: 0, failure: { reason: `${complaint} (still failing ${given})`, stalled: false } };
     if (stalled) return { bytes: 0, failure: { reason: `the restore made no progress ${given}`, stalled } };
     if (complaint) return { bytes: 0, failure: { reason: complaint, stalled: false } };
-    const bytes = key ? await directorySize(local.importDir) : 0;
+    const bytes = key ? await directorySize(local.dir) : 0;
     info(key ? `local cache restored from ${key} (${bytes} bytes)` : `no local cache under ${local.restoreKeys.join(", ")}`);
-    return { key, bytes, looked: true, digest: key ? await cacheManifestDigest(local.importDir) : void 0 };
+    return { key, bytes, looked: true, digest: key ? await cacheManifestDigest(local.dir) : void 0 };
   } catch (error) {
     return { bytes: 0, failure: { reason: error.message, stalled: false } };
   }

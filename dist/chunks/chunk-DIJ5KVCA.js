@@ -9,15 +9,15 @@ import {
   mountLines,
   mountSaveDecision,
   restoredScope
-} from "./chunk-JDGTF3GF.js";
+} from "./chunk-EG6GMA3A.js";
 import {
   directorySize,
   restoreCarried,
   saveCarried
-} from "./chunk-W3OOWTTM.js";
+} from "./chunk-EOM36PSG.js";
 import {
   formatBytes
-} from "./chunk-RWSYIF77.js";
+} from "./chunk-PB4UTKWJ.js";
 import {
   STATE
 } from "./chunk-G22OP24S.js";

@@ -1,10 +1,10 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
   secretMasks
-} from "./chunk-RXA65GPP.js";
+} from "./chunk-TJ4Y37BX.js";
 import {
   InputError
-} from "./chunk-JDGTF3GF.js";
+} from "./chunk-EG6GMA3A.js";
 import {
   STATE
 } from "./chunk-G22OP24S.js";

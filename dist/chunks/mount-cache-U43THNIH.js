@@ -3,12 +3,12 @@ import {
   carryMountsIn,
   carryMountsOut,
   handMountsToPost
-} from "./chunk-EIXQTWG3.js";
-import "./chunk-JDGTF3GF.js";
-import "./chunk-7CABQQ6A.js";
-import "./chunk-W3OOWTTM.js";
-import "./chunk-RWSYIF77.js";
-import "./chunk-S4LQUINO.js";
+} from "./chunk-DIJ5KVCA.js";
+import "./chunk-EG6GMA3A.js";
+import "./chunk-FYC4OIAB.js";
+import "./chunk-EOM36PSG.js";
+import "./chunk-PB4UTKWJ.js";
+import "./chunk-7DVI2TUS.js";
 import "./chunk-G22OP24S.js";
 import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";

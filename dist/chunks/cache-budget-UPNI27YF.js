@@ -2,12 +2,12 @@ import { createRequire as __createRequire } from 'node:module'; const require = 
 import {
   keepCacheBudget,
   lookUpCacheBudget
-} from "./chunk-GKLFPTAC.js";
-import "./chunk-RXA65GPP.js";
-import "./chunk-JDGTF3GF.js";
-import "./chunk-7CABQQ6A.js";
-import "./chunk-RWSYIF77.js";
-import "./chunk-S4LQUINO.js";
+} from "./chunk-GKOMEF7H.js";
+import "./chunk-TJ4Y37BX.js";
+import "./chunk-EG6GMA3A.js";
+import "./chunk-FYC4OIAB.js";
+import "./chunk-PB4UTKWJ.js";
+import "./chunk-7DVI2TUS.js";
 import "./chunk-G22OP24S.js";
 import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";

@@ -1,16 +1,16 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
   plan
-} from "./chunk-RXA65GPP.js";
+} from "./chunk-TJ4Y37BX.js";
 import {
   DEFAULT_CACHE_LIMIT_BYTES,
   budgetBytes,
   readInputs,
   selectPrunes
-} from "./chunk-JDGTF3GF.js";
+} from "./chunk-EG6GMA3A.js";
 import {
   formatBytes
-} from "./chunk-RWSYIF77.js";
+} from "./chunk-PB4UTKWJ.js";
 import {
   STATE
 } from "./chunk-G22OP24S.js";

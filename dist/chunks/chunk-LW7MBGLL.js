@@ -2,11 +2,13 @@ import { createRequire as __createRequire } from 'node:module'; const require = 
 import {
   TOOLS,
   addsDefaultProvenance
-} from "./chunk-7CABQQ6A.js";
+} from "./chunk-FYC4OIAB.js";
 import {
-  imageRepository,
-  splitRegistryHost
-} from "./chunk-S4LQUINO.js";
+  attribute,
+  backendOfSpec,
+  registryBaseUrl,
+  splitImageRef
+} from "./chunk-7DVI2TUS.js";
 import {
   STATE
 } from "./chunk-G22OP24S.js";
@@ -34,11 +36,6 @@ var ACCEPT = [
   "application/vnd.docker.distribution.manifest.list.v2+json",
   "application/vnd.docker.distribution.manifest.v2+json"
 ].join(", ");
-function splitImageRef(ref) {
-  const repository = imageRepository(ref);
-  const rest = ref.slice(repository.length);
-  return { ...splitRegistryHost(repository), tag: rest.startsWith(":") ? rest.slice(1).split("@")[0] : "latest" };
-}
 function dockerConfigDir(env, home = homedir()) {
   return env.DOCKER_CONFIG || join(home, ".docker");
 }
@@ -61,11 +58,8 @@ async function bearerToken(challenge, basic) {
   const body = await response.json();
   return body.token ?? body.access_token;
 }
-function baseUrl(host) {
-  return `${/^(localhost|127\.|\[::1\])/.test(host) ? "http" : "https"}://${host}`;
-}
 async function registryRequest(host, path, method, env, body) {
-  const url = `${baseUrl(host)}${path}`;
+  const url = `${registryBaseUrl(host)}${path}`;
   const send = (authorization) => fetch(url, {
     method,
     headers: { Accept: ACCEPT, ...body && { "Content-Type": body.type }, ...authorization && { Authorization: authorization } },
@@ -241,7 +235,7 @@ function usesContainerdStore(driverStatus) {
   );
 }
 function exportsNeedingCacheExport(exports) {
-  return exports.filter((spec) => spec.find(([key]) => key === "type")?.[1] !== "inline");
+  return exports.filter((spec) => !backendOfSpec(spec)?.exportedWithImage);
 }
 function engineInfoOverSocket(socketPath) {
   return new Promise((resolve) => {
@@ -277,15 +271,15 @@ async function engineUsesContainerdStore(builder, env) {
   }
 }
 var FIX = 'to use it, add docker/setup-buildx-action before this step (a docker-container builder), turn on the containerd image store in the Docker Engine ("features": {"containerd-snapshotter": true} in daemon.json), or set driver-fallback: docker-container';
-var CLASSIC_STORE_IMPORTS = /* @__PURE__ */ new Set(["registry", "local"]);
-var typeOf = (spec) => spec.find(([key]) => key === "type")?.[1] ?? "?";
+var importsOnClassicStore = (i) => !!backendOfSpec(i.attributes)?.importsOnClassicDockerStore;
+var typeOf = (spec) => attribute(spec, "type") ?? "?";
 var listed = (types) => [...new Set(types)].join(", ");
 function withoutDefaultProvenance(p) {
   return { ...p, request: { ...p.request, defaultProvenance: void 0 } };
 }
 function withoutDriverExport(p, builderName) {
   const dropped = exportsNeedingCacheExport(p.exports);
-  const imports = p.imports.filter((i) => CLASSIC_STORE_IMPORTS.has(typeOf(i.attributes)));
+  const imports = p.imports.filter(importsOnClassicStore);
   if (!dropped.length && imports.length === p.imports.length) return withoutDefaultProvenanceOn(p, builderName);
   const exportTypes = listed(dropped.map(typeOf));
   const importTypes = listed(p.imports.filter((i) => !imports.includes(i)).map((i) => typeOf(i.attributes)));
@@ -336,7 +330,7 @@ async function planForDockerDriver(p, builderName, env, options) {
 }
 async function fitPlanToBuilder(p, env, options) {
   if (!TOOLS[p.tool].traits.driverMayLackExporters) return p;
-  const needsExport = exportsNeedingCacheExport(p.exports).length > 0 || p.imports.some((i) => !CLASSIC_STORE_IMPORTS.has(typeOf(i.attributes)));
+  const needsExport = exportsNeedingCacheExport(p.exports).length > 0 || !p.imports.every(importsOnClassicStore);
   const needsBuildKit = p.needsBuildKitDriver && options.fallback === "docker-container";
   const attests = addsDefaultProvenance(p.request, env);
   if (!needsExport && !needsBuildKit && !attests) return p;
@@ -364,7 +358,6 @@ async function removeFallbackBuilder(name) {
 }
 
 export {
-  splitImageRef,
   probeRegistryTag,
   deleteRegistryTag,
   copyTag,
@@ -377,7 +370,6 @@ export {
   usesContainerdStore,
   exportsNeedingCacheExport,
   engineUsesContainerdStore,
-  CLASSIC_STORE_IMPORTS,
   withoutDriverExport,
   planForDockerDriver,
   fitPlanToBuilder,

@@ -6,9 +6,9 @@ import {
   saveLocalCache,
   saveLocalCacheStep,
   toolkitLine
-} from "./chunk-W3OOWTTM.js";
-import "./chunk-RWSYIF77.js";
-import "./chunk-S4LQUINO.js";
+} from "./chunk-EOM36PSG.js";
+import "./chunk-PB4UTKWJ.js";
+import "./chunk-7DVI2TUS.js";
 import "./chunk-G22OP24S.js";
 import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";

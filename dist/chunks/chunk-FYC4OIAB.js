@@ -1,7 +1,7 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
   shortHash
-} from "./chunk-S4LQUINO.js";
+} from "./chunk-7DVI2TUS.js";
 
 // src/core/spec.ts
 function csvField(field) {
@@ -272,7 +272,6 @@ var buildx = {
   traits: {
     singleImport: false,
     readsCredentialEnv: true,
-    localImportNeedsExportThere: false,
     pushesOneName: false,
     driverMayLackExporters: true,
     plainProgress: false,
@@ -404,7 +403,6 @@ var envd = {
   traits: {
     singleImport: true,
     readsCredentialEnv: false,
-    localImportNeedsExportThere: true,
     pushesOneName: true,
     driverMayLackExporters: false,
     plainProgress: true,

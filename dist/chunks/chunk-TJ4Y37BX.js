@@ -3,7 +3,7 @@ import {
   InputError,
   buildArgValues,
   ownedMountKeys
-} from "./chunk-JDGTF3GF.js";
+} from "./chunk-EG6GMA3A.js";
 import {
   TOOLS,
   UNRESTRICTED,
@@ -11,18 +11,18 @@ import {
   decodeSpec,
   encodeSpec,
   usesCacheServiceV2
-} from "./chunk-7CABQQ6A.js";
+} from "./chunk-FYC4OIAB.js";
+import {
+  withRetryTimeout
+} from "./chunk-PB4UTKWJ.js";
 import {
   BACKENDS,
-  scopeId,
-  withRetryTimeout
-} from "./chunk-RWSYIF77.js";
-import {
   imagePath,
   imageRepository,
   platformsName,
-  safeName
-} from "./chunk-S4LQUINO.js";
+  safeName,
+  scopeId
+} from "./chunk-7DVI2TUS.js";
 
 // src/core/plan.ts
 import { join } from "node:path";
