@@ -85,6 +85,22 @@ describe('cache-source names a scope when BuildKit names only a hash (gha)', () 
   })
 })
 
+/** The report of one build that imported `imports` and whose import from `source` failed with "internal". */
+function reportOfFailedImport(p: Plan, imports: Attempt['imports'], source: string) {
+  const attempt: Attempt = { plan: p, imports, noCache: false }
+  const run: BuildRun = {
+    exitCode: 0,
+    denied: false,
+    exporterSetupFailed: false,
+    report: { ...PROGRESS, cachedSteps: 0, imports: [{ source, found: false, error: 'internal' }] }
+  }
+  return report(
+    { first: attempt, last: attempt, runs: [run], exitCode: 0, problems: [], stalled: [], seconds: 1 },
+    { metadata: { text: '' } },
+    ENV
+  )
+}
+
 describe('a failed import that reads the whole chain is every scope of it', () => {
   // envd takes one gha import, read under every ref of the chain; the local directory is restored through all of them.
   it.each([
@@ -96,18 +112,7 @@ describe('a failed import that reads the whole chain is every scope of it', () =
       PR,
       ENV
     )
-    const attempt: Attempt = { plan: p, imports: p.imports, noCache: false }
-    const run: BuildRun = {
-      exitCode: 0,
-      denied: false,
-      exporterSetupFailed: false,
-      report: { ...PROGRESS, cachedSteps: 0, imports: [{ source, found: false, error: 'internal' }] }
-    }
-    const result = report(
-      { first: attempt, last: attempt, runs: [run], exitCode: 0, problems: [], stalled: [], seconds: 1 },
-      { metadata: { text: '' } },
-      ENV
-    )
+    const result = reportOfFailedImport(p, p.imports, source)
     expect(result.warnings).toEqual([
       expect.stringMatching(/^Cache import from scope pr-7 \(\w+\) failed.*: internal$/),
       expect.stringMatching(/^Cache import from scope main \(\w+\) failed.*: internal$/)
@@ -180,18 +185,6 @@ describe('a builder that takes one import: a failed registry import is the scope
       PR,
       ENV
     )
-    const attempt: Attempt = { plan: p, imports: p.imports.slice(0, 1), noCache: false }
-    const run: BuildRun = {
-      exitCode: 0,
-      denied: false,
-      exporterSetupFailed: false,
-      report: { ...PROGRESS, cachedSteps: 0, imports: [{ source, found: false, error: 'internal' }] }
-    }
-    const result = report(
-      { first: attempt, last: attempt, runs: [run], exitCode: 0, problems: [], stalled: [], seconds: 1 },
-      { metadata: { text: '' } },
-      ENV
-    )
-    expect(result.warnings).toEqual([expect.stringMatching(scope)])
+    expect(reportOfFailedImport(p, p.imports.slice(0, 1), source).warnings).toEqual([expect.stringMatching(scope)])
   })
 })
