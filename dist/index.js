@@ -3,7 +3,7 @@ import {
   maskSecretFiles,
   removeSecretFiles,
   writeSecretFiles
-} from "./chunks/chunk-IYA2CH22.js";
+} from "./chunks/chunk-KMR3PCNU.js";
 import {
   DRIVER_CANNOT_EXPORT,
   DRIVER_REFUSES_ATTESTATION,
@@ -21,7 +21,7 @@ import {
   lookUpCacheBudget,
   lookUpMissingBranches,
   runContext
-} from "./chunks/chunk-GKOMEF7H.js";
+} from "./chunks/chunk-RMGUGGJV.js";
 import {
   displayCommand,
   invocationOf,
@@ -29,16 +29,16 @@ import {
   plan,
   specsOf,
   withoutExport
-} from "./chunks/chunk-TJ4Y37BX.js";
+} from "./chunks/chunk-7A2WEB3S.js";
 import {
   carryMountsIn,
   handMountsToPost
-} from "./chunks/chunk-DIJ5KVCA.js";
+} from "./chunks/chunk-4BJNXHC4.js";
 import {
   InputError,
   ownedMountKeys,
   readInputs
-} from "./chunks/chunk-EG6GMA3A.js";
+} from "./chunks/chunk-G7ABINXY.js";
 import {
   TOOLS,
   addsDefaultProvenance,

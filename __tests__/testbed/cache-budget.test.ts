@@ -1,8 +1,9 @@
 // cache-budget, run as GitHub's runner runs the action (main step, then post step) on a
 // repository whose GitHub Actions cache is over budget: a cache service of its own (usage counts
 // every entry), seeded through its admin API with this action's caches under a closed and an
-// open pull request, two branches and the default branch, and other tools' caches; then a push
-// to main with the local backend, whose post step keeps the budget.
+// open pull request, a closed pull request's kept under main (pull_request_target), two
+// branches and the default branch, and other tools' caches; then a push to main with the local
+// backend, whose post step keeps the budget.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { randomBytes } from 'node:crypto'
 import { type TestbedEnv, fixtureContext, testbedEnv } from '../../testbed/env.js'
@@ -17,9 +18,10 @@ const namespace = `budget${nonce}/app`
 const key = (scope: string, commit: string) => `buildkit-${namespace}/${scope}#${commit}`
 const ago = minutesAgo
 
-/** Seeded: 8 caches of 10 MB. This action's, in the order the budget deletes them, then what stays. */
+/** Seeded: 9 caches of 10 MB. This action's, in the order the budget deletes them, then what stays. */
 const SEEDS = [
   { ref: 'refs/pull/501/merge', key: key('pr-501', 'c1'), at: 20 }, // closed pull request: first, though used lately
+  { ref: 'refs/heads/main', key: key('pr-503', 'c8'), at: 10 }, // closed pull request whose pull_request_target runs kept it under main
   { ref: 'refs/heads/old', key: key('old', 'c2'), at: 40 }, // the ref used longest ago
   { ref: 'refs/pull/502/merge', key: key('pr-502', 'c3'), at: 30 }, // an open pull request, used later
   { ref: 'refs/heads/new', key: key('new', 'c4'), at: 5 }, // the branch used last
@@ -28,7 +30,7 @@ const SEEDS = [
   { ref: 'refs/pull/501/merge', key: 'npm-linux-x64', at: 60 }, // another tool's, under the closed pull request
   { ref: 'refs/heads/older', key: `buildkit-budget${nonce}/other/older#c7`, at: 200 } // another image's namespace
 ]
-const DELETED = SEEDS.slice(0, 5).map(s => s.key)
+const DELETED = SEEDS.slice(0, 6).map(s => s.key)
 
 describe('cache-budget: a repository over budget', () => {
   let svc: CacheService
@@ -56,7 +58,8 @@ describe('cache-budget: a repository over budget', () => {
     )
     await admin('PUT', 'pulls', [
       { number: 501, state: 'closed' },
-      { number: 502, state: 'open' }
+      { number: 502, state: 'open' },
+      { number: 503, state: 'closed' }
     ])
     await admin('POST', 'readonly-github-tokens', { token: 'ghs_readonly' })
     await admin('POST', 'admin-github-tokens', { token: 'ghs_admin' })
@@ -75,16 +78,16 @@ describe('cache-budget: a repository over budget', () => {
     const notices = result.annotations.filter(a => a.level !== 'debug').map(a => `${a.level}: ${a.message}`)
     expect(notices).toHaveLength(1)
     expect(notices[0]).toMatch(
-      /^notice: Cache budget: the repository's GitHub Actions cache holds 81\.\d MB, over the budget of 35\.0 MB \(set by cache-budget\)\. /
+      /^notice: Cache budget: the repository's GitHub Actions cache holds 91\.\d MB, over the budget of 35\.0 MB \(set by cache-budget\)\. /
     )
-    expect(notices[0]).toMatch(/Deleting 5 of this action's caches would free 50\.0 MB, but github-token may not delete caches: /)
+    expect(notices[0]).toMatch(/Deleting 6 of this action's caches would free 60\.0 MB, but github-token may not delete caches: /)
     expect(notices[0]).toMatch(/give the job "permissions: actions: write"\.$/)
     expect(await keys()).toEqual(expect.arrayContaining(SEEDS.map(s => s.key)))
     expect(await keys()).toContain(key('main', 'a'.repeat(40)))
   })
 
   it("80% of the repository's limit: deletes exactly the expected caches in order; main's newest and other tools' stay", async () => {
-    // 43.75 MB: the budget is 35 MB; 80 MB and this run's export (about 1 MB) are in use.
+    // 43.75 MB: the budget is 35 MB; 90 MB and this run's export (about 1 MB) are in use.
     await admin('PUT', 'cache-limit', { bytes: 43.75 * MB })
     const started = Date.now()
     const result = await run({ 'github-token': 'ghs_admin' })
@@ -94,18 +97,19 @@ describe('cache-budget: a repository over budget', () => {
     const order = [...result.log.matchAll(/cache budget: deleted (\S+) under (\S+) \(10\.0 MB; ([a-z ]+)\)/g)].map(m => [m[1], m[3]])
     expect(order).toEqual([
       [DELETED[0], 'closed pull request'],
-      [DELETED[1], 'least recently used ref'],
+      [DELETED[1], 'closed pull request'],
       [DELETED[2], 'least recently used ref'],
       [DELETED[3], 'least recently used ref'],
-      [DELETED[4], 'superseded']
+      [DELETED[4], 'least recently used ref'],
+      [DELETED[5], 'superseded']
     ])
     const left = await keys()
     for (const deleted of DELETED) expect(left).not.toContain(deleted)
-    expect(left).toEqual(expect.arrayContaining([key('main', 'a'.repeat(40)), ...SEEDS.slice(5).map(s => s.key)]))
-    expect(result.log).toMatch(/cache budget: .*; freed 50\.0 MB \(50000000 bytes\), 31\.\d MB left/)
+    expect(left).toEqual(expect.arrayContaining([key('main', 'a'.repeat(40)), ...SEEDS.slice(6).map(s => s.key)]))
+    expect(result.log).toMatch(/cache budget: .*; freed 60\.0 MB \(60000000 bytes\), 31\.\d MB left/)
     expect(result.summary).toContain('<h3>Cache budget</h3>')
     expect(result.summary).toMatch(
-      /Usage: 81\.\d MB → 31\.\d MB, budget 35\.0 MB \(80% of the 43\.8 MB limit\)\. Freed: 50\.0 MB \(50000000 bytes\) in 5 caches\./
+      /Usage: 91\.\d MB → 31\.\d MB, budget 35\.0 MB \(80% of the 43\.8 MB limit\)\. Freed: 60\.0 MB \(60000000 bytes\) in 6 caches\./
     )
     expect(result.summary).toContain(
       `<td><code>${DELETED[0]}</code></td><td>refs/pull/501/merge</td><td>10.0 MB</td><td>closed pull request</td>`

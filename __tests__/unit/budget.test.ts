@@ -51,8 +51,16 @@ function entries(...specs: string[]): CacheEntry[] {
 
 const pr = (n: number) => `refs/pull/${n}/merge`
 
-/** This action's keys start with `ns/` and name their scope before `#`; anything else is another tool's. */
-const scopeOf = (entry: CacheEntry) => (entry.key.startsWith('ns/') ? entry.key.split('#')[0] : undefined)
+/**
+ * This action's keys start with `ns/` and name their scope before `#` (`ns/pr-N` a pull request's,
+ * under any ref); anything else is another tool's.
+ */
+const scopeOf = (entry: CacheEntry) => {
+  if (!entry.key.startsWith('ns/')) return undefined
+  const group = entry.key.split('#')[0]
+  const pullRequest = /^ns\/pr-(\d+)$/.exec(group)?.[1]
+  return { group, ...(pullRequest && { pullRequest: Number(pullRequest) }) }
+}
 
 function facts(list: CacheEntry[], budgetMb: number, more: Partial<BudgetFacts> = {}): BudgetFacts {
   return {
@@ -160,6 +168,18 @@ describe('selectPrunes', () => {
     expect(result.shortfall).toMatch(/default branch is not known/)
   })
 
+  // pull_request_target keeps a pull request's scope under the base branch's ref.
+  it("a closed pull request's scope under the default branch goes first; an open one's keeps its newest entry", () => {
+    const list = entries(
+      'main:ns/main#1:10:1',
+      'main:ns/pr-5#1:10:2:2', // closed, under main
+      'main:ns/pr-2#1:10:3', // open, under main: superseded by the next
+      'main:ns/pr-2#2:10:4',
+      'b:ns/b#1:10:5'
+    )
+    expect(selected(facts(list, 1))).toEqual(['closed pull request: ns/pr-5#1', 'least recently used ref: ns/b#1', 'superseded: ns/pr-2#1'])
+  })
+
   it("a closed pull request with only other tools' entries frees nothing: the next ref goes", () => {
     const list = entries(`${pr(9)}:npm:50:1`, 'b:ns/b#1:10:2', 'main:ns/main#1:10:3')
     expect(selected(facts(list, 60))).toEqual(['least recently used ref: ns/b#1'])
@@ -186,6 +206,27 @@ describe("which entries of a ref are this action's, and in which group the newes
     ["another pull request's mount", { tags: 'r.test/o/app:1' }, 'buildkit-mount-gomod--o/app/pr-10#abc', undefined],
     ["another tool's entry", { tags: 'r.test/o/app:1' }, 'npm-linux-x64', undefined]
   ])('%s', (_, values, key, group) => {
-    expect(planOf(values).keysOfRef?.('refs/pull/9/merge')?.(key)).toBe(group)
+    expect(planOf(values).keysOfRef?.('refs/pull/9/merge')?.(key)).toEqual(group && { group, pullRequest: 9 })
+  })
+
+  // pull_request_target, issue_comment and workflow_run runs keep a pull request's scope under a branch's ref.
+  it.each([
+    ['gha', { tags: 'r.test/o/app:1' }, 'index-o/app/pr-9-2-0123abcd', { group: 'index-o/app/pr-9-', pullRequest: 9 }],
+    [
+      'local',
+      { 'cache-backend': 'local', tags: 'r.test/o/app:1' },
+      'buildkit-o/app/pr-9#abc',
+      { group: 'buildkit-o/app/pr-9#', pullRequest: 9 }
+    ],
+    [
+      'a cache mount',
+      { tags: 'r.test/o/app:1' },
+      'buildkit-mount-gomod--o/app/pr-9#abc',
+      { group: 'buildkit-mount-gomod--o/app/pr-9#', pullRequest: 9 }
+    ],
+    ["the branch's own scope", { tags: 'r.test/o/app:1' }, 'index-o/app/main-2-0123abcd', { group: 'index-o/app/main-' }],
+    ["another namespace's pull request", { tags: 'r.test/o/app:1' }, 'index-o/other/pr-9-2-0123abcd', undefined]
+  ])('under a branch: %s', (_, values, key, group) => {
+    expect(planOf(values).keysOfRef?.('refs/heads/main')?.(key)).toEqual(group)
   })
 })

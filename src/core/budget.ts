@@ -40,6 +40,12 @@ export interface CacheEntry {
   lastAccessedAt: number
 }
 
+/** The scope of this action that wrote an entry: the group whose newest entry is kept, and the pull request it is of. */
+export interface KeyGroup {
+  group: string
+  pullRequest?: number
+}
+
 export type PruneReason = 'closed pull request' | 'least recently used ref' | 'superseded'
 
 export interface Prune {
@@ -58,11 +64,8 @@ export interface BudgetFacts {
   defaultBranch?: string
   /** The ref this run wrote under: like the default branch's, its newest entries stay. */
   ownRef: string
-  /**
-   * The scope of this action that wrote the entry (any id that tells scopes apart), or
-   * undefined for another tool's entry, which is never deleted.
-   */
-  scopeOf(entry: CacheEntry): string | undefined
+  /** The scope of this action that wrote the entry, or undefined for another tool's entry, which is never deleted. */
+  scopeOf(entry: CacheEntry): KeyGroup | undefined
 }
 
 export interface PruneSelection {
@@ -73,14 +76,12 @@ export interface PruneSelection {
   shortfall?: string
 }
 
-const PULL_REQUEST_REF = /^refs\/pull\/(\d+)\/merge$/
-
 const byAge = (a: CacheEntry, b: CacheEntry) => a.lastAccessedAt - b.lastAccessedAt || a.id - b.id
 const newestFirst = (a: CacheEntry, b: CacheEntry) => b.createdAt - a.createdAt || b.id - a.id
 
 /**
  * Which entries to delete, in order, to bring usage down to the budget: this action's entries
- * under the refs of closed pull requests, then under the refs used longest ago (a ref's last use
+ * of closed pull requests' scopes, then under the refs used longest ago (a ref's last use
  * is the latest access of any entry under it), then the superseded entries of a scope (older
  * commits) under the default branch and this run's ref. Under those two refs the newest entry of
  * each scope always stays; another tool's entries are never selected. It stops as soon as usage
@@ -98,20 +99,22 @@ export function selectPrunes(facts: BudgetFacts): PruneSelection {
   const owned = facts.entries.filter(entry => facts.scopeOf(entry) !== undefined)
   const byRefAge = (a: CacheEntry, b: CacheEntry) => lastUse.get(a.ref)! - lastUse.get(b.ref)! || a.ref.localeCompare(b.ref) || byAge(a, b)
 
-  const closed = (ref: string) => {
-    const pr = PULL_REQUEST_REF.exec(ref)
-    return !!pr && !!facts.openPullRequests && !facts.openPullRequests.has(Number(pr[1]))
+  // A closed pull request's scope goes wherever it is kept: pull_request_target keeps it under the base branch.
+  const closed = (entry: CacheEntry) => {
+    const pr = facts.scopeOf(entry)?.pullRequest
+    return pr !== undefined && !!facts.openPullRequests && !facts.openPullRequests.has(pr)
   }
-  const closedPullRequests = owned.filter(entry => !kept.has(entry.ref) && closed(entry.ref)).sort(byRefAge)
-  const otherRefs = owned.filter(entry => !kept.has(entry.ref) && !closed(entry.ref)).sort(byRefAge)
+  const closedPullRequests = owned.filter(closed).sort(byRefAge)
+  const otherRefs = owned.filter(entry => !kept.has(entry.ref) && !closed(entry)).sort(byRefAge)
   const newest = new Set<number>()
   const seen = new Set<string>()
-  for (const entry of owned.filter(e => kept.has(e.ref)).sort(newestFirst)) {
-    const scope = `${entry.ref}\n${facts.scopeOf(entry)}`
+  const keptOpen = owned.filter(entry => kept.has(entry.ref) && !closed(entry))
+  for (const entry of [...keptOpen].sort(newestFirst)) {
+    const scope = `${entry.ref}\n${facts.scopeOf(entry)!.group}`
     if (!seen.has(scope)) newest.add(entry.id)
     seen.add(scope)
   }
-  const superseded = owned.filter(entry => kept.has(entry.ref) && !newest.has(entry.id)).sort((a, b) => -newestFirst(a, b))
+  const superseded = keptOpen.filter(entry => !newest.has(entry.id)).sort((a, b) => -newestFirst(a, b))
 
   const candidates: Prune[] = [
     ...closedPullRequests.map(entry => ({ entry, reason: 'closed pull request' as const })),

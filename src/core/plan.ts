@@ -7,7 +7,8 @@ import type { RunContext } from './context.js'
 import { InputError, type Inputs } from './inputs.js'
 import { imagePath, imageRepository, platformsName, safeName } from './names.js'
 import { withRetryTimeout } from './cache-watch.js'
-import { type Scope, type ScopeChain, scopeChain, scopeOfRef } from './scopes.js'
+import type { KeyGroup } from './budget.js'
+import { type Scope, type ScopeChain, pullRequestOfRef, pullRequestScope, scopeChain, scopeOfRef } from './scopes.js'
 import { type MountCarry, buildArgValues, ownedMountKeys } from './mount-carry.js'
 import { type Attributes, decodeSpec, encodeSpec } from './spec.js'
 import type { BuildRequest, Invocation, SecretMount } from '../tools/tool.js'
@@ -46,10 +47,11 @@ export interface Plan {
   ownedKeys?: (ref: string) => KeyMatch
   /**
    * The Actions cache keys this namespace's runs on `ref` write (that branch's or pull request's
-   * scope: its layer cache, its cache mounts), each with the group whose newest entry the cache
-   * budget keeps; undefined for any other key.
+   * scope, and on a branch the pull requests' scopes kept under it: their layer cache, their cache
+   * mounts), each with the group whose newest entry the cache budget keeps and the pull request
+   * it is of; undefined for any other key.
    */
-  keysOfRef?: (ref: string) => ((key: string) => string | undefined) | undefined
+  keysOfRef?: (ref: string) => ((key: string) => KeyGroup | undefined) | undefined
   /** The registry tag of the own scope's cache (clean-up). */
   ownedTag?: string
   request: BuildRequest
@@ -374,13 +376,29 @@ export function plan(inputs: Inputs, context: RunContext, env: Env): Plan {
       backend.ownedKeys && { ownedKeys: (ref: string) => backend.ownedKeys!({ ...chain.own!, ref }, settings, chain.imports) }),
     ...((backend.ownedKeys || mounts) && {
       keysOfRef: (ref: string) => {
-        const scope = scopeOfRef(ref)
-        if (!scope) return undefined
-        const layers = backend.ownedKeys?.(scope, settings, [scope])
-        const mountKeys = ownedMountKeys(scopeId(scope, settings))
-        // A mount's entries group by mount: the key up to the commit.
-        return (key: string) =>
-          layers?.matches(key) ? layers.prefix : mountKeys.matches(key) ? key.slice(0, key.indexOf('#') + 1) : undefined
+        const own = scopeOfRef(ref)
+        if (!own) return undefined
+        const groupOf = (scope: Scope) => {
+          const layers = backend.ownedKeys?.(scope, settings, [scope])
+          const mountKeys = ownedMountKeys(scopeId(scope, settings))
+          // A mount's entries group by mount: the key up to the commit.
+          return (key: string) =>
+            layers?.matches(key) ? layers.prefix : mountKeys.matches(key) ? key.slice(0, key.indexOf('#') + 1) : undefined
+        }
+        const ownGroup = groupOf(own)
+        const pullRequest = pullRequestOfRef(ref)
+        return (key: string) => {
+          const group = ownGroup(key)
+          if (group) return { group, ...(pullRequest !== undefined && { pullRequest }) }
+          if (pullRequest !== undefined) return undefined
+          // pull_request_target, issue_comment and workflow_run runs keep a pull request's scope
+          // under a branch's ref: each number the key names is tried as that scope.
+          for (const [, n] of key.matchAll(/pr-(\d+)/g)) {
+            const group = groupOf(pullRequestScope(Number(n), ref))(key)
+            if (group) return { group, pullRequest: Number(n) }
+          }
+          return undefined
+        }
       }
     }),
     ...(chain.own && backend.cacheTagOf && { ownedTag: backend.cacheTagOf(chain.own, settings) })

@@ -30,14 +30,21 @@ function branchScope(branch: string, role: ScopeRole): Scope {
   return { name: safeName(branch), ref: `refs/heads/${branch}`, role }
 }
 
-function pullRequestScope(n: number, ref: string): Scope {
+/** Pull request `n`'s own scope, kept under `ref`. */
+export function pullRequestScope(n: number, ref: string): Scope {
   return { name: `pr-${n}`, ref, role: 'own' }
+}
+
+/** The pull request whose pull_request runs write under `ref`, if it is such a ref. */
+export function pullRequestOfRef(ref: string): number | undefined {
+  const pr = /^refs\/pull\/(\d+)\/merge$/.exec(ref)
+  return pr ? Number(pr[1]) : undefined
 }
 
 /** The own scope of the runs whose ref is `ref`: a branch's push, or a pull request's pull_request runs. */
 export function scopeOfRef(ref: string): Scope | undefined {
-  const pr = /^refs\/pull\/(\d+)\/merge$/.exec(ref)
-  if (pr) return pullRequestScope(Number(pr[1]), ref)
+  const pr = pullRequestOfRef(ref)
+  if (pr !== undefined) return pullRequestScope(pr, ref)
   return ref.startsWith('refs/heads/') ? branchScope(ref.slice('refs/heads/'.length), 'own') : undefined
 }
 

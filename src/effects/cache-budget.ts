@@ -64,13 +64,14 @@ async function prune(state: CacheBudgetState, token: string, context: RunContext
     env
   )
   const entries = await listActionsCaches(token, env, context)
-  const open = entries.some(entry => entry.ref.startsWith('refs/pull/'))
+  const keys = new Map(entries.map(entry => [entry.ref, p.keysOfRef?.(entry.ref)]))
+  const scopeOf = (entry: CacheEntry) => keys.get(entry.ref)?.(entry.key)
+  const open = entries.some(entry => scopeOf(entry)?.pullRequest !== undefined)
     ? await openPullRequests(token, env, context).catch(error => {
         core.info(`cache budget: could not list the open pull requests (${error.message}); no pull request counts as closed`)
         return undefined
       })
     : undefined
-  const keys = new Map(entries.map(entry => [entry.ref, p.keysOfRef?.(entry.ref)]))
   const usage = entries.reduce((sum, entry) => sum + entry.bytes, 0)
   const selection = selectPrunes({
     // The listing, not the usage call: GitHub refreshes that figure only every few minutes.
@@ -80,7 +81,7 @@ async function prune(state: CacheBudgetState, token: string, context: RunContext
     openPullRequests: open,
     defaultBranch: state.defaultBranch,
     ownRef: state.ownRef,
-    scopeOf: (entry: CacheEntry) => keys.get(entry.ref)?.(entry.key)
+    scopeOf
   })
   const deleted: Prune[] = []
   let refusal: string | undefined

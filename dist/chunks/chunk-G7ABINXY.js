@@ -7366,7 +7366,6 @@ function budgetBytes(budget, limit) {
   if (budget.kind === "off") return Number.POSITIVE_INFINITY;
   return budget.kind === "bytes" ? budget.bytes : Math.floor(limit * budget.percent / 100);
 }
-var PULL_REQUEST_REF = /^refs\/pull\/(\d+)\/merge$/;
 var byAge = (a, b) => a.lastAccessedAt - b.lastAccessedAt || a.id - b.id;
 var newestFirst = (a, b) => b.createdAt - a.createdAt || b.id - a.id;
 function selectPrunes(facts) {
@@ -7380,21 +7379,22 @@ function selectPrunes(facts) {
   for (const entry of facts.entries) lastUse.set(entry.ref, Math.max(lastUse.get(entry.ref) ?? 0, entry.lastAccessedAt));
   const owned = facts.entries.filter((entry) => facts.scopeOf(entry) !== void 0);
   const byRefAge = (a, b) => lastUse.get(a.ref) - lastUse.get(b.ref) || a.ref.localeCompare(b.ref) || byAge(a, b);
-  const closed = (ref) => {
-    const pr = PULL_REQUEST_REF.exec(ref);
-    return !!pr && !!facts.openPullRequests && !facts.openPullRequests.has(Number(pr[1]));
+  const closed = (entry) => {
+    const pr = facts.scopeOf(entry)?.pullRequest;
+    return pr !== void 0 && !!facts.openPullRequests && !facts.openPullRequests.has(pr);
   };
-  const closedPullRequests = owned.filter((entry) => !kept.has(entry.ref) && closed(entry.ref)).sort(byRefAge);
-  const otherRefs = owned.filter((entry) => !kept.has(entry.ref) && !closed(entry.ref)).sort(byRefAge);
+  const closedPullRequests = owned.filter(closed).sort(byRefAge);
+  const otherRefs = owned.filter((entry) => !kept.has(entry.ref) && !closed(entry)).sort(byRefAge);
   const newest = /* @__PURE__ */ new Set();
   const seen = /* @__PURE__ */ new Set();
-  for (const entry of owned.filter((e) => kept.has(e.ref)).sort(newestFirst)) {
+  const keptOpen = owned.filter((entry) => kept.has(entry.ref) && !closed(entry));
+  for (const entry of [...keptOpen].sort(newestFirst)) {
     const scope = `${entry.ref}
-${facts.scopeOf(entry)}`;
+${facts.scopeOf(entry).group}`;
     if (!seen.has(scope)) newest.add(entry.id);
     seen.add(scope);
   }
-  const superseded = owned.filter((entry) => kept.has(entry.ref) && !newest.has(entry.id)).sort((a, b) => -newestFirst(a, b));
+  const superseded = keptOpen.filter((entry) => !newest.has(entry.id)).sort((a, b) => -newestFirst(a, b));
   const candidates = [
     ...closedPullRequests.map((entry) => ({ entry, reason: "closed pull request" })),
     ...otherRefs.map((entry) => ({ entry, reason: "least recently used ref" })),

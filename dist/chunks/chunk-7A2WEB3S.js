@@ -3,7 +3,7 @@ import {
   InputError,
   buildArgValues,
   ownedMountKeys
-} from "./chunk-EG6GMA3A.js";
+} from "./chunk-G7ABINXY.js";
 import {
   TOOLS,
   UNRESTRICTED,
@@ -34,9 +34,13 @@ function branchScope(branch, role) {
 function pullRequestScope(n, ref) {
   return { name: `pr-${n}`, ref, role: "own" };
 }
-function scopeOfRef(ref) {
+function pullRequestOfRef(ref) {
   const pr = /^refs\/pull\/(\d+)\/merge$/.exec(ref);
-  if (pr) return pullRequestScope(Number(pr[1]), ref);
+  return pr ? Number(pr[1]) : void 0;
+}
+function scopeOfRef(ref) {
+  const pr = pullRequestOfRef(ref);
+  if (pr !== void 0) return pullRequestScope(pr, ref);
   return ref.startsWith("refs/heads/") ? branchScope(ref.slice("refs/heads/".length), "own") : void 0;
 }
 function ownScope(context) {
@@ -312,11 +316,25 @@ function plan(inputs, context, env) {
     ...chain.own && backend.ownedKeys && { ownedKeys: (ref) => backend.ownedKeys({ ...chain.own, ref }, settings, chain.imports) },
     ...(backend.ownedKeys || mounts) && {
       keysOfRef: (ref) => {
-        const scope = scopeOfRef(ref);
-        if (!scope) return void 0;
-        const layers = backend.ownedKeys?.(scope, settings, [scope]);
-        const mountKeys = ownedMountKeys(scopeId(scope, settings));
-        return (key) => layers?.matches(key) ? layers.prefix : mountKeys.matches(key) ? key.slice(0, key.indexOf("#") + 1) : void 0;
+        const own2 = scopeOfRef(ref);
+        if (!own2) return void 0;
+        const groupOf = (scope) => {
+          const layers = backend.ownedKeys?.(scope, settings, [scope]);
+          const mountKeys = ownedMountKeys(scopeId(scope, settings));
+          return (key) => layers?.matches(key) ? layers.prefix : mountKeys.matches(key) ? key.slice(0, key.indexOf("#") + 1) : void 0;
+        };
+        const ownGroup = groupOf(own2);
+        const pullRequest = pullRequestOfRef(ref);
+        return (key) => {
+          const group = ownGroup(key);
+          if (group) return { group, ...pullRequest !== void 0 && { pullRequest } };
+          if (pullRequest !== void 0) return void 0;
+          for (const [, n] of key.matchAll(/pr-(\d+)/g)) {
+            const group2 = groupOf(pullRequestScope(Number(n), ref))(key);
+            if (group2) return { group: group2, pullRequest: Number(n) };
+          }
+          return void 0;
+        };
       }
     },
     ...chain.own && backend.cacheTagOf && { ownedTag: backend.cacheTagOf(chain.own, settings) }

@@ -1,13 +1,13 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
   plan
-} from "./chunk-TJ4Y37BX.js";
+} from "./chunk-7A2WEB3S.js";
 import {
   DEFAULT_CACHE_LIMIT_BYTES,
   budgetBytes,
   readInputs,
   selectPrunes
-} from "./chunk-EG6GMA3A.js";
+} from "./chunk-G7ABINXY.js";
 import {
   formatBytes
 } from "./chunk-PB4UTKWJ.js";
@@ -247,11 +247,12 @@ async function prune(state, token, context, env) {
     env
   );
   const entries = await listActionsCaches(token, env, context);
-  const open = entries.some((entry) => entry.ref.startsWith("refs/pull/")) ? await openPullRequests(token, env, context).catch((error) => {
+  const keys = new Map(entries.map((entry) => [entry.ref, p.keysOfRef?.(entry.ref)]));
+  const scopeOf = (entry) => keys.get(entry.ref)?.(entry.key);
+  const open = entries.some((entry) => scopeOf(entry)?.pullRequest !== void 0) ? await openPullRequests(token, env, context).catch((error) => {
     info(`cache budget: could not list the open pull requests (${error.message}); no pull request counts as closed`);
     return void 0;
   }) : void 0;
-  const keys = new Map(entries.map((entry) => [entry.ref, p.keysOfRef?.(entry.ref)]));
   const usage = entries.reduce((sum, entry) => sum + entry.bytes, 0);
   const selection = selectPrunes({
     // The listing, not the usage call: GitHub refreshes that figure only every few minutes.
@@ -261,7 +262,7 @@ async function prune(state, token, context, env) {
     openPullRequests: open,
     defaultBranch: state.defaultBranch,
     ownRef: state.ownRef,
-    scopeOf: (entry) => keys.get(entry.ref)?.(entry.key)
+    scopeOf
   });
   const deleted = [];
   let refusal;

@@ -1,12 +1,11 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
-  carryMountsIn,
-  carryMountsOut,
-  handMountsToPost
-} from "./chunk-DIJ5KVCA.js";
-import "./chunk-EG6GMA3A.js";
+  keepCacheBudget,
+  lookUpCacheBudget
+} from "./chunk-RMGUGGJV.js";
+import "./chunk-7A2WEB3S.js";
+import "./chunk-G7ABINXY.js";
 import "./chunk-FYC4OIAB.js";
-import "./chunk-EOM36PSG.js";
 import "./chunk-PB4UTKWJ.js";
 import "./chunk-7DVI2TUS.js";
 import "./chunk-G22OP24S.js";
@@ -14,7 +13,6 @@ import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";
 import "./chunk-HANBNIMK.js";
 export {
-  carryMountsIn,
-  carryMountsOut,
-  handMountsToPost
+  keepCacheBudget,
+  lookUpCacheBudget
 };

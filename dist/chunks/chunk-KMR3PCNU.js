@@ -1,10 +1,10 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
   secretMasks
-} from "./chunk-TJ4Y37BX.js";
+} from "./chunk-7A2WEB3S.js";
 import {
   InputError
-} from "./chunk-EG6GMA3A.js";
+} from "./chunk-G7ABINXY.js";
 import {
   STATE
 } from "./chunk-G22OP24S.js";

@@ -9,7 +9,7 @@ import {
   mountLines,
   mountSaveDecision,
   restoredScope
-} from "./chunk-EG6GMA3A.js";
+} from "./chunk-G7ABINXY.js";
 import {
   directorySize,
   restoreCarried,
