@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals'
+import fc from 'fast-check'
 import { readInputs } from '../../src/core/inputs.js'
 import { plan } from '../../src/core/plan.js'
 import { PR_7, PR_7_ENV } from './pull-request-7.js'
@@ -183,6 +184,60 @@ describe('selectPrunes', () => {
   it("a closed pull request with only other tools' entries frees nothing: the next ref goes", () => {
     const list = entries(`${pr(9)}:npm:50:1`, 'b:ns/b#1:10:2', 'main:ns/main#1:10:3')
     expect(selected(facts(list, 60))).toEqual(['least recently used ref: ns/b#1'])
+  })
+})
+
+describe('selectPrunes, for any repository', () => {
+  const refs = ['main', 'b1', 'b2', pr(1), pr(2), pr(3)]
+  const entryOf = fc.record({
+    ref: fc.constantFrom(...refs),
+    key: fc.constantFrom('ns/main', 'ns/b1', 'ns/pr-1', 'ns/pr-2', 'ns/pr-3', 'npm', 'pip'),
+    mb: fc.integer({ min: 1, max: 50 }),
+    created: fc.integer({ min: 0, max: 1000 }),
+    accessed: fc.integer({ min: 0, max: 1000 })
+  })
+  const repository = fc.record({
+    list: fc
+      .array(entryOf, { maxLength: 30 })
+      .map(specs => entries(...specs.map((e, i) => `${e.ref}:${e.key}#${i}:${e.mb}:${e.created}:${Math.max(e.created, e.accessed)}`))),
+    budgetMb: fc.integer({ min: 0, max: 800 }),
+    open: fc.subarray([1, 2, 3]),
+    ownRef: fc.constantFrom('refs/heads/main', 'refs/heads/b1', pr(2))
+  })
+
+  it("deletes none of another tool's caches, nor the newest of an open scope under the default branch or this run's ref", () => {
+    fc.assert(
+      fc.property(repository, ({ list, budgetMb, open, ownRef }) => {
+        const f = facts(list, budgetMb, { openPullRequests: new Set(open), ownRef })
+        const { prunes, usageAfter } = selectPrunes(f)
+        const deleted = new Set(prunes.map(p => p.entry.id))
+        for (const entry of list) {
+          const scope = scopeOf(entry)
+          if (!scope) expect(deleted.has(entry.id)).toBe(false)
+          const openScope = scope?.pullRequest === undefined || open.includes(scope.pullRequest)
+          const keptRef = entry.ref === 'refs/heads/main' || entry.ref === ownRef
+          const newer = list.filter(
+            e =>
+              e.ref === entry.ref &&
+              scopeOf(e)?.group === scope?.group &&
+              (e.createdAt > entry.createdAt || (e.createdAt === entry.createdAt && e.id > entry.id))
+          )
+          if (scope && openScope && keptRef && !newer.length) expect(deleted.has(entry.id)).toBe(false)
+        }
+        expect(usageAfter).toBe(f.usage - prunes.reduce((sum, p) => sum + p.entry.bytes, 0))
+      })
+    )
+  })
+
+  it('stops as soon as usage is within the budget', () => {
+    fc.assert(
+      fc.property(repository, ({ list, budgetMb, open, ownRef }) => {
+        const f = facts(list, budgetMb, { openPullRequests: new Set(open), ownRef })
+        const { prunes, usageAfter } = selectPrunes(f)
+        if (prunes.length) expect(usageAfter + prunes[prunes.length - 1].entry.bytes).toBeGreaterThan(f.budget)
+        if (f.usage <= f.budget) expect(prunes).toEqual([])
+      })
+    )
   })
 })
 
