@@ -3,7 +3,7 @@ import {
   maskSecretFiles,
   removeSecretFiles,
   writeSecretFiles
-} from "./chunks/chunk-KMR3PCNU.js";
+} from "./chunks/chunk-NB4KHLNG.js";
 import {
   DRIVER_CANNOT_EXPORT,
   DRIVER_REFUSES_ATTESTATION,
@@ -21,7 +21,7 @@ import {
   lookUpCacheBudget,
   lookUpMissingBranches,
   runContext
-} from "./chunks/chunk-RMGUGGJV.js";
+} from "./chunks/chunk-Y6KNWFGU.js";
 import {
   displayCommand,
   invocationOf,
@@ -29,16 +29,16 @@ import {
   plan,
   specsOf,
   withoutExport
-} from "./chunks/chunk-7A2WEB3S.js";
+} from "./chunks/chunk-V7Z2XECE.js";
 import {
   carryMountsIn,
   handMountsToPost
-} from "./chunks/chunk-4BJNXHC4.js";
+} from "./chunks/chunk-E6IIFHJO.js";
 import {
   InputError,
   ownedMountKeys,
   readInputs
-} from "./chunks/chunk-G7ABINXY.js";
+} from "./chunks/chunk-QWTI2ALW.js";
 import {
   TOOLS,
   addsDefaultProvenance,

@@ -10,16 +10,16 @@ if (process.env[`STATE_${STATE.localCache}`]) {
   await saveLocalCacheStep(process.env);
 }
 if (process.env[`STATE_${STATE.cacheMounts}`]) {
-  const { carryMountsOut } = await import("./chunks/mount-cache-LSUMJSSG.js");
+  const { carryMountsOut } = await import("./chunks/mount-cache-NB5XUV5A.js");
   await carryMountsOut(process.env);
 }
 if (process.env[`STATE_${STATE.cacheBudget}`]) {
-  const { keepCacheBudget } = await import("./chunks/cache-budget-FDVWL6OR.js");
+  const { keepCacheBudget } = await import("./chunks/cache-budget-FJ45JCZ7.js");
   await keepCacheBudget(process.env);
 }
 var secretFiles = process.env[`STATE_${STATE.secretFiles}`];
 if (secretFiles) {
-  const { removeSecretFiles } = await import("./chunks/build-secrets-DD3PL5ZG.js");
+  const { removeSecretFiles } = await import("./chunks/build-secrets-RVMX2ELK.js");
   await removeSecretFiles(secretFiles);
 }
 var fallbackBuilder = process.env[`STATE_${STATE.fallbackBuilder}`];

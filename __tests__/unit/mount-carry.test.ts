@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { PR_7 } from './pull-request-7.js'
 import { mount } from './cache-mount.js'
 import { parseSize } from '../../src/core/format.js'
@@ -167,6 +171,39 @@ describe('the generated builds reach the Dockerfile mount’s cache', () => {
 
   it('each run of a generated build runs its step (the nonce), never with --no-cache (which gives the step fresh mounts)', () => {
     expect(injectDockerfile('img', carried, 'n1')).not.toBe(injectDockerfile('img', carried, 'n2'))
+  })
+})
+
+describe("the take-out's script, run by sh on this machine's tools", () => {
+  const [one] = carriedMounts(CARRY, [mount('objects', { target: '/objects' })]).carried
+  /** Runs the extract step's script with its mount and output directories under `root`. */
+  function takeOut(root: string, restoredDigest?: string): { digest: string; tar: boolean } {
+    const dockerfile = extractDockerfile('busybox:stable', [one], 1e9, 'n0nce', [restoredDigest])
+    const run = JSON.parse(/^RUN .*? (\[.*\])$/m.exec(dockerfile)![1]) as string[]
+    const script = run[2].replaceAll('/m/0', join(root, 'm')).replaceAll('/out/', `${join(root, 'out')}/`)
+    rmSync(join(root, 'out'), { recursive: true, force: true })
+    execFileSync('sh', ['-c', script])
+    const out = join(root, 'out', one.mount.name)
+    return { digest: readFileSync(join(out, 'digest'), 'utf8').split(' ')[0], tar: existsSync(join(out, 'mount.tar')) }
+  }
+
+  it('a mount still as restored gets only its digest; a changed one, or one with no digest to go by, its tar too', () => {
+    const root = mkdtempSync(join(tmpdir(), 'take-out-'))
+    try {
+      mkdirSync(join(root, 'm'))
+      writeFileSync(join(root, 'm', 'a.o'), 'object a')
+      const first = takeOut(root)
+      expect(first.tar).toBe(true)
+      expect(first.digest).toMatch(/^[0-9a-f]{64}$/)
+      expect(takeOut(root, first.digest)).toEqual({ digest: first.digest, tar: false })
+      expect(takeOut(root, '$(touch pwned)')).toEqual({ digest: first.digest, tar: true })
+      writeFileSync(join(root, 'm', 'b.o'), 'object b')
+      const changed = takeOut(root, first.digest)
+      expect(changed.tar).toBe(true)
+      expect(changed.digest).not.toBe(first.digest)
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
   })
 })
 

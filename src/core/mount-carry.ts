@@ -189,19 +189,29 @@ export function injectDockerfile(image: string, mounts: readonly CarriedMount[],
 /**
  * Takes each mount's content out as `<name>/mount.tar` (owners and modes kept) with a digest of
  * it in `<name>/digest` (`<sha256> <entries>`); a mount over `maxBytes` (as du counts) is only
- * measured, in `<name>/oversize` (bytes).
+ * measured, in `<name>/oversize` (bytes). A mount whose digest is still the restored one
+ * (`restoredDigests`, by position) gets only its digest: the post step would not save it, and
+ * a large mount's tar is most of the take-out's time.
  */
-export function extractDockerfile(image: string, mounts: readonly CarriedMount[], maxBytes: number, nonce: string): string {
+export function extractDockerfile(
+  image: string,
+  mounts: readonly CarriedMount[],
+  maxBytes: number,
+  nonce: string,
+  restoredDigests: readonly (string | undefined)[] = []
+): string {
   const maxKb = Math.floor(maxBytes / 1024)
   const script = mounts.flatMap((m, i) => {
     const out = `/out/${m.mount.name}`
+    // The digest file came from a cache entry: only a digest's shape goes into the script.
+    const restored = /^[0-9a-f]{64}$/.test(restoredDigests[i] ?? '') ? restoredDigests[i] : undefined
     return [
       `mkdir -p ${out} && cd /m/${i} && kb=$(du -sk . | cut -f1)`,
       `if [ "$kb" -gt ${maxKb} ]; then echo $((kb * 1024)) > ${out}/oversize; else`,
-      `tar -cf ${out}/mount.tar .`,
       `listing=$(find . -mindepth 1 -exec stat -c '%n|%F|%a|%u|%g|%N' {} + | LC_ALL=C sort)`,
       `contents=$(find . -type f -exec sha256sum {} + | LC_ALL=C sort)`,
       `digest=$(printf '%s\\n%s\\n' "$listing" "$contents" | sha256sum | cut -d' ' -f1)`,
+      restored ? `[ "$digest" = ${restored} ] || tar -cf ${out}/mount.tar .` : `tar -cf ${out}/mount.tar .`,
       `echo "$digest $(find . -mindepth 1 | wc -l)" > ${out}/digest; fi`
     ]
   })

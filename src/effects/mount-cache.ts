@@ -175,7 +175,14 @@ async function extract(state: MountsState): Promise<Map<string, Extracted> | und
   const { carry } = state
   const carried: CarriedMount[] = state.mounts.map(m => m.carried)
   await rm(carry.root, { recursive: true, force: true })
-  const file = await writeGenerated(carry, 'extract.Dockerfile', extractDockerfile(carry.image, carried, carry.maxBytes, nonce()))
+  const dockerfile = extractDockerfile(
+    carry.image,
+    carried,
+    carry.maxBytes,
+    nonce(),
+    state.mounts.map(m => m.digest)
+  )
+  const file = await writeGenerated(carry, 'extract.Dockerfile', dockerfile)
   const built = await generatedBuild(
     'Take the cache mounts out of the builder',
     generatedBuildArgs(carry, state.builder, file, carry.generated, `type=local,dest=${carry.root}`)
@@ -192,7 +199,12 @@ async function extract(state: MountsState): Promise<Map<string, Extracted> | und
       continue
     }
     const [digest, entries] = (await readFile(join(c.dir, 'digest'), 'utf8')).trim().split(/\s+/)
-    found.set(c.mount.name, { digest, entries: Number(entries), bytes: (await stat(join(c.dir, 'mount.tar'))).size })
+    // No tar: the content is the restored one, which the post step does not save.
+    const bytes = await stat(join(c.dir, 'mount.tar')).then(
+      tar => tar.size,
+      () => 0
+    )
+    found.set(c.mount.name, { digest, entries: Number(entries), bytes })
   }
   return found
 }

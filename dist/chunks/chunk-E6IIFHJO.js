@@ -9,7 +9,7 @@ import {
   mountLines,
   mountSaveDecision,
   restoredScope
-} from "./chunk-G7ABINXY.js";
+} from "./chunk-QWTI2ALW.js";
 import {
   directorySize,
   restoreCarried,
@@ -150,7 +150,14 @@ async function extract(state) {
   const { carry } = state;
   const carried = state.mounts.map((m) => m.carried);
   await rm(carry.root, { recursive: true, force: true });
-  const file = await writeGenerated(carry, "extract.Dockerfile", extractDockerfile(carry.image, carried, carry.maxBytes, nonce()));
+  const dockerfile = extractDockerfile(
+    carry.image,
+    carried,
+    carry.maxBytes,
+    nonce(),
+    state.mounts.map((m) => m.digest)
+  );
+  const file = await writeGenerated(carry, "extract.Dockerfile", dockerfile);
   const built = await generatedBuild(
     "Take the cache mounts out of the builder",
     generatedBuildArgs(carry, state.builder, file, carry.generated, `type=local,dest=${carry.root}`)
@@ -167,7 +174,11 @@ async function extract(state) {
       continue;
     }
     const [digest, entries] = (await readFile(join(c.dir, "digest"), "utf8")).trim().split(/\s+/);
-    found.set(c.mount.name, { digest, entries: Number(entries), bytes: (await stat(join(c.dir, "mount.tar"))).size });
+    const bytes = await stat(join(c.dir, "mount.tar")).then(
+      (tar) => tar.size,
+      () => 0
+    );
+    found.set(c.mount.name, { digest, entries: Number(entries), bytes });
   }
   return found;
 }

@@ -3,7 +3,7 @@ import {
   InputError,
   buildArgValues,
   ownedMountKeys
-} from "./chunk-G7ABINXY.js";
+} from "./chunk-QWTI2ALW.js";
 import {
   TOOLS,
   UNRESTRICTED,

@@ -8212,17 +8212,18 @@ function injectDockerfile(image, mounts, nonce) {
   );
   return mountingDockerfile(image, mounts, "--mount=type=bind,source=.,target=/src", script, nonce);
 }
-function extractDockerfile(image, mounts, maxBytes, nonce) {
+function extractDockerfile(image, mounts, maxBytes, nonce, restoredDigests = []) {
   const maxKb = Math.floor(maxBytes / 1024);
   const script = mounts.flatMap((m, i) => {
     const out = `/out/${m.mount.name}`;
+    const restored = /^[0-9a-f]{64}$/.test(restoredDigests[i] ?? "") ? restoredDigests[i] : void 0;
     return [
       `mkdir -p ${out} && cd /m/${i} && kb=$(du -sk . | cut -f1)`,
       `if [ "$kb" -gt ${maxKb} ]; then echo $((kb * 1024)) > ${out}/oversize; else`,
-      `tar -cf ${out}/mount.tar .`,
       `listing=$(find . -mindepth 1 -exec stat -c '%n|%F|%a|%u|%g|%N' {} + | LC_ALL=C sort)`,
       `contents=$(find . -type f -exec sha256sum {} + | LC_ALL=C sort)`,
       `digest=$(printf '%s\\n%s\\n' "$listing" "$contents" | sha256sum | cut -d' ' -f1)`,
+      restored ? `[ "$digest" = ${restored} ] || tar -cf ${out}/mount.tar .` : `tar -cf ${out}/mount.tar .`,
       `echo "$digest $(find . -mindepth 1 | wc -l)" > ${out}/digest; fi`
     ];
   });

@@ -1,12 +1,11 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
-  carryMountsIn,
-  carryMountsOut,
-  handMountsToPost
-} from "./chunk-4BJNXHC4.js";
-import "./chunk-G7ABINXY.js";
+  keepCacheBudget,
+  lookUpCacheBudget
+} from "./chunk-Y6KNWFGU.js";
+import "./chunk-V7Z2XECE.js";
+import "./chunk-QWTI2ALW.js";
 import "./chunk-FYC4OIAB.js";
-import "./chunk-EOM36PSG.js";
 import "./chunk-PB4UTKWJ.js";
 import "./chunk-7DVI2TUS.js";
 import "./chunk-G22OP24S.js";
@@ -14,7 +13,6 @@ import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";
 import "./chunk-HANBNIMK.js";
 export {
-  carryMountsIn,
-  carryMountsOut,
-  handMountsToPost
+  keepCacheBudget,
+  lookUpCacheBudget
 };

@@ -1,10 +1,11 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
-  keepCacheBudget,
-  lookUpCacheBudget
-} from "./chunk-RMGUGGJV.js";
-import "./chunk-7A2WEB3S.js";
-import "./chunk-G7ABINXY.js";
+  maskSecretFiles,
+  removeSecretFiles,
+  writeSecretFiles
+} from "./chunk-NB4KHLNG.js";
+import "./chunk-V7Z2XECE.js";
+import "./chunk-QWTI2ALW.js";
 import "./chunk-FYC4OIAB.js";
 import "./chunk-PB4UTKWJ.js";
 import "./chunk-7DVI2TUS.js";
@@ -13,6 +14,7 @@ import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";
 import "./chunk-HANBNIMK.js";
 export {
-  keepCacheBudget,
-  lookUpCacheBudget
+  maskSecretFiles,
+  removeSecretFiles,
+  writeSecretFiles
 };

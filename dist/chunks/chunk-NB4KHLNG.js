@@ -1,10 +1,10 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
   secretMasks
-} from "./chunk-7A2WEB3S.js";
+} from "./chunk-V7Z2XECE.js";
 import {
   InputError
-} from "./chunk-G7ABINXY.js";
+} from "./chunk-QWTI2ALW.js";
 import {
   STATE
 } from "./chunk-G22OP24S.js";

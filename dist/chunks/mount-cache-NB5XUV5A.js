@@ -1,12 +1,12 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
-  maskSecretFiles,
-  removeSecretFiles,
-  writeSecretFiles
-} from "./chunk-KMR3PCNU.js";
-import "./chunk-7A2WEB3S.js";
-import "./chunk-G7ABINXY.js";
+  carryMountsIn,
+  carryMountsOut,
+  handMountsToPost
+} from "./chunk-E6IIFHJO.js";
+import "./chunk-QWTI2ALW.js";
 import "./chunk-FYC4OIAB.js";
+import "./chunk-EOM36PSG.js";
 import "./chunk-PB4UTKWJ.js";
 import "./chunk-7DVI2TUS.js";
 import "./chunk-G22OP24S.js";
@@ -14,7 +14,7 @@ import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";
 import "./chunk-HANBNIMK.js";
 export {
-  maskSecretFiles,
-  removeSecretFiles,
-  writeSecretFiles
+  carryMountsIn,
+  carryMountsOut,
+  handMountsToPost
 };

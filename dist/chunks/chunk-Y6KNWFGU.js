@@ -1,13 +1,13 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
   plan
-} from "./chunk-7A2WEB3S.js";
+} from "./chunk-V7Z2XECE.js";
 import {
   DEFAULT_CACHE_LIMIT_BYTES,
   budgetBytes,
   readInputs,
   selectPrunes
-} from "./chunk-G7ABINXY.js";
+} from "./chunk-QWTI2ALW.js";
 import {
   formatBytes
 } from "./chunk-PB4UTKWJ.js";
