@@ -3,7 +3,7 @@ import {
   maskSecretFiles,
   removeSecretFiles,
   writeSecretFiles
-} from "./chunks/chunk-NB4KHLNG.js";
+} from "./chunks/chunk-RNMSGEPF.js";
 import {
   DRIVER_CANNOT_EXPORT,
   DRIVER_REFUSES_ATTESTATION,
@@ -21,7 +21,7 @@ import {
   lookUpCacheBudget,
   lookUpMissingBranches,
   runContext
-} from "./chunks/chunk-Y6KNWFGU.js";
+} from "./chunks/chunk-B7YNGXPP.js";
 import {
   displayCommand,
   invocationOf,
@@ -29,7 +29,7 @@ import {
   plan,
   specsOf,
   withoutExport
-} from "./chunks/chunk-V7Z2XECE.js";
+} from "./chunks/chunk-4SDAI3NX.js";
 import {
   carryMountsIn,
   handMountsToPost

@@ -253,7 +253,10 @@ describe('the plan: which runs restore and save mounts', () => {
     ],
     ['cache-export: false', { 'cache-export': 'false' }, env({ ACTIONS_RUNTIME_TOKEN: token(3) }), { save: false }],
     ['cache-mounts: off', { 'cache-mounts': 'off' }, env({ ACTIONS_RUNTIME_TOKEN: token(3) }), undefined],
-    ['envd', { 'build-tool': 'envd' }, env({ ACTIONS_RUNTIME_TOKEN: token(3) }), undefined]
+    ['envd', { 'build-tool': 'envd' }, env({ ACTIONS_RUNTIME_TOKEN: token(3) }), undefined],
+    ['call: check runs no step, so it uses no mount', { call: 'check' }, env({ ACTIONS_RUNTIME_TOKEN: token(3) }), undefined],
+    ['call: outline,format=json', { call: 'outline,format=json' }, env({ ACTIONS_RUNTIME_TOKEN: token(3) }), undefined],
+    ['call: build', { call: 'build' }, env({ ACTIONS_RUNTIME_TOKEN: token(3) }), { restore: true, save: true }]
   ])('%s', (_, values, e, expected) => {
     const mounts = mountsOf(values, e)
     if (expected === undefined) expect(mounts).toBeUndefined()

@@ -227,6 +227,8 @@ export function exportDecision(inputs: Inputs, chain: ReturnType<typeof scopeCha
  */
 function mountCarryOf(inputs: Inputs, env: Env, context: RunContext, chain: ScopeChain, settings: BackendSettings): MountCarry | undefined {
   if (inputs.cacheMounts === 'off' || !TOOLS[inputs.buildTool].traits.reachesCacheMounts) return undefined
+  // `call: check`, `outline` or `targets` evaluates the build without running a step.
+  if (inputs.call !== undefined && inputs.call.split(',')[0].trim() !== 'build') return undefined
   const access = actionsCacheAccess(env.ACTIONS_RUNTIME_TOKEN, env.ACTIONS_CACHE_MODE)
   const readable = access.readableRefs && new Set(access.readableRefs)
   const scopes = access.canImport ? chain.imports.filter(scope => !readable || readable.has(scope.ref)) : []

@@ -185,6 +185,7 @@ function exportDecision(inputs, chain, access) {
 }
 function mountCarryOf(inputs, env, context, chain, settings) {
   if (inputs.cacheMounts === "off" || !TOOLS[inputs.buildTool].traits.reachesCacheMounts) return void 0;
+  if (inputs.call !== void 0 && inputs.call.split(",")[0].trim() !== "build") return void 0;
   const access = actionsCacheAccess(env.ACTIONS_RUNTIME_TOKEN, env.ACTIONS_CACHE_MODE);
   const readable = access.readableRefs && new Set(access.readableRefs);
   const scopes = access.canImport ? chain.imports.filter((scope) => !readable || readable.has(scope.ref)) : [];

@@ -3,8 +3,8 @@ import {
   maskSecretFiles,
   removeSecretFiles,
   writeSecretFiles
-} from "./chunk-NB4KHLNG.js";
-import "./chunk-V7Z2XECE.js";
+} from "./chunk-RNMSGEPF.js";
+import "./chunk-4SDAI3NX.js";
 import "./chunk-QWTI2ALW.js";
 import "./chunk-FYC4OIAB.js";
 import "./chunk-PB4UTKWJ.js";
