@@ -3,7 +3,7 @@ import {
   maskSecretFiles,
   removeSecretFiles,
   writeSecretFiles
-} from "./chunks/chunk-RNMSGEPF.js";
+} from "./chunks/chunk-I4AK6KC6.js";
 import {
   DRIVER_CANNOT_EXPORT,
   DRIVER_REFUSES_ATTESTATION,
@@ -21,7 +21,7 @@ import {
   lookUpCacheBudget,
   lookUpMissingBranches,
   runContext
-} from "./chunks/chunk-B7YNGXPP.js";
+} from "./chunks/chunk-4PHMLZDE.js";
 import {
   displayCommand,
   invocationOf,
@@ -29,7 +29,7 @@ import {
   plan,
   specsOf,
   withoutExport
-} from "./chunks/chunk-4SDAI3NX.js";
+} from "./chunks/chunk-QM5CNITC.js";
 import {
   carryMountsIn,
   handMountsToPost

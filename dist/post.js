@@ -14,12 +14,12 @@ if (process.env[`STATE_${STATE.cacheMounts}`]) {
   await carryMountsOut(process.env);
 }
 if (process.env[`STATE_${STATE.cacheBudget}`]) {
-  const { keepCacheBudget } = await import("./chunks/cache-budget-R3NXGSZC.js");
+  const { keepCacheBudget } = await import("./chunks/cache-budget-GM56MKKA.js");
   await keepCacheBudget(process.env);
 }
 var secretFiles = process.env[`STATE_${STATE.secretFiles}`];
 if (secretFiles) {
-  const { removeSecretFiles } = await import("./chunks/build-secrets-2DMAXJOB.js");
+  const { removeSecretFiles } = await import("./chunks/build-secrets-ZHSSECBF.js");
   await removeSecretFiles(secretFiles);
 }
 var fallbackBuilder = process.env[`STATE_${STATE.fallbackBuilder}`];

@@ -47,5 +47,9 @@ describe('build-push-action inputs that reach BuildKit', () => {
     expect(run.main.exitCode).toBe(0)
     expect(run.outputs.command).toContain('--call check')
     expect(Number(run.outputs['total-steps'])).toBe(0)
+    // buildx skips the export of a call that builds nothing: the action says so instead of claiming one.
+    expect(run.outputs['cache-export']).toBe('false')
+    expect(run.outputs['cache-to']).toBe('')
+    expect(run.summary).toContain('call: check evaluates the build without running it')
   })
 })

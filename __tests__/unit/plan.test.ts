@@ -73,6 +73,18 @@ describe('GitHub cache rules: ACTIONS_CACHE_MODE × token × backend', () => {
       expect({ restore: p.local!.canRestore, save: p.local!.canSave }).toEqual({ restore: want.imports, save: want.exports })
   })
 
+  // buildx skips the cache export of a call that does not build ("skipping cache export for empty result").
+  it.each([
+    ['check', false],
+    ['outline,format=json', false],
+    ['targets', false],
+    ['build', true]
+  ])('call: %s exports: %s', (call, exports) => {
+    const p = plan(inputs({ call, 'cache-backend': 'local' }), PR_CONTEXT, service(RW))
+    expect({ cacheExport: p.cacheExport, exports: p.exports.length > 0 }).toEqual({ cacheExport: exports, exports })
+    if (!exports) expect(p.exportReason).toBe(`call: ${call} evaluates the build without running it`)
+  })
+
   it('cache-export: true cannot override a read-only token, and says so in one warning', () => {
     const p = plan(inputs({ 'cache-export': 'true' }), PR_CONTEXT, service(READ_ONLY))
     expect(p.cacheExport).toBe(false)

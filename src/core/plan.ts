@@ -207,9 +207,15 @@ interface ExportDecision {
 }
 
 /** The export rule: the user's choice, then the event, then what GitHub's cache rules allow. */
+/** `call: check`, `outline` or `targets`: the build is evaluated without running a step, so it uses no mount and exports nothing. */
+function evaluatesOnly(inputs: Inputs): boolean {
+  return inputs.call !== undefined && inputs.call.split(',')[0].trim() !== 'build'
+}
+
 export function exportDecision(inputs: Inputs, chain: ReturnType<typeof scopeChain>, access: CacheAccess): ExportDecision {
   if (inputs.cacheBackend === 'none') return { cacheExport: false, reason: 'cache-backend: none' }
   if (inputs.cacheExport === 'false') return { cacheExport: false, reason: 'cache-export: false' }
+  if (evaluatesOnly(inputs)) return { cacheExport: false, reason: `call: ${inputs.call} evaluates the build without running it` }
   if (!chain.own) return { cacheExport: false, reason: chain.eventReason }
   if (!access.canExport) {
     const reason = access.exportDenied ?? 'the cache service does not allow writes'
@@ -227,8 +233,7 @@ export function exportDecision(inputs: Inputs, chain: ReturnType<typeof scopeCha
  */
 function mountCarryOf(inputs: Inputs, env: Env, context: RunContext, chain: ScopeChain, settings: BackendSettings): MountCarry | undefined {
   if (inputs.cacheMounts === 'off' || !TOOLS[inputs.buildTool].traits.reachesCacheMounts) return undefined
-  // `call: check`, `outline` or `targets` evaluates the build without running a step.
-  if (inputs.call !== undefined && inputs.call.split(',')[0].trim() !== 'build') return undefined
+  if (evaluatesOnly(inputs)) return undefined
   const access = actionsCacheAccess(env.ACTIONS_RUNTIME_TOKEN, env.ACTIONS_CACHE_MODE)
   const readable = access.readableRefs && new Set(access.readableRefs)
   const scopes = access.canImport ? chain.imports.filter(scope => !readable || readable.has(scope.ref)) : []

@@ -2,8 +2,8 @@ import { createRequire as __createRequire } from 'node:module'; const require = 
 import {
   keepCacheBudget,
   lookUpCacheBudget
-} from "./chunk-B7YNGXPP.js";
-import "./chunk-4SDAI3NX.js";
+} from "./chunk-4PHMLZDE.js";
+import "./chunk-QM5CNITC.js";
 import "./chunk-QWTI2ALW.js";
 import "./chunk-FYC4OIAB.js";
 import "./chunk-PB4UTKWJ.js";

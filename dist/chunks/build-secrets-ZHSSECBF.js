@@ -3,8 +3,8 @@ import {
   maskSecretFiles,
   removeSecretFiles,
   writeSecretFiles
-} from "./chunk-RNMSGEPF.js";
-import "./chunk-4SDAI3NX.js";
+} from "./chunk-I4AK6KC6.js";
+import "./chunk-QM5CNITC.js";
 import "./chunk-QWTI2ALW.js";
 import "./chunk-FYC4OIAB.js";
 import "./chunk-PB4UTKWJ.js";

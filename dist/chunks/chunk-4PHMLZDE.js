@@ -1,7 +1,7 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
   plan
-} from "./chunk-4SDAI3NX.js";
+} from "./chunk-QM5CNITC.js";
 import {
   DEFAULT_CACHE_LIMIT_BYTES,
   budgetBytes,

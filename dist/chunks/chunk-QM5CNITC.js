@@ -172,9 +172,13 @@ function buildRequest(inputs, context, env, secrets) {
     metadataFile: stepPath(env, "metadata.json")
   };
 }
+function evaluatesOnly(inputs) {
+  return inputs.call !== void 0 && inputs.call.split(",")[0].trim() !== "build";
+}
 function exportDecision(inputs, chain, access) {
   if (inputs.cacheBackend === "none") return { cacheExport: false, reason: "cache-backend: none" };
   if (inputs.cacheExport === "false") return { cacheExport: false, reason: "cache-export: false" };
+  if (evaluatesOnly(inputs)) return { cacheExport: false, reason: `call: ${inputs.call} evaluates the build without running it` };
   if (!chain.own) return { cacheExport: false, reason: chain.eventReason };
   if (!access.canExport) {
     const reason = access.exportDenied ?? "the cache service does not allow writes";
@@ -185,7 +189,7 @@ function exportDecision(inputs, chain, access) {
 }
 function mountCarryOf(inputs, env, context, chain, settings) {
   if (inputs.cacheMounts === "off" || !TOOLS[inputs.buildTool].traits.reachesCacheMounts) return void 0;
-  if (inputs.call !== void 0 && inputs.call.split(",")[0].trim() !== "build") return void 0;
+  if (evaluatesOnly(inputs)) return void 0;
   const access = actionsCacheAccess(env.ACTIONS_RUNTIME_TOKEN, env.ACTIONS_CACHE_MODE);
   const readable = access.readableRefs && new Set(access.readableRefs);
   const scopes = access.canImport ? chain.imports.filter((scope) => !readable || readable.has(scope.ref)) : [];
