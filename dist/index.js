@@ -3,7 +3,7 @@ import {
   maskSecretFiles,
   removeSecretFiles,
   writeSecretFiles
-} from "./chunks/chunk-I4AK6KC6.js";
+} from "./chunks/chunk-WECIG6CW.js";
 import {
   DRIVER_CANNOT_EXPORT,
   DRIVER_REFUSES_ATTESTATION,
@@ -14,14 +14,15 @@ import {
   planForDockerDriver,
   probeRegistryTag,
   readFileOrUndefined
-} from "./chunks/chunk-LW7MBGLL.js";
+} from "./chunks/chunk-CYJ3W4Z6.js";
 import {
   actionsCachesExist,
   deleteActionsCachesOfRef,
   lookUpCacheBudget,
   lookUpMissingBranches,
+  readInputs,
   runContext
-} from "./chunks/chunk-4PHMLZDE.js";
+} from "./chunks/chunk-C6O2NKY4.js";
 import {
   displayCommand,
   invocationOf,
@@ -29,23 +30,25 @@ import {
   plan,
   specsOf,
   withoutExport
-} from "./chunks/chunk-QM5CNITC.js";
-import {
-  carryMountsIn,
-  handMountsToPost
-} from "./chunks/chunk-E6IIFHJO.js";
-import {
-  InputError,
-  ownedMountKeys,
-  readInputs
-} from "./chunks/chunk-QWTI2ALW.js";
+} from "./chunks/chunk-G3E7ASUX.js";
 import {
   TOOLS,
   addsDefaultProvenance,
-  decodeSpec,
   hitRatio,
   ranAnyStep
-} from "./chunks/chunk-FYC4OIAB.js";
+} from "./chunks/chunk-TIPK45IK.js";
+import {
+  carryMountsIn,
+  handMountsToPost
+} from "./chunks/chunk-IFGBTEJD.js";
+import "./chunks/chunk-D4JPN7VI.js";
+import {
+  InputError,
+  ownedMountKeys
+} from "./chunks/chunk-226FARFR.js";
+import {
+  decodeSpec
+} from "./chunks/chunk-A2ZEUCOF.js";
 import {
   cacheManifestDigest,
   compactLayout,

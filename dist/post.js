@@ -10,21 +10,21 @@ if (process.env[`STATE_${STATE.localCache}`]) {
   await saveLocalCacheStep(process.env);
 }
 if (process.env[`STATE_${STATE.cacheMounts}`]) {
-  const { carryMountsOut } = await import("./chunks/mount-cache-NB5XUV5A.js");
+  const { carryMountsOut } = await import("./chunks/mount-cache-Z7TAFMQB.js");
   await carryMountsOut(process.env);
 }
 if (process.env[`STATE_${STATE.cacheBudget}`]) {
-  const { keepCacheBudget } = await import("./chunks/cache-budget-GM56MKKA.js");
+  const { keepCacheBudget } = await import("./chunks/cache-budget-3YF7DCW2.js");
   await keepCacheBudget(process.env);
 }
 var secretFiles = process.env[`STATE_${STATE.secretFiles}`];
 if (secretFiles) {
-  const { removeSecretFiles } = await import("./chunks/build-secrets-ZHSSECBF.js");
+  const { removeSecretFiles } = await import("./chunks/build-secrets-DCFX2FEC.js");
   await removeSecretFiles(secretFiles);
 }
 var fallbackBuilder = process.env[`STATE_${STATE.fallbackBuilder}`];
 if (fallbackBuilder) {
-  const { removeFallbackBuilder } = await import("./chunks/builder-driver-4D43YV6U.js");
+  const { removeFallbackBuilder } = await import("./chunks/builder-driver-6WNN6FZF.js");
   await removeFallbackBuilder(fallbackBuilder);
 }
 process.exit();

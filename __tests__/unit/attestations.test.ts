@@ -4,7 +4,8 @@
 import { describe, expect, it } from '@jest/globals'
 import { runContext } from '../../src/core/context.js'
 import { readInputs } from '../../src/core/inputs.js'
-import { type Env, invocationOf, plan } from '../../src/core/plan.js'
+import { invocationOf, plan } from '../../src/core/plan.js'
+import type { Env } from '../../src/core/context.js'
 import { TOOLS } from '../../src/tools/index.js'
 import type { BuildRequest, CacheFlags } from '../../src/tools/tool.js'
 

@@ -2,7 +2,7 @@ import { mount } from './cache-mount.js'
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
 import { type CacheMount, cacheMountsOf, parseCacheMountsInput } from '../../src/core/cache-mounts.js'
-import { InputError } from '../../src/core/inputs.js'
+import { InputError } from '../../src/core/input-error.js'
 import { encodeSpec } from '../../src/core/spec.js'
 
 const keys = (dockerfile: string, target?: string, buildArgs?: Record<string, string>) =>

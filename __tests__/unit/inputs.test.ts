@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals'
 import fc from 'fast-check'
-import { type Inputs, InputError, type ListRule, list, readInputs } from '../../src/core/inputs.js'
+import { InputError } from '../../src/core/input-error.js'
+import { type Inputs, type ListRule, list, readInputs } from '../../src/core/inputs.js'
 
 /** Reads inputs the way @actions/core does: an input that is not given reads as ''. */
 const read = (inputs: Record<string, string>) => readInputs(name => inputs[name] ?? '')

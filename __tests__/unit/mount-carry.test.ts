@@ -21,7 +21,8 @@ import {
   restoredScope
 } from '../../src/core/mount-carry.js'
 import { safeName } from '../../src/core/names.js'
-import { type Env, plan } from '../../src/core/plan.js'
+import { plan } from '../../src/core/plan.js'
+import type { Env } from '../../src/core/context.js'
 import { mintRuntimeToken } from '../../testbed/cache-service/token.js'
 
 const CARRY: MountCarry = {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals'
 import { runContext } from '../../src/core/context.js'
 import { readInputs } from '../../src/core/inputs.js'
-import { type Env, displayCommand, invocationOf, namespaceOf, plan, withoutExport } from '../../src/core/plan.js'
+import { displayCommand, invocationOf, namespaceOf, plan, withoutExport } from '../../src/core/plan.js'
+import type { Env } from '../../src/core/context.js'
 import { encodeSpec } from '../../src/core/spec.js'
 import { mintRuntimeToken } from '../../testbed/cache-service/token.js'
 

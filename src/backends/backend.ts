@@ -1,8 +1,7 @@
 import type { Attributes } from '../core/spec.js'
-import type { InputRefusal } from '../core/inputs.js'
+import type { InputRefusal } from '../core/input-error.js'
 import type { Scope } from '../core/scopes.js'
 import type { BuildOptions, BuilderTraits } from '../tools/tool.js'
-import type { StoreApi } from './object-store.js'
 
 /** What a backend needs to place a scope: everything is resolved and validated before. */
 export interface BackendSettings {
@@ -43,6 +42,9 @@ export interface KeyMatch {
   prefix: string
   matches(key: string): boolean
 }
+
+/** The API an object store speaks: where BuildKit keeps a manifest object in it and how a request to it is signed. */
+export type StoreApi = 's3' | 'azblob'
 
 /** A place to look for cache: its spec attributes and how the action can tell whether it exists. */
 export interface CacheImport {

@@ -1,11 +1,8 @@
-import { type Backend, type BackendSettings, exportAttributes, pick, scopeId } from './backend.js'
+import { type Backend, type BackendSettings, type StoreApi, exportAttributes, pick, scopeId } from './backend.js'
 import type { Scope } from '../core/scopes.js'
 
 /** An object store spec's attributes, by key. */
 export type StoreAttributes = Readonly<Record<string, string>>
-
-/** The API a store speaks: where BuildKit keeps a manifest object in it and how a request to it is signed. */
-export type StoreApi = 's3' | 'azblob'
 
 type ObjectStoreShape = Pick<
   Backend,

@@ -1,6 +1,6 @@
 import { type Backend, type BackendSettings, attribute, exportAttributes } from './backend.js'
 import type { Scope } from '../core/scopes.js'
-import type { InputRefusal } from '../core/inputs.js'
+import type { InputRefusal } from '../core/input-error.js'
 import { joinNames, registryBaseUrl, splitImageRef } from '../core/names.js'
 
 /**

@@ -1,4 +1,4 @@
-import { InputError } from './inputs.js'
+import { InputError } from './input-error.js'
 import { safeName } from './names.js'
 import { decodeSpec } from './spec.js'
 

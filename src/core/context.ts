@@ -2,6 +2,9 @@
  * The run's context: what GitHub's event and GITHUB_* variables say about the branch this
  * build belongs to. Pure: the payload and the environment come in as values.
  */
+/** The step's environment, as the runner gives it. */
+export type Env = Readonly<Record<string, string | undefined>>
+
 export type RunKind = 'branch' | 'pull-request' | 'merge-queue' | 'tag' | 'unknown'
 
 export interface RunContext {

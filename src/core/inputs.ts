@@ -5,6 +5,7 @@ import { TOOLS } from '../tools/index.js'
 import type { BuildOptions, SecretSource } from '../tools/tool.js'
 import { type CacheMountsSetting, parseCacheMountsInput } from './cache-mounts.js'
 import { type CacheBudget, parseCacheBudget } from './budget.js'
+import { InputError } from './input-error.js'
 
 /** Every input, read and checked in one place. Errors are one line naming the input. */
 export interface Inputs extends BuildOptions {
@@ -38,18 +39,6 @@ export interface Inputs extends BuildOptions {
   cacheMountsMaxSize: number
   /** The image the builds that carry mounts in and out run in (a shell, tar, find, sort, sha256sum, stat, du). */
   cacheMountsImage: string
-}
-
-/** An input the action cannot take, said by the part that knows why (a backend, a builder). */
-export interface InputRefusal {
-  input: string
-  reason: string
-}
-
-export class InputError extends Error {
-  static refusing({ input, reason }: InputRefusal): InputError {
-    return new InputError(`Input "${input}": ${reason}`)
-  }
 }
 
 /** An input's value as the runner gives it (not trimmed: `secrets` values keep their spaces). */

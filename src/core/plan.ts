@@ -3,8 +3,9 @@ import { type CacheAccess, UNRESTRICTED, actionsCacheAccess, usesCacheServiceV2 
 import type { Backend, BackendSettings, CacheImport, CarriedDirectory, KeyMatch } from '../backends/backend.js'
 import { scopeId } from '../backends/backend.js'
 import { BACKENDS } from '../backends/index.js'
-import type { RunContext } from './context.js'
-import { InputError, type Inputs } from './inputs.js'
+import type { Env, RunContext } from './context.js'
+import { InputError } from './input-error.js'
+import type { Inputs } from './inputs.js'
 import { imagePath, imageRepository, platformsName, safeName } from './names.js'
 import { withRetryTimeout } from './cache-watch.js'
 import type { KeyGroup } from './budget.js'
@@ -13,8 +14,6 @@ import { type MountCarry, buildArgValues, ownedMountKeys } from './mount-carry.j
 import { type Attributes, decodeSpec, encodeSpec } from './spec.js'
 import type { BuildRequest, Invocation, SecretMount } from '../tools/tool.js'
 import { TOOLS } from '../tools/index.js'
-
-export type Env = Readonly<Record<string, string | undefined>>
 
 /** A backend's directory on the runner (local), and whether this run may restore and save it. */
 export interface LocalCachePlan extends CarriedDirectory {

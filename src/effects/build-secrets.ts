@@ -4,7 +4,7 @@
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import * as core from '@actions/core'
-import { InputError } from '../core/inputs.js'
+import { InputError } from '../core/input-error.js'
 import { type Plan, secretMasks } from '../core/plan.js'
 import { STATE } from '../core/state.js'
 

@@ -9,7 +9,8 @@ import { type CacheBudget, DEFAULT_CACHE_LIMIT_BYTES, type CacheEntry, type Prun
 import { type RunContext, runContext } from '../core/context.js'
 import { formatBytes } from '../core/format.js'
 import { readInputs } from '../core/inputs.js'
-import { type Env, type Plan, plan } from '../core/plan.js'
+import { type Plan, plan } from '../core/plan.js'
+import type { Env } from '../core/context.js'
 import { type CacheBudgetState, STATE } from '../core/state.js'
 import { actionsCacheLimit, actionsCacheUsage, deleteActionsCache, listActionsCaches, openPullRequests } from './github-api.js'
 

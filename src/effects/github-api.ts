@@ -3,7 +3,7 @@ import type { getOctokit } from '@actions/github'
 import type { KeyMatch } from '../backends/backend.js'
 import type { CacheEntry } from '../core/budget.js'
 import type { RunContext } from '../core/context.js'
-import type { Env } from '../core/plan.js'
+import type { Env } from '../core/context.js'
 
 type Octokit = ReturnType<typeof getOctokit>
 

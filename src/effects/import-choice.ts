@@ -1,7 +1,8 @@
 import * as core from '@actions/core'
 import type { CacheImport } from '../backends/backend.js'
 import { cacheManifestDigest } from './oci-layout.js'
-import type { Env, Plan } from '../core/plan.js'
+import type { Plan } from '../core/plan.js'
+import type { Env } from '../core/context.js'
 import { probeObjectStore } from './object-store-probe.js'
 import { type ProbeResult, probeRegistryTag } from './registry-client.js'
 

@@ -1,5 +1,6 @@
 import * as core from '@actions/core'
-import type { Env, Plan } from '../core/plan.js'
+import type { Plan } from '../core/plan.js'
+import type { Env } from '../core/context.js'
 import { copyTag } from './registry-client.js'
 import { decodeSpec } from '../core/spec.js'
 import { TOOLS } from '../tools/index.js'

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import { registryBaseUrl, splitImageRef } from '../core/names.js'
-import type { Env } from '../core/plan.js'
+import type { Env } from '../core/context.js'
 
 /**
  * The few calls of the distribution API the action makes on cache tags: does a tag exist

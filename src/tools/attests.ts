@@ -3,7 +3,7 @@
  * provenance (the `provenance` input, else build-push-action's default), the `sbom` input,
  * then the `attests` lines (one of type provenance or sbom only when that input is not given).
  */
-import type { Env } from '../core/plan.js'
+import type { Env } from '../core/context.js'
 import { csvFields, encodeFields } from '../core/spec.js'
 import type { BuildOptions, BuildRequest } from './tool.js'
 

@@ -1,7 +1,7 @@
 import { type BuildReport, PlainProgressReader, type ProgressReader } from '../core/progress.js'
 import { type Attributes, encodeSpec } from '../core/spec.js'
 import { shortHash } from '../core/names.js'
-import type { InputRefusal } from '../core/inputs.js'
+import type { InputRefusal } from '../core/input-error.js'
 import { asksForAttestation } from './attests.js'
 import { type BuildOptions, type Tool, repeated } from './tool.js'
 

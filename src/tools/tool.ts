@@ -1,4 +1,4 @@
-import type { InputRefusal } from '../core/inputs.js'
+import type { InputRefusal } from '../core/input-error.js'
 import type { ProgressReader } from '../core/progress.js'
 import type { Attributes } from '../core/spec.js'
 

@@ -1,17 +1,19 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
-  InputError,
-  buildArgValues,
-  ownedMountKeys
-} from "./chunk-QWTI2ALW.js";
-import {
   TOOLS,
   UNRESTRICTED,
   actionsCacheAccess,
-  decodeSpec,
-  encodeSpec,
   usesCacheServiceV2
-} from "./chunk-FYC4OIAB.js";
+} from "./chunk-TIPK45IK.js";
+import {
+  InputError,
+  buildArgValues,
+  ownedMountKeys
+} from "./chunk-226FARFR.js";
+import {
+  decodeSpec,
+  encodeSpec
+} from "./chunk-A2ZEUCOF.js";
 import {
   withRetryTimeout
 } from "./chunk-PB4UTKWJ.js";

@@ -1,10 +1,10 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
   secretMasks
-} from "./chunk-QM5CNITC.js";
+} from "./chunk-G3E7ASUX.js";
 import {
   InputError
-} from "./chunk-QWTI2ALW.js";
+} from "./chunk-226FARFR.js";
 import {
   STATE
 } from "./chunk-G22OP24S.js";

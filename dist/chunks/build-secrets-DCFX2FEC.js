@@ -1,11 +1,13 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
-  keepCacheBudget,
-  lookUpCacheBudget
-} from "./chunk-4PHMLZDE.js";
-import "./chunk-QM5CNITC.js";
-import "./chunk-QWTI2ALW.js";
-import "./chunk-FYC4OIAB.js";
+  maskSecretFiles,
+  removeSecretFiles,
+  writeSecretFiles
+} from "./chunk-WECIG6CW.js";
+import "./chunk-G3E7ASUX.js";
+import "./chunk-TIPK45IK.js";
+import "./chunk-226FARFR.js";
+import "./chunk-A2ZEUCOF.js";
 import "./chunk-PB4UTKWJ.js";
 import "./chunk-7DVI2TUS.js";
 import "./chunk-G22OP24S.js";
@@ -13,6 +15,7 @@ import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";
 import "./chunk-HANBNIMK.js";
 export {
-  keepCacheBudget,
-  lookUpCacheBudget
+  maskSecretFiles,
+  removeSecretFiles,
+  writeSecretFiles
 };

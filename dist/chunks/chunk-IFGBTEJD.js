@@ -1,7 +1,9 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
+  cacheMountsOf
+} from "./chunk-D4JPN7VI.js";
+import {
   KEPT,
-  cacheMountsOf,
   carriedMounts,
   extractDockerfile,
   generatedBuildArgs,
@@ -9,7 +11,7 @@ import {
   mountLines,
   mountSaveDecision,
   restoredScope
-} from "./chunk-QWTI2ALW.js";
+} from "./chunk-226FARFR.js";
 import {
   directorySize,
   restoreCarried,

@@ -3,9 +3,10 @@ import {
   carryMountsIn,
   carryMountsOut,
   handMountsToPost
-} from "./chunk-E6IIFHJO.js";
-import "./chunk-QWTI2ALW.js";
-import "./chunk-FYC4OIAB.js";
+} from "./chunk-IFGBTEJD.js";
+import "./chunk-D4JPN7VI.js";
+import "./chunk-226FARFR.js";
+import "./chunk-A2ZEUCOF.js";
 import "./chunk-EOM36PSG.js";
 import "./chunk-PB4UTKWJ.js";
 import "./chunk-7DVI2TUS.js";

@@ -1,16 +1,34 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
-  TOOLS,
-  decodeSpec
-} from "./chunk-FYC4OIAB.js";
+  plan
+} from "./chunk-G3E7ASUX.js";
+import {
+  TOOLS
+} from "./chunk-TIPK45IK.js";
+import {
+  parseCacheMountsInput
+} from "./chunk-D4JPN7VI.js";
+import {
+  InputError
+} from "./chunk-226FARFR.js";
 import {
   formatBytes,
   parseSize
 } from "./chunk-PB4UTKWJ.js";
 import {
-  BACKENDS,
-  safeName
+  BACKENDS
 } from "./chunk-7DVI2TUS.js";
+import {
+  STATE
+} from "./chunk-G22OP24S.js";
+import {
+  getInput,
+  getState,
+  info,
+  notice,
+  summary,
+  warning
+} from "./chunk-N3HGW3KE.js";
 import {
   __commonJS,
   __require,
@@ -1662,12 +1680,12 @@ var require_log = __commonJS({
       if (logLevel === "debug")
         console.log(...messages);
     }
-    function warn(logLevel, warning) {
+    function warn(logLevel, warning2) {
       if (logLevel === "debug" || logLevel === "warn") {
         if (typeof node_process.emitWarning === "function")
-          node_process.emitWarning(warning);
+          node_process.emitWarning(warning2);
         else
-          console.warn(warning);
+          console.warn(warning2);
       }
     }
     exports.debug = debug;
@@ -5137,9 +5155,9 @@ var require_composer = __commonJS({
         this.prelude = [];
         this.errors = [];
         this.warnings = [];
-        this.onError = (source, code, message, warning) => {
+        this.onError = (source, code, message, warning2) => {
           const pos = getErrorPos(source);
-          if (warning)
+          if (warning2)
             this.warnings.push(new errors.YAMLWarning(pos, code, message));
           else
             this.errors.push(new errors.YAMLParseError(pos, code, message));
@@ -5212,10 +5230,10 @@ ${cb}` : comment;
           console.dir(token, { depth: null });
         switch (token.type) {
           case "directive":
-            this.directives.add(token.source, (offset, message, warning) => {
+            this.directives.add(token.source, (offset, message, warning2) => {
               const pos = getErrorPos(token);
               pos[0] += offset;
-              this.onError(pos, "BAD_DIRECTIVE", message, warning);
+              this.onError(pos, "BAD_DIRECTIVE", message, warning2);
             });
             this.prelude.push(token.source);
             this.atDirectives = true;
@@ -7257,7 +7275,7 @@ var require_public_api = __commonJS({
       const doc = parseDocument(src, options);
       if (!doc)
         return null;
-      doc.warnings.forEach((warning) => log.warn(doc.options.logLevel, warning));
+      doc.warnings.forEach((warning2) => log.warn(doc.options.logLevel, warning2));
       if (doc.errors.length > 0) {
         if (doc.options.logLevel !== "silent")
           throw doc.errors[0];
@@ -7347,8 +7365,8 @@ var require_dist = __commonJS({
   }
 });
 
-// src/core/inputs.ts
-var import_yaml = __toESM(require_dist(), 1);
+// src/effects/cache-budget.ts
+import { readFile } from "node:fs/promises";
 
 // src/core/budget.ts
 var DEFAULT_CACHE_LIMIT_BYTES = 1e10;
@@ -7402,10 +7420,10 @@ ${facts.scopeOf(entry).group}`;
   ];
   const prunes = [];
   let usageAfter = usage;
-  for (const prune of candidates) {
+  for (const prune2 of candidates) {
     if (usageAfter <= budget) break;
-    prunes.push(prune);
-    usageAfter -= prune.entry.bytes;
+    prunes.push(prune2);
+    usageAfter -= prune2.entry.bytes;
   }
   return {
     prunes,
@@ -7416,12 +7434,87 @@ ${facts.scopeOf(entry).group}`;
   };
 }
 
-// src/core/inputs.ts
-var InputError = class _InputError extends Error {
-  static refusing({ input, reason }) {
-    return new _InputError(`Input "${input}": ${reason}`);
+// src/core/context.ts
+var PULL_REQUEST_EVENTS = /* @__PURE__ */ new Set(["pull_request", "pull_request_target", "pull_request_review", "pull_request_review_comment"]);
+function branchOf(ref) {
+  return ref?.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : void 0;
+}
+function tagOf(ref) {
+  return ref?.startsWith("refs/tags/") ? ref.slice("refs/tags/".length) : void 0;
+}
+function parseMergeQueueBranch(branch) {
+  const match = /^gh-readonly-queue\/(.+)\/pr-(\d+)-[0-9a-f]+$/.exec(branch);
+  return match ? { base: match[1], pullRequest: Number(match[2]) } : void 0;
+}
+function isFork(head, base) {
+  return head !== void 0 && base !== void 0 && head !== base;
+}
+function refContext(ref) {
+  const tag = tagOf(ref);
+  if (tag !== void 0) return { kind: "tag", tag };
+  const branch = branchOf(ref);
+  if (branch === void 0) return { kind: "unknown" };
+  const queue = parseMergeQueueBranch(branch);
+  if (queue) return { kind: "merge-queue", baseBranch: queue.base, pullRequest: queue.pullRequest };
+  return { kind: "branch", branch };
+}
+function runContext(env, payload) {
+  const event = env.GITHUB_EVENT_NAME ?? "";
+  const ref = env.GITHUB_REF ?? "";
+  const common = {
+    event,
+    ref,
+    sha: env.GITHUB_SHA ?? "",
+    repository: env.GITHUB_REPOSITORY ?? "",
+    defaultBranch: payload.repository?.default_branch,
+    ...payload.repository?.private === true && { privateRepository: true }
+  };
+  if (PULL_REQUEST_EVENTS.has(event) && payload.pull_request) {
+    const pr = payload.pull_request;
+    return {
+      ...common,
+      kind: "pull-request",
+      pullRequest: Number(pr.number ?? payload.number),
+      baseBranch: pr.base?.ref ?? (env.GITHUB_BASE_REF || void 0),
+      branch: pr.head?.ref ?? (env.GITHUB_HEAD_REF || void 0),
+      ...isFork(pr.head?.repo?.full_name, pr.base?.repo?.full_name) && { fromFork: true }
+    };
   }
-};
+  if (event === "issue_comment" && payload.issue?.pull_request) {
+    return { ...common, kind: "pull-request", pullRequest: Number(payload.issue.number) };
+  }
+  if (event === "merge_group" && payload.merge_group) {
+    const fromRef = refContext(payload.merge_group.head_ref ?? ref);
+    return {
+      ...common,
+      kind: "merge-queue",
+      baseBranch: branchOf(payload.merge_group.base_ref) ?? fromRef.baseBranch,
+      pullRequest: fromRef.pullRequest
+    };
+  }
+  if (event === "release" && payload.release?.tag_name) {
+    return { ...common, kind: "tag", tag: payload.release.tag_name };
+  }
+  const triggeringPullRequest = payload.workflow_run?.pull_requests?.[0];
+  if (event === "workflow_run" && PULL_REQUEST_EVENTS.has(payload.workflow_run.event) && triggeringPullRequest?.number) {
+    return {
+      ...common,
+      kind: "pull-request",
+      pullRequest: Number(triggeringPullRequest.number),
+      baseBranch: triggeringPullRequest.base?.ref,
+      branch: payload.workflow_run.head_branch
+    };
+  }
+  if (event === "workflow_run" && payload.workflow_run?.head_branch) {
+    const run = payload.workflow_run;
+    const fromFork = isFork(run.head_repository?.full_name, payload.repository?.full_name);
+    return { ...common, kind: "branch", branch: run.head_branch, ...fromFork && { fromFork } };
+  }
+  return { ...common, ...refContext(ref) };
+}
+
+// src/core/inputs.ts
+var import_yaml = __toESM(require_dist(), 1);
 var SET_BY_ACTION = {
   type: "cache-backend",
   mode: "cache-mode",
@@ -7670,620 +7763,215 @@ function readInputs(get) {
   return inputs;
 }
 
-// src/core/cache-mounts.ts
-var PLATFORM_ARGS = [
-  "BUILDPLATFORM",
-  "BUILDOS",
-  "BUILDOSVERSION",
-  "BUILDARCH",
-  "BUILDVARIANT",
-  "TARGETPLATFORM",
-  "TARGETOS",
-  "TARGETOSVERSION",
-  "TARGETARCH",
-  "TARGETVARIANT"
-];
-var MOUNT_TYPES = ["bind", "cache", "tmpfs", "secret", "ssh"];
-var SHARING = ["shared", "private", "locked"];
-var MAX_UINT32 = 4294967295;
-var SPACE = /[ \t\n\v\f\r]/;
-var Refused = class extends Error {
-};
-var lookup = (env, name) => env.vars.has(name) ? env.vars.get(name) : env.complete ? void 0 : null;
-function expand(word, env, escapeChar, unresolved) {
-  let i = 0;
-  const name = () => {
-    const match = /^(?:\d+|[@*#?\-$!0]|[\p{L}\p{N}_]*)/u.exec(word.slice(i))[0];
-    i += match.length;
-    return match;
-  };
-  const known = (variable, start) => {
-    const value = lookup(env, variable);
-    if (value !== null) return value ?? "";
-    unresolved.add(variable);
-    return word.slice(start, i);
-  };
-  const dollar = () => {
-    const start = i++;
-    if (word[i] !== "{") {
-      const variable2 = name();
-      return variable2 === "" ? "$" : known(variable2, start);
-    }
-    i++;
-    if (i >= word.length || "{}:".includes(word[i])) throw new Refused("bad substitution");
-    const variable = name();
-    let op = word[i++];
-    if (op === "}") return known(variable, start);
-    if (op === "/") {
-      until("/");
-      until("}");
-      unresolved.add(variable);
-      return word.slice(start, i);
-    }
-    const colon = op === ":";
-    if (colon) op = word[i++];
-    if (op === void 0 || !"+-?#%".includes(op) || colon && "#%".includes(op)) throw new Refused("bad substitution");
-    const alternative = until("}");
-    const value = lookup(env, variable);
-    if (value === null || "#%".includes(op)) {
-      unresolved.add(variable);
-      return word.slice(start, i);
-    }
-    const empty = value === void 0 || colon && value === "";
-    if (op === "-") return empty ? alternative : value;
-    if (op === "+") return empty ? "" : alternative;
-    if (empty) throw new Refused(`${variable} is not set`);
-    return value;
-  };
-  const doubleQuoted = () => {
-    let out = "";
-    i++;
-    for (; ; ) {
-      if (i >= word.length) throw new Refused("unclosed double quote");
-      const c = word[i];
-      if (c === '"') {
-        i++;
-        return out;
-      }
-      if (c === "$") {
-        out += dollar();
-        continue;
-      }
-      i++;
-      if (c === escapeChar && ['"', "$", escapeChar].includes(word[i])) out += word[i++];
-      else if (c !== escapeChar || i < word.length) out += c;
-    }
-  };
-  const until = (stop) => {
-    let out = "";
-    while (i < word.length) {
-      const c = word[i];
-      if (c === stop) {
-        i++;
-        return out;
-      }
-      if (c === "$") out += dollar();
-      else if (c === '"') out += doubleQuoted();
-      else if (c === "'") {
-        const end = word.indexOf("'", i + 1);
-        if (end < 0) throw new Refused("unclosed single quote");
-        out += word.slice(i + 1, end);
-        i = end + 1;
-      } else {
-        i += c === escapeChar ? 2 : 1;
-        out += word[i - 1] ?? "";
-      }
-    }
-    if (stop !== void 0) throw new Refused(`no closing ${stop}`);
-    return out;
-  };
-  return until();
+// src/effects/github-api.ts
+async function client(token, env) {
+  const { getOctokit } = await import("./github-TKKHPGNP.js");
+  return getOctokit(token, { baseUrl: env.GITHUB_API_URL || "https://api.github.com" });
 }
-function wordValue(word, env, escapeChar) {
-  const unresolved = /* @__PURE__ */ new Set();
+function ownerRepo(context) {
+  const [owner, repo] = context.repository.split("/");
+  return { owner, repo };
+}
+async function lookUpMissingBranches(context, token, env) {
+  const needsBase = context.kind === "pull-request" && !context.baseBranch && context.pullRequest !== void 0;
+  if (context.defaultBranch && !needsBase || !context.repository) return context;
+  if (!token) {
+    const missing = [!context.defaultBranch && "the default branch", needsBase && "the pull request's base branch"].filter(Boolean).join(" and ");
+    warning(`The event does not name ${missing} and no github-token is set: the chain leaves it out.`);
+    return context;
+  }
+  const octokit = await client(token, env);
+  const filled = { ...context };
   try {
-    const value = expand(word, env, escapeChar, unresolved);
-    return unresolved.size ? null : value;
-  } catch {
-    return null;
+    if (!filled.defaultBranch) filled.defaultBranch = (await octokit.rest.repos.get(ownerRepo(context))).data.default_branch;
+    if (needsBase)
+      filled.baseBranch = (await octokit.rest.pulls.get({ ...ownerRepo(context), pull_number: context.pullRequest })).data.base.ref;
+  } catch (error) {
+    warning(
+      `Could not look up the ${filled.defaultBranch ? "pull request's base" : "default"} branch with github-token: ${error.message}`
+    );
+  }
+  return filled;
+}
+async function deleteActionsCachesOfRef(token, env, context, ref, keys) {
+  const octokit = await client(token, env);
+  const { owner, repo } = ownerRepo(context);
+  const listed = await octokit.paginate(octokit.rest.actions.getActionsCacheList, {
+    owner,
+    repo,
+    ref,
+    per_page: 100,
+    ...keys && { key: keys.prefix }
+  });
+  const caches = keys ? listed.filter((entry) => keys.matches(entry.key ?? "")) : listed;
+  const deleted = [];
+  for (const entry of caches) {
+    if (await deleteActionsCache(token, env, context, entry.id)) deleted.push({ key: entry.key ?? "", bytes: entry.size_in_bytes ?? 0 });
+  }
+  return deleted;
+}
+async function deleteActionsCache(token, env, context, id) {
+  const octokit = await client(token, env);
+  try {
+    await octokit.rest.actions.deleteActionsCacheById({ ...ownerRepo(context), cache_id: id });
+    return true;
+  } catch (error) {
+    if (error.status === 404) return false;
+    throw error;
   }
 }
-function rawWords(text, escapeChar, heredocs = false) {
-  const words = [];
-  let word = "";
-  let quote = "";
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quote) {
-      word += c;
-      if (c === quote) quote = "";
-      else if (c === escapeChar && quote === '"' && i + 1 < text.length) word += text[++i];
-    } else if (SPACE.test(c)) {
-      if (word) words.push(word);
-      word = "";
-    } else if (c === escapeChar) {
-      if (i + 1 < text.length) word += c + text[++i];
-    } else if (heredocs && text.startsWith("<<", i)) {
-      const spaces = /^<<[ \t]*/.exec(text.slice(i))[0];
-      word += spaces;
-      i += spaces.length - 1;
-    } else {
-      if (c === "'" || c === '"') quote = c;
-      word += c;
-    }
-  }
-  if (word) words.push(word);
-  return words;
+async function actionsCacheUsage(token, env, context) {
+  const octokit = await client(token, env);
+  return (await octokit.rest.actions.getActionsCacheUsage(ownerRepo(context))).data.active_caches_size_in_bytes;
 }
-function splitFlags(rest, escapeChar) {
-  const flags = [];
-  let pos = 0;
-  for (; ; ) {
-    while (pos < rest.length && SPACE.test(rest[pos])) pos++;
-    if (!rest.startsWith("--", pos)) return { flags, args: rest.slice(pos) };
-    let word = "";
-    let quote = "";
-    let quoted = false;
-    for (; pos < rest.length; pos++) {
-      let c = rest[pos];
-      if (!quote && SPACE.test(c)) break;
-      if (quote ? c === quote : c === "'" || c === '"') {
-        quote = quote ? "" : c;
-        quoted = true;
-        continue;
-      }
-      if (c === escapeChar) {
-        if (++pos === rest.length) break;
-        c = rest[pos];
-      }
-      word += c;
-    }
-    if (word === "--") return { flags, args: rest.slice(pos) };
-    if (word || quoted) flags.push(word);
+async function actionsCacheLimit(token, env, context) {
+  const octokit = await client(token, env);
+  try {
+    const { data } = await octokit.request("GET /repos/{owner}/{repo}/actions/cache/storage-limit", ownerRepo(context));
+    return typeof data.max_cache_size_gb === "number" ? data.max_cache_size_gb * 1e9 : void 0;
+  } catch (error) {
+    if ([403, 404].includes(error.status ?? 0)) return void 0;
+    throw error;
   }
 }
-function instructionOf(line, escapeChar) {
-  const [, keyword, rest = ""] = /^(\S+)(?:[ \t\v\f\r]+([\s\S]*))?$/.exec(line.trim()) ?? ["", "", ""];
-  return { keyword: keyword.toLowerCase(), ...splitFlags(rest, escapeChar) };
+async function listActionsCaches(token, env, context) {
+  const octokit = await client(token, env);
+  const listed = await octokit.paginate(octokit.rest.actions.getActionsCacheList, { ...ownerRepo(context), per_page: 100 });
+  return listed.map((entry) => ({
+    id: entry.id,
+    key: entry.key ?? "",
+    ref: entry.ref ?? "",
+    bytes: entry.size_in_bytes ?? 0,
+    createdAt: Date.parse(entry.created_at ?? "") || 0,
+    lastAccessedAt: Date.parse(entry.last_accessed_at ?? "") || 0
+  }));
 }
-function heredocsOf(line, instruction, escapeChar) {
-  const inner = instruction.keyword === "onbuild" ? instructionOf(instruction.args, escapeChar) : instruction;
-  if (!["run", "copy", "add"].includes(inner.keyword) || !line.includes("<<")) return [];
-  const docs = [];
-  for (const word of rawWords(line, "\\", true)) {
-    const match = /^\d*<<(-?)\s*([^<]*)$/.exec(word);
-    if (!match || match[2] === "") continue;
-    try {
-      docs.push({ name: expand(match[2], { vars: /* @__PURE__ */ new Map(), complete: false }, "\\", /* @__PURE__ */ new Set()), chomp: match[1] === "-" });
-    } catch {
-    }
-  }
-  return docs;
+async function openPullRequests(token, env, context) {
+  const octokit = await client(token, env);
+  const open = await octokit.paginate(octokit.rest.pulls.list, { ...ownerRepo(context), state: "open", per_page: 100 });
+  return new Set(open.map((pull) => pull.number));
 }
-function instructionsOf(dockerfile) {
-  const lines = dockerfile.replace(/^\uFEFF/, "").split("\n").map((line) => line.replace(/[\r\n]+$/, ""));
-  let escapeChar = "\\";
-  let directives = true;
-  let continuation = /([^\\])\\[ \t]*$|^\\[ \t]*$/;
-  const isComment = (line) => line.trimStart().startsWith("#");
-  const instructions = [];
-  let i = 0;
-  while (i < lines.length) {
-    const first = lines[i++].trimStart();
-    if (directives) {
-      const directive = /^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$/.exec(first);
-      const name = directive?.[1].toLowerCase();
-      if (name === "escape" && (directive[2] === "`" || directive[2] === "\\")) {
-        escapeChar = directive[2];
-        const e = `\\${escapeChar}`;
-        continuation = new RegExp(`([^${e}])${e}[ \\t]*$|^${e}[ \\t]*$`);
-      }
-      if (name === "escape" || name === "syntax" || name === "check") continue;
-      directives = false;
-    }
-    if (isComment(first) || first.trim() === "") continue;
-    let line = "";
-    let next = first;
-    for (; ; ) {
-      const continued = continuation.test(next);
-      line += continued ? next.replace(continuation, "$1") : next;
-      if (!continued) break;
-      next = lines[i++];
-      while (next !== void 0 && (isComment(next) || next.trim() === "")) next = lines[i++];
-      if (next === void 0) break;
-    }
-    const instruction = instructionOf(line, escapeChar);
-    for (const { name, chomp } of heredocsOf(line, instruction, escapeChar)) {
-      while (i < lines.length && (chomp ? lines[i].replace(/^\t+/, "") : lines[i]) !== name) i++;
-      i++;
-    }
-    instructions.push(instruction);
-  }
-  return { escapeChar, instructions };
-}
-function cleanPath(path) {
-  const rooted = path.startsWith("/");
-  const parts = [];
-  for (const part of path.split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part !== "..") parts.push(part);
-    else if (parts.length && parts[parts.length - 1] !== "..") parts.pop();
-    else if (!rooted) parts.push("..");
-  }
-  return rooted ? `/${parts.join("/")}` : parts.join("/") || ".";
-}
-var parseBool = (value) => /^(1|t|T|TRUE|true|True)$/.test(value) ? true : /^(0|f|F|FALSE|false|False)$/.test(value) ? false : void 0;
-var parseId = (value) => /^\d+$/.test(value) && Number(value) <= MAX_UINT32 ? Number(value) : void 0;
-var parseMode = (value) => /^[0-7]+$/.test(value) && Number.parseInt(value, 8) <= MAX_UINT32 ? Number.parseInt(value, 8) : void 0;
-var parseSharing = (value) => SHARING.find((s) => s === value.toLowerCase());
-function cacheMount({ id, ...fields }) {
-  const key = id || cleanPath(fields.target);
-  const mount = { key, name: safeName(key), sharing: "shared", readonly: false, ...fields };
-  for (const field of Object.keys(mount)) if (mount[field] === void 0) delete mount[field];
-  return mount;
-}
-function parseMount(spec, env, escapeChar) {
-  const unresolvedIn = /* @__PURE__ */ new Map();
-  let type = "bind";
-  let readonly = false;
-  const fields = {};
-  for (const [rawKey, rawValue] of decodeSpec(spec)) {
-    const key = rawKey.toLowerCase();
-    const flag = rawValue === "" && ["readonly", "ro", "readwrite", "rw"].includes(key);
-    const unresolved2 = /* @__PURE__ */ new Set();
-    const value = flag ? "true" : expand(rawValue, env, escapeChar, unresolved2);
-    const known = unresolved2.size === 0;
-    if (!known) unresolvedIn.set(["target", "dst", "destination"].includes(key) ? "target" : key, unresolved2);
-    const valid = (parsed) => {
-      if (known && parsed === void 0) throw new Refused(`invalid ${key}`);
-      return parsed;
-    };
-    if (key === "type") {
-      if (!known || !MOUNT_TYPES.includes(value.toLowerCase())) return void 0;
-      type = value.toLowerCase();
-    } else if (key === "id") fields.id = value;
-    else if (["target", "dst", "destination"].includes(key)) fields.target = value;
-    else if (key === "from") fields.from = value;
-    else if (key === "source" || key === "src") fields.source = value;
-    else if (key === "readonly" || key === "ro") readonly = valid(parseBool(value)) ?? readonly;
-    else if (key === "readwrite" || key === "rw") readonly = !(valid(parseBool(value)) ?? !readonly);
-    else if (key === "sharing") fields.sharing = valid(parseSharing(value));
-    else if (key === "uid") fields.uid = valid(parseId(value));
-    else if (key === "gid") fields.gid = valid(parseId(value));
-    else if (key === "mode") fields.mode = valid(parseMode(value));
-    else if (key !== "env") throw new Refused(`unexpected key ${key}`);
-  }
-  if (type !== "cache" || !fields.target) return void 0;
-  const unresolved = [...unresolvedIn].filter(([key]) => !["readonly", "ro", "readwrite", "rw", "env"].includes(key) && !(key === "target" && fields.id)).flatMap(([, variables]) => [...variables]);
-  return cacheMount({ ...fields, target: fields.target, readonly, unresolved: unresolved.length ? [...new Set(unresolved)] : void 0 });
-}
-function flagValue(flag, name) {
-  return flag.startsWith(`--${name}=`) ? flag.slice(name.length + 3) : void 0;
-}
-function declareArgs(instruction, env, global, buildArgs, escapeChar) {
-  for (const word of rawWords(instruction.args, escapeChar)) {
-    const eq = word.indexOf("=");
-    const name = eq < 0 ? word : word.slice(0, eq);
-    if (Object.hasOwn(buildArgs, name)) env.vars.set(name, buildArgs[name]);
-    else if (eq >= 0) env.vars.set(name, wordValue(word.slice(eq + 1), env, escapeChar));
-    else if (global.vars.has(name)) env.vars.set(name, global.vars.get(name));
-  }
-}
-function declareEnv(instruction, env, escapeChar) {
-  const words = rawWords(instruction.args, escapeChar);
-  if (!words.length) return;
-  if (!words[0].includes("=")) {
-    const [name, value = ""] = instruction.args.trim().split(/[ \t\v\f\r]+([\s\S]*)/);
-    env.vars.set(name, wordValue(value, env, escapeChar));
-    return;
-  }
-  const values = words.map(
-    (word) => [word.slice(0, word.indexOf("=")), wordValue(word.slice(word.indexOf("=") + 1), env, escapeChar)]
+async function actionsCachesExist(token, env, context, lookups, before) {
+  const octokit = await client(token, env);
+  return Promise.all(
+    lookups.map(async ({ key, ref }) => {
+      const { data } = await octokit.rest.actions.getActionsCacheList({
+        ...ownerRepo(context),
+        key,
+        ref,
+        sort: "created_at",
+        direction: "asc",
+        per_page: 1
+      });
+      const oldest = data.actions_caches[0]?.created_at;
+      return !!oldest && Date.parse(oldest) < before.getTime();
+    })
   );
-  for (const [name, value] of values) env.vars.set(name, value);
-}
-function reachedStages(instructions, target, buildArgs, escapeChar) {
-  const stages = [];
-  const byName = /* @__PURE__ */ new Map();
-  const global = { vars: /* @__PURE__ */ new Map(), complete: true };
-  for (const name of PLATFORM_ARGS) global.vars.set(name, buildArgs[name] ?? null);
-  global.vars.set("TARGETSTAGE", buildArgs.TARGETSTAGE ?? (target || lastStageName(instructions) || "default"));
-  for (const instruction of instructions) {
-    if (instruction.keyword === "from") {
-      const [image, as, name] = instruction.args.trim().split(/[ \t\v\f\r]+/);
-      const base = wordValue(image, global, escapeChar) ?? image;
-      const stageName = as?.toLowerCase() === "as" && name ? name.toLowerCase() : void 0;
-      stages.push({ name: stageName, base: byName.get(base) ?? base, instructions: [] });
-      if (stageName) byName.set(stageName, stages.length - 1);
-    } else if (stages.length) stages[stages.length - 1].instructions.push(instruction);
-    else if (instruction.keyword === "arg") declareArgs(instruction, global, { vars: /* @__PURE__ */ new Map(), complete: true }, buildArgs, escapeChar);
-  }
-  const start = target === void 0 ? stages.length - 1 : byName.get(target.toLowerCase());
-  const reached = /* @__PURE__ */ new Set();
-  const visit = (index) => {
-    if (reached.has(index)) return;
-    reached.add(index);
-    for (const dep of dependencies(stages[index], byName)) if (dep < stages.length) visit(dep);
-  };
-  if (start !== void 0 && start >= 0) visit(start);
-  return { stages, reached: [...reached].sort((a, b) => a - b), global };
-}
-function lastStageName(instructions) {
-  const froms = instructions.filter((i) => i.keyword === "from").map((i) => i.args.trim().split(/[ \t\v\f\r]+/));
-  const last = froms[froms.length - 1];
-  return last?.[1]?.toLowerCase() === "as" ? last[2]?.toLowerCase() : void 0;
-}
-function dependencies(stage, byName) {
-  const deps = typeof stage.base === "number" ? [stage.base] : [];
-  for (const instruction of stage.instructions) {
-    for (const flag of instruction.flags) {
-      if (instruction.keyword === "copy") {
-        const from = flagValue(flag, "from");
-        const dep = from === void 0 ? void 0 : /^\d+$/.test(from) ? Number(from) : byName.get(from.toLowerCase());
-        if (dep !== void 0) deps.push(dep);
-      } else if (instruction.keyword === "run") {
-        const from = decodeSpec(flagValue(flag, "mount") ?? "").find(([key]) => key.toLowerCase() === "from")?.[1];
-        const dep = from === void 0 ? void 0 : byName.get(from.toLowerCase());
-        if (dep !== void 0) deps.push(dep);
-      }
-    }
-  }
-  return deps;
-}
-function mergeByKey(mounts) {
-  const byKey = /* @__PURE__ */ new Map();
-  const show = (field, value) => value === void 0 ? "unset" : field === "mode" ? `0${value.toString(8)}` : String(value);
-  for (const mount of mounts) {
-    const first = byKey.get(mount.key);
-    if (!first) {
-      byKey.set(mount.key, mount);
-      continue;
-    }
-    for (const field of ["sharing", "uid", "gid", "mode", "from", "source"]) {
-      if (first[field] === mount[field]) continue;
-      const conflict = `${field}: ${show(field, first[field])}, then ${show(field, mount[field])}`;
-      if (!first.conflicts?.includes(conflict)) first.conflicts = [...first.conflicts ?? [], conflict];
-    }
-    if (mount.unresolved) first.unresolved = [.../* @__PURE__ */ new Set([...first.unresolved ?? [], ...mount.unresolved])];
-  }
-  return [...byKey.values()];
-}
-function cacheMountsOf(dockerfile, target, buildArgs = {}) {
-  const { escapeChar, instructions } = instructionsOf(dockerfile);
-  const { stages, reached, global } = reachedStages(instructions, target, buildArgs, escapeChar);
-  const envs = /* @__PURE__ */ new Map();
-  const mounts = [];
-  for (const index of reached) {
-    const stage = stages[index];
-    const base = typeof stage.base === "number" ? envs.get(stage.base) : void 0;
-    const env = base ? { vars: new Map(base.vars), complete: base.complete } : { vars: /* @__PURE__ */ new Map(), complete: stage.base === "scratch" };
-    envs.set(index, env);
-    for (const instruction of stage.instructions) {
-      if (instruction.keyword === "arg") declareArgs(instruction, env, global, buildArgs, escapeChar);
-      else if (instruction.keyword === "env") declareEnv(instruction, env, escapeChar);
-      else if (instruction.keyword === "run") {
-        for (const spec of instruction.flags.map((flag) => flagValue(flag, "mount"))) {
-          if (spec === void 0) continue;
-          try {
-            const mount = parseMount(spec, env, escapeChar);
-            if (mount) mounts.push(mount);
-          } catch (error) {
-            if (!(error instanceof Refused)) throw error;
-          }
-        }
-      }
-    }
-  }
-  return mergeByKey(mounts);
-}
-var refuse = (reason) => InputError.refusing({ input: "cache-mounts", reason });
-function listedMounts(line) {
-  if (!line.includes("=")) {
-    return line.split(",").map((path) => path.trim()).filter(Boolean).map((path) => {
-      if (path.startsWith("/")) return cacheMount({ target: path });
-      throw refuse(
-        `${JSON.stringify(path)} is not auto, off, an absolute path or id=...,target=... (e.g. "id=gomod,target=/go/pkg/mod").`
-      );
-    });
-  }
-  const fields = {};
-  for (const [rawKey, rawValue] of decodeSpec(line)) {
-    const [key, value] = [rawKey.trim().toLowerCase(), rawValue.trim()];
-    const attribute = key === "dst" || key === "destination" ? "target" : key;
-    const setting = JSON.stringify(`${key}=${value}`);
-    if (!["type", "id", "target", "sharing", "uid", "gid", "mode"].includes(attribute)) {
-      throw refuse(`${JSON.stringify(rawKey.trim())} is not an attribute of a cache mount; use id, target, sharing, uid, gid and mode.`);
-    }
-    if (value === "") throw refuse(`${JSON.stringify(key)} is empty; give it a value or leave it out.`);
-    if (attribute === "type") {
-      if (value.toLowerCase() !== "cache") throw refuse(`${setting}: only cache mounts are carried.`);
-      continue;
-    }
-    if (attribute in fields) throw refuse(`${JSON.stringify(attribute)} is given twice.`);
-    if (attribute === "id" || attribute === "target") fields[attribute] = value;
-    else if (attribute === "sharing") fields.sharing = parseSharing(value) ?? fail(`${setting} is not shared, private or locked.`);
-    else if (attribute === "mode") fields.mode = parseMode(value) ?? fail(`${setting} is not an octal mode (e.g. 0755).`);
-    else fields[attribute] = parseId(value) ?? fail(`${setting} is not a number (a decimal ${attribute}).`);
-  }
-  if (fields.target === void 0) {
-    throw refuse(`${JSON.stringify(line)} has no target: give the path the Dockerfile mounts it at, e.g. "id=gomod,target=/go/pkg/mod".`);
-  }
-  return [cacheMount({ ...fields, target: fields.target })];
-}
-function fail(reason) {
-  throw refuse(reason);
-}
-function parseCacheMountsInput(value) {
-  const text = value.trim();
-  if (text === "" || text === "auto") return "auto";
-  if (text === "off") return "off";
-  const mounts = [];
-  const lines = text.split("\n").map((line) => line.trim()).filter((line) => line !== "" && !line.startsWith("#"));
-  for (const mount of lines.flatMap(listedMounts)) {
-    if (mounts.some((other) => other.key === mount.key)) {
-      throw refuse(`${JSON.stringify(mount.key)} is listed twice: mounts with one id, or one target and no id, are one cache.`);
-    }
-    mounts.push(mount);
-  }
-  return mounts;
 }
 
-// src/core/mount-carry.ts
-import { join } from "node:path";
-var MOUNT_KEY_PREFIX = "buildkit-mount-";
-function mountKeyPrefix(name, scopeId) {
-  return `${MOUNT_KEY_PREFIX}${name}--${scopeId}#`;
-}
-function ownedMountKeys(scopeId) {
+// src/effects/cache-budget.ts
+async function lookUpCacheBudget(p, budget, token, env) {
+  if (budget.kind === "off" || !p.keysOfRef || !p.cacheExport || !token) return void 0;
+  const base = { defaultBranch: p.context.defaultBranch, ownRef: p.context.ref };
+  if (budget.kind === "bytes") return { ...base, budget: budget.bytes, said: "set by cache-budget" };
+  const limit = await actionsCacheLimit(token, env, p.context).catch(() => void 0);
   return {
-    prefix: MOUNT_KEY_PREFIX,
-    matches: (key) => {
-      if (!key.startsWith(MOUNT_KEY_PREFIX)) return false;
-      const rest = key.slice(MOUNT_KEY_PREFIX.length);
-      const scopeStart = rest.indexOf("--") + 2;
-      return scopeStart > 1 && rest.slice(scopeStart, rest.indexOf("#")) === scopeId;
-    }
+    ...base,
+    budget: budgetBytes(budget, limit ?? DEFAULT_CACHE_LIMIT_BYTES),
+    said: `${budget.percent}% of the ${formatBytes(limit ?? DEFAULT_CACHE_LIMIT_BYTES)} limit` + (limit === void 0 ? " (GitHub's default: reading the repository's own takes the administration permission)" : "")
   };
 }
-var PLAIN_KEY = /^[A-Za-z0-9_./@:+-]+$/;
-function notCarried(mount) {
-  if (mount.from !== void 0) return `it starts from ${JSON.stringify(mount.from)}, which the build makes`;
-  if (mount.unresolved?.length) return `its key or settings use ${mount.unresolved.join(", ")}, which only the build knows`;
-  if (!PLAIN_KEY.test(mount.key)) return "its key holds characters the action does not write into a Dockerfile";
-  return void 0;
-}
-function carriedMounts(carry, mounts) {
-  const carried = [];
-  const skipped = [];
-  const keyScope = carry.own ?? carry.chain[0] ?? "none";
-  for (const mount of mounts) {
-    const reason = notCarried(mount);
-    if (reason) {
-      skipped.push({ key: mount.key, reason });
-      continue;
+var PERMISSION = '"permissions: actions: write"';
+async function keepCacheBudget(env) {
+  try {
+    const state = JSON.parse(getState(STATE.cacheBudget));
+    const token = getInput("github-token");
+    const payload = env.GITHUB_EVENT_PATH ? JSON.parse(await readFile(env.GITHUB_EVENT_PATH, "utf8")) : {};
+    const context = { ...runContext(env, payload), defaultBranch: state.defaultBranch };
+    const usage = await actionsCacheUsage(token, env, context);
+    if (usage <= state.budget) {
+      info(`cache budget: ${formatBytes(usage)} in use, within ${formatBytes(state.budget)} (${state.said})`);
+      return;
     }
-    carried.push({
-      mount,
-      key: `${mountKeyPrefix(mount.name, keyScope)}${carry.sha}`,
-      restoreKeys: carry.chain.map((scope) => mountKeyPrefix(mount.name, scope)),
-      dir: join(carry.root, mount.name)
-    });
+    await prune(state, token, context, env);
+  } catch (error) {
+    warning(`Cache budget: ${error.message}`);
   }
-  return { carried, skipped };
 }
-function restoredScope(carry, carried, restoredKey) {
-  const index = carried.restoreKeys.findIndex((prefix) => restoredKey.startsWith(prefix));
-  return index < 0 ? void 0 : carry.chain[index];
-}
-function mountSaveDecision(carry, carried, restored, extracted) {
-  if (!carry.save) return { save: false, reason: carry.noSave ?? "this run does not save" };
-  if (extracted.oversize || extracted.bytes > carry.maxBytes) {
-    const reason = `${formatBytes(extracted.bytes)} is over cache-mounts-max-size (${formatBytes(carry.maxBytes)})`;
-    return { save: false, reason, notice: `Cache mount ${carried.mount.key} not saved: ${reason}.` };
-  }
-  if (!extracted.entries) return { save: false, reason: "empty" };
-  if (restored.digest !== void 0 && restored.digest === extracted.digest)
-    return { save: false, reason: `unchanged since restored from ${restored.key}` };
-  if (restored.key === carried.key) return { save: false, reason: `${carried.key} is already saved (a key is written once)` };
-  return { save: true };
-}
-function mountFlag(mount, target) {
-  const fields = [
-    "type=cache",
-    `id=${mount.key}`,
-    `target=${target}`,
-    `sharing=${mount.sharing}`,
-    ...mount.uid !== void 0 ? [`uid=${mount.uid}`] : [],
-    ...mount.gid !== void 0 ? [`gid=${mount.gid}`] : [],
-    ...mount.mode !== void 0 ? [`mode=0${mount.mode.toString(8)}`] : []
-  ];
-  return `--mount=${fields.join(",")}`;
-}
-function mountingDockerfile(image, mounts, extra, script, nonce) {
-  const flags = [...mounts.map((m, i) => mountFlag(m.mount, `/m/${i}`)), extra].filter(Boolean).join(" ");
-  return `FROM ${image}
-RUN ${flags} ${JSON.stringify(["sh", "-c", [`: ${nonce}`, "set -e", ...script].join("\n")])}
-`;
-}
-var KEPT = "kept the builder's own content";
-function injectDockerfile(image, mounts, nonce) {
-  const script = mounts.map(
-    (m, i) => `if [ -n "$(ls -A /m/${i})" ]; then echo "cache mount ${m.mount.name}: ${KEPT}"; else tar -xpf /src/${m.mount.name}/mount.tar -C /m/${i}; fi`
+async function prune(state, token, context, env) {
+  const p = plan(
+    readInputs((name) => getInput(name, { trimWhitespace: false })),
+    context,
+    env
   );
-  return mountingDockerfile(image, mounts, "--mount=type=bind,source=.,target=/src", script, nonce);
-}
-function extractDockerfile(image, mounts, maxBytes, nonce, restoredDigests = []) {
-  const maxKb = Math.floor(maxBytes / 1024);
-  const script = mounts.flatMap((m, i) => {
-    const out = `/out/${m.mount.name}`;
-    const restored = /^[0-9a-f]{64}$/.test(restoredDigests[i] ?? "") ? restoredDigests[i] : void 0;
-    return [
-      `mkdir -p ${out} && cd /m/${i} && kb=$(du -sk . | cut -f1)`,
-      `if [ "$kb" -gt ${maxKb} ]; then echo $((kb * 1024)) > ${out}/oversize; else`,
-      `listing=$(find . -mindepth 1 -exec stat -c '%n|%F|%a|%u|%g|%N' {} + | LC_ALL=C sort)`,
-      `contents=$(find . -type f -exec sha256sum {} + | LC_ALL=C sort)`,
-      `digest=$(printf '%s\\n%s\\n' "$listing" "$contents" | sha256sum | cut -d' ' -f1)`,
-      restored ? `[ "$digest" = ${restored} ] || tar -cf ${out}/mount.tar .` : `tar -cf ${out}/mount.tar .`,
-      `echo "$digest $(find . -mindepth 1 | wc -l)" > ${out}/digest; fi`
-    ];
+  const entries = await listActionsCaches(token, env, context);
+  const keys = new Map(entries.map((entry) => [entry.ref, p.keysOfRef?.(entry.ref)]));
+  const scopeOf = (entry) => keys.get(entry.ref)?.(entry.key);
+  const open = entries.some((entry) => scopeOf(entry)?.pullRequest !== void 0) ? await openPullRequests(token, env, context).catch((error) => {
+    info(`cache budget: could not list the open pull requests (${error.message}); no pull request counts as closed`);
+    return void 0;
+  }) : void 0;
+  const usage = entries.reduce((sum, entry) => sum + entry.bytes, 0);
+  const selection = selectPrunes({
+    // The listing, not the usage call: GitHub refreshes that figure only every few minutes.
+    usage,
+    budget: state.budget,
+    entries,
+    openPullRequests: open,
+    defaultBranch: state.defaultBranch,
+    ownRef: state.ownRef,
+    scopeOf
   });
-  return `${mountingDockerfile(image, mounts, "", script, nonce)}FROM scratch
-COPY --from=0 /out /
-`;
-}
-function generatedBuildArgs(carry, builder, dockerfile, context, output) {
-  const namespace = carry.buildArgs.BUILDKIT_CACHE_MOUNT_NS;
-  return [
-    "buildx",
-    "build",
-    ...builder ? ["--builder", builder] : [],
-    "--file",
-    dockerfile,
-    ...namespace !== void 0 ? ["--build-arg", `BUILDKIT_CACHE_MOUNT_NS=${namespace}`] : [],
-    "--provenance=false",
-    "--progress",
-    "plain",
-    "--output",
-    output,
-    context
-  ];
-}
-function buildArgValues(lines, env) {
-  const values = {};
-  for (const line of lines) {
-    const eq = line.indexOf("=");
-    const name = eq < 0 ? line : line.slice(0, eq);
-    const value = eq < 0 ? env[line] : line.slice(eq + 1);
-    if (value !== void 0) values[name] = value;
+  const deleted = [];
+  let refusal;
+  for (const prune2 of selection.prunes) {
+    try {
+      if (await deleteActionsCache(token, env, context, prune2.entry.id)) deleted.push(prune2);
+    } catch (error) {
+      refusal = error.status === 403 ? "forbidden" : error.message;
+      break;
+    }
   }
-  return values;
+  const freed = deleted.reduce((sum, d) => sum + d.entry.bytes, 0);
+  const over = `the repository's GitHub Actions cache holds ${formatBytes(usage)}, over the budget of ${formatBytes(state.budget)} (${state.said})`;
+  if (refusal === "forbidden" && !deleted.length) {
+    const wouldFree = selection.prunes.reduce((sum, d) => sum + d.entry.bytes, 0);
+    notice(
+      `Cache budget: ${over}. Deleting ${selection.prunes.length} of this action's caches would free ${formatBytes(wouldFree)}, but github-token may not delete caches: give the job ${PERMISSION}.`
+    );
+    return;
+  }
+  if (refusal)
+    warning(`Cache budget: deleting caches stopped after ${deleted.length} (${refusal === "forbidden" ? PERMISSION : refusal}).`);
+  for (const d of deleted)
+    info(`cache budget: deleted ${d.entry.key} under ${d.entry.ref} (${formatBytes(d.entry.bytes)}; ${d.reason})`);
+  const after = usage - freed;
+  info(`cache budget: ${over}; freed ${formatBytes(freed)} (${freed} bytes), ${formatBytes(after)} left`);
+  if (selection.shortfall) info(`cache budget: still over, ${selection.shortfall}`);
+  await writeBudgetSummary(usage, after, freed, state, deleted, selection.shortfall, env);
 }
-function mountLines(carry, mounts, skipped) {
-  const saving = carry.save ? "saved in the post step when changed" : `not saved: ${carry.noSave}`;
-  return [
-    ...mounts.map((m) => {
-      const restored = !carry.restore ? `not restored (${carry.noRestore})` : m.restoredKey ? `restored from ${m.from ?? m.restoredKey} (${formatBytes(m.bytes)})` + (m.kept ? `, ${KEPT}` : m.notInjected ? ", not put into the builder (see the warning)" : "") : `nothing saved under ${carry.chain.join(", ")}`;
-      return `${m.carried.mount.key}: ${restored}; ${saving}`;
-    }),
-    ...skipped.map((s) => `${s.key}: not carried: ${s.reason}`)
-  ];
+async function writeBudgetSummary(before, after, freed, state, deleted, shortfall, env) {
+  if (!env.GITHUB_STEP_SUMMARY) return;
+  summary.addHeading("Cache budget", 3).addRaw(
+    `Usage: ${formatBytes(before)} \u2192 ${formatBytes(after)}, budget ${formatBytes(state.budget)} (${state.said}). Freed: ${formatBytes(freed)} (${freed} bytes) in ${deleted.length} caches.`,
+    true
+  );
+  if (deleted.length) {
+    summary.addTable([
+      ["Deleted cache", "Ref", "Size", "Why"].map((data) => ({ data, header: true })),
+      ...deleted.map((d) => [`<code>${d.entry.key}</code>`, d.entry.ref, formatBytes(d.entry.bytes), d.reason])
+    ]);
+  }
+  if (shortfall) summary.addRaw(`Still over the budget: ${shortfall}.`, true);
+  await summary.write();
 }
 
 export {
-  cacheMountsOf,
-  DEFAULT_CACHE_LIMIT_BYTES,
-  budgetBytes,
-  selectPrunes,
-  InputError,
+  lookUpMissingBranches,
+  deleteActionsCachesOfRef,
+  actionsCachesExist,
+  runContext,
   readInputs,
-  ownedMountKeys,
-  carriedMounts,
-  restoredScope,
-  mountSaveDecision,
-  KEPT,
-  injectDockerfile,
-  extractDockerfile,
-  generatedBuildArgs,
-  buildArgValues,
-  mountLines
+  lookUpCacheBudget,
+  keepCacheBudget
 };

@@ -1,12 +1,13 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
-  maskSecretFiles,
-  removeSecretFiles,
-  writeSecretFiles
-} from "./chunk-I4AK6KC6.js";
-import "./chunk-QM5CNITC.js";
-import "./chunk-QWTI2ALW.js";
-import "./chunk-FYC4OIAB.js";
+  keepCacheBudget,
+  lookUpCacheBudget
+} from "./chunk-C6O2NKY4.js";
+import "./chunk-G3E7ASUX.js";
+import "./chunk-TIPK45IK.js";
+import "./chunk-D4JPN7VI.js";
+import "./chunk-226FARFR.js";
+import "./chunk-A2ZEUCOF.js";
 import "./chunk-PB4UTKWJ.js";
 import "./chunk-7DVI2TUS.js";
 import "./chunk-G22OP24S.js";
@@ -14,7 +15,6 @@ import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";
 import "./chunk-HANBNIMK.js";
 export {
-  maskSecretFiles,
-  removeSecretFiles,
-  writeSecretFiles
+  keepCacheBudget,
+  lookUpCacheBudget
 };

@@ -13,8 +13,9 @@ import {
   removeFallbackBuilder,
   usesContainerdStore,
   withoutDriverExport
-} from "./chunk-LW7MBGLL.js";
-import "./chunk-FYC4OIAB.js";
+} from "./chunk-CYJ3W4Z6.js";
+import "./chunk-TIPK45IK.js";
+import "./chunk-A2ZEUCOF.js";
 import "./chunk-7DVI2TUS.js";
 import "./chunk-G22OP24S.js";
 import "./chunk-N3HGW3KE.js";

@@ -2,7 +2,7 @@ import { createRequire as __createRequire } from 'node:module'; const require = 
 import {
   TOOLS,
   addsDefaultProvenance
-} from "./chunk-FYC4OIAB.js";
+} from "./chunk-TIPK45IK.js";
 import {
   attribute,
   backendOfSpec,
