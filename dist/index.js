@@ -22,7 +22,7 @@ import {
   lookUpMissingBranches,
   readInputs,
   runContext
-} from "./chunks/chunk-C6O2NKY4.js";
+} from "./chunks/chunk-B3QM4Y4X.js";
 import {
   displayCommand,
   invocationOf,

@@ -14,7 +14,7 @@ if (process.env[`STATE_${STATE.cacheMounts}`]) {
   await carryMountsOut(process.env);
 }
 if (process.env[`STATE_${STATE.cacheBudget}`]) {
-  const { keepCacheBudget } = await import("./chunks/cache-budget-3YF7DCW2.js");
+  const { keepCacheBudget } = await import("./chunks/cache-budget-6HXGFQY5.js");
   await keepCacheBudget(process.env);
 }
 var secretFiles = process.env[`STATE_${STATE.secretFiles}`];

@@ -1,4 +1,5 @@
 import type { Attributes } from '../core/spec.js'
+import type { Env } from '../core/context.js'
 import type { InputRefusal } from '../core/input-error.js'
 import type { Scope } from '../core/scopes.js'
 import type { BuildOptions, BuilderTraits } from '../tools/tool.js'
@@ -118,11 +119,7 @@ export interface Backend {
    * Attributes taken from the step's environment where neither the tool nor BuildKit reads
    * them there (BuildKit reads only its own daemon's environment), for options not given.
    */
-  optionsFromEnv?(
-    env: Readonly<Record<string, string | undefined>>,
-    builder: BuilderTraits,
-    given: Readonly<Record<string, string>>
-  ): Record<string, string>
+  optionsFromEnv?(env: Env, builder: BuilderTraits, given: Readonly<Record<string, string>>): Record<string, string>
   /**
    * The directory the cache lives in, when the backend keeps it on the runner (local): `own` is
    * the scope it is saved under (or undefined), `chain` the readable scopes it is restored from.
@@ -136,7 +133,7 @@ export interface Backend {
    * The first read BuildKit makes for an import spec of this type: a server that never answers
    * it holds the build up, so the action makes it first. Undefined when the spec does not say where to read.
    */
-  readProbe?(attributes: Attributes, env: Readonly<Record<string, string | undefined>>): ReadProbe | undefined
+  readProbe?(attributes: Attributes, env: Env): ReadProbe | undefined
   /** Where an import spec of this type reads, as BuildKit's import line names it (a registry ref); else the line names a hash. */
   importLocation?(attributes: Attributes): string | undefined
 }

@@ -1,6 +1,7 @@
 import { type Backend, type BackendSettings, type ReadProbe, attribute, exportAttributes, pick, scopeId } from './backend.js'
 import type { Scope } from '../core/scopes.js'
 import type { Attributes } from '../core/spec.js'
+import type { Env } from '../core/context.js'
 
 /**
  * buildx reads the cache service's URL and token from its environment; envd reads neither,
@@ -48,10 +49,7 @@ function scopeAttributes(name: string, settings: BackendSettings): Attributes {
 }
 
 /** The cache service a gha spec talks to, as buildx fills it (attributes first, then the environment). */
-function ghaService(
-  attributes: Attributes,
-  env: Readonly<Record<string, string | undefined>>
-): { url: string; v2: boolean; token: string } | undefined {
+function ghaService(attributes: Attributes, env: Env): { url: string; v2: boolean; token: string } | undefined {
   const token = attribute(attributes, 'token') ?? env.ACTIONS_RUNTIME_TOKEN
   const v2 = (attribute(attributes, 'version') ?? (env.ACTIONS_CACHE_SERVICE_V2 === 'true' ? '2' : '1')) === '2'
   const url = v2
@@ -62,7 +60,7 @@ function ghaService(
 }
 
 /** The cache service's lookup of the scope's index, BuildKit's first read of a gha import. */
-function indexLookup(attributes: Attributes, env: Readonly<Record<string, string | undefined>>): ReadProbe | undefined {
+function indexLookup(attributes: Attributes, env: Env): ReadProbe | undefined {
   const service = ghaService(attributes, env)
   if (!service) return undefined
   const key = `index-${attribute(attributes, 'scope') ?? 'buildkit'}-`

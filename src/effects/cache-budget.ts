@@ -65,7 +65,7 @@ async function prune(state: CacheBudgetState, token: string, context: RunContext
     env
   )
   const entries = await listActionsCaches(token, env, context)
-  const keys = new Map(entries.map(entry => [entry.ref, p.keysOfRef?.(entry.ref)]))
+  const keys = new Map([...new Set(entries.map(entry => entry.ref))].map(ref => [ref, p.keysOfRef?.(ref)]))
   const scopeOf = (entry: CacheEntry) => keys.get(entry.ref)?.(entry.key)
   const open = entries.some(entry => scopeOf(entry)?.pullRequest !== undefined)
     ? await openPullRequests(token, env, context).catch(error => {

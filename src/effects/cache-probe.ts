@@ -13,14 +13,15 @@
  */
 import type { CacheImport, ReadProbe } from '../backends/backend.js'
 import { backendOfSpec } from '../backends/index.js'
+import type { Env } from '../core/context.js'
 
 /** The first read BuildKit makes for one import, as its backend describes it; undefined for a backend that describes none. */
-export function readProbeOf(imp: CacheImport, env: Readonly<Record<string, string | undefined>>): ReadProbe | undefined {
+export function readProbeOf(imp: CacheImport, env: Env): ReadProbe | undefined {
   return backendOfSpec(imp.attributes)?.readProbe?.(imp.attributes, env)
 }
 
 /** The distinct reads for these imports (one per server and request). */
-export function readProbes(imports: readonly CacheImport[], env: Readonly<Record<string, string | undefined>>): ReadProbe[] {
+export function readProbes(imports: readonly CacheImport[], env: Env): ReadProbe[] {
   const seen = new Set<string>()
   return imports
     .flatMap(i => readProbeOf(i, env) ?? [])

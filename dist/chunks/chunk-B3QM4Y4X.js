@@ -7905,7 +7905,7 @@ async function prune(state, token, context, env) {
     env
   );
   const entries = await listActionsCaches(token, env, context);
-  const keys = new Map(entries.map((entry) => [entry.ref, p.keysOfRef?.(entry.ref)]));
+  const keys = new Map([...new Set(entries.map((entry) => entry.ref))].map((ref) => [ref, p.keysOfRef?.(ref)]));
   const scopeOf = (entry) => keys.get(entry.ref)?.(entry.key);
   const open = entries.some((entry) => scopeOf(entry)?.pullRequest !== void 0) ? await openPullRequests(token, env, context).catch((error) => {
     info(`cache budget: could not list the open pull requests (${error.message}); no pull request counts as closed`);

@@ -2,7 +2,7 @@ import { createRequire as __createRequire } from 'node:module'; const require = 
 import {
   keepCacheBudget,
   lookUpCacheBudget
-} from "./chunk-C6O2NKY4.js";
+} from "./chunk-B3QM4Y4X.js";
 import "./chunk-G3E7ASUX.js";
 import "./chunk-TIPK45IK.js";
 import "./chunk-D4JPN7VI.js";
