@@ -4,6 +4,8 @@
  * `cache-mode:`) narrows that further. Only `gha` and `local` (carried by @actions/cache) are
  * governed by these rules.
  */
+import type { Env } from './context.js'
+
 export type CacheMode = 'read' | 'write' | 'write-only' | 'none'
 const CACHE_MODES: readonly CacheMode[] = ['read', 'write', 'write-only', 'none']
 
@@ -72,7 +74,7 @@ export function actionsCacheAccess(token: string | undefined, cacheModeValue: st
 }
 
 /** Whether the runner offers the v2 cache service: said so, or only ACTIONS_RESULTS_URL is there. */
-export function usesCacheServiceV2(env: Readonly<Record<string, string | undefined>>): boolean {
+export function usesCacheServiceV2(env: Env): boolean {
   return /^(true|1)$/i.test(env.ACTIONS_CACHE_SERVICE_V2 ?? '') || (!env.ACTIONS_CACHE_URL && !!env.ACTIONS_RESULTS_URL)
 }
 

@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import type { KeyMatch } from '../backends/backend.js'
 import type { CacheMount, CacheMountsSetting } from './cache-mounts.js'
 import { formatBytes } from './format.js'
+import type { Env } from './context.js'
 
 /**
  * Carrying a build's cache mounts (`RUN --mount=type=cache`) between runs: which mounts, under
@@ -244,7 +245,7 @@ export function generatedBuildArgs(
 }
 
 /** `--build-arg` values as the Dockerfile's ARGs take them: `NAME=value`, or `NAME` from the environment. */
-export function buildArgValues(lines: readonly string[], env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+export function buildArgValues(lines: readonly string[], env: Env): Record<string, string> {
   const values: Record<string, string> = {}
   for (const line of lines) {
     const eq = line.indexOf('=')

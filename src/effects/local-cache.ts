@@ -5,6 +5,7 @@ import type { Plan } from '../core/plan.js'
 import type { Restored } from '../core/summary.js'
 import { formatBytes } from '../core/format.js'
 import { type CacheFailure, failureWarning } from '../core/cache-watch.js'
+import type { Env } from '../core/context.js'
 
 // @actions/cache is most of the bundle: loaded only by the runs that carry a local cache.
 const actionsCache = () => import('@actions/cache')
@@ -134,7 +135,7 @@ export async function saveLocalCache(state: LocalCacheState): Promise<Saved> {
 }
 
 /** The post step: saves what the main step exported and says how big it is, or why it was not saved. Never fails the job. */
-export async function saveLocalCacheStep(env: Readonly<Record<string, string | undefined>>): Promise<void> {
+export async function saveLocalCacheStep(env: Env): Promise<void> {
   try {
     const state = JSON.parse(core.getState(STATE.localCache)) as LocalCacheState
     const saved = await saveLocalCache(state)

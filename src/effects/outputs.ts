@@ -1,6 +1,7 @@
 import * as core from '@actions/core'
 import type { Plan } from '../core/plan.js'
 import { type BuildOutcome, summaryRows } from '../core/summary.js'
+import type { Env } from '../core/context.js'
 
 /** Every output of action.yml, by its name there: the values a step writes, in one place. */
 export interface Outputs {
@@ -41,7 +42,7 @@ export function writeOutputs(values: Partial<Outputs>): void {
 }
 
 /** The build's table in the job summary (when the runner offers one). */
-export async function writeSummary(p: Plan, outcome: BuildOutcome, env: Readonly<Record<string, string | undefined>>): Promise<void> {
+export async function writeSummary(p: Plan, outcome: BuildOutcome, env: Env): Promise<void> {
   if (!env.GITHUB_STEP_SUMMARY) return
   const rows = summaryRows(p, outcome)
   await core.summary

@@ -1,6 +1,7 @@
 import type { InputRefusal } from '../core/input-error.js'
 import type { ProgressReader } from '../core/progress.js'
 import type { Attributes } from '../core/spec.js'
+import type { Env } from '../core/context.js'
 
 /** The build as the user asked for it (the tool's own flags), independent of caching. */
 export interface BuildOptions {
@@ -93,7 +94,7 @@ export interface BuilderTraits {
 export interface Tool {
   name: string
   traits: BuilderTraits
-  invocation(request: BuildRequest, cache: CacheFlags, env: Readonly<Record<string, string | undefined>>): Invocation
+  invocation(request: BuildRequest, cache: CacheFlags, env: Env): Invocation
   /**
    * Commands that point the tool at `request.builder` before the build: tried in order
    * until one succeeds (e.g. create a context, else use the one that exists).
