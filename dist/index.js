@@ -38,9 +38,11 @@ import {
   ranAnyStep
 } from "./chunks/chunk-TIPK45IK.js";
 import {
+  carriedMountLines,
   carryMountsIn,
+  carryMountsInto,
   handMountsToPost
-} from "./chunks/chunk-IFGBTEJD.js";
+} from "./chunks/chunk-MVCBW6PV.js";
 import "./chunks/chunk-D4JPN7VI.js";
 import {
   InputError,
@@ -733,7 +735,10 @@ async function build(inputs, context, env) {
   const budgetLookup = lookUpCacheBudget(fitted, inputs.cacheBudget, inputs.githubToken, env);
   await rm(fitted.request.metadataFile, { force: true });
   await writeSecretFiles(fitted);
-  const execution = await execute(answered, env, inputs.cacheTimeout, driver).finally(() => removeSecretFiles(fitted.secretFiles?.dir));
+  const movedTo = (builder) => carryMountsInto(mounts, builder);
+  const execution = await execute(answered, env, inputs.cacheTimeout, driver, movedTo).finally(
+    () => removeSecretFiles(fitted.secretFiles?.dir)
+  );
   const last = execution.last.plan;
   handMountsToPost(mounts, last.request.builder, ranAnyStep(execution.runs[execution.runs.length - 1].report));
   const metadata = await readMetadata(last.request.metadataFile);
@@ -744,7 +749,7 @@ async function build(inputs, context, env) {
   const budget = result.outputs["cache-export"] === "true" ? await budgetLookup : void 0;
   if (budget) saveState(STATE.cacheBudget, JSON.stringify(budget));
   for (const warning2 of result.warnings) warning(warning2);
-  await writeSummary(last, { ...result.outcome, mounts: mounts?.lines }, env);
+  await writeSummary(last, { ...result.outcome, mounts: carriedMountLines(mounts) }, env);
   if (result.failure) setFailed(result.failure);
 }
 function announcePlan(p) {
@@ -764,7 +769,7 @@ function announcePlan(p) {
   for (const notice2 of p.notices) notice(notice2);
 }
 var MAX_BUILDS = 4;
-async function execute(start, env, cacheTimeout, driver) {
+async function execute(start, env, cacheTimeout, driver, movedTo) {
   const started = Date.now();
   const runs = [];
   const { problems, stalled } = start;
@@ -788,6 +793,7 @@ async function execute(start, env, cacheTimeout, driver) {
     if (next.kind === "fit-to-docker-driver") {
       const builder = attempt.plan.request.builder ?? currentBuilder(readFileOrUndefined, env).name;
       const fitted = await planForDockerDriver(attempt.plan, builder, env, driver);
+      await movedTo(fitted.request.builder);
       attempt = { ...attempt, plan: fitted, imports: fitted.imports };
       continue;
     }

@@ -10,7 +10,7 @@ if (process.env[`STATE_${STATE.localCache}`]) {
   await saveLocalCacheStep(process.env);
 }
 if (process.env[`STATE_${STATE.cacheMounts}`]) {
-  const { carryMountsOut } = await import("./chunks/mount-cache-Z7TAFMQB.js");
+  const { carryMountsOut } = await import("./chunks/mount-cache-JWGHSRKY.js");
   await carryMountsOut(process.env);
 }
 if (process.env[`STATE_${STATE.cacheBudget}`]) {

@@ -30,7 +30,7 @@ import { tagInlineCache } from './effects/inline-tag.js'
 import { InputError } from './core/input-error.js'
 import { type Inputs, readInputs } from './core/inputs.js'
 import { restoreLocalCache } from './effects/local-cache.js'
-import { carryMountsIn, handMountsToPost } from './effects/mount-cache.js'
+import { carriedMountLines, carryMountsIn, carryMountsInto, handMountsToPost } from './effects/mount-cache.js'
 import { maskSecretFiles, removeSecretFiles, writeSecretFiles } from './effects/build-secrets.js'
 import { cacheManifestDigest, compactLayout, directorySize } from './effects/oci-layout.js'
 import { writeOutputs, writeSummary } from './effects/outputs.js'
@@ -85,7 +85,10 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
   // A file left by an earlier build of this step (a re-run) must not pass for this build's digest.
   await rm(fitted.request.metadataFile, { force: true })
   await writeSecretFiles(fitted)
-  const execution = await execute(answered, env, inputs.cacheTimeout, driver).finally(() => removeSecretFiles(fitted.secretFiles?.dir))
+  const movedTo = (builder: string | undefined) => carryMountsInto(mounts, builder)
+  const execution = await execute(answered, env, inputs.cacheTimeout, driver, movedTo).finally(() =>
+    removeSecretFiles(fitted.secretFiles?.dir)
+  )
   const last = execution.last.plan
   handMountsToPost(mounts, last.request.builder, ranAnyStep(execution.runs[execution.runs.length - 1].report))
   const metadata = await readMetadata(last.request.metadataFile)
@@ -98,7 +101,7 @@ async function build(inputs: Inputs, context: RunContext, env: Env): Promise<voi
   const budget = result.outputs['cache-export'] === 'true' ? await budgetLookup : undefined
   if (budget) core.saveState(STATE.cacheBudget, JSON.stringify(budget))
   for (const warning of result.warnings) core.warning(warning)
-  await writeSummary(last, { ...result.outcome, mounts: mounts?.lines }, env)
+  await writeSummary(last, { ...result.outcome, mounts: carriedMountLines(mounts) }, env)
   if (result.failure) core.setFailed(result.failure)
 }
 
@@ -121,7 +124,8 @@ function announcePlan(p: Plan): void {
 
 /**
  * Builds, and builds again while recovery.ts says so: a sick cache is dropped from the build
- * rather than failing it. At most a few builds, whatever happens.
+ * rather than failing it. At most a few builds, whatever happens. `movedTo` readies a builder
+ * the build moves to (one created by driver-fallback) before it builds there.
  */
 const MAX_BUILDS = 4
 
@@ -129,7 +133,8 @@ async function execute(
   start: { attempt: Attempt; problems: string[]; stalled: string[] },
   env: Env,
   cacheTimeout: number,
-  driver: DriverFallbackOptions
+  driver: DriverFallbackOptions,
+  movedTo: (builder: string | undefined) => Promise<void>
 ): Promise<Execution> {
   const started = Date.now()
   const runs: BuildRun[] = []
@@ -157,6 +162,7 @@ async function execute(
     if (next.kind === 'fit-to-docker-driver') {
       const builder = attempt.plan.request.builder ?? currentBuilder(readFileOrUndefined, env).name
       const fitted = await planForDockerDriver(attempt.plan, builder, env, driver)
+      await movedTo(fitted.request.builder)
       attempt = { ...attempt, plan: fitted, imports: fitted.imports }
       continue
     }

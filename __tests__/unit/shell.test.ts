@@ -23,6 +23,8 @@ interface FakeBuild {
   exit?: number
   hang?: boolean
   metadata?: object
+  /** Files a `--output type=local` build writes (a generated build that takes the cache mounts out). */
+  files?: Record<string, string>
 }
 
 /** One SolveStatus line with one vertex, as `--progress rawjson` prints it. */
@@ -58,7 +60,12 @@ interface Seen {
 
 let service: CacheService
 
-async function run(builds: FakeBuild[], inputs: Record<string, string> = {}, dockerfile = 'FROM scratch\n'): Promise<Seen> {
+async function run(
+  builds: FakeBuild[],
+  inputs: Record<string, string> = {},
+  dockerfile = 'FROM scratch\n',
+  env: Record<string, string | undefined> = {}
+): Promise<Seen> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'shell-'))
   const dockerConfig = path.join(dir, 'docker-config')
   // A remote builder as buildx's own files describe it: the action reads them, it asks no CLI.
@@ -94,7 +101,8 @@ async function run(builds: FakeBuild[], inputs: Record<string, string> = {}, doc
       ACTIONS_RESULTS_URL: service.url,
       ACTIONS_CACHE_SERVICE_V2: 'true',
       ACTIONS_RUNTIME_TOKEN: pullRequestToken(7, 'main'),
-      GITHUB_API_URL: service.url.replace(/\/$/, '')
+      GITHUB_API_URL: service.url.replace(/\/$/, ''),
+      ...env
     },
     timeoutMs: 60_000
   })
@@ -243,6 +251,41 @@ describe("the shell follows a build's progress to what the user sees", () => {
       expect(result.post?.exitCode).toBe(0)
       expect(builds).toHaveLength(2)
       expect(builds[1]).toEqual(expect.arrayContaining([expect.stringMatching(/^type=local,dest=/)]))
+    })
+
+    it('a builder created mid-run (driver-fallback) gets the restored mounts before the build runs on it', async () => {
+      const dockerfile = 'FROM scratch\nRUN --mount=type=cache,id=carried,target=/carried make\n'
+      // The Actions cache versions a path by the runner's temp path, the same on every job; the
+      // stand-in keeps v1's blobs itself (v2's go to a blob store this test has not).
+      const runner = {
+        RUNNER_TEMP: mkdtempSync(path.join(os.tmpdir(), 'shell-runner-temp-')),
+        ACTIONS_CACHE_URL: service.url,
+        ACTIONS_CACHE_SERVICE_V2: undefined
+      }
+      // The first run saves the mount under pr-7, as the post step takes it out of the builder.
+      const taken = { 'carried/digest': `${'a'.repeat(64)} 3\n`, 'carried/mount.tar': 'objects' }
+      const first = await run([{ lines: [...STEPS(false), RESULT, EXPORT], metadata: METADATA }, { files: taken }], {}, dockerfile, runner)
+      expect(first.result.log).toMatch(/cache mount carried saved as buildkit-mount-carried--pr-7#/)
+
+      const { result, builds } = await run(
+        [
+          {},
+          { lines: ['ERROR: Cache export is not supported for the docker driver.'], exit: 1 },
+          {},
+          { lines: [...IMPORTS, ...STEPS(true), RESULT, EXPORT], metadata: METADATA }
+        ],
+        { 'driver-fallback': 'docker-container' },
+        dockerfile,
+        runner
+      )
+      expect(result.main.exitCode).toBe(0)
+      const created = /"(branch-cache-build-[0-9a-f]{8})"/.exec(result.log)?.[1]
+      expect(created).toBeDefined()
+      expect(builds).toHaveLength(4)
+      const builderOf = (argv: string[]) => argv[argv.indexOf('--builder') + 1]
+      expect(builds.map(builderOf)).toEqual([BUILDER, BUILDER, created, created])
+      expect(builds[2]).toEqual(expect.arrayContaining(['type=cacheonly']))
+      expect(result.summary).toMatch(/carried: restored from pr-7/)
     })
   })
 })

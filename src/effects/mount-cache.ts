@@ -13,6 +13,7 @@ import {
   type MountIn,
   type MountsState,
   type SaveDecision,
+  type SkippedMount,
   carriedMounts,
   extractDockerfile,
   generatedBuildArgs,
@@ -24,6 +25,7 @@ import {
 import { STATE } from '../core/state.js'
 import { restoreCarried, saveCarried } from './local-cache.js'
 import { directorySize } from './oci-layout.js'
+import type { Env } from '../core/context.js'
 
 /**
  * The build's cache mounts, carried between runs: restored through the chain and put into the
@@ -32,10 +34,18 @@ import { directorySize } from './oci-layout.js'
  * the same cache mounts. Nothing here fails a build: a mount that cannot be carried is a warning.
  */
 
-/** What the main step did with the mounts: the post step's state and the summary's lines. */
+/** What the main step did with the mounts, for the post step and the summary. */
 export interface MountsCarriedIn {
-  state: MountsState
-  lines: string[]
+  carry: MountCarry
+  mounts: MountIn[]
+  skipped: SkippedMount[]
+  /** The builder they were last put into. */
+  builder: string | undefined
+}
+
+/** The summary's lines for the mounts, as they stand after the last builder they were put into. */
+export function carriedMountLines(carried: MountsCarriedIn | undefined): string[] | undefined {
+  return carried && mountLines(carried.carry, carried.mounts, carried.skipped)
 }
 
 /** `auto`: the mounts of the Dockerfile the build reads; a Dockerfile the action cannot read has none it knows of. */
@@ -76,7 +86,13 @@ async function readDigest(dir: string): Promise<string | undefined> {
 }
 
 /** Puts the restored mounts into the builder, in one generated build; marks the ones the builder kept its own content in. */
-async function inject(carry: MountCarry, restored: MountIn[], builder: string | undefined): Promise<void> {
+async function inject(carry: MountCarry, mounts: MountIn[], builder: string | undefined): Promise<void> {
+  const restored = mounts.filter(m => m.restoredKey)
+  if (!restored.length) return
+  for (const m of restored) {
+    m.kept = false
+    m.notInjected = false
+  }
   const carried = restored.map(m => m.carried)
   const file = await writeGenerated(carry, 'inject.Dockerfile', injectDockerfile(carry.image, carried, nonce()))
   const built = await generatedBuild(
@@ -137,9 +153,22 @@ async function restoreAndInject(carry: MountCarry, builder: string | undefined):
       bytes
     })
   }
-  const restored = mounts.filter(m => m.restoredKey)
-  if (restored.length) await inject(carry, restored, builder)
-  return { state: { carry, mounts, builder }, lines: mountLines(carry, mounts, skipped) }
+  await inject(carry, mounts, builder)
+  return { carry, mounts, skipped, builder }
+}
+
+/**
+ * A builder the build moved to mid-run (driver-fallback: docker-container, once buildx said the
+ * first builder cannot export) has none of the restored content: it is put into that one too.
+ */
+export async function carryMountsInto(carried: MountsCarriedIn | undefined, builder: string | undefined): Promise<void> {
+  if (!carried || carried.builder === builder) return
+  carried.builder = builder
+  try {
+    await inject(carried.carry, carried.mounts, builder)
+  } catch (error) {
+    core.warning(`Cache mounts not put into builder "${builder}", the build goes on without them: ${(error as Error).message}`)
+  }
 }
 
 /**
@@ -147,12 +176,12 @@ async function restoreAndInject(carry: MountCarry, builder: string | undefined):
  * and a step ran: a build whose every step came from the cache ran no RUN, so it changed no mount.
  */
 export function handMountsToPost(carried: MountsCarriedIn | undefined, builder: string | undefined, stepsRan: boolean): void {
-  if (!carried?.state.carry.save || !carried.state.mounts.length) return
+  if (!carried?.carry.save || !carried.mounts.length) return
   if (!stepsRan) {
     core.info('cache mounts: every step came from the cache, so no mount changed: not taken out')
     return
   }
-  const { carry, mounts } = carried.state
+  const { carry, mounts } = carried
   const state: MountsState = {
     carry: {
       save: carry.save,
@@ -210,7 +239,7 @@ async function extract(state: MountsState): Promise<Map<string, Extracted> | und
 }
 
 /** The post step: takes the mounts out and saves each that changed, under the own scope. Never fails the job. */
-export async function carryMountsOut(env: Readonly<Record<string, string | undefined>>): Promise<void> {
+export async function carryMountsOut(env: Env): Promise<void> {
   try {
     const state = JSON.parse(core.getState(STATE.cacheMounts)) as MountsState
     const extracted = await extract(state)

@@ -1,9 +1,11 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
+  carriedMountLines,
   carryMountsIn,
+  carryMountsInto,
   carryMountsOut,
   handMountsToPost
-} from "./chunk-IFGBTEJD.js";
+} from "./chunk-MVCBW6PV.js";
 import "./chunk-D4JPN7VI.js";
 import "./chunk-226FARFR.js";
 import "./chunk-A2ZEUCOF.js";
@@ -15,7 +17,9 @@ import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";
 import "./chunk-HANBNIMK.js";
 export {
+  carriedMountLines,
   carryMountsIn,
+  carryMountsInto,
   carryMountsOut,
   handMountsToPost
 };

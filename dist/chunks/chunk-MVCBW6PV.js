@@ -38,6 +38,9 @@ import {
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+function carriedMountLines(carried) {
+  return carried && mountLines(carried.carry, carried.mounts, carried.skipped);
+}
 async function mountsOf(carry) {
   if (carry.setting !== "auto") return carry.setting === "off" ? [] : carry.setting;
   const text = await readFile(carry.dockerfile, "utf8").catch(() => void 0);
@@ -68,7 +71,13 @@ async function readDigest(dir) {
   const text = await readFile(join(dir, "digest"), "utf8").catch(() => void 0);
   return text?.trim().split(/\s+/)[0];
 }
-async function inject(carry, restored, builder) {
+async function inject(carry, mounts, builder) {
+  const restored = mounts.filter((m) => m.restoredKey);
+  if (!restored.length) return;
+  for (const m of restored) {
+    m.kept = false;
+    m.notInjected = false;
+  }
   const carried = restored.map((m) => m.carried);
   const file = await writeGenerated(carry, "inject.Dockerfile", injectDockerfile(carry.image, carried, nonce()));
   const built = await generatedBuild(
@@ -104,34 +113,42 @@ async function restoreAndInject(carry, builder) {
       continue;
     }
     const what = `cache mount ${c.mount.key}`;
-    const restored2 = await group(`Restore ${what}`, () => restoreCarried(c.dir, c.key, c.restoreKeys, carry.cacheTimeout * 1e3));
-    if (restored2.failure) warning(`Cache mount ${c.mount.key} not restored, the build goes on without it: ${restored2.failure}`);
-    if (!restored2.key) {
-      if (!restored2.failure) info(`no ${what} under ${c.restoreKeys.join(", ")}`);
+    const restored = await group(`Restore ${what}`, () => restoreCarried(c.dir, c.key, c.restoreKeys, carry.cacheTimeout * 1e3));
+    if (restored.failure) warning(`Cache mount ${c.mount.key} not restored, the build goes on without it: ${restored.failure}`);
+    if (!restored.key) {
+      if (!restored.failure) info(`no ${what} under ${c.restoreKeys.join(", ")}`);
       mounts.push({ carried: c, bytes: 0 });
       continue;
     }
     const bytes = await directorySize(c.dir);
-    info(`${what} restored from ${restored2.key} (${bytes} bytes)`);
+    info(`${what} restored from ${restored.key} (${bytes} bytes)`);
     mounts.push({
       carried: c,
-      restoredKey: restored2.key,
-      from: restoredScope(carry, c, restored2.key),
+      restoredKey: restored.key,
+      from: restoredScope(carry, c, restored.key),
       digest: await readDigest(c.dir),
       bytes
     });
   }
-  const restored = mounts.filter((m) => m.restoredKey);
-  if (restored.length) await inject(carry, restored, builder);
-  return { state: { carry, mounts, builder }, lines: mountLines(carry, mounts, skipped) };
+  await inject(carry, mounts, builder);
+  return { carry, mounts, skipped, builder };
+}
+async function carryMountsInto(carried, builder) {
+  if (!carried || carried.builder === builder) return;
+  carried.builder = builder;
+  try {
+    await inject(carried.carry, carried.mounts, builder);
+  } catch (error) {
+    warning(`Cache mounts not put into builder "${builder}", the build goes on without them: ${error.message}`);
+  }
 }
 function handMountsToPost(carried, builder, stepsRan) {
-  if (!carried?.state.carry.save || !carried.state.mounts.length) return;
+  if (!carried?.carry.save || !carried.mounts.length) return;
   if (!stepsRan) {
     info("cache mounts: every step came from the cache, so no mount changed: not taken out");
     return;
   }
-  const { carry, mounts } = carried.state;
+  const { carry, mounts } = carried;
   const state = {
     carry: {
       save: carry.save,
@@ -213,7 +230,9 @@ async function carryMountsOut(env) {
 }
 
 export {
+  carriedMountLines,
   carryMountsIn,
+  carryMountsInto,
   handMountsToPost,
   carryMountsOut
 };
