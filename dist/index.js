@@ -42,7 +42,7 @@ import {
   carryMountsIn,
   carryMountsInto,
   handMountsToPost
-} from "./chunks/chunk-MVCBW6PV.js";
+} from "./chunks/chunk-I5U2XF23.js";
 import "./chunks/chunk-D4JPN7VI.js";
 import {
   InputError,
@@ -56,7 +56,7 @@ import {
   compactLayout,
   directorySize,
   restoreLocalCache
-} from "./chunks/chunk-EOM36PSG.js";
+} from "./chunks/chunk-SBDDLFNT.js";
 import {
   CacheWatch,
   dedupe,

@@ -6,11 +6,11 @@ import "./chunks/chunk-HANBNIMK.js";
 
 // src/post.ts
 if (process.env[`STATE_${STATE.localCache}`]) {
-  const { saveLocalCacheStep } = await import("./chunks/local-cache-FIHGMVMU.js");
+  const { saveLocalCacheStep } = await import("./chunks/local-cache-27U64NE7.js");
   await saveLocalCacheStep(process.env);
 }
 if (process.env[`STATE_${STATE.cacheMounts}`]) {
-  const { carryMountsOut } = await import("./chunks/mount-cache-JWGHSRKY.js");
+  const { carryMountsOut } = await import("./chunks/mount-cache-IEYL6UO3.js");
   await carryMountsOut(process.env);
 }
 if (process.env[`STATE_${STATE.cacheBudget}`]) {

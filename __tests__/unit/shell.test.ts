@@ -252,21 +252,57 @@ describe("the shell follows a build's progress to what the user sees", () => {
       expect(builds).toHaveLength(2)
       expect(builds[1]).toEqual(expect.arrayContaining([expect.stringMatching(/^type=local,dest=/)]))
     })
+  })
 
-    it('a builder created mid-run (driver-fallback) gets the restored mounts before the build runs on it', async () => {
-      const dockerfile = 'FROM scratch\nRUN --mount=type=cache,id=carried,target=/carried make\n'
-      // The Actions cache versions a path by the runner's temp path, the same on every job; the
-      // stand-in keeps v1's blobs itself (v2's go to a blob store this test has not).
+  describe('cache mounts an earlier run saved', () => {
+    const mountsOf = (ids: string[]) => `FROM scratch\nRUN ${ids.map(id => `--mount=type=cache,id=${id},target=/${id}`).join(' ')} make\n`
+
+    /**
+     * A runner whose first run on pr-7 saved these mounts, as its post step took them out of the
+     * builder. The Actions cache versions a path by the runner's temp path, the same on every job;
+     * the stand-in keeps v1's blobs itself (v2's go to a blob store this test has not).
+     */
+    async function runnerWithSaved(ids: string[]): Promise<Record<string, string | undefined>> {
       const runner = {
         RUNNER_TEMP: mkdtempSync(path.join(os.tmpdir(), 'shell-runner-temp-')),
         ACTIONS_CACHE_URL: service.url,
         ACTIONS_CACHE_SERVICE_V2: undefined
       }
-      // The first run saves the mount under pr-7, as the post step takes it out of the builder.
-      const taken = { 'carried/digest': `${'a'.repeat(64)} 3\n`, 'carried/mount.tar': 'objects' }
-      const first = await run([{ lines: [...STEPS(false), RESULT, EXPORT], metadata: METADATA }, { files: taken }], {}, dockerfile, runner)
-      expect(first.result.log).toMatch(/cache mount carried saved as buildkit-mount-carried--pr-7#/)
+      const taken = Object.fromEntries(
+        ids.flatMap(id => [
+          [`${id}/digest`, `${'a'.repeat(64)} 3\n`],
+          [`${id}/mount.tar`, id]
+        ])
+      )
+      const first = await run(
+        [{ lines: [...STEPS(false), RESULT, EXPORT], metadata: METADATA }, { files: taken }],
+        {},
+        mountsOf(ids),
+        runner
+      )
+      for (const id of ids) expect(first.result.log).toContain(`cache mount ${id} saved as buildkit-mount-${id}--pr-7#`)
+      return runner
+    }
 
+    it('several mounts are restored together, each found and put into the builder in one generated build', async () => {
+      const ids = ['gobuild', 'gomod']
+      const runner = await runnerWithSaved(ids)
+      const { result, builds } = await run(
+        [{}, { lines: [...IMPORTS, ...STEPS(true), RESULT, EXPORT], metadata: METADATA }],
+        {},
+        mountsOf(ids),
+        runner
+      )
+      expect(result.main.exitCode).toBe(0)
+      expect(result.log).toContain('Restore 2 cache mounts')
+      expect(builds).toHaveLength(2)
+      expect(builds[0]).toEqual(expect.arrayContaining(['type=cacheonly']))
+      for (const id of ids) expect(result.summary).toMatch(new RegExp(`${id}: restored from pr-7`))
+      expect(result.annotations.filter(a => a.level !== 'debug')).toEqual([])
+    })
+
+    it('a builder created mid-run (driver-fallback) gets the restored mounts before the build runs on it', async () => {
+      const runner = await runnerWithSaved(['moved'])
       const { result, builds } = await run(
         [
           {},
@@ -275,7 +311,7 @@ describe("the shell follows a build's progress to what the user sees", () => {
           { lines: [...IMPORTS, ...STEPS(true), RESULT, EXPORT], metadata: METADATA }
         ],
         { 'driver-fallback': 'docker-container' },
-        dockerfile,
+        mountsOf(['moved']),
         runner
       )
       expect(result.main.exitCode).toBe(0)
@@ -285,7 +321,7 @@ describe("the shell follows a build's progress to what the user sees", () => {
       const builderOf = (argv: string[]) => argv[argv.indexOf('--builder') + 1]
       expect(builds.map(builderOf)).toEqual([BUILDER, BUILDER, created, created])
       expect(builds[2]).toEqual(expect.arrayContaining(['type=cacheonly']))
-      expect(result.summary).toMatch(/carried: restored from pr-7/)
+      expect(result.summary).toMatch(/moved: restored from pr-7/)
     })
   })
 })

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
 import * as core from '@actions/core'
 import { cacheManifestDigest, directorySize } from './oci-layout.js'
 import { type LocalCacheState, STATE } from '../core/state.js'
@@ -36,13 +37,43 @@ export function toolkitLine(
 }
 
 /**
+ * Which toolkit call is writing: @actions/cache writes its lines to stdout from inside the call, so
+ * the lines of calls carried at once (several cache mounts restored together) are told apart by
+ * the async context they are written in.
+ */
+const hearing = new AsyncLocalStorage<(line: string) => boolean>()
+let callsHeard = 0
+let plainWrite: typeof process.stdout.write | undefined
+
+/** While any call is carried, stdout's lines go past the call that writes them, which may drop one (an annotation it replaces). */
+function hearStdout(): () => void {
+  if (callsHeard++ === 0) {
+    const write = process.stdout.write.bind(process.stdout)
+    plainWrite = process.stdout.write
+    process.stdout.write = ((chunk: string | Uint8Array, ...rest: any[]) => {
+      const hear = hearing.getStore()
+      if (!hear) return write(chunk, ...rest)
+      const kept = String(chunk)
+        .split(/(?<=\n)/)
+        .filter(hear)
+      return kept.length ? write(kept.join(''), ...rest) : true
+    }) as typeof process.stdout.write
+  }
+  return () => {
+    if (--callsHeard === 0) process.stdout.write = plainWrite!
+  }
+}
+
+/**
  * Runs one @actions/cache call, taking back the reason it logs instead of throwing, and giving it
  * up when it shows no progress for `timeoutMs` (0: no limit): a server that never answers would
  * hold the step (main.ts ends the step's process, so the request left behind cannot).
  */
-async function carry<T>(call: () => Promise<T>, timeoutMs: number): Promise<{ value?: T; complaint?: string; stalled?: boolean }> {
+export async function carryToolkitCall<T>(
+  call: () => Promise<T>,
+  timeoutMs: number
+): Promise<{ value?: T; complaint?: string; stalled?: boolean }> {
   const complaints: string[] = []
-  const write = process.stdout.write.bind(process.stdout)
   let count: number | undefined
   let timer: NodeJS.Timeout | undefined
   let stall: (outcome: { stalled: true }) => void = () => undefined
@@ -50,25 +81,24 @@ async function carry<T>(call: () => Promise<T>, timeoutMs: number): Promise<{ va
     clearTimeout(timer)
     if (timeoutMs > 0) timer = setTimeout(() => stall({ stalled: true }), timeoutMs)
   }
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: any[]) => {
-    const kept = String(chunk)
-      .split(/(?<=\n)/)
-      .filter(line => {
-        const said = toolkitLine(line.trimEnd(), count)
-        if (said.complaint) complaints.push(said.complaint)
-        if (said.moved) idle()
-        count = said.count
-        return !said.annotation
-      })
-    return kept.length ? write(kept.join(''), ...rest) : true
-  }) as typeof process.stdout.write
+  const hear = (line: string) => {
+    const said = toolkitLine(line.trimEnd(), count)
+    if (said.complaint) complaints.push(said.complaint)
+    if (said.moved) idle()
+    count = said.count
+    return !said.annotation
+  }
+  const stopHearing = hearStdout()
   try {
     idle()
-    const outcome = await Promise.race([call().then(value => ({ value })), new Promise<{ stalled: true }>(resolve => (stall = resolve))])
+    const outcome = await Promise.race([
+      hearing.run(hear, call).then(value => ({ value })),
+      new Promise<{ stalled: true }>(resolve => (stall = resolve))
+    ])
     return { ...outcome, ...(complaints.length && { complaint: [...new Set(complaints)].join('; ') }) }
   } finally {
     clearTimeout(timer)
-    process.stdout.write = write
+    stopHearing()
   }
 }
 
@@ -83,7 +113,7 @@ export async function restoreLocalCache(p: Plan, cacheTimeout: number): Promise<
       stalled
     } = await core.group('Restore local cache', async () => {
       const toolkit = await actionsCache()
-      return carry(() => toolkit.restoreCache([local.dir], local.key, local.restoreKeys), cacheTimeout * 1000)
+      return carryToolkitCall(() => toolkit.restoreCache([local.dir], local.key, local.restoreKeys), cacheTimeout * 1000)
     })
     // A restore still retrying a failed request when cache-timeout ends failed, for that reason.
     const given = `for cache-timeout (${cacheTimeout} s): given up`
@@ -124,7 +154,11 @@ export async function saveLocalCache(state: LocalCacheState): Promise<Saved> {
   })
   try {
     const toolkit = await actionsCache()
-    const { value: id, complaint, stalled } = await carry(() => toolkit.saveCache([state.path], state.key), state.cacheTimeout * 1000)
+    const {
+      value: id,
+      complaint,
+      stalled
+    } = await carryToolkitCall(() => toolkit.saveCache([state.path], state.key), state.cacheTimeout * 1000)
     if (stalled) return { stalledSeconds: state.cacheTimeout, complaint }
     if (id === undefined || id === -1) return failed(complaint ?? 'the cache service did not take it')
     core.info(`local cache saved as ${state.key} (${state.bytes} bytes)`)
@@ -171,7 +205,7 @@ export async function restoreCarried(
 ): Promise<{ key?: string; failure?: string }> {
   try {
     const toolkit = await actionsCache()
-    const { value, complaint, stalled } = await carry(() => toolkit.restoreCache([path], key, restoreKeys), timeoutMs)
+    const { value, complaint, stalled } = await carryToolkitCall(() => toolkit.restoreCache([path], key, restoreKeys), timeoutMs)
     if (stalled) return { failure: `the restore made no progress for ${timeoutMs / 1000} s` }
     return complaint ? { failure: complaint } : { key: value }
   } catch (error) {
@@ -183,7 +217,7 @@ export async function restoreCarried(
 export async function saveCarried(path: string, key: string, timeoutMs: number): Promise<string | undefined> {
   try {
     const toolkit = await actionsCache()
-    const { value: id, complaint, stalled } = await carry(() => toolkit.saveCache([path], key), timeoutMs)
+    const { value: id, complaint, stalled } = await carryToolkitCall(() => toolkit.saveCache([path], key), timeoutMs)
     if (stalled) return stalledSave(timeoutMs / 1000, complaint)
     return id === undefined || id === -1 ? (complaint ?? 'the cache service did not take it') : undefined
   } catch (error) {

@@ -124,27 +124,23 @@ export async function carryMountsIn(carry: MountCarry | undefined, builder: stri
   }
 }
 
-async function restoreAndInject(carry: MountCarry, builder: string | undefined): Promise<MountsCarriedIn | undefined> {
-  const found = await mountsOf(carry)
-  if (!found.length) return undefined
-  const { carried, skipped } = carriedMounts(carry, found)
-  for (const s of skipped) core.info(`cache mount ${s.key} not carried: ${s.reason}`)
+/** Restores every mount at once (each its own @actions/cache call), then says what each found, in order. */
+async function restoreAll(carry: MountCarry, carried: CarriedMount[]): Promise<MountIn[]> {
+  const what = carried.length === 1 ? `cache mount ${carried[0].mount.key}` : `${carried.length} cache mounts`
+  const restores = await core.group(`Restore ${what}`, () =>
+    Promise.all(carried.map(c => restoreCarried(c.dir, c.key, c.restoreKeys, carry.cacheTimeout * 1000)))
+  )
   const mounts: MountIn[] = []
-  for (const c of carried) {
-    if (!carry.restore) {
-      mounts.push({ carried: c, bytes: 0 })
-      continue
-    }
-    const what = `cache mount ${c.mount.key}`
-    const restored = await core.group(`Restore ${what}`, () => restoreCarried(c.dir, c.key, c.restoreKeys, carry.cacheTimeout * 1000))
+  for (const [i, c] of carried.entries()) {
+    const restored = restores[i]
     if (restored.failure) core.warning(`Cache mount ${c.mount.key} not restored, the build goes on without it: ${restored.failure}`)
     if (!restored.key) {
-      if (!restored.failure) core.info(`no ${what} under ${c.restoreKeys.join(', ')}`)
+      if (!restored.failure) core.info(`no cache mount ${c.mount.key} under ${c.restoreKeys.join(', ')}`)
       mounts.push({ carried: c, bytes: 0 })
       continue
     }
     const bytes = await directorySize(c.dir)
-    core.info(`${what} restored from ${restored.key} (${bytes} bytes)`)
+    core.info(`cache mount ${c.mount.key} restored from ${restored.key} (${bytes} bytes)`)
     mounts.push({
       carried: c,
       restoredKey: restored.key,
@@ -153,6 +149,15 @@ async function restoreAndInject(carry: MountCarry, builder: string | undefined):
       bytes
     })
   }
+  return mounts
+}
+
+async function restoreAndInject(carry: MountCarry, builder: string | undefined): Promise<MountsCarriedIn | undefined> {
+  const found = await mountsOf(carry)
+  if (!found.length) return undefined
+  const { carried, skipped } = carriedMounts(carry, found)
+  for (const s of skipped) core.info(`cache mount ${s.key} not carried: ${s.reason}`)
+  const mounts = carry.restore ? await restoreAll(carry, carried) : carried.map(c => ({ carried: c, bytes: 0 }))
   await inject(carry, mounts, builder)
   return { carry, mounts, skipped, builder }
 }

@@ -5,11 +5,11 @@ import {
   carryMountsInto,
   carryMountsOut,
   handMountsToPost
-} from "./chunk-MVCBW6PV.js";
+} from "./chunk-I5U2XF23.js";
 import "./chunk-D4JPN7VI.js";
 import "./chunk-226FARFR.js";
 import "./chunk-A2ZEUCOF.js";
-import "./chunk-EOM36PSG.js";
+import "./chunk-SBDDLFNT.js";
 import "./chunk-PB4UTKWJ.js";
 import "./chunk-7DVI2TUS.js";
 import "./chunk-G22OP24S.js";

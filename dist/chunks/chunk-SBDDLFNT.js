@@ -14,6 +14,9 @@ import {
   warning
 } from "./chunk-N3HGW3KE.js";
 
+// src/effects/local-cache.ts
+import { AsyncLocalStorage } from "node:async_hooks";
+
 // src/effects/oci-layout.ts
 import { readFile, readdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
@@ -89,9 +92,26 @@ function toolkitLine(line, lastCount) {
   if (!count) return { annotation: false, moved: line.trim() !== "", count: lastCount };
   return { annotation: false, moved: lastCount === void 0 || Number(count[1]) > lastCount, count: Number(count[1]) };
 }
-async function carry(call, timeoutMs) {
+var hearing = new AsyncLocalStorage();
+var callsHeard = 0;
+var plainWrite;
+function hearStdout() {
+  if (callsHeard++ === 0) {
+    const write = process.stdout.write.bind(process.stdout);
+    plainWrite = process.stdout.write;
+    process.stdout.write = ((chunk, ...rest) => {
+      const hear = hearing.getStore();
+      if (!hear) return write(chunk, ...rest);
+      const kept = String(chunk).split(/(?<=\n)/).filter(hear);
+      return kept.length ? write(kept.join(""), ...rest) : true;
+    });
+  }
+  return () => {
+    if (--callsHeard === 0) process.stdout.write = plainWrite;
+  };
+}
+async function carryToolkitCall(call, timeoutMs) {
   const complaints = [];
-  const write = process.stdout.write.bind(process.stdout);
   let count;
   let timer;
   let stall = () => void 0;
@@ -99,23 +119,24 @@ async function carry(call, timeoutMs) {
     clearTimeout(timer);
     if (timeoutMs > 0) timer = setTimeout(() => stall({ stalled: true }), timeoutMs);
   };
-  process.stdout.write = ((chunk, ...rest) => {
-    const kept = String(chunk).split(/(?<=\n)/).filter((line) => {
-      const said = toolkitLine(line.trimEnd(), count);
-      if (said.complaint) complaints.push(said.complaint);
-      if (said.moved) idle();
-      count = said.count;
-      return !said.annotation;
-    });
-    return kept.length ? write(kept.join(""), ...rest) : true;
-  });
+  const hear = (line) => {
+    const said = toolkitLine(line.trimEnd(), count);
+    if (said.complaint) complaints.push(said.complaint);
+    if (said.moved) idle();
+    count = said.count;
+    return !said.annotation;
+  };
+  const stopHearing = hearStdout();
   try {
     idle();
-    const outcome = await Promise.race([call().then((value) => ({ value })), new Promise((resolve) => stall = resolve)]);
+    const outcome = await Promise.race([
+      hearing.run(hear, call).then((value) => ({ value })),
+      new Promise((resolve) => stall = resolve)
+    ]);
     return { ...outcome, ...complaints.length && { complaint: [...new Set(complaints)].join("; ") } };
   } finally {
     clearTimeout(timer);
-    process.stdout.write = write;
+    stopHearing();
   }
 }
 async function restoreLocalCache(p, cacheTimeout) {
@@ -128,7 +149,7 @@ async function restoreLocalCache(p, cacheTimeout) {
       stalled
     } = await group("Restore local cache", async () => {
       const toolkit = await actionsCache();
-      return carry(() => toolkit.restoreCache([local.dir], local.key, local.restoreKeys), cacheTimeout * 1e3);
+      return carryToolkitCall(() => toolkit.restoreCache([local.dir], local.key, local.restoreKeys), cacheTimeout * 1e3);
     });
     const given = `for cache-timeout (${cacheTimeout} s): given up`;
     if (stalled && complaint) return { bytes: 0, failure: { reason: `${complaint} (still failing ${given})`, stalled: false } };
@@ -159,7 +180,11 @@ async function saveLocalCache(state) {
   });
   try {
     const toolkit = await actionsCache();
-    const { value: id, complaint, stalled } = await carry(() => toolkit.saveCache([state.path], state.key), state.cacheTimeout * 1e3);
+    const {
+      value: id,
+      complaint,
+      stalled
+    } = await carryToolkitCall(() => toolkit.saveCache([state.path], state.key), state.cacheTimeout * 1e3);
     if (stalled) return { stalledSeconds: state.cacheTimeout, complaint };
     if (id === void 0 || id === -1) return failed(complaint ?? "the cache service did not take it");
     info(`local cache saved as ${state.key} (${state.bytes} bytes)`);
@@ -191,7 +216,7 @@ async function saveLocalCacheStep(env) {
 async function restoreCarried(path, key, restoreKeys, timeoutMs) {
   try {
     const toolkit = await actionsCache();
-    const { value, complaint, stalled } = await carry(() => toolkit.restoreCache([path], key, restoreKeys), timeoutMs);
+    const { value, complaint, stalled } = await carryToolkitCall(() => toolkit.restoreCache([path], key, restoreKeys), timeoutMs);
     if (stalled) return { failure: `the restore made no progress for ${timeoutMs / 1e3} s` };
     return complaint ? { failure: complaint } : { key: value };
   } catch (error) {
@@ -201,7 +226,7 @@ async function restoreCarried(path, key, restoreKeys, timeoutMs) {
 async function saveCarried(path, key, timeoutMs) {
   try {
     const toolkit = await actionsCache();
-    const { value: id, complaint, stalled } = await carry(() => toolkit.saveCache([path], key), timeoutMs);
+    const { value: id, complaint, stalled } = await carryToolkitCall(() => toolkit.saveCache([path], key), timeoutMs);
     if (stalled) return stalledSave(timeoutMs / 1e3, complaint);
     return id === void 0 || id === -1 ? complaint ?? "the cache service did not take it" : void 0;
   } catch (error) {
@@ -214,6 +239,7 @@ export {
   compactLayout,
   directorySize,
   toolkitLine,
+  carryToolkitCall,
   restoreLocalCache,
   saveLocalCache,
   saveLocalCacheStep,

@@ -16,7 +16,7 @@ import {
   directorySize,
   restoreCarried,
   saveCarried
-} from "./chunk-EOM36PSG.js";
+} from "./chunk-SBDDLFNT.js";
 import {
   formatBytes
 } from "./chunk-PB4UTKWJ.js";
@@ -101,27 +101,23 @@ async function carryMountsIn(carry, builder) {
     return void 0;
   }
 }
-async function restoreAndInject(carry, builder) {
-  const found = await mountsOf(carry);
-  if (!found.length) return void 0;
-  const { carried, skipped } = carriedMounts(carry, found);
-  for (const s of skipped) info(`cache mount ${s.key} not carried: ${s.reason}`);
+async function restoreAll(carry, carried) {
+  const what = carried.length === 1 ? `cache mount ${carried[0].mount.key}` : `${carried.length} cache mounts`;
+  const restores = await group(
+    `Restore ${what}`,
+    () => Promise.all(carried.map((c) => restoreCarried(c.dir, c.key, c.restoreKeys, carry.cacheTimeout * 1e3)))
+  );
   const mounts = [];
-  for (const c of carried) {
-    if (!carry.restore) {
-      mounts.push({ carried: c, bytes: 0 });
-      continue;
-    }
-    const what = `cache mount ${c.mount.key}`;
-    const restored = await group(`Restore ${what}`, () => restoreCarried(c.dir, c.key, c.restoreKeys, carry.cacheTimeout * 1e3));
+  for (const [i, c] of carried.entries()) {
+    const restored = restores[i];
     if (restored.failure) warning(`Cache mount ${c.mount.key} not restored, the build goes on without it: ${restored.failure}`);
     if (!restored.key) {
-      if (!restored.failure) info(`no ${what} under ${c.restoreKeys.join(", ")}`);
+      if (!restored.failure) info(`no cache mount ${c.mount.key} under ${c.restoreKeys.join(", ")}`);
       mounts.push({ carried: c, bytes: 0 });
       continue;
     }
     const bytes = await directorySize(c.dir);
-    info(`${what} restored from ${restored.key} (${bytes} bytes)`);
+    info(`cache mount ${c.mount.key} restored from ${restored.key} (${bytes} bytes)`);
     mounts.push({
       carried: c,
       restoredKey: restored.key,
@@ -130,6 +126,14 @@ async function restoreAndInject(carry, builder) {
       bytes
     });
   }
+  return mounts;
+}
+async function restoreAndInject(carry, builder) {
+  const found = await mountsOf(carry);
+  if (!found.length) return void 0;
+  const { carried, skipped } = carriedMounts(carry, found);
+  for (const s of skipped) info(`cache mount ${s.key} not carried: ${s.reason}`);
+  const mounts = carry.restore ? await restoreAll(carry, carried) : carried.map((c) => ({ carried: c, bytes: 0 }));
   await inject(carry, mounts, builder);
   return { carry, mounts, skipped, builder };
 }
