@@ -42,7 +42,7 @@ import {
   carryMountsIn,
   carryMountsInto,
   handMountsToPost
-} from "./chunks/chunk-I5U2XF23.js";
+} from "./chunks/chunk-MKMLWAER.js";
 import "./chunks/chunk-D4JPN7VI.js";
 import {
   InputError,

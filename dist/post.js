@@ -10,7 +10,7 @@ if (process.env[`STATE_${STATE.localCache}`]) {
   await saveLocalCacheStep(process.env);
 }
 if (process.env[`STATE_${STATE.cacheMounts}`]) {
-  const { carryMountsOut } = await import("./chunks/mount-cache-IEYL6UO3.js");
+  const { carryMountsOut } = await import("./chunks/mount-cache-YLJWSXW4.js");
   await carryMountsOut(process.env);
 }
 if (process.env[`STATE_${STATE.cacheBudget}`]) {

@@ -248,28 +248,28 @@ export async function carryMountsOut(env: Env): Promise<void> {
   try {
     const state = JSON.parse(core.getState(STATE.cacheMounts)) as MountsState
     const extracted = await extract(state)
-    const lines: string[] = []
-    for (const m of state.mounts) {
-      const key = m.carried.mount.key
-      const found = extracted?.get(m.carried.mount.name)
-      const decision: SaveDecision = found
-        ? mountSaveDecision(state.carry, m.carried, { key: m.restoredKey, digest: m.digest }, found)
-        : { save: false, reason: 'not taken out' }
-      if (!decision.save) {
-        if (decision.notice) core.notice(decision.notice)
-        core.info(`cache mount ${key} not saved: ${decision.reason}`)
-        lines.push(`Cache mount ${key} not saved: ${decision.reason}`)
-        continue
-      }
-      const failure = await saveCarried(m.carried.dir, m.carried.key, state.carry.cacheTimeout * 1000)
-      if (failure) core.warning(`Cache mount ${key} not saved as ${m.carried.key}: ${failure}`)
-      else core.info(`cache mount ${key} saved as ${m.carried.key} (${found!.bytes} bytes)`)
-      lines.push(
-        failure
-          ? `⚠ Cache mount ${key} not saved: ${failure}`
-          : `Cache mount ${key} saved as <code>${m.carried.key}</code>: ${formatBytes(found!.bytes)}`
-      )
-    }
+    // Each mount's line, in order; the saves run at once.
+    const lines = await Promise.all(
+      state.mounts.map(async m => {
+        const key = m.carried.mount.key
+        const found = extracted?.get(m.carried.mount.name)
+        const decision: SaveDecision = found
+          ? mountSaveDecision(state.carry, m.carried, { key: m.restoredKey, digest: m.digest }, found)
+          : { save: false, reason: 'not taken out' }
+        if (!decision.save) {
+          if (decision.notice) core.notice(decision.notice)
+          core.info(`cache mount ${key} not saved: ${decision.reason}`)
+          return `Cache mount ${key} not saved: ${decision.reason}`
+        }
+        const failure = await saveCarried(m.carried.dir, m.carried.key, state.carry.cacheTimeout * 1000)
+        if (failure) {
+          core.warning(`Cache mount ${key} not saved as ${m.carried.key}: ${failure}`)
+          return `⚠ Cache mount ${key} not saved: ${failure}`
+        }
+        core.info(`cache mount ${key} saved as ${m.carried.key} (${found!.bytes} bytes)`)
+        return `Cache mount ${key} saved as <code>${m.carried.key}</code>: ${formatBytes(found!.bytes)}`
+      })
+    )
     if (env.GITHUB_STEP_SUMMARY) await core.summary.addRaw(lines.join('<br>'), true).write()
   } catch (error) {
     core.warning(`Post step: cache mounts: ${(error as Error).message}`)

@@ -209,24 +209,25 @@ async function carryMountsOut(env) {
   try {
     const state = JSON.parse(getState(STATE.cacheMounts));
     const extracted = await extract(state);
-    const lines = [];
-    for (const m of state.mounts) {
-      const key = m.carried.mount.key;
-      const found = extracted?.get(m.carried.mount.name);
-      const decision = found ? mountSaveDecision(state.carry, m.carried, { key: m.restoredKey, digest: m.digest }, found) : { save: false, reason: "not taken out" };
-      if (!decision.save) {
-        if (decision.notice) notice(decision.notice);
-        info(`cache mount ${key} not saved: ${decision.reason}`);
-        lines.push(`Cache mount ${key} not saved: ${decision.reason}`);
-        continue;
-      }
-      const failure = await saveCarried(m.carried.dir, m.carried.key, state.carry.cacheTimeout * 1e3);
-      if (failure) warning(`Cache mount ${key} not saved as ${m.carried.key}: ${failure}`);
-      else info(`cache mount ${key} saved as ${m.carried.key} (${found.bytes} bytes)`);
-      lines.push(
-        failure ? `\u26A0 Cache mount ${key} not saved: ${failure}` : `Cache mount ${key} saved as <code>${m.carried.key}</code>: ${formatBytes(found.bytes)}`
-      );
-    }
+    const lines = await Promise.all(
+      state.mounts.map(async (m) => {
+        const key = m.carried.mount.key;
+        const found = extracted?.get(m.carried.mount.name);
+        const decision = found ? mountSaveDecision(state.carry, m.carried, { key: m.restoredKey, digest: m.digest }, found) : { save: false, reason: "not taken out" };
+        if (!decision.save) {
+          if (decision.notice) notice(decision.notice);
+          info(`cache mount ${key} not saved: ${decision.reason}`);
+          return `Cache mount ${key} not saved: ${decision.reason}`;
+        }
+        const failure = await saveCarried(m.carried.dir, m.carried.key, state.carry.cacheTimeout * 1e3);
+        if (failure) {
+          warning(`Cache mount ${key} not saved as ${m.carried.key}: ${failure}`);
+          return `\u26A0 Cache mount ${key} not saved: ${failure}`;
+        }
+        info(`cache mount ${key} saved as ${m.carried.key} (${found.bytes} bytes)`);
+        return `Cache mount ${key} saved as <code>${m.carried.key}</code>: ${formatBytes(found.bytes)}`;
+      })
+    );
     if (env.GITHUB_STEP_SUMMARY) await summary.addRaw(lines.join("<br>"), true).write();
   } catch (error) {
     warning(`Post step: cache mounts: ${error.message}`);

@@ -5,7 +5,7 @@ import {
   carryMountsInto,
   carryMountsOut,
   handMountsToPost
-} from "./chunk-I5U2XF23.js";
+} from "./chunk-MKMLWAER.js";
 import "./chunk-D4JPN7VI.js";
 import "./chunk-226FARFR.js";
 import "./chunk-A2ZEUCOF.js";
