@@ -131,6 +131,38 @@ describe('cache mounts survive between runs', () => {
     expect(before).toHaveLength(3)
   })
 
+  it("two mounts of one step are restored at once: a pull request's first run on a wiped builder reads both of main's", async () => {
+    // Each mount's content is its name and the runs that wrote it: neither may end up in the other.
+    const context = mkdtempSync(path.join(os.tmpdir(), 'testbed-mounts-'))
+    const step = `: ${nonce}; for m in deps objs; do cat /$m/seen > /seen-$m 2>/dev/null || : > /seen-$m; echo "$m $RUN" >> /$m/seen; done`
+    const dockerfile = [
+      `FROM ${bed.baseImage} AS build`,
+      'ARG RUN',
+      `RUN --mount=type=cache,id=deps,target=/deps --mount=type=cache,id=objs,target=/objs sh -c '${step}'`,
+      'FROM scratch',
+      'COPY --from=build /seen-deps /seen-objs /'
+    ]
+    writeFileSync(path.join(context, 'Dockerfile'), `${dockerfile.join('\n')}\n`)
+    const twoMounts = (run: string) => ({ ...inputs(run), context, 'scope-prefix': `${prefix}-two` })
+    const seen = async (run: (o: ScenarioOptions, out: string) => Promise<RunResult>) => {
+      const dest = tempDir('mounts-out-')
+      const result = await run(options, `type=local,dest=${dest}`)
+      expectSuccess(result)
+      return { result, deps: readFileSync(path.join(dest, 'seen-deps'), 'utf8'), objs: readFileSync(path.join(dest, 'seen-objs'), 'utf8') }
+    }
+
+    const main = await seen((o, out) => pushBuild('main', { ...twoMounts('main'), outputs: out }, o))
+    expect(main).toMatchObject({ deps: '', objs: '' })
+    expect(main.result.log).toMatch(/cache mount deps saved as /)
+    expect(main.result.log).toMatch(/cache mount objs saved as /)
+
+    await builder.prune()
+    const pr = await seen((o, out) => pullRequestBuild(7, 'main', { ...twoMounts('pr7'), outputs: out }, o))
+    expect(pr).toMatchObject({ deps: 'deps main\n', objs: 'objs main\n' })
+    expect(pr.result.log).toContain('Restore 2 cache mounts')
+    expect(mountsRow(pr.result)).toMatch(new RegExp(`deps: restored from ${prefix}-two/main .*objs: restored from ${prefix}-two/main`))
+  })
+
   it("the docker driver: the generated builds reach the engine's cache mounts; clean-up takes the pull request's", async () => {
     // A fresh namespace per run is a wiped mount, without pruning the engine other tests share.
     const onDocker = (run: string, namespace: string) => ({
