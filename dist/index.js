@@ -42,7 +42,7 @@ import {
   carryMountsIn,
   carryMountsInto,
   handMountsToPost
-} from "./chunks/chunk-MKMLWAER.js";
+} from "./chunks/chunk-MPELNYI2.js";
 import "./chunks/chunk-D4JPN7VI.js";
 import {
   InputError,
@@ -56,7 +56,7 @@ import {
   compactLayout,
   directorySize,
   restoreLocalCache
-} from "./chunks/chunk-SBDDLFNT.js";
+} from "./chunks/chunk-PJM6MWRY.js";
 import {
   CacheWatch,
   dedupe,

@@ -6,11 +6,11 @@ import "./chunks/chunk-HANBNIMK.js";
 
 // src/post.ts
 if (process.env[`STATE_${STATE.localCache}`]) {
-  const { saveLocalCacheStep } = await import("./chunks/local-cache-27U64NE7.js");
+  const { saveLocalCacheStep } = await import("./chunks/local-cache-MNBVJASE.js");
   await saveLocalCacheStep(process.env);
 }
 if (process.env[`STATE_${STATE.cacheMounts}`]) {
-  const { carryMountsOut } = await import("./chunks/mount-cache-YLJWSXW4.js");
+  const { carryMountsOut } = await import("./chunks/mount-cache-FJZP34LK.js");
   await carryMountsOut(process.env);
 }
 if (process.env[`STATE_${STATE.cacheBudget}`]) {

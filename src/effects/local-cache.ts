@@ -81,7 +81,10 @@ export async function carryToolkitCall<T>(
     clearTimeout(timer)
     if (timeoutMs > 0) timer = setTimeout(() => stall({ stalled: true }), timeoutMs)
   }
+  let over = false
+  // A call given up may still write while another is carried: its lines pass, and start no timer.
   const hear = (line: string) => {
+    if (over) return true
     const said = toolkitLine(line.trimEnd(), count)
     if (said.complaint) complaints.push(said.complaint)
     if (said.moved) idle()
@@ -97,6 +100,7 @@ export async function carryToolkitCall<T>(
     ])
     return { ...outcome, ...(complaints.length && { complaint: [...new Set(complaints)].join('; ') }) }
   } finally {
+    over = true
     clearTimeout(timer)
     stopHearing()
   }

@@ -119,7 +119,9 @@ async function carryToolkitCall(call, timeoutMs) {
     clearTimeout(timer);
     if (timeoutMs > 0) timer = setTimeout(() => stall({ stalled: true }), timeoutMs);
   };
+  let over = false;
   const hear = (line) => {
+    if (over) return true;
     const said = toolkitLine(line.trimEnd(), count);
     if (said.complaint) complaints.push(said.complaint);
     if (said.moved) idle();
@@ -135,6 +137,7 @@ async function carryToolkitCall(call, timeoutMs) {
     ]);
     return { ...outcome, ...complaints.length && { complaint: [...new Set(complaints)].join("; ") } };
   } finally {
+    over = true;
     clearTimeout(timer);
     stopHearing();
   }

@@ -16,7 +16,7 @@ import {
   directorySize,
   restoreCarried,
   saveCarried
-} from "./chunk-SBDDLFNT.js";
+} from "./chunk-PJM6MWRY.js";
 import {
   formatBytes
 } from "./chunk-PB4UTKWJ.js";

@@ -5,11 +5,11 @@ import {
   carryMountsInto,
   carryMountsOut,
   handMountsToPost
-} from "./chunk-MKMLWAER.js";
+} from "./chunk-MPELNYI2.js";
 import "./chunk-D4JPN7VI.js";
 import "./chunk-226FARFR.js";
 import "./chunk-A2ZEUCOF.js";
-import "./chunk-SBDDLFNT.js";
+import "./chunk-PJM6MWRY.js";
 import "./chunk-PB4UTKWJ.js";
 import "./chunk-7DVI2TUS.js";
 import "./chunk-G22OP24S.js";

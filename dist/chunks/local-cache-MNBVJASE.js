@@ -7,7 +7,7 @@ import {
   saveLocalCache,
   saveLocalCacheStep,
   toolkitLine
-} from "./chunk-SBDDLFNT.js";
+} from "./chunk-PJM6MWRY.js";
 import "./chunk-PB4UTKWJ.js";
 import "./chunk-7DVI2TUS.js";
 import "./chunk-G22OP24S.js";
