@@ -8,12 +8,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { appendFileSync, readFileSync } from 'node:fs'
+import path from 'node:path'
 import { promisify } from 'node:util'
 import { DRIVER_CANNOT_EXPORT } from '../../src/effects/builder-driver.js'
 import { type ClassicEngine, buildBuildKitImage, startClassicEngine } from '../../testbed/classic-engine.js'
 import { type TestbedEnv, fixtureContext, s3CacheOptions, testbedEnv } from '../../testbed/env.js'
 import type { RunResult } from '../../testbed/runner.js'
-import { cacheFigures, pullRequestBuild, pushBuild } from '../../testbed/scenario.js'
+import { cacheFigures, pullRequestBuild, pushBuild, tempDir } from '../../testbed/scenario.js'
 
 const run = promisify(execFile)
 const BUILDKIT_IMAGE = 'bcb-test/buildkit:local'
@@ -145,6 +147,42 @@ describe('driver-fallback: docker-container', () => {
     // The export is real: the bed's own engine imports main's cache from it.
     const pr = await pullRequestBuild(7, 'main', { ...inputs, 'driver-fallback': 'off', 'driver-fallback-opts': '' })
     expect(cacheFigures(pr)).toMatchObject({ exitCode: 0, cached: 5, total: 5 })
+  })
+
+  it("carries cache mounts on the builder it creates: main's run saves one, a pull request's run on a new builder reads it", async () => {
+    const tag = `${nonce}-mounts`
+    const context = fixtureContext([], bed)
+    const step = `: ${tag}; cat /cache/seen > /seen 2>/dev/null || : > /seen; echo "$RUN" >> /cache/seen`
+    appendFileSync(path.join(context, 'Dockerfile'), `ARG RUN\nRUN --mount=type=cache,id=fallback-cache,target=/cache sh -c '${step}'\n`)
+    // A runner's temp path is the same on every job: @actions/cache versions an entry by its path.
+    const runner = { ...onClassic(), runnerTemp: tempDir('df-runner-temp-') }
+    const seen = async (run: string, build: typeof pushBuild) => {
+      const dest = tempDir('df-mounts-out-')
+      const inputs = {
+        context,
+        'cache-backend': 'registry',
+        'scope-prefix': `df-${tag}`,
+        tags: `${bed.registry}/df-${tag}/app:latest`,
+        'build-args': `RUN=${run}`,
+        outputs: `type=local,dest=${dest}`,
+        'cache-mounts-image': bed.baseImage,
+        'driver-fallback': 'docker-container',
+        'driver-fallback-opts': `image=${BUILDKIT_IMAGE}\nnetwork=host`
+      }
+      const result = await build('main', inputs, runner)
+      expect(result.main.exitCode).toBe(0)
+      expect(result.post?.exitCode).toBe(0)
+      expect(warnings(result)).toEqual([])
+      expect(result.outputs.command).toMatch(/--builder branch-cache-build-[0-9a-f]{8} /)
+      return { result, seen: readFileSync(path.join(dest, 'seen'), 'utf8') }
+    }
+    const main = await seen('main', pushBuild)
+    expect(main.seen).toBe('')
+    expect(main.result.log).toMatch(/cache mount fallback-cache saved as buildkit-mount-fallback-cache--df-/)
+    // A new builder of its own: nothing of main's run is left in BuildKit, only in the Actions cache.
+    const pr = await seen('pr7', (_, inputs, o) => pullRequestBuild(7, 'main', inputs, o))
+    expect(pr.seen).toBe('main\n')
+    expect(pr.result.summary).toMatch(/fallback-cache: restored from df-[0-9a-f]+-mounts\/main/)
   })
 
   it('also serves s3, which the docker driver never exports to', async () => {
