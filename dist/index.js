@@ -3,7 +3,7 @@ import {
   maskSecretFiles,
   removeSecretFiles,
   writeSecretFiles
-} from "./chunks/chunk-WECIG6CW.js";
+} from "./chunks/chunk-SBI6CETW.js";
 import {
   DRIVER_CANNOT_EXPORT,
   DRIVER_REFUSES_ATTESTATION,
@@ -14,7 +14,7 @@ import {
   planForDockerDriver,
   probeRegistryTag,
   readFileOrUndefined
-} from "./chunks/chunk-CYJ3W4Z6.js";
+} from "./chunks/chunk-7OW7WN3Y.js";
 import {
   actionsCachesExist,
   deleteActionsCachesOfRef,
@@ -22,7 +22,7 @@ import {
   lookUpMissingBranches,
   readInputs,
   runContext
-} from "./chunks/chunk-B3QM4Y4X.js";
+} from "./chunks/chunk-SQGZMXKF.js";
 import {
   displayCommand,
   invocationOf,
@@ -30,24 +30,24 @@ import {
   plan,
   specsOf,
   withoutExport
-} from "./chunks/chunk-G3E7ASUX.js";
+} from "./chunks/chunk-ZX3MJ7GY.js";
 import {
   TOOLS,
   addsDefaultProvenance,
   hitRatio,
   ranAnyStep
-} from "./chunks/chunk-TIPK45IK.js";
+} from "./chunks/chunk-7KVD4VK7.js";
 import {
   carriedMountLines,
   carryMountsIn,
   carryMountsInto,
   handMountsToPost
-} from "./chunks/chunk-MPELNYI2.js";
-import "./chunks/chunk-D4JPN7VI.js";
+} from "./chunks/chunk-JC6DUEMP.js";
+import "./chunks/chunk-WYO2UCJX.js";
 import {
   InputError,
   ownedMountKeys
-} from "./chunks/chunk-226FARFR.js";
+} from "./chunks/chunk-X7FFRMN5.js";
 import {
   decodeSpec
 } from "./chunks/chunk-A2ZEUCOF.js";
@@ -56,7 +56,7 @@ import {
   compactLayout,
   directorySize,
   restoreLocalCache
-} from "./chunks/chunk-PJM6MWRY.js";
+} from "./chunks/chunk-FT6HNTVX.js";
 import {
   CacheWatch,
   dedupe,
@@ -67,15 +67,13 @@ import {
   plainEvents,
   rawJsonEvents,
   reasonOf
-} from "./chunks/chunk-PB4UTKWJ.js";
+} from "./chunks/chunk-AUCYMPWF.js";
 import {
-  azblobManifestKey,
-  azblobObjectUrl,
+  azblobManifestUrl,
   backendOfSpec,
   encodeKeyPath,
-  s3ManifestKey,
-  s3ObjectUrl
-} from "./chunks/chunk-7DVI2TUS.js";
+  s3ManifestUrl
+} from "./chunks/chunk-UTIKCLHM.js";
 import {
   STATE
 } from "./chunks/chunk-G22OP24S.js";
@@ -438,7 +436,7 @@ function resultOf(status) {
 function manifestRequest(api, attributes, date = /* @__PURE__ */ new Date()) {
   if (api === "s3") {
     if (!attributes.access_key_id || !attributes.secret_access_key || !attributes.bucket || !attributes.region) return void 0;
-    const url = s3ObjectUrl(attributes, s3ManifestKey(attributes));
+    const url = s3ManifestUrl(attributes);
     const credentials = {
       accessKeyId: attributes.access_key_id,
       secretAccessKey: attributes.secret_access_key,
@@ -448,7 +446,7 @@ function manifestRequest(api, attributes, date = /* @__PURE__ */ new Date()) {
   }
   if (api === "azblob") {
     if (!attributes.secret_access_key || !attributes.account_url) return void 0;
-    const url = azblobObjectUrl(attributes, azblobManifestKey(attributes));
+    const url = azblobManifestUrl(attributes);
     return {
       url,
       headers: signAzureRequest({ method: "HEAD", url, accountName: azblobAccountName(attributes) }, attributes.secret_access_key, date)

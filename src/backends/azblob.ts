@@ -20,6 +20,11 @@ export function azblobObjectUrl(attributes: StoreAttributes, key: string): URL {
   return new URL(`${base}/${encodeURIComponent(attributes.container ?? 'buildkit-cache')}/${encodeKeyPath(key)}`)
 }
 
+/** The URL of the manifest blob BuildKit reads for an import. */
+export function azblobManifestUrl(attributes: StoreAttributes): URL {
+  return azblobObjectUrl(attributes, azblobManifestKey(attributes))
+}
+
 /**
  * BuildKit reads BUILDKIT_AZURE_STORAGE_ACCOUNT_NAME only from its own daemon's environment
  * and the account key from no variable at all, and neither buildx nor envd copies them into
@@ -35,7 +40,7 @@ export const azureCredentialsFromEnv: NonNullable<Backend['optionsFromEnv']> = (
 export const azblob = objectStoreBackend({
   name: 'azblob',
   api: 'azblob',
-  manifestUrl: store => (store.account_url ? azblobObjectUrl(store, azblobManifestKey(store)) : undefined),
+  manifestUrl: store => (store.account_url ? azblobManifestUrl(store) : undefined),
   sharedOptions: ['account_url', 'account_name', 'secret_access_key', 'container', 'prefix', 'blobs_prefix', 'manifests_prefix'],
   exportOptions: ['ignore-error'],
   secretOptions: ['secret_access_key'],

@@ -17,6 +17,11 @@ export function s3ObjectUrl(attributes: StoreAttributes, key: string): URL {
   return new URL(`${endpoint.protocol}//${bucket}.${endpoint.host}${base}/${path}`)
 }
 
+/** The URL of the manifest BuildKit reads for an import. */
+export function s3ManifestUrl(attributes: StoreAttributes): URL {
+  return s3ObjectUrl(attributes, s3ManifestKey(attributes))
+}
+
 /**
  * buildx copies the AWS credentials of its own environment into the spec; envd sends only the
  * spec, and BuildKit reads only its daemon's environment (else the instance metadata service).
@@ -39,7 +44,7 @@ export const awsCredentialsFromEnv: NonNullable<Backend['optionsFromEnv']> = (en
 export const s3 = objectStoreBackend({
   name: 's3',
   api: 's3',
-  manifestUrl: store => (store.bucket && (store.endpoint_url || store.region) ? s3ObjectUrl(store, s3ManifestKey(store)) : undefined),
+  manifestUrl: store => (store.bucket && (store.endpoint_url || store.region) ? s3ManifestUrl(store) : undefined),
   sharedOptions: [
     'bucket',
     'region',

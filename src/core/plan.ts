@@ -205,12 +205,12 @@ interface ExportDecision {
   warning?: string
 }
 
-/** The export rule: the user's choice, then the event, then what GitHub's cache rules allow. */
 /** `call: check`, `outline` or `targets`: the build is evaluated without running a step, so it uses no mount and exports nothing. */
 function evaluatesOnly(inputs: Inputs): boolean {
   return inputs.call !== undefined && inputs.call.split(',')[0].trim() !== 'build'
 }
 
+/** The export rule: the user's choice, then the event, then what GitHub's cache rules allow. */
 export function exportDecision(inputs: Inputs, chain: ReturnType<typeof scopeChain>, access: CacheAccess): ExportDecision {
   if (inputs.cacheBackend === 'none') return { cacheExport: false, reason: 'cache-backend: none' }
   if (inputs.cacheExport === 'false') return { cacheExport: false, reason: 'cache-export: false' }
@@ -267,6 +267,33 @@ function rawImports(specs: readonly string[]): CacheImport[] {
 function locationOf(scope: Scope, imports: readonly CacheImport[]): { location?: string } {
   const reading = imports.find(i => i.scope?.name === scope.name)
   return reading ? { location: reading.label } : {}
+}
+
+/** The group an entry of this action's `scope` belongs to: its layer cache's prefix, or a mount's key up to the commit. */
+function keyGroupsOf(backend: Backend, settings: BackendSettings, scope: Scope): (key: string) => string | undefined {
+  const layers = backend.ownedKeys?.(scope, settings, [scope])
+  const mountKeys = ownedMountKeys(scopeId(scope, settings))
+  return key => (layers?.matches(key) ? layers.prefix : mountKeys.matches(key) ? key.slice(0, key.indexOf('#') + 1) : undefined)
+}
+
+/** Plan.keysOfRef: the keys this namespace's runs on `ref` write, with their group and pull request. */
+function keysOfRef(backend: Backend, settings: BackendSettings, ref: string): ((key: string) => KeyGroup | undefined) | undefined {
+  const own = scopeOfRef(ref)
+  if (!own) return undefined
+  const ownGroup = keyGroupsOf(backend, settings, own)
+  const pullRequest = pullRequestOfRef(ref)
+  return key => {
+    const group = ownGroup(key)
+    if (group) return { group, ...(pullRequest !== undefined && { pullRequest }) }
+    if (pullRequest !== undefined) return undefined
+    // pull_request_target, issue_comment and workflow_run runs keep a pull request's scope
+    // under a branch's ref: each number the key names is tried as that scope.
+    for (const [, n] of key.matchAll(/pr-(\d+)/g)) {
+      const group = keyGroupsOf(backend, settings, pullRequestScope(Number(n), ref))(key)
+      if (group) return { group, pullRequest: Number(n) }
+    }
+    return undefined
+  }
 }
 
 /**
@@ -380,33 +407,7 @@ export function plan(inputs: Inputs, context: RunContext, env: Env): Plan {
     mounts,
     ...(chain.own &&
       backend.ownedKeys && { ownedKeys: (ref: string) => backend.ownedKeys!({ ...chain.own!, ref }, settings, chain.imports) }),
-    ...((backend.ownedKeys || mounts) && {
-      keysOfRef: (ref: string) => {
-        const own = scopeOfRef(ref)
-        if (!own) return undefined
-        const groupOf = (scope: Scope) => {
-          const layers = backend.ownedKeys?.(scope, settings, [scope])
-          const mountKeys = ownedMountKeys(scopeId(scope, settings))
-          // A mount's entries group by mount: the key up to the commit.
-          return (key: string) =>
-            layers?.matches(key) ? layers.prefix : mountKeys.matches(key) ? key.slice(0, key.indexOf('#') + 1) : undefined
-        }
-        const ownGroup = groupOf(own)
-        const pullRequest = pullRequestOfRef(ref)
-        return (key: string) => {
-          const group = ownGroup(key)
-          if (group) return { group, ...(pullRequest !== undefined && { pullRequest }) }
-          if (pullRequest !== undefined) return undefined
-          // pull_request_target, issue_comment and workflow_run runs keep a pull request's scope
-          // under a branch's ref: each number the key names is tried as that scope.
-          for (const [, n] of key.matchAll(/pr-(\d+)/g)) {
-            const group = groupOf(pullRequestScope(Number(n), ref))(key)
-            if (group) return { group, pullRequest: Number(n) }
-          }
-          return undefined
-        }
-      }
-    }),
+    ...((backend.ownedKeys || mounts) && { keysOfRef: (ref: string) => keysOfRef(backend, settings, ref) }),
     ...(chain.own && backend.cacheTagOf && { ownedTag: backend.cacheTagOf(chain.own, settings) })
   }
 }

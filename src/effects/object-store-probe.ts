@@ -6,9 +6,9 @@
  * Key): no SDK for one HEAD.
  */
 import { createHash, createHmac } from 'node:crypto'
-import { azblobManifestKey, azblobObjectUrl } from '../backends/azblob.js'
+import { azblobManifestUrl } from '../backends/azblob.js'
 import { type StoreAttributes, encodeKeyPath } from '../backends/object-store.js'
-import { s3ManifestKey, s3ObjectUrl } from '../backends/s3.js'
+import { s3ManifestUrl } from '../backends/s3.js'
 import type { ProbeResult } from './registry-client.js'
 
 /** A store that answers slower than this is taken as not probed. */
@@ -133,7 +133,7 @@ export function manifestRequest(
 ): { url: URL; headers: Record<string, string> } | undefined {
   if (api === 's3') {
     if (!attributes.access_key_id || !attributes.secret_access_key || !attributes.bucket || !attributes.region) return undefined
-    const url = s3ObjectUrl(attributes, s3ManifestKey(attributes))
+    const url = s3ManifestUrl(attributes)
     const credentials = {
       accessKeyId: attributes.access_key_id,
       secretAccessKey: attributes.secret_access_key,
@@ -143,7 +143,7 @@ export function manifestRequest(
   }
   if (api === 'azblob') {
     if (!attributes.secret_access_key || !attributes.account_url) return undefined
-    const url = azblobObjectUrl(attributes, azblobManifestKey(attributes))
+    const url = azblobManifestUrl(attributes)
     return {
       url,
       headers: signAzureRequest({ method: 'HEAD', url, accountName: azblobAccountName(attributes) }, attributes.secret_access_key, date)

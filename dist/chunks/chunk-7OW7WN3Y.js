@@ -2,13 +2,13 @@ import { createRequire as __createRequire } from 'node:module'; const require = 
 import {
   TOOLS,
   addsDefaultProvenance
-} from "./chunk-TIPK45IK.js";
+} from "./chunk-7KVD4VK7.js";
 import {
   attribute,
   backendOfSpec,
   registryBaseUrl,
   splitImageRef
-} from "./chunk-7DVI2TUS.js";
+} from "./chunk-UTIKCLHM.js";
 import {
   STATE
 } from "./chunk-G22OP24S.js";

@@ -6,7 +6,7 @@ import {
 } from "./chunk-A2ZEUCOF.js";
 import {
   shortHash
-} from "./chunk-7DVI2TUS.js";
+} from "./chunk-UTIKCLHM.js";
 
 // src/tools/attests.ts
 var SWITCH_ON = /^(1|t|T|TRUE|true|True)$/;

@@ -2,7 +2,7 @@ import { createRequire as __createRequire } from 'node:module'; const require = 
 import {
   failureWarning,
   formatBytes
-} from "./chunk-PB4UTKWJ.js";
+} from "./chunk-AUCYMPWF.js";
 import {
   STATE
 } from "./chunk-G22OP24S.js";

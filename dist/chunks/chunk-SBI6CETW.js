@@ -1,10 +1,10 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
   secretMasks
-} from "./chunk-G3E7ASUX.js";
+} from "./chunk-ZX3MJ7GY.js";
 import {
   InputError
-} from "./chunk-226FARFR.js";
+} from "./chunk-X7FFRMN5.js";
 import {
   STATE
 } from "./chunk-G22OP24S.js";

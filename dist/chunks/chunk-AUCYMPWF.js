@@ -1,7 +1,7 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
   BACKENDS
-} from "./chunk-7DVI2TUS.js";
+} from "./chunk-UTIKCLHM.js";
 
 // src/core/cache-watch.ts
 var typeOf = (attributes) => attributes.find(([k]) => k === "type")?.[1] ?? "";

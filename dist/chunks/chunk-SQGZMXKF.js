@@ -1,23 +1,23 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
   plan
-} from "./chunk-G3E7ASUX.js";
+} from "./chunk-ZX3MJ7GY.js";
 import {
   TOOLS
-} from "./chunk-TIPK45IK.js";
+} from "./chunk-7KVD4VK7.js";
 import {
   parseCacheMountsInput
-} from "./chunk-D4JPN7VI.js";
+} from "./chunk-WYO2UCJX.js";
 import {
   InputError
-} from "./chunk-226FARFR.js";
+} from "./chunk-X7FFRMN5.js";
 import {
   formatBytes,
   parseSize
-} from "./chunk-PB4UTKWJ.js";
+} from "./chunk-AUCYMPWF.js";
 import {
   BACKENDS
-} from "./chunk-7DVI2TUS.js";
+} from "./chunk-UTIKCLHM.js";
 import {
   STATE
 } from "./chunk-G22OP24S.js";

@@ -1,13 +1,13 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
   InputError
-} from "./chunk-226FARFR.js";
+} from "./chunk-X7FFRMN5.js";
 import {
   decodeSpec
 } from "./chunk-A2ZEUCOF.js";
 import {
   safeName
-} from "./chunk-7DVI2TUS.js";
+} from "./chunk-UTIKCLHM.js";
 
 // src/core/cache-mounts.ts
 var PLATFORM_ARGS = [

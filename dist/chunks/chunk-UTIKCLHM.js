@@ -70,6 +70,9 @@ function azblobObjectUrl(attributes, key) {
   const base = attributes.account_url.replace(/\/+$/, "");
   return new URL(`${base}/${encodeURIComponent(attributes.container ?? "buildkit-cache")}/${encodeKeyPath(key)}`);
 }
+function azblobManifestUrl(attributes) {
+  return azblobObjectUrl(attributes, azblobManifestKey(attributes));
+}
 var azureCredentialsFromEnv = (env, _tool, given) => {
   const taken = {};
   if (!given.account_name && env.BUILDKIT_AZURE_STORAGE_ACCOUNT_NAME) taken.account_name = env.BUILDKIT_AZURE_STORAGE_ACCOUNT_NAME;
@@ -79,7 +82,7 @@ var azureCredentialsFromEnv = (env, _tool, given) => {
 var azblob = objectStoreBackend({
   name: "azblob",
   api: "azblob",
-  manifestUrl: (store) => store.account_url ? azblobObjectUrl(store, azblobManifestKey(store)) : void 0,
+  manifestUrl: (store) => store.account_url ? azblobManifestUrl(store) : void 0,
   sharedOptions: ["account_url", "account_name", "secret_access_key", "container", "prefix", "blobs_prefix", "manifests_prefix"],
   exportOptions: ["ignore-error"],
   secretOptions: ["secret_access_key"],
@@ -343,6 +346,9 @@ function s3ObjectUrl(attributes, key) {
   if (/^(1|t|true)$/i.test(attributes.use_path_style ?? "")) return new URL(`${endpoint.origin}${base}/${bucket}/${path}`);
   return new URL(`${endpoint.protocol}//${bucket}.${endpoint.host}${base}/${path}`);
 }
+function s3ManifestUrl(attributes) {
+  return s3ObjectUrl(attributes, s3ManifestKey(attributes));
+}
 var awsCredentialsFromEnv = (env, builder, given) => {
   if (builder.readsCredentialEnv || given.access_key_id && given.secret_access_key) return {};
   const taken = {};
@@ -357,7 +363,7 @@ var awsCredentialsFromEnv = (env, builder, given) => {
 var s3 = objectStoreBackend({
   name: "s3",
   api: "s3",
-  manifestUrl: (store) => store.bucket && (store.endpoint_url || store.region) ? s3ObjectUrl(store, s3ManifestKey(store)) : void 0,
+  manifestUrl: (store) => store.bucket && (store.endpoint_url || store.region) ? s3ManifestUrl(store) : void 0,
   sharedOptions: [
     "bucket",
     "region",
@@ -388,8 +394,7 @@ export {
   attribute,
   scopeId,
   encodeKeyPath,
-  azblobManifestKey,
-  azblobObjectUrl,
+  azblobManifestUrl,
   shortHash,
   safeName,
   imageRepository,
@@ -397,8 +402,7 @@ export {
   registryBaseUrl,
   imagePath,
   platformsName,
-  s3ManifestKey,
-  s3ObjectUrl,
+  s3ManifestUrl,
   BACKENDS,
   backendOfSpec
 };

@@ -3,13 +3,13 @@ import {
   maskSecretFiles,
   removeSecretFiles,
   writeSecretFiles
-} from "./chunk-WECIG6CW.js";
-import "./chunk-G3E7ASUX.js";
-import "./chunk-TIPK45IK.js";
-import "./chunk-226FARFR.js";
+} from "./chunk-SBI6CETW.js";
+import "./chunk-ZX3MJ7GY.js";
+import "./chunk-7KVD4VK7.js";
+import "./chunk-X7FFRMN5.js";
 import "./chunk-A2ZEUCOF.js";
-import "./chunk-PB4UTKWJ.js";
-import "./chunk-7DVI2TUS.js";
+import "./chunk-AUCYMPWF.js";
+import "./chunk-UTIKCLHM.js";
 import "./chunk-G22OP24S.js";
 import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";

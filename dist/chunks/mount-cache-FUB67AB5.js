@@ -5,13 +5,13 @@ import {
   carryMountsInto,
   carryMountsOut,
   handMountsToPost
-} from "./chunk-MPELNYI2.js";
-import "./chunk-D4JPN7VI.js";
-import "./chunk-226FARFR.js";
+} from "./chunk-JC6DUEMP.js";
+import "./chunk-WYO2UCJX.js";
+import "./chunk-X7FFRMN5.js";
 import "./chunk-A2ZEUCOF.js";
-import "./chunk-PJM6MWRY.js";
-import "./chunk-PB4UTKWJ.js";
-import "./chunk-7DVI2TUS.js";
+import "./chunk-FT6HNTVX.js";
+import "./chunk-AUCYMPWF.js";
+import "./chunk-UTIKCLHM.js";
 import "./chunk-G22OP24S.js";
 import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";

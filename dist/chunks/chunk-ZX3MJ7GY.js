@@ -4,19 +4,19 @@ import {
   UNRESTRICTED,
   actionsCacheAccess,
   usesCacheServiceV2
-} from "./chunk-TIPK45IK.js";
+} from "./chunk-7KVD4VK7.js";
 import {
   InputError,
   buildArgValues,
   ownedMountKeys
-} from "./chunk-226FARFR.js";
+} from "./chunk-X7FFRMN5.js";
 import {
   decodeSpec,
   encodeSpec
 } from "./chunk-A2ZEUCOF.js";
 import {
   withRetryTimeout
-} from "./chunk-PB4UTKWJ.js";
+} from "./chunk-AUCYMPWF.js";
 import {
   BACKENDS,
   imagePath,
@@ -24,7 +24,7 @@ import {
   platformsName,
   safeName,
   scopeId
-} from "./chunk-7DVI2TUS.js";
+} from "./chunk-UTIKCLHM.js";
 
 // src/core/plan.ts
 import { join } from "node:path";
@@ -224,6 +224,27 @@ function locationOf(scope, imports) {
   const reading = imports.find((i) => i.scope?.name === scope.name);
   return reading ? { location: reading.label } : {};
 }
+function keyGroupsOf(backend, settings, scope) {
+  const layers = backend.ownedKeys?.(scope, settings, [scope]);
+  const mountKeys = ownedMountKeys(scopeId(scope, settings));
+  return (key) => layers?.matches(key) ? layers.prefix : mountKeys.matches(key) ? key.slice(0, key.indexOf("#") + 1) : void 0;
+}
+function keysOfRef(backend, settings, ref) {
+  const own = scopeOfRef(ref);
+  if (!own) return void 0;
+  const ownGroup = keyGroupsOf(backend, settings, own);
+  const pullRequest = pullRequestOfRef(ref);
+  return (key) => {
+    const group = ownGroup(key);
+    if (group) return { group, ...pullRequest !== void 0 && { pullRequest } };
+    if (pullRequest !== void 0) return void 0;
+    for (const [, n] of key.matchAll(/pr-(\d+)/g)) {
+      const group2 = keyGroupsOf(backend, settings, pullRequestScope(Number(n), ref))(key);
+      if (group2) return { group: group2, pullRequest: Number(n) };
+    }
+    return void 0;
+  };
+}
 function plan(inputs, context, env) {
   const backend = BACKENDS[inputs.cacheBackend];
   const chain = scopeChain(context, inputs.fallbackBranches);
@@ -321,29 +342,7 @@ function plan(inputs, context, env) {
     local,
     mounts,
     ...chain.own && backend.ownedKeys && { ownedKeys: (ref) => backend.ownedKeys({ ...chain.own, ref }, settings, chain.imports) },
-    ...(backend.ownedKeys || mounts) && {
-      keysOfRef: (ref) => {
-        const own2 = scopeOfRef(ref);
-        if (!own2) return void 0;
-        const groupOf = (scope) => {
-          const layers = backend.ownedKeys?.(scope, settings, [scope]);
-          const mountKeys = ownedMountKeys(scopeId(scope, settings));
-          return (key) => layers?.matches(key) ? layers.prefix : mountKeys.matches(key) ? key.slice(0, key.indexOf("#") + 1) : void 0;
-        };
-        const ownGroup = groupOf(own2);
-        const pullRequest = pullRequestOfRef(ref);
-        return (key) => {
-          const group = ownGroup(key);
-          if (group) return { group, ...pullRequest !== void 0 && { pullRequest } };
-          if (pullRequest !== void 0) return void 0;
-          for (const [, n] of key.matchAll(/pr-(\d+)/g)) {
-            const group2 = groupOf(pullRequestScope(Number(n), ref))(key);
-            if (group2) return { group: group2, pullRequest: Number(n) };
-          }
-          return void 0;
-        };
-      }
-    },
+    ...(backend.ownedKeys || mounts) && { keysOfRef: (ref) => keysOfRef(backend, settings, ref) },
     ...chain.own && backend.cacheTagOf && { ownedTag: backend.cacheTagOf(chain.own, settings) }
   };
 }

@@ -7,9 +7,9 @@ import {
   saveLocalCache,
   saveLocalCacheStep,
   toolkitLine
-} from "./chunk-PJM6MWRY.js";
-import "./chunk-PB4UTKWJ.js";
-import "./chunk-7DVI2TUS.js";
+} from "./chunk-FT6HNTVX.js";
+import "./chunk-AUCYMPWF.js";
+import "./chunk-UTIKCLHM.js";
 import "./chunk-G22OP24S.js";
 import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";

@@ -1,7 +1,7 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
   cacheMountsOf
-} from "./chunk-D4JPN7VI.js";
+} from "./chunk-WYO2UCJX.js";
 import {
   KEPT,
   carriedMounts,
@@ -11,15 +11,15 @@ import {
   mountLines,
   mountSaveDecision,
   restoredScope
-} from "./chunk-226FARFR.js";
+} from "./chunk-X7FFRMN5.js";
 import {
   directorySize,
   restoreCarried,
   saveCarried
-} from "./chunk-PJM6MWRY.js";
+} from "./chunk-FT6HNTVX.js";
 import {
   formatBytes
-} from "./chunk-PB4UTKWJ.js";
+} from "./chunk-AUCYMPWF.js";
 import {
   STATE
 } from "./chunk-G22OP24S.js";

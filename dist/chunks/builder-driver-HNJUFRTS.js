@@ -13,10 +13,10 @@ import {
   removeFallbackBuilder,
   usesContainerdStore,
   withoutDriverExport
-} from "./chunk-CYJ3W4Z6.js";
-import "./chunk-TIPK45IK.js";
+} from "./chunk-7OW7WN3Y.js";
+import "./chunk-7KVD4VK7.js";
 import "./chunk-A2ZEUCOF.js";
-import "./chunk-7DVI2TUS.js";
+import "./chunk-UTIKCLHM.js";
 import "./chunk-G22OP24S.js";
 import "./chunk-N3HGW3KE.js";
 import "./chunk-PQADDHOS.js";

@@ -1,7 +1,7 @@
 import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);
 import {
   formatBytes
-} from "./chunk-PB4UTKWJ.js";
+} from "./chunk-AUCYMPWF.js";
 
 // src/core/input-error.ts
 var InputError = class _InputError extends Error {
